@@ -1,0 +1,47 @@
+#pragma once
+/// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace CLI
+{
+class App;
+}
+
+namespace liver::cli
+{
+
+/// Exit codes documented in the README.
+enum ExitCode : int
+{
+  ExitOk = 0,
+  ExitUsage = 1,      ///< bad command line
+  ExitBadInput = 2,   ///< an input file or value cannot be used
+  ExitProcessing = 3, ///< valid input, but a step could not produce a valid result
+  ExitOutput = 4      ///< an output could not be written
+};
+
+/// Log facade: messages go to stderr; stdout is kept for results.
+void logInfo(const std::string& message);
+void logWarning(const std::string& message);
+void setQuiet(bool quiet);
+
+/// Run a subcommand body, mapping exceptions to exit codes with a one-line message.
+int runGuarded(const std::function<int()>& body);
+
+/// JSON header every output carries: tool, version, units and coordinate convention.
+nlohmann::json jsonHeader(const std::string& kind);
+
+/// Serialize and write JSON atomically.
+void writeJson(const std::string& path, const nlohmann::json& json);
+
+/// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
+void registerInfo(CLI::App& app, int& exitCode);
+void registerPhantom(CLI::App& app, int& exitCode);
+void registerVolume(CLI::App& app, int& exitCode);
+void registerDemo(CLI::App& app, int& exitCode);
+
+} // namespace liver::cli

@@ -1,0 +1,35 @@
+/// liverplan: liver volumetry and resection planning on CT. One catch site: runGuarded.
+
+#include "cli_common.h"
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv)
+{
+  using namespace liver::cli;
+  CLI::App app{"LiverPlan " LIVERPLAN_VERSION
+               " - liver volumetry and resection planning on CT (decision support for a "
+               "multidisciplinary team)"};
+  app.set_version_flag("--version", LIVERPLAN_VERSION);
+  app.require_subcommand(1);
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "Only warnings and errors on stderr");
+  app.parse_complete_callback([&quiet] { setQuiet(quiet); });
+
+  int exitCode = ExitOk;
+  registerInfo(app, exitCode);
+  registerPhantom(app, exitCode);
+  registerVolume(app, exitCode);
+  registerDemo(app, exitCode);
+
+  try
+  {
+    app.parse(argc, argv);
+  }
+  catch (const CLI::ParseError& e)
+  {
+    const int code = app.exit(e);
+    return code == 0 ? ExitOk : ExitUsage;
+  }
+  return exitCode;
+}

@@ -1,0 +1,95 @@
+#pragma once
+/// Deterministic synthetic abdominal CT phantom with known labels and volumes.
+
+#include <liver/imaging/types.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace liver
+{
+
+struct PhantomOptions
+{
+  std::uint32_t seed = 1;
+  /// Voxel spacing in mm (x, y, z). The field of view is fixed (see PhantomFieldOfViewMm), so
+  /// spacing sets the grid size; `size` overrides it when non-zero.
+  std::array<double, 3> spacingMm{2.0, 2.0, 2.0};
+  std::array<unsigned, 3> size{0, 0, 0};
+  double noiseSdHu = 12.0;
+};
+
+/// Fixed field of view of the phantom in mm (x, y, z).
+constexpr std::array<double, 3> PhantomFieldOfViewMm{400.0, 400.0, 240.0};
+
+/// Label values of the phantom's organ map.
+enum PhantomOrgan : std::uint16_t
+{
+  OrganNone = 0,
+  OrganBody = 1,
+  OrganLiver = 2,
+  OrganSpleen = 3,
+  OrganKidneyRight = 4,
+  OrganKidneyLeft = 5,
+  OrganSpine = 6,
+  OrganPortalVein = 7,
+  OrganHepaticVein = 8,
+  OrganIvc = 9,
+  OrganAorta = 10
+};
+
+/// A spherical lesion of the phantom.
+struct PhantomLesion
+{
+  int id = 0;
+  std::array<double, 3> centreLpsMm{};
+  double radiusMm = 0.0;
+  double analyticVolumeMl = 0.0; ///< 4/3 pi r^3
+  std::uint64_t voxelCount = 0;
+  double voxelVolumeMl = 0.0;
+  int segment = 0;               ///< Couinaud segment containing the centre
+  bool nearLargeVessel = false;
+};
+
+/// Ground truth of a generated phantom.
+struct PhantomTruth
+{
+  std::uint32_t seed = 0;
+  double liverVolumeMl = 0.0;                 ///< voxel count x voxel volume (incl. lesions, vessels)
+  std::uint64_t liverVoxelCount = 0;
+  double tumourVolumeMl = 0.0;                ///< sum of lesion voxel volumes
+  std::array<double, 9> segmentVolumeMl{};    ///< index 1..8 (0 unused)
+  std::vector<PhantomLesion> lesions;
+};
+
+/// The phantom's images: CT in HU and ground-truth label maps on the same grid.
+struct Phantom
+{
+  CtImage::Pointer ct;
+  LabelImage::Pointer liver;    ///< 1 = liver (incl. intrahepatic vessels and lesions)
+  LabelImage::Pointer lesions;  ///< 0 none, k lesion id
+  LabelImage::Pointer segments; ///< 0 outside the liver, 1..8 Couinaud-like regions
+  LabelImage::Pointer organs;   ///< PhantomOrgan values
+  StudyInfo study;              ///< deterministic UIDs derived from the seed
+  PhantomTruth truth;
+};
+
+/// Generate the phantom. Same options, same voxels, on every run and platform.
+/// std::invalid_argument for non-positive spacing or a grid over 1024 voxels per axis.
+Phantom makePhantom(const PhantomOptions& options);
+
+/// Write ct.nii.gz, liver.nii.gz, lesions.nii.gz, segments.nii.gz, organs.nii.gz and truth.json
+/// into `directory` (created if needed). Each file is written atomically.
+void writePhantom(const Phantom& phantom, const std::string& directory);
+
+/// Write the CT as a DICOM series (one file per slice, one study, one series, unique UIDs,
+/// ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness, RescaleSlope 1 and
+/// RescaleIntercept -1024 over unsigned stored values) into `directory`.
+void writePhantomDicom(const Phantom& phantom, const std::string& directory);
+
+/// Truth as JSON text (units mL and mm, LPS convention stated at the top).
+std::string phantomTruthJson(const PhantomTruth& truth, const CtImage& grid);
+
+} // namespace liver

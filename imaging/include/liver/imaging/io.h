@@ -1,0 +1,57 @@
+#pragma once
+/// Loading CT volumes and label maps; writing images atomically.
+
+#include <liver/imaging/types.h>
+
+#include <optional>
+#include <string>
+
+namespace liver
+{
+
+struct CtLoadOptions
+{
+  std::string seriesUid;      ///< pick this DICOM series; empty = automatic choice
+  bool strict = false;        ///< refuse non-uniform spacing, missing slices and gantry tilt
+                              ///< instead of resampling them
+};
+
+/// Load a CT in HU from a NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr), MetaImage (.mha, .mhd) file,
+/// a single DICOM file (including multi-frame enhanced CT) or a directory of DICOM files.
+/// Throws InputError naming the file and field when the input cannot be used.
+CtVolume loadCt(const std::string& path, const CtLoadOptions& options = {});
+
+/// Load a label map of any integer or float pixel type (values must be integers 0..65535).
+/// Throws InputError on unreadable files, non-finite or non-integer values, or bad spacing.
+LabelImage::Pointer loadLabels(const std::string& path);
+
+/// Tolerances for deciding that two grids are the same.
+struct GridTolerance
+{
+  double spacingRelative = 1e-4;   ///< relative difference per axis
+  double originVoxels = 0.05;      ///< origin distance in units of the smallest spacing
+  double direction = 1e-4;         ///< absolute difference per direction-matrix entry
+};
+
+/// Empty string when the grids match; otherwise a one-line description of the first difference.
+std::string describeGridMismatch(const itk::ImageBase<3>& reference, const itk::ImageBase<3>& other,
+                                 const GridTolerance& tolerance = {});
+
+/// Labels on the CT's grid: returns `labels` unchanged when the grids match; resamples with nearest
+/// neighbour when `resample` is set; otherwise throws InputError naming `labelsPath`.
+LabelImage::Pointer labelsOnGrid(const LabelImage::Pointer& labels, const itk::ImageBase<3>& grid,
+                                 const std::string& labelsPath, bool resample);
+
+/// Write an image to `path` atomically (temporary file in the same folder, then rename).
+/// The format follows the extension (.nii.gz, .nii, .nrrd, .mha).
+void writeImage(const CtImage* image, const std::string& path);
+void writeImage(const LabelImage* image, const std::string& path);
+
+/// Write text to `path` atomically.
+void writeTextFile(const std::string& path, const std::string& text);
+
+/// Check that an image's spacing is finite and positive and its direction invertible.
+/// Throws InputError naming `path` otherwise.
+void checkGeometry(const itk::ImageBase<3>& image, const std::string& path);
+
+} // namespace liver

@@ -1,0 +1,41 @@
+#pragma once
+/// Helpers shared by the tests: where the real data is, and running the real binary.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace liver::test
+{
+
+/// Folder of the shared real data: $LIVERPLAN_TEST_DATA, else ../shared/data beside the source.
+std::string testDataDir();
+
+/// Path of `relative` inside the test data, or "" when that file or folder is absent.
+std::string testDataPath(const std::string& relative);
+
+/// A fresh empty temporary folder for one test, removed at exit.
+std::string makeTempDir(const std::string& tag);
+
+struct CommandResult
+{
+  int exitCode = -1;
+  std::string out; ///< stdout
+  std::string err; ///< stderr
+};
+
+/// Run the real `liverplan` binary with `args` (no shell; arguments are passed as given).
+CommandResult runLiverplan(const std::vector<std::string>& args);
+
+/// Files in a folder (names only, sorted).
+std::vector<std::string> listDir(const std::string& directory);
+
+} // namespace liver::test
+
+/// Skip the current test with a clear message when a real-data file is absent.
+#define LIVER_REQUIRE_DATA(var, relative)                                                          \
+  const std::string var = ::liver::test::testDataPath(relative);                                   \
+  if (var.empty())                                                                                 \
+  GTEST_SKIP() << "real data not found: " << (relative) << " under "                              \
+               << ::liver::test::testDataDir() << " (set LIVERPLAN_TEST_DATA)"
