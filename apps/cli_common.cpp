@@ -3,6 +3,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 
+#include <CLI/CLI.hpp>
 #include <itkMacro.h>
 
 #include <iostream>
@@ -15,7 +16,10 @@ namespace
 bool g_quiet = false;
 }
 
-void setQuiet(bool quiet) { g_quiet = quiet; }
+void setQuiet(bool quiet)
+{
+  g_quiet = quiet;
+}
 
 void logInfo(const std::string& message)
 {
@@ -23,7 +27,10 @@ void logInfo(const std::string& message)
     std::cerr << "liverplan: " << message << '\n';
 }
 
-void logWarning(const std::string& message) { std::cerr << "liverplan: warning: " << message << '\n'; }
+void logWarning(const std::string& message)
+{
+  std::cerr << "liverplan: warning: " << message << '\n';
+}
 
 namespace
 {
@@ -77,7 +84,7 @@ nlohmann::json jsonHeader(const std::string& kind)
   j["tool"] = "liverplan";
   j["version"] = LIVERPLAN_VERSION;
   j["kind"] = kind;
-  j["units"] = {{"volume", "mL"}, {"length", "mm"}, {"intensity", "HU"}};
+  j["units"] = { { "volume", "mL" }, { "length", "mm" }, { "intensity", "HU" } };
   j["coordinates"] = "LPS (DICOM/ITK patient coordinates: +x left, +y posterior, +z superior)";
   return j;
 }
@@ -85,6 +92,73 @@ nlohmann::json jsonHeader(const std::string& kind)
 void writeJson(const std::string& path, const nlohmann::json& json)
 {
   writeTextFile(path, json.dump(2) + "\n");
+}
+
+void addCtLoadOptions(CLI::App& command, CtLoadOptions& options)
+{
+  command.add_option("--series",
+                     options.seriesUid,
+                     "DICOM SeriesInstanceUID to load (default: the axial CT series with most "
+                     "slices)");
+  command.add_flag("--strict",
+                   options.strict,
+                   "Refuse non-uniform slice spacing, missing slices and gantry tilt instead of "
+                   "resampling");
+}
+
+CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options)
+{
+  CtVolume ct = loadCt(path, options);
+  for (const std::string& w : ct.load.warnings)
+  {
+    if (w.rfind("series chosen", 0) == 0)
+      logInfo(w);
+    else
+      logWarning(w);
+  }
+  return ct;
+}
+
+nlohmann::json ctJson(const CtVolume& ct)
+{
+  const CtImage& image = *ct.image;
+  const auto size = image.GetLargestPossibleRegion().GetSize();
+  nlohmann::json grid;
+  grid["size"] = { size[0], size[1], size[2] };
+  grid["spacingMm"] = { image.GetSpacing()[0], image.GetSpacing()[1], image.GetSpacing()[2] };
+  grid["originLpsMm"] = { image.GetOrigin()[0], image.GetOrigin()[1], image.GetOrigin()[2] };
+  nlohmann::json direction = nlohmann::json::array();
+  for (int r = 0; r < 3; ++r)
+    direction.push_back(
+      { image.GetDirection()[r][0], image.GetDirection()[r][1], image.GetDirection()[r][2] });
+  grid["direction"] = direction;
+
+  const StudyInfo& s = ct.study;
+  nlohmann::json study = { { "patientId", s.patientId },
+                           { "studyInstanceUid", s.studyInstanceUid },
+                           { "seriesInstanceUid", s.seriesInstanceUid },
+                           { "studyDate", s.studyDate },
+                           { "studyDescription", s.studyDescription },
+                           { "seriesDescription", s.seriesDescription },
+                           { "modality", s.modality },
+                           { "manufacturer", s.manufacturer },
+                           { "transferSyntaxUid", s.transferSyntaxUid },
+                           { "sliceThicknessMm", s.sliceThicknessMm },
+                           { "kvp", s.kvp },
+                           { "gantryTiltDeg", s.gantryTiltDeg },
+                           { "contrastAgent", s.contrastAgent },
+                           { "contrastPhaseGuess", s.contrastPhaseGuess } };
+  const LoadReport& l = ct.load;
+  nlohmann::json load = { { "source", l.source },
+                          { "format", l.format },
+                          { "fileCount", l.fileCount },
+                          { "uniformSpacing", l.uniformSpacing },
+                          { "sliceStepsMm", l.sliceStepsMm },
+                          { "missingSlices", l.missingSlices },
+                          { "gantryTiltCorrected", l.gantryTiltCorrected },
+                          { "resampled", l.resampled },
+                          { "warnings", l.warnings } };
+  return { { "grid", grid }, { "study", study }, { "load", load } };
 }
 
 } // namespace liver::cli

@@ -1,6 +1,8 @@
 #pragma once
 /// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
 
+#include <liver/imaging/io.h>
+
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -37,6 +39,15 @@ nlohmann::json jsonHeader(const std::string& kind);
 
 /// Serialize and write JSON atomically.
 void writeJson(const std::string& path, const nlohmann::json& json);
+
+/// Add --series and --strict (DICOM loading options) to a subcommand.
+void addCtLoadOptions(CLI::App& command, CtLoadOptions& options);
+
+/// Load a CT, logging what the loader did (warnings, series choice).
+CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options);
+
+/// The CT's provenance and geometry as JSON: source, format, grid, study, loader warnings.
+nlohmann::json ctJson(const CtVolume& ct);
 
 /// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
 void registerInfo(CLI::App& app, int& exitCode);

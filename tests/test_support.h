@@ -37,5 +37,5 @@ std::vector<std::string> listDir(const std::string& directory);
 #define LIVER_REQUIRE_DATA(var, relative)                                                          \
   const std::string var = ::liver::test::testDataPath(relative);                                   \
   if (var.empty())                                                                                 \
-  GTEST_SKIP() << "real data not found: " << (relative) << " under "                              \
+  GTEST_SKIP() << "real data not found: " << (relative) << " under "                               \
                << ::liver::test::testDataDir() << " (set LIVERPLAN_TEST_DATA)"

@@ -21,7 +21,7 @@ namespace
 /// A sibling temporary path that keeps the extension (ITK picks the format by extension).
 fs::path temporarySibling(const fs::path& target)
 {
-  static std::mt19937_64 rng{std::random_device{}() ^ static_cast<unsigned long>(getpid())};
+  static std::mt19937_64 rng{ std::random_device{}() ^ static_cast<unsigned long>(getpid()) };
   const std::string name = target.filename().string();
   return target.parent_path() / (".tmp-" + std::to_string(rng() % 1000000000ULL) + "-" + name);
 }
@@ -48,7 +48,7 @@ void commit(const fs::path& temporary, const fs::path& target)
   }
 }
 
-template <typename TImage>
+template<typename TImage>
 void writeImageAtomic(const TImage* image, const std::string& path)
 {
   if (image == nullptr)
@@ -75,9 +75,15 @@ void writeImageAtomic(const TImage* image, const std::string& path)
 
 } // namespace
 
-void writeImage(const CtImage* image, const std::string& path) { writeImageAtomic(image, path); }
+void writeImage(const CtImage* image, const std::string& path)
+{
+  writeImageAtomic(image, path);
+}
 
-void writeImage(const LabelImage* image, const std::string& path) { writeImageAtomic(image, path); }
+void writeImage(const LabelImage* image, const std::string& path)
+{
+  writeImageAtomic(image, path);
+}
 
 void writeTextFile(const std::string& path, const std::string& text)
 {

@@ -11,9 +11,9 @@ namespace liver
 
 struct CtLoadOptions
 {
-  std::string seriesUid;      ///< pick this DICOM series; empty = automatic choice
-  bool strict = false;        ///< refuse non-uniform spacing, missing slices and gantry tilt
-                              ///< instead of resampling them
+  std::string seriesUid; ///< pick this DICOM series; empty = automatic choice
+  bool strict = false;   ///< refuse non-uniform spacing, missing slices and gantry tilt
+                         ///< instead of resampling them
 };
 
 /// Load a CT in HU from a NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr), MetaImage (.mha, .mhd) file,
@@ -28,19 +28,22 @@ LabelImage::Pointer loadLabels(const std::string& path);
 /// Tolerances for deciding that two grids are the same.
 struct GridTolerance
 {
-  double spacingRelative = 1e-4;   ///< relative difference per axis
-  double originVoxels = 0.05;      ///< origin distance in units of the smallest spacing
-  double direction = 1e-4;         ///< absolute difference per direction-matrix entry
+  double spacingRelative = 1e-4; ///< relative difference per axis
+  double originVoxels = 0.05;    ///< origin distance in units of the smallest spacing
+  double direction = 1e-4;       ///< absolute difference per direction-matrix entry
 };
 
 /// Empty string when the grids match; otherwise a one-line description of the first difference.
-std::string describeGridMismatch(const itk::ImageBase<3>& reference, const itk::ImageBase<3>& other,
+std::string describeGridMismatch(const itk::ImageBase<3>& reference,
+                                 const itk::ImageBase<3>& other,
                                  const GridTolerance& tolerance = {});
 
 /// Labels on the CT's grid: returns `labels` unchanged when the grids match; resamples with nearest
 /// neighbour when `resample` is set; otherwise throws InputError naming `labelsPath`.
-LabelImage::Pointer labelsOnGrid(const LabelImage::Pointer& labels, const itk::ImageBase<3>& grid,
-                                 const std::string& labelsPath, bool resample);
+LabelImage::Pointer labelsOnGrid(const LabelImage::Pointer& labels,
+                                 const itk::ImageBase<3>& grid,
+                                 const std::string& labelsPath,
+                                 bool resample);
 
 /// Write an image to `path` atomically (temporary file in the same folder, then rename).
 /// The format follows the extension (.nii.gz, .nii, .nrrd, .mha).

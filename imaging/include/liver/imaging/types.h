@@ -26,7 +26,7 @@ struct StudyInfo
   std::string patientSex;
   std::string studyInstanceUid;
   std::string seriesInstanceUid;
-  std::string studyDate;  ///< YYYYMMDD as in DICOM
+  std::string studyDate; ///< YYYYMMDD as in DICOM
   std::string studyDescription;
   std::string seriesDescription;
   std::string modality;
@@ -36,14 +36,15 @@ struct StudyInfo
   double kvp = 0.0;              ///< 0 when unknown
   double gantryTiltDeg = 0.0;
   std::string contrastAgent;
-  std::string contrastPhaseGuess; ///< "portal-venous", "arterial", "delayed", "non-contrast" or "unknown"
+  std::string
+    contrastPhaseGuess; ///< "portal-venous", "arterial", "delayed", "non-contrast" or "unknown"
 };
 
 /// What the loader found and did to the geometry, so a user can see it.
 struct LoadReport
 {
-  std::string source;       ///< file or directory that was read
-  std::string format;       ///< "nifti", "nrrd", "metaimage", "dicom-series", "dicom-multiframe"
+  std::string source;        ///< file or directory that was read
+  std::string format;        ///< "nifti", "nrrd", "metaimage", "dicom-series", "dicom-multiframe"
   std::size_t fileCount = 0; ///< files that made the volume
   bool uniformSpacing = true;
   bool gantryTiltCorrected = false;

@@ -1,0 +1,371 @@
+/// Loading CT volumes from image files and DICOM series into HU, geometry in LPS.
+
+#include <liver/imaging/dicom.h>
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
+#include <liver/imaging/slice_stack.h>
+
+#include <itkGDCMImageIO.h>
+#include <itkImageFileReader.h>
+#include <itkImageIOFactory.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace liver
+{
+namespace
+{
+
+std::string lowerExtension(const std::string& path)
+{
+  std::string name = fs::path(path).filename().string();
+  for (char& c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* ext : { ".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd" })
+  {
+    const std::string e(ext);
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
+      return e;
+  }
+  return fs::path(name).extension().string();
+}
+
+std::string formatOf(const std::string& extension)
+{
+  if (extension == ".nii" || extension == ".nii.gz")
+    return "nifti";
+  if (extension == ".nrrd" || extension == ".nhdr")
+    return "nrrd";
+  if (extension == ".mha" || extension == ".mhd")
+    return "metaimage";
+  return "";
+}
+
+std::int16_t toHu(double value)
+{
+  return static_cast<std::int16_t>(std::clamp(std::round(value), -32768.0, 32767.0));
+}
+
+/// Round a float image to int16 HU on the same grid.
+CtImage::Pointer roundToCt(const FloatImage& input)
+{
+  auto ct = CtImage::New();
+  ct->CopyInformation(&input);
+  ct->SetRegions(input.GetLargestPossibleRegion());
+  ct->Allocate();
+  const float* in = input.GetBufferPointer();
+  std::int16_t* out = ct->GetBufferPointer();
+  const std::size_t n = input.GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    if (!std::isfinite(in[i]))
+      throw InputError("", "non-finite intensity at voxel " + std::to_string(i));
+    out[i] = toHu(in[i]);
+  }
+  return ct;
+}
+
+template<typename TImage>
+typename TImage::Pointer readWith(const std::string& path, itk::ImageIOBase* io)
+{
+  auto reader = itk::ImageFileReader<TImage>::New();
+  reader->SetFileName(path);
+  if (io != nullptr)
+    reader->SetImageIO(io);
+  try
+  {
+    reader->Update();
+  }
+  catch (const itk::ExceptionObject& e)
+  {
+    throw InputError(path, std::string("cannot read image: ") + e.GetDescription());
+  }
+  return reader->GetOutput();
+}
+
+CtVolume loadImageFile(const std::string& path, const std::string& format)
+{
+  itk::ImageIOBase::Pointer io =
+    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
+  if (!io)
+    throw InputError(path, "unrecognized or unreadable image file");
+  try
+  {
+    io->SetFileName(path);
+    io->ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject& e)
+  {
+    throw InputError(path, std::string("cannot read image header: ") + e.GetDescription());
+  }
+  if (io->GetNumberOfDimensions() != 3)
+    throw InputError(path,
+                     "expected a 3D image, got " + std::to_string(io->GetNumberOfDimensions()) +
+                       " dimensions");
+  if (io->GetNumberOfComponents() != 1)
+    throw InputError(
+      path, "expected one component per voxel, got " + std::to_string(io->GetNumberOfComponents()));
+
+  CtVolume volume;
+  const auto component = io->GetComponentType();
+  if (component == itk::IOComponentEnum::SHORT || component == itk::IOComponentEnum::CHAR ||
+      component == itk::IOComponentEnum::UCHAR)
+    volume.image = readWith<CtImage>(path, io);
+  else
+  {
+    try
+    {
+      volume.image = roundToCt(*readWith<FloatImage>(path, io));
+    }
+    catch (const InputError& e)
+    {
+      throw InputError(path, e.what());
+    }
+  }
+  checkGeometry(*volume.image, path);
+  volume.load.source = path;
+  volume.load.format = format;
+  volume.load.fileCount = 1;
+  return volume;
+}
+
+/// Read one DICOM image file into a float buffer (HU, rescale applied by GDCM).
+std::vector<float> readDicomSlice(const std::string& file, unsigned columns, unsigned rows)
+{
+  auto io = itk::GDCMImageIO::New();
+  FloatImage::Pointer slice = readWith<FloatImage>(file, io);
+  const auto size = slice->GetLargestPossibleRegion().GetSize();
+  if (size[0] != columns || size[1] != rows || size[2] != 1)
+  {
+    std::ostringstream msg;
+    msg << "slice is " << size[0] << "x" << size[1] << "x" << size[2] << ", expected " << columns
+        << "x" << rows << "x1 like the rest of the series";
+    throw InputError(file, msg.str());
+  }
+  const float* p = slice->GetBufferPointer();
+  return std::vector<float>(p, p + static_cast<std::size_t>(columns) * rows);
+}
+
+CtVolume loadMultiFrame(const DicomFileInfo& file)
+{
+  auto io = itk::GDCMImageIO::New();
+  CtVolume volume;
+  volume.image = roundToCt(*readWith<FloatImage>(file.path, io));
+  checkGeometry(*volume.image, file.path);
+  volume.load.source = file.path;
+  volume.load.format = "dicom-multiframe";
+  volume.load.fileCount = 1;
+  return volume;
+}
+
+void checkSeriesConsistency(const DicomSeries& series, const std::string& source)
+{
+  const DicomFileInfo& first = series.files.front();
+  for (const DicomFileInfo& f : series.files)
+  {
+    if (!f.hasPosition)
+      throw InputError(f.path, "ImagePositionPatient (0020,0032) missing or invalid");
+    if (!f.hasOrientation)
+      throw InputError(f.path, "ImageOrientationPatient (0020,0037) missing or invalid");
+    if (!f.hasPixelSpacing)
+      throw InputError(f.path,
+                       "PixelSpacing (0028,0030) missing or not positive: cannot measure "
+                       "volumes without it");
+    if (f.rows != first.rows || f.columns != first.columns)
+      throw InputError(source,
+                       "series mixes image sizes (" + std::to_string(first.columns) + "x" +
+                         std::to_string(first.rows) + " and " + std::to_string(f.columns) + "x" +
+                         std::to_string(f.rows) + ")");
+    for (int i = 0; i < 6; ++i)
+      if (std::abs(f.orientation[i] - first.orientation[i]) > 1e-4)
+        throw InputError(f.path, "ImageOrientationPatient differs within the series");
+    for (int i = 0; i < 2; ++i)
+      if (std::abs(f.pixelSpacing[i] - first.pixelSpacing[i]) > 1e-4 * first.pixelSpacing[i])
+        throw InputError(f.path, "PixelSpacing differs within the series");
+  }
+}
+
+std::string describeSteps(const StackGeometry& stack)
+{
+  std::ostringstream s;
+  for (std::size_t i = 0; i < stack.distinctStepsMm.size(); ++i)
+    s << (i ? ", " : "") << stack.distinctStepsMm[i];
+  return s.str();
+}
+
+CtVolume loadDicomSeries(const DicomSeries& series,
+                         const std::string& source,
+                         const CtLoadOptions& options)
+{
+  if (series.files.size() == 1 && series.files.front().numberOfFrames > 1)
+  {
+    CtVolume volume = loadMultiFrame(series.files.front());
+    volume.study = readStudyInfo(series.files.front().path);
+    return volume;
+  }
+  checkSeriesConsistency(series, source);
+  const DicomFileInfo& first = series.files.front();
+  const auto columns = static_cast<unsigned>(first.columns);
+  const auto rows = static_cast<unsigned>(first.rows);
+  // DICOM PixelSpacing is (row spacing = along columns, column spacing = along rows).
+  const std::array<double, 2> spacingMm{ first.pixelSpacing[1], first.pixelSpacing[0] };
+
+  std::vector<SliceGeometry> slices;
+  for (const DicomFileInfo& f : series.files)
+    slices.push_back({ { f.position[0], f.position[1], f.position[2] } });
+  const StackGeometry stack = analyzeStack(slices, first.orientation, spacingMm, source);
+
+  CtVolume volume;
+  volume.study = readStudyInfo(series.files[stack.order.front()].path);
+  LoadReport& report = volume.load;
+  report.source = source;
+  report.format = "dicom-series";
+  report.fileCount = series.files.size();
+  report.uniformSpacing = stack.uniform;
+  report.sliceStepsMm = stack.distinctStepsMm;
+  report.missingSlices = stack.missingSlices;
+
+  if (!stack.uniform)
+  {
+    std::ostringstream msg;
+    msg << "non-uniform slice spacing (steps " << describeSteps(stack) << " mm";
+    if (stack.missingSlices > 0)
+      msg << "; " << stack.missingSlices << " slice(s) appear to be missing";
+    msg << ")";
+    if (options.strict)
+      throw InputError(source, msg.str() + "; refused with --strict");
+    report.warnings.push_back(msg.str() + ": resampled to the median spacing " +
+                              std::to_string(stack.medianStepMm) + " mm");
+  }
+  if (stack.sheared)
+  {
+    std::ostringstream msg;
+    msg << "slices are sheared (gantry tilt " << volume.study.gantryTiltDeg
+        << " deg): positions do not follow the slice normal";
+    if (options.strict)
+      throw InputError(source, msg.str() + "; refused with --strict");
+    report.warnings.push_back(msg.str() + ": resampled onto an orthogonal grid");
+    report.gantryTiltCorrected = true;
+  }
+
+  std::vector<std::vector<float>> sorted;
+  sorted.reserve(stack.order.size());
+  CtImage::Pointer image;
+  if (isRegular(stack))
+  {
+    image = CtImage::New();
+    CtImage::RegionType region;
+    region.SetSize({ columns, rows, static_cast<unsigned>(stack.order.size()) });
+    image->SetRegions(region);
+    CtImage::SpacingType spacing;
+    spacing[0] = spacingMm[0];
+    spacing[1] = spacingMm[1];
+    spacing[2] = stack.order.size() > 1              ? stack.medianStepMm
+                 : volume.study.sliceThicknessMm > 0 ? volume.study.sliceThicknessMm
+                                                     : 1.0;
+    if (stack.order.size() == 1)
+      report.warnings.push_back("single slice: slice spacing set to " + std::to_string(spacing[2]) +
+                                " mm (SliceThickness or 1 mm)");
+    image->SetSpacing(spacing);
+    CtImage::PointType origin;
+    CtImage::DirectionType direction;
+    const auto& p = series.files[stack.order.front()].position;
+    for (int a = 0; a < 3; ++a)
+    {
+      origin[a] = p[a];
+      direction[a][0] = stack.rowDirection[a];
+      direction[a][1] = stack.columnDirection[a];
+      direction[a][2] = stack.normal[a];
+    }
+    image->SetOrigin(origin);
+    image->SetDirection(direction);
+    image->Allocate();
+    std::int16_t* out = image->GetBufferPointer();
+    const std::size_t planeSize = static_cast<std::size_t>(columns) * rows;
+    for (std::size_t k = 0; k < stack.order.size(); ++k)
+    {
+      const std::vector<float> slice =
+        readDicomSlice(series.files[stack.order[k]].path, columns, rows);
+      std::transform(
+        slice.begin(), slice.end(), out + k * planeSize, [](float v) { return toHu(v); });
+    }
+  }
+  else
+  {
+    for (std::size_t k : stack.order)
+      sorted.push_back(readDicomSlice(series.files[k].path, columns, rows));
+    const auto& p = series.files[stack.order.front()].position;
+    image = resampleStack(sorted, columns, rows, spacingMm, { p[0], p[1], p[2] }, stack);
+    report.resampled = true;
+  }
+  volume.image = image;
+  checkGeometry(*volume.image, source);
+  return volume;
+}
+
+} // namespace
+
+void checkGeometry(const itk::ImageBase<3>& image, const std::string& path)
+{
+  const auto& spacing = image.GetSpacing();
+  for (int a = 0; a < 3; ++a)
+    if (!std::isfinite(spacing[a]) || !(spacing[a] > 0))
+    {
+      std::ostringstream msg;
+      msg << "invalid voxel spacing " << spacing[a] << " mm on axis " << a
+          << " (must be finite and > 0)";
+      throw InputError(path, msg.str());
+    }
+  const auto& origin = image.GetOrigin();
+  for (int a = 0; a < 3; ++a)
+    if (!std::isfinite(origin[a]))
+      throw InputError(path, "invalid origin (not finite)");
+  const auto& d = image.GetDirection();
+  const double det = d[0][0] * (d[1][1] * d[2][2] - d[1][2] * d[2][1]) -
+                     d[0][1] * (d[1][0] * d[2][2] - d[1][2] * d[2][0]) +
+                     d[0][2] * (d[1][0] * d[2][1] - d[1][1] * d[2][0]);
+  if (!std::isfinite(det) || std::abs(det) < 1e-6)
+    throw InputError(path, "invalid direction matrix (singular or not finite)");
+  const auto size = image.GetLargestPossibleRegion().GetSize();
+  if (size[0] == 0 || size[1] == 0 || size[2] == 0)
+    throw InputError(path, "empty image");
+}
+
+CtVolume loadCt(const std::string& path, const CtLoadOptions& options)
+{
+  if (!fs::exists(path))
+    throw InputError(path, "no such file or directory");
+  if (fs::is_directory(path))
+  {
+    const std::vector<DicomSeries> series = scanDicomDirectory(path);
+    std::string reason;
+    const DicomSeries& chosen = chooseCtSeries(series, options.seriesUid, path, reason);
+    CtVolume volume = loadDicomSeries(chosen, path, options);
+    volume.load.warnings.insert(volume.load.warnings.begin(), "series chosen: " + reason);
+    return volume;
+  }
+  const std::string format = formatOf(lowerExtension(path));
+  if (!format.empty())
+    return loadImageFile(path, format);
+
+  // Anything else must be a single DICOM file.
+  std::vector<DicomSeries> series;
+  try
+  {
+    series = scanDicomFiles({ path }, path);
+  }
+  catch (const InputError&)
+  {
+    throw InputError(path, "not a DICOM image file, and not a .nii/.nii.gz/.nrrd/.mha image");
+  }
+  if (series.front().modality != "CT")
+    throw InputError(path, "Modality (0008,0060) is '" + series.front().modality + "', not CT");
+  return loadDicomSeries(series.front(), path, options);
+}
+
+} // namespace liver
