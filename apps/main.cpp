@@ -7,9 +7,9 @@
 int main(int argc, char** argv)
 {
   using namespace liver::cli;
-  CLI::App app{"LiverPlan " LIVERPLAN_VERSION
-               " - liver volumetry and resection planning on CT (decision support for a "
-               "multidisciplinary team)"};
+  CLI::App app{ "LiverPlan " LIVERPLAN_VERSION
+                " - liver volumetry and resection planning on CT (decision support for a "
+                "multidisciplinary team)" };
   app.set_version_flag("--version", LIVERPLAN_VERSION);
   app.require_subcommand(1);
   bool quiet = false;

@@ -1,1 +1,324 @@
+/// liver::imaging on synthetic inputs with exact answers: slice-stack geometry and resampling,
+/// label maps, grid checks, atomic writers.
+
 #include "test_support.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
+#include <liver/imaging/slice_stack.h>
+
+#include <itkImageFileWriter.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+using namespace liver;
+namespace fs = std::filesystem;
+
+namespace
+{
+
+const std::array<double, 6> Axial{ 1, 0, 0, 0, 1, 0 };
+
+std::vector<SliceGeometry> slicesAtZ(const std::vector<double>& z)
+{
+  std::vector<SliceGeometry> slices;
+  for (double v : z)
+    slices.push_back({ { -100.0, -50.0, v } });
+  return slices;
+}
+
+/// A linear intensity field: linear and bilinear interpolation reproduce it exactly.
+double ramp(const Vec3& p)
+{
+  return 2.0 * p[0] - 3.0 * p[1] + 5.0 * p[2];
+}
+
+template<typename TImage>
+typename TImage::Pointer makeImage(std::array<unsigned, 3> size, std::array<double, 3> spacing)
+{
+  auto image = TImage::New();
+  typename TImage::RegionType region;
+  region.SetSize({ size[0], size[1], size[2] });
+  image->SetRegions(region);
+  typename TImage::SpacingType s;
+  for (int a = 0; a < 3; ++a)
+    s[a] = spacing[a];
+  image->SetSpacing(s);
+  image->Allocate(true);
+  return image;
+}
+
+} // namespace
+
+TEST(SliceStack, SortsByPositionAlongTheNormalNotByInputOrder)
+{
+  const auto stack = analyzeStack(slicesAtZ({ 4.0, 0.0, 8.0, 2.0, 6.0 }), Axial, { 1, 1 }, "test");
+  EXPECT_EQ(stack.order, (std::vector<std::size_t>{ 1, 3, 0, 4, 2 }));
+  EXPECT_DOUBLE_EQ(stack.medianStepMm, 2.0);
+  EXPECT_TRUE(stack.uniform);
+  EXPECT_FALSE(stack.sheared);
+  EXPECT_EQ(stack.missingSlices, 0u);
+  EXPECT_TRUE(isRegular(stack));
+}
+
+TEST(SliceStack, FeetFirstOrientationSortsAlongItsOwnNormal)
+{
+  // Row cosines -x: the normal is -z, so the most superior slice comes first.
+  const auto stack =
+    analyzeStack(slicesAtZ({ 0.0, 3.0, 6.0 }), { -1, 0, 0, 0, 1, 0 }, { 1, 1 }, "test");
+  EXPECT_EQ(stack.order, (std::vector<std::size_t>{ 2, 1, 0 }));
+  EXPECT_DOUBLE_EQ(stack.normal[2], -1.0);
+  EXPECT_DOUBLE_EQ(stack.medianStepMm, 3.0);
+}
+
+TEST(SliceStack, DetectsNonUniformSpacingAndMissingSlices)
+{
+  // Steps 2, 2, 4 (one slice missing), 2, 2.
+  const auto gap = analyzeStack(slicesAtZ({ 0, 2, 4, 8, 10, 12 }), Axial, { 1, 1 }, "test");
+  EXPECT_FALSE(gap.uniform);
+  EXPECT_EQ(gap.missingSlices, 1u);
+  EXPECT_EQ(gap.distinctStepsMm, (std::vector<double>{ 2.0, 4.0 }));
+  // Steps 1.5 and 2.5: not uniform, but no whole-multiple gap.
+  const auto mixed = analyzeStack(slicesAtZ({ 0, 1.5, 4, 5.5, 8 }), Axial, { 1, 1 }, "test");
+  EXPECT_FALSE(mixed.uniform);
+  EXPECT_EQ(mixed.missingSlices, 0u);
+  // DS rounding of a few micrometres is not non-uniformity.
+  const auto rounded = analyzeStack(slicesAtZ({ 0, 0.8001, 1.5998, 2.4 }), Axial, { 1, 1 }, "test");
+  EXPECT_TRUE(rounded.uniform);
+}
+
+TEST(SliceStack, DetectsShearFromGantryTilt)
+{
+  // Tilted columns (as GE writes gantry tilt): positions move along z, not along the normal.
+  const double t = 18.5 * M_PI / 180.0;
+  const std::array<double, 6> tilted{ 1, 0, 0, 0, std::cos(t), -std::sin(t) };
+  const auto stack = analyzeStack(slicesAtZ({ 0, 5, 10, 15 }), tilted, { 0.5, 0.5 }, "test");
+  EXPECT_TRUE(stack.sheared);
+  EXPECT_TRUE(stack.uniform);
+  EXPECT_NEAR(stack.medianStepMm, 5.0 * std::cos(t), 1e-9);
+  EXPECT_NEAR(stack.inPlaneOffsetMm[1][1], -5.0 * std::sin(t), 1e-9);
+  EXPECT_FALSE(isRegular(stack));
+}
+
+TEST(SliceStack, RejectsDuplicatePositionsAndBadOrientation)
+{
+  EXPECT_THROW(analyzeStack(slicesAtZ({ 0, 2, 2, 4 }), Axial, { 1, 1 }, "dup"), InputError);
+  EXPECT_THROW(analyzeStack(slicesAtZ({ 0, 2 }), { 1, 0, 0, 1, 0, 0 }, { 1, 1 }, "bad"),
+               InputError);
+  EXPECT_THROW(analyzeStack({}, Axial, { 1, 1 }, "empty"), InputError);
+  try
+  {
+    analyzeStack(slicesAtZ({ 0, 2, 2 }), Axial, { 1, 1 }, "series-dir");
+    FAIL();
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("series-dir"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("--series"), std::string::npos);
+  }
+}
+
+TEST(SliceStack, ResamplingReproducesALinearFieldOnShearedNonUniformSlices)
+{
+  // Sheared (tilted) slices with steps 3, 1, 5, 3 mm sample a linear field; both the through-
+  // plane linear and the in-plane bilinear interpolation are exact for it, so every output voxel
+  // covered by slices must equal the field at its physical point (within the 0.5 HU rounding).
+  const double t = 15.0 * M_PI / 180.0;
+  const std::array<double, 6> orientation{ 1, 0, 0, 0, std::cos(t), -std::sin(t) };
+  const std::vector<double> z{ 0, 3, 4, 9, 12 };
+  const unsigned columns = 20, rows = 16;
+  const std::array<double, 2> pixel{ 1.0, 1.25 };
+  const Vec3 row{ 1, 0, 0 }, col{ 0, std::cos(t), -std::sin(t) };
+  std::vector<SliceGeometry> slices;
+  std::vector<std::vector<float>> pixels;
+  for (double zz : z)
+  {
+    const Vec3 p0{ -10.0, -8.0, zz };
+    slices.push_back({ p0 });
+    std::vector<float> s(columns * rows);
+    for (unsigned j = 0; j < rows; ++j)
+      for (unsigned i = 0; i < columns; ++i)
+      {
+        Vec3 p;
+        for (int a = 0; a < 3; ++a)
+          p[a] = p0[a] + i * pixel[0] * row[a] + j * pixel[1] * col[a];
+        s[j * columns + i] = static_cast<float>(ramp(p));
+      }
+    pixels.push_back(s);
+  }
+  const auto stack = analyzeStack(slices, orientation, pixel, "test");
+  ASSERT_TRUE(stack.sheared);
+  ASSERT_FALSE(stack.uniform);
+  const auto image =
+    resampleStack(pixels, columns, rows, pixel, slices[0].positionLpsMm, stack, -1024.0f);
+  EXPECT_DOUBLE_EQ(image->GetSpacing()[2], stack.medianStepMm);
+  std::size_t checked = 0;
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  for (unsigned k = 0; k < size[2]; ++k)
+    for (unsigned j = 0; j < size[1]; ++j)
+      for (unsigned i = 0; i < size[0]; ++i)
+      {
+        const CtImage::IndexType index{ { i, j, k } };
+        const std::int16_t v = image->GetPixel(index);
+        if (v == -1024)
+          continue; // not covered by both neighbouring slices
+        CtImage::PointType p;
+        image->TransformIndexToPhysicalPoint(index, p);
+        ASSERT_NEAR(v, ramp({ p[0], p[1], p[2] }), 0.5 + 1e-6)
+          << "voxel " << i << "," << j << "," << k;
+        ++checked;
+      }
+  // Most of the volume is covered; the uncovered rim is the shear's wedge.
+  EXPECT_GT(checked, size[0] * size[1] * size[2] / 2);
+}
+
+TEST(SliceStack, RegularStackResamplesToTheSameSamples)
+{
+  const unsigned columns = 4, rows = 3;
+  std::vector<std::vector<float>> pixels;
+  for (int k = 0; k < 3; ++k)
+  {
+    std::vector<float> s(columns * rows);
+    for (unsigned i = 0; i < s.size(); ++i)
+      s[i] = static_cast<float>(100 * k + i);
+    pixels.push_back(s);
+  }
+  const auto stack = analyzeStack(slicesAtZ({ 0, 2.5, 5 }), Axial, { 0.7, 0.7 }, "test");
+  const auto image = resampleStack(pixels, columns, rows, { 0.7, 0.7 }, { -100, -50, 0 }, stack);
+  ASSERT_EQ(image->GetLargestPossibleRegion().GetSize()[2], 3u);
+  for (int k = 0; k < 3; ++k)
+    for (unsigned i = 0; i < columns * rows; ++i)
+      EXPECT_EQ(image->GetBufferPointer()[k * columns * rows + i], 100 * k + static_cast<int>(i));
+  EXPECT_DOUBLE_EQ(image->GetOrigin()[0], -100.0);
+}
+
+TEST(GridMatch, ReportsEachKindOfMismatch)
+{
+  auto a = makeImage<LabelImage>({ 4, 5, 6 }, { 1, 1, 2 });
+  auto b = makeImage<LabelImage>({ 4, 5, 6 }, { 1, 1, 2 });
+  EXPECT_EQ(describeGridMismatch(*a, *b), "");
+  auto c = makeImage<LabelImage>({ 4, 5, 7 }, { 1, 1, 2 });
+  EXPECT_NE(describeGridMismatch(*a, *c).find("size 4x5x7"), std::string::npos);
+  auto d = makeImage<LabelImage>({ 4, 5, 6 }, { 1, 1, 2.5 });
+  EXPECT_NE(describeGridMismatch(*a, *d).find("spacing"), std::string::npos);
+  auto e = makeImage<LabelImage>({ 4, 5, 6 }, { 1, 1, 2 });
+  LabelImage::PointType origin;
+  origin.Fill(0.0);
+  origin[2] = 0.5;
+  e->SetOrigin(origin);
+  EXPECT_NE(describeGridMismatch(*a, *e).find("origin"), std::string::npos);
+  // An origin within 5 % of a voxel is the same grid (float rounding in headers).
+  origin[2] = 0.01;
+  e->SetOrigin(origin);
+  EXPECT_EQ(describeGridMismatch(*a, *e), "");
+}
+
+TEST(GridMatch, LabelsOnGridRefusesOrResamplesWithNearestNeighbour)
+{
+  auto ct = makeImage<CtImage>({ 4, 4, 4 }, { 2, 2, 2 });
+  auto fine = makeImage<LabelImage>({ 8, 8, 8 }, { 1, 1, 1 });
+  LabelImage::PointType origin;
+  origin.Fill(-0.5); // voxel centres of the fine grid straddle the coarse ones
+  fine->SetOrigin(origin);
+  for (unsigned k = 0; k < 8; ++k)
+    for (unsigned j = 0; j < 8; ++j)
+      for (unsigned i = 0; i < 8; ++i)
+        fine->SetPixel({ { i, j, k } }, static_cast<std::uint16_t>(i < 4 ? 3 : 7));
+  EXPECT_THROW(labelsOnGrid(fine, *ct, "fine.nrrd", false), InputError);
+  try
+  {
+    labelsOnGrid(fine, *ct, "fine.nrrd", false);
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("fine.nrrd"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("--resample-labels"), std::string::npos);
+  }
+  const auto onCt = labelsOnGrid(fine, *ct, "fine.nrrd", true);
+  EXPECT_EQ(describeGridMismatch(*ct, *onCt), "");
+  // Coarse voxel i sits at x = 2i mm = fine index 2i + 0.5; nearest neighbour keeps label values.
+  EXPECT_EQ(onCt->GetPixel({ { 0, 0, 0 } }), 3);
+  EXPECT_EQ(onCt->GetPixel({ { 1, 2, 3 } }), 3);
+  EXPECT_EQ(onCt->GetPixel({ { 2, 0, 0 } }), 7);
+  EXPECT_EQ(onCt->GetPixel({ { 3, 3, 3 } }), 7);
+}
+
+TEST(LabelIo, FloatLabelMapsLoadAsIntegerLabels)
+{
+  const std::string dir = test::makeTempDir("labels");
+  auto f = makeImage<FloatImage>({ 3, 3, 3 }, { 1, 1, 1 });
+  f->FillBuffer(0.0f);
+  f->SetPixel({ { 1, 1, 1 } }, 5.0f);
+  f->SetPixel({ { 0, 0, 0 } }, 2.0000001f);
+  auto writer = itk::ImageFileWriter<FloatImage>::New();
+  writer->SetInput(f);
+  writer->SetFileName(dir + "/float.nii.gz");
+  writer->Update();
+  const auto labels = loadLabels(dir + "/float.nii.gz");
+  EXPECT_EQ(labels->GetPixel({ { 1, 1, 1 } }), 5);
+  EXPECT_EQ(labels->GetPixel({ { 0, 0, 0 } }), 2);
+  EXPECT_EQ(labels->GetPixel({ { 2, 2, 2 } }), 0);
+
+  f->SetPixel({ { 2, 2, 2 } }, 0.5f);
+  writer->SetFileName(dir + "/fraction.nii.gz");
+  writer->Update();
+  try
+  {
+    loadLabels(dir + "/fraction.nii.gz");
+    FAIL() << "a fractional label must be refused";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("fraction.nii.gz"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("0.5"), std::string::npos);
+  }
+}
+
+TEST(Geometry, RejectsZeroAndNaNSpacing)
+{
+  auto image = makeImage<LabelImage>({ 2, 2, 2 }, { 1, 1, 1 });
+  EXPECT_NO_THROW(checkGeometry(*image, "ok"));
+  // ITK refuses to set a zero spacing, so corrupt it through the header of a file instead.
+  const std::string dir = test::makeTempDir("geometry");
+  for (const std::string spacing : { "0", "nan" })
+  {
+    const std::string path = dir + "/bad_" + spacing + ".nhdr";
+    writeTextFile(dir + "/raw.raw", std::string(8, '\0'));
+    writeTextFile(path,
+                  "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 2 2\nspace: "
+                  "left-posterior-superior\nspace directions: (" +
+                    spacing +
+                    ",0,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\nencoding: raw\n"
+                    "data file: raw.raw\n\n");
+    EXPECT_THROW(loadLabels(path), InputError) << spacing;
+  }
+}
+
+TEST(AtomicWrite, LeavesOnlyTheFinalFile)
+{
+  const std::string dir = test::makeTempDir("write");
+  auto image = makeImage<LabelImage>({ 3, 3, 3 }, { 1, 1, 1 });
+  writeImage(image.GetPointer(), dir + "/mask.nii.gz");
+  writeTextFile(dir + "/a.json", "{}\n");
+  EXPECT_EQ(test::listDir(dir), (std::vector<std::string>{ "a.json", "mask.nii.gz" }));
+  EXPECT_THROW(writeTextFile("/proc/liverplan-cannot-write/x.json", "{}"), OutputError);
+}
+
+TEST(CtLoading, MissingPathAndUnknownFileAreInputErrors)
+{
+  EXPECT_THROW(loadCt("/nonexistent/ct.nii.gz"), InputError);
+  const std::string dir = test::makeTempDir("notdicom");
+  writeTextFile(dir + "/readme.txt", "not an image\n");
+  EXPECT_THROW(loadCt(dir + "/readme.txt"), InputError);
+  try
+  {
+    loadCt(dir);
+    FAIL() << "a folder without DICOM must be refused";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("no DICOM image files"), std::string::npos);
+  }
+}

@@ -5,6 +5,9 @@
 #include <liver/imaging/io.h>
 #include <liver/imaging/slice_stack.h>
 
+#include <gdcmImageReader.h>
+#include <gdcmReader.h>
+#include <gdcmTrace.h>
 #include <itkGDCMImageIO.h>
 #include <itkImageFileReader.h>
 #include <itkImageIOFactory.h>
@@ -134,21 +137,97 @@ CtVolume loadImageFile(const std::string& path, const std::string& format)
   return volume;
 }
 
-/// Read one DICOM image file into a float buffer (HU, rescale applied by GDCM).
+/// Convert `count` stored values of GDCM scalar type `type` to HU with slope and intercept.
+template<typename T>
+void rescaleTo(const char* raw, std::size_t count, double slope, double intercept, float* out)
+{
+  const T* in = reinterpret_cast<const T*>(raw);
+  for (std::size_t i = 0; i < count; ++i)
+    out[i] = static_cast<float>(slope * static_cast<double>(in[i]) + intercept);
+}
+
+/// Read one single-frame DICOM image into a float buffer in HU. Truncated or undecodable pixel
+/// data is an InputError naming the file: GDCM itself only warns and reads what is there.
 std::vector<float> readDicomSlice(const std::string& file, unsigned columns, unsigned rows)
 {
-  auto io = itk::GDCMImageIO::New();
-  FloatImage::Pointer slice = readWith<FloatImage>(file, io);
-  const auto size = slice->GetLargestPossibleRegion().GetSize();
-  if (size[0] != columns || size[1] != rows || size[2] != 1)
+  gdcm::ImageReader reader;
+  reader.SetFileName(file.c_str());
+  if (!reader.Read())
+    throw InputError(file, "cannot read DICOM image (corrupt or truncated file)");
+  const gdcm::Image& image = reader.GetImage();
+  const gdcm::PixelFormat& format = image.GetPixelFormat();
+  if (format.GetSamplesPerPixel() != 1)
+    throw InputError(file,
+                     "SamplesPerPixel (0028,0002) is " +
+                       std::to_string(format.GetSamplesPerPixel()) + ", not a CT image");
+  if (image.GetDimension(0) != columns || image.GetDimension(1) != rows)
   {
     std::ostringstream msg;
-    msg << "slice is " << size[0] << "x" << size[1] << "x" << size[2] << ", expected " << columns
-        << "x" << rows << "x1 like the rest of the series";
+    msg << "slice is " << image.GetDimension(0) << "x" << image.GetDimension(1) << ", expected "
+        << columns << "x" << rows << " like the rest of the series";
     throw InputError(file, msg.str());
   }
-  const float* p = slice->GetBufferPointer();
-  return std::vector<float>(p, p + static_cast<std::size_t>(columns) * rows);
+  const std::size_t count = static_cast<std::size_t>(columns) * rows;
+  const std::size_t length = image.GetBufferLength();
+  const gdcm::DataElement& pixelData =
+    reader.GetFile().GetDataSet().GetDataElement(gdcm::Tag(0x7fe0, 0x0010));
+  if (pixelData.IsEmpty())
+    throw InputError(file, "no PixelData (7FE0,0010)");
+  const bool deflated =
+    image.GetTransferSyntax() == gdcm::TransferSyntax::DeflatedExplicitVRLittleEndian;
+  if (const gdcm::ByteValue* native = pixelData.GetByteValue(); native != nullptr && !deflated)
+  {
+    // GDCM sizes the value from its header length even when the file ends early, so compare the
+    // file's size with where the pixel data value starts (skipping the value leaves the stream
+    // there) plus that length.
+    gdcm::Reader header;
+    header.SetFileName(file.c_str());
+    header.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010), { gdcm::Tag(0x7fe0, 0x0010) });
+    const std::size_t start = header.GetStreamCurrentPosition();
+    const auto fileSize = static_cast<std::size_t>(fs::file_size(file));
+    if (native->GetLength() < length || start + native->GetLength() > fileSize)
+      throw InputError(file,
+                       "PixelData (7FE0,0010) truncated: file ends " +
+                         std::to_string(start + native->GetLength() - fileSize) + " bytes early");
+  }
+  std::vector<char> raw(length);
+  if (!image.GetBuffer(raw.data()))
+    throw InputError(file,
+                     "cannot decode PixelData (transfer syntax " +
+                       std::string(image.GetTransferSyntax().GetString()
+                                     ? image.GetTransferSyntax().GetString()
+                                     : "?") +
+                       ")");
+  const double slope = image.GetSlope();
+  const double intercept = image.GetIntercept();
+  std::vector<float> hu(count);
+  switch (format.GetScalarType())
+  {
+    case gdcm::PixelFormat::UINT8:
+      rescaleTo<std::uint8_t>(raw.data(), count, slope, intercept, hu.data());
+      break;
+    case gdcm::PixelFormat::INT8:
+      rescaleTo<std::int8_t>(raw.data(), count, slope, intercept, hu.data());
+      break;
+    case gdcm::PixelFormat::UINT12:
+    case gdcm::PixelFormat::UINT16:
+      rescaleTo<std::uint16_t>(raw.data(), count, slope, intercept, hu.data());
+      break;
+    case gdcm::PixelFormat::INT12:
+    case gdcm::PixelFormat::INT16:
+      rescaleTo<std::int16_t>(raw.data(), count, slope, intercept, hu.data());
+      break;
+    case gdcm::PixelFormat::UINT32:
+      rescaleTo<std::uint32_t>(raw.data(), count, slope, intercept, hu.data());
+      break;
+    case gdcm::PixelFormat::INT32:
+      rescaleTo<std::int32_t>(raw.data(), count, slope, intercept, hu.data());
+      break;
+    default:
+      throw InputError(file,
+                       std::string("unsupported pixel format ") + format.GetScalarTypeAsString());
+  }
+  return hu;
 }
 
 CtVolume loadMultiFrame(const DicomFileInfo& file)
@@ -338,6 +417,10 @@ void checkGeometry(const itk::ImageBase<3>& image, const std::string& path)
 
 CtVolume loadCt(const std::string& path, const CtLoadOptions& options)
 {
+  // GDCM prints multi-line warnings and carries on; every problem we care about is checked and
+  // reported here instead.
+  gdcm::Trace::WarningOff();
+  gdcm::Trace::DebugOff();
   if (!fs::exists(path))
     throw InputError(path, "no such file or directory");
   if (fs::is_directory(path))

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -197,13 +198,14 @@ CtImage::Pointer resampleStack(const std::vector<std::vector<float>>& sortedSlic
   image->Allocate();
   std::int16_t* out = image->GetBufferPointer();
 
-  // Bilinear sample of sorted slice k at in-plane position (x, y) mm in the output frame.
+  // Bilinear sample of sorted slice k at in-plane position (x, y) mm in the output frame; NaN
+  // outside the slice.
   auto sample = [&](std::size_t k, double x, double y) -> float
   {
     const double u = (x - stack.inPlaneOffsetMm[k][0]) / dx;
     const double v = (y - stack.inPlaneOffsetMm[k][1]) / dy;
     if (u < -1e-6 || v < -1e-6 || u > columns - 1 + 1e-6 || v > rows - 1 + 1e-6)
-      return paddingHu;
+      return std::numeric_limits<float>::quiet_NaN();
     const long u0 =
       std::clamp(static_cast<long>(std::floor(u)), 0L, static_cast<long>(columns) - 1);
     const long v0 = std::clamp(static_cast<long>(std::floor(v)), 0L, static_cast<long>(rows) - 1);
@@ -235,7 +237,9 @@ CtImage::Pointer resampleStack(const std::vector<std::vector<float>>& sortedSlic
         const double x = minX + i * dx;
         const float a = sample(k, x, y);
         const float b = w > 0 ? sample(k1, x, y) : a;
-        const double value = std::round((1 - w) * a + w * b);
+        // A voxel is only as good as both slices around it: no extrapolation into the wedge.
+        const double value =
+          std::isnan(a) || std::isnan(b) ? paddingHu : std::round((1 - w) * a + w * b);
         plane[static_cast<std::size_t>(j) * nx + i] =
           static_cast<std::int16_t>(std::clamp(value, -32768.0, 32767.0));
       }
