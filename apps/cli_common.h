@@ -2,6 +2,7 @@
 /// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
 
 #include <liver/imaging/io.h>
+#include <liver/volumetry/label_stats.h>
 
 #include <nlohmann/json.hpp>
 
@@ -54,5 +55,8 @@ void registerInfo(CLI::App& app, int& exitCode);
 void registerPhantom(CLI::App& app, int& exitCode);
 void registerVolume(CLI::App& app, int& exitCode);
 void registerDemo(CLI::App& app, int& exitCode);
+
+/// One label's statistics as JSON; `surfaceMl` < 0 leaves the surface estimate out.
+nlohmann::json labelStatsJson(const LabelStats& stats, double surfaceMl);
 
 } // namespace liver::cli

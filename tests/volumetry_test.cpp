@@ -4,7 +4,9 @@
 #include "test_support.h"
 
 #include <liver/volumetry/label_stats.h>
+#include <liver/imaging/errors.h>
 #include <liver/volumetry/liver_function.h>
+#include <liver/volumetry/volumetry.h>
 
 #include <itkImageRegionIteratorWithIndex.h>
 
@@ -24,6 +26,10 @@ namespace
 
 using liver::CtImage;
 using liver::LabelImage;
+using liver::InputError;
+using liver::maxDiameterMm;
+using liver::measureLiver;
+using liver::Volumetry;
 using Vec3 = std::array<double, 3>;
 
 constexpr double kPi = 3.14159265358979323846;
@@ -714,4 +720,83 @@ TEST(LiverFunction, NamesRoundTripAndUnknownNamesThrow)
   expectInvalid([] { liver::parseSlvFormula(""); }, { "vauthey", "urata", "heinemann" });
   expectInvalid([] { liver::parseLiverCondition("fibrosis"); },
                 { "fibrosis", "normal", "chemotherapy", "steatosis", "cirrhosis", "unknown" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lesion diameter and whole-liver volumetry
+// ---------------------------------------------------------------------------------------------
+
+TEST(LesionDiameter, BoxDiagonalAndSingleVoxel)
+{
+  auto labels = makeImage<LabelImage>({ 20, 20, 20 }, { 1, 1, 1 }, { 0, 0, 0 }, identityDirection());
+  labels->SetPixel({ { 3, 3, 3 } }, 9);
+  // One voxel: no distance between centres, one voxel's extent along x.
+  EXPECT_DOUBLE_EQ(maxDiameterMm(*labels, 9), 1.0);
+  EXPECT_DOUBLE_EQ(maxDiameterMm(*labels, 4), 0.0);
+  // A 10 x 4 x 2 mm box: centre diagonal sqrt(81 + 9 + 1) plus one voxel = 10.539; its corner
+  // diagonal sqrt(100 + 16 + 4) = 10.954 is within one voxel of that (sharp corners are where
+  // the round-shape correction is weakest).
+  fillBox(*labels, { 5, 5, 5 }, { 14, 8, 6 }, 2);
+  EXPECT_NEAR(maxDiameterMm(*labels, 2), std::sqrt(91.0) + 1.0, 1e-9);
+  EXPECT_NEAR(maxDiameterMm(*labels, 2), std::sqrt(120.0), 1.0);
+}
+
+TEST(LesionDiameter, SphereAndLargeEllipsoidMatchTheirAxes)
+{
+  // Within one voxel (0.5 mm) of the analytic diameter: voxel centres inside the shape sit up to
+  // half a voxel inside its surface at each end, which the added voxel extent compensates.
+  const Vec3 centre{ 10.0, -20.0, 30.0 };
+  auto sphere = makeGridAround(centre, 10.0, { 0.5, 0.5, 0.5 }, identityDirection());
+  rasterizeEllipsoid(*sphere, centre, { 10.0, 10.0, 10.0 }, 1);
+  EXPECT_NEAR(maxDiameterMm(*sphere, 1), 20.0, 0.5);
+  // Many boundary voxels: the directional-width path is used.
+  auto ellipsoid = makeGridAround(centre, 30.0, { 0.5, 0.5, 0.5 }, identityDirection());
+  rasterizeEllipsoid(*ellipsoid, centre, { 30.0, 20.0, 15.0 }, 1);
+  EXPECT_NEAR(maxDiameterMm(*ellipsoid, 1), 60.0, 0.5);
+}
+
+TEST(MeasureLiver, TotalTumourFunctionalSegmentsAndLesions)
+{
+  const Vec3 spacing{ 1.0, 1.0, 2.0 }; // 2 uL voxels
+  auto ct = makeImage<CtImage>({ 20, 20, 10 }, spacing, { 0, 0, 0 }, identityDirection());
+  auto liver = makeImage<LabelImage>({ 20, 20, 10 }, spacing, { 0, 0, 0 }, identityDirection());
+  auto lesions = makeImage<LabelImage>({ 20, 20, 10 }, spacing, { 0, 0, 0 }, identityDirection());
+  auto segments = makeImage<LabelImage>({ 20, 20, 10 }, spacing, { 0, 0, 0 }, identityDirection());
+  ct->FillBuffer(100);
+  fillBox(*liver, { 0, 0, 0 }, { 9, 9, 9 }, std::uint16_t(255)); // any non-zero value is liver
+  fillBox(*segments, { 0, 0, 0 }, { 4, 9, 9 }, std::uint16_t(7));
+  fillBox(*segments, { 5, 0, 0 }, { 9, 9, 9 }, std::uint16_t(8));
+  fillBox(*lesions, { 3, 3, 3 }, { 6, 4, 4 }, std::uint16_t(1)); // 4x2x2, straddles 7 | 8
+  fillBox(*ct, { 3, 3, 3 }, { 6, 4, 4 }, std::int16_t(40));
+  fillBox(*lesions, { 9, 9, 9 }, { 10, 9, 9 }, std::uint16_t(2)); // 1 voxel in, 1 out of liver
+
+  const Volumetry v = measureLiver({ liver, lesions, segments, nullptr }, *ct);
+  const double voxelMl = 0.002;
+  EXPECT_EQ(v.liverVoxelCount, 1000u);
+  EXPECT_DOUBLE_EQ(v.totalLiverMl, 1000 * voxelMl);
+  EXPECT_DOUBLE_EQ(v.tumourMl, 17 * voxelMl); // lesion voxels inside the liver only
+  EXPECT_DOUBLE_EQ(v.functionalMl, v.totalLiverMl - v.tumourMl);
+  EXPECT_DOUBLE_EQ(v.liverMeanHu, (983 * 100.0 + 16 * 40.0 + 1 * 100.0) / 1000.0);
+  EXPECT_TRUE(v.hasSegments);
+  EXPECT_DOUBLE_EQ(v.segmentMl[7], 500 * voxelMl);
+  EXPECT_DOUBLE_EQ(v.segmentMl[8], 500 * voxelMl);
+  EXPECT_DOUBLE_EQ(v.segmentMl[1], 0.0);
+  ASSERT_EQ(v.lesions.size(), 2u);
+  EXPECT_EQ(v.lesions[0].id, 1);
+  EXPECT_DOUBLE_EQ(v.lesions[0].volumeMl, 16 * voxelMl);
+  EXPECT_DOUBLE_EQ(v.lesions[0].meanHu, 40.0);
+  EXPECT_EQ(v.lesions[0].segments, (std::vector<int>{ 7, 8 }));
+  EXPECT_EQ(v.lesions[1].segments, (std::vector<int>{ 8 }));
+  // The liver surface estimate is within a few percent of the voxel count for a 10-voxel box.
+  EXPECT_NEAR(v.liverSurfaceMl, v.totalLiverMl, 0.1 * v.totalLiverMl);
+}
+
+TEST(MeasureLiver, EmptyLiverAndForeignGridAreRefused)
+{
+  auto ct = makeImage<CtImage>({ 5, 5, 5 }, { 1, 1, 1 }, { 0, 0, 0 }, identityDirection());
+  auto liver = makeImage<LabelImage>({ 5, 5, 5 }, { 1, 1, 1 }, { 0, 0, 0 }, identityDirection());
+  EXPECT_THROW(measureLiver({ liver, nullptr, nullptr, nullptr }, *ct), InputError);
+  auto other = makeImage<LabelImage>({ 5, 5, 6 }, { 1, 1, 1 }, { 0, 0, 0 }, identityDirection());
+  EXPECT_THROW(measureLiver({ other, nullptr, nullptr, nullptr }, *ct), std::invalid_argument);
+  EXPECT_THROW(measureLiver({}, *ct), std::invalid_argument);
 }

@@ -62,4 +62,13 @@ struct CtVolume
   LoadReport load;
 };
 
+/// The labels of one liver, each on its CT's exact grid (DESIGN.md §2).
+struct LiverLabels
+{
+  LabelImage::Pointer liver;    ///< binary: parenchyma incl. intrahepatic vessels and lesions
+  LabelImage::Pointer lesions;  ///< 0 none, k lesion k; may be null (no lesions)
+  LabelImage::Pointer segments; ///< 0, 1..8 Couinaud; may be null
+  LabelImage::Pointer vessels;  ///< non-zero = vessel; may be null
+};
+
 } // namespace liver

@@ -1,5 +1,5 @@
 #pragma once
-/// The labels of one liver on its CT's grid (DESIGN.md §2).
+/// Label-map helpers shared by segmentation and import.
 
 #include <liver/imaging/types.h>
 
@@ -8,15 +8,6 @@
 
 namespace liver
 {
-
-/// Liver, lesions, and optional segments and vessels, each on the CT's exact grid.
-struct LiverLabels
-{
-  LabelImage::Pointer liver;    ///< binary: parenchyma incl. intrahepatic vessels and lesions
-  LabelImage::Pointer lesions;  ///< 0 none, k lesion k; may be null (no lesions)
-  LabelImage::Pointer segments; ///< 0, 1..8 Couinaud; may be null
-  LabelImage::Pointer vessels;  ///< non-zero = vessel; may be null
-};
 
 /// Binary mask (0/1) of the voxels equal to `value`, on the same grid.
 LabelImage::Pointer extractLabel(const LabelImage& labels, std::uint16_t value);
