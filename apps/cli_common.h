@@ -27,6 +27,11 @@ enum ExitCode : int
   ExitOutput = 4      ///< an output could not be written
 };
 
+/// Every output says what it is: decision support, not an order (DESIGN.md §3).
+inline constexpr const char* DecisionSupportDisclaimer =
+  "Decision support for a multidisciplinary team at a hepatobiliary centre; not a clinical order. "
+  "Volumes are measurements on the given images and labels and must be reviewed by a clinician.";
+
 /// Log facade: messages go to stderr; stdout is kept for results.
 void logInfo(const std::string& message);
 void logWarning(const std::string& message);

@@ -1,12 +1,198 @@
+/// `liverplan demo`: make the built-in phantom, then run the pipeline that exists on it as a user
+/// would (load the written CT and labels back, measure, standardize) and check against the truth.
+
 #include "cli_common.h"
+
+#include <liver/data/phantom.h>
+#include <liver/imaging/errors.h>
+#include <liver/volumetry/label_stats.h>
+#include <liver/volumetry/liver_function.h>
+#include <liver/volumetry/volumetry.h>
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
 namespace liver::cli
 {
+
+nlohmann::json volumetryJson(const Volumetry& v)
+{
+  nlohmann::json j = { { "totalLiverMl", v.totalLiverMl },
+                       { "liverVoxelCount", v.liverVoxelCount },
+                       { "liverSurfaceMl", v.liverSurfaceMl },
+                       { "liverMeanHu", v.liverMeanHu },
+                       { "tumourMl", v.tumourMl },
+                       { "functionalMl", v.functionalMl } };
+  if (v.hasSegments)
+    for (int s = 1; s <= 8; ++s)
+      j["segmentsMl"][std::to_string(s)] = v.segmentMl[s];
+  j["lesions"] = nlohmann::json::array();
+  for (const LesionMeasurement& l : v.lesions)
+    j["lesions"].push_back({ { "id", l.id },
+                             { "voxelCount", l.voxelCount },
+                             { "volumeMl", l.volumeMl },
+                             { "maxDiameterMm", l.maxDiameterMm },
+                             { "meanHu", l.meanHu },
+                             { "centroidLpsMm", l.centroidLpsMm },
+                             { "segments", l.segments } });
+  return j;
+}
+
+nlohmann::json bodyJson(double heightCm,
+                        double weightKg,
+                        BsaFormula bsa,
+                        SlvFormula slv,
+                        LiverCondition condition)
+{
+  const double bsaM2 = bodySurfaceAreaM2(heightCm, weightKg, bsa);
+  const FlrThreshold threshold = flrThreshold(condition);
+  return { { "heightCm", heightCm },
+           { "weightKg", weightKg },
+           { "bsaFormula", toString(bsa) },
+           { "bsaM2", bsaM2 },
+           { "slvFormula", toString(slv) },
+           { "standardLiverVolumeMl", standardLiverVolumeMl(bsaM2, slv) },
+           { "liverCondition", toString(condition) },
+           { "sflrThresholdPercent", threshold.minimumPercent },
+           { "thresholdSource", threshold.source },
+           { "thresholdRationale", threshold.rationale } };
+}
+
 void registerDemo(CLI::App& app, int& exitCode)
 {
-  (void)app;
-  (void)exitCode;
+  struct Options
+  {
+    std::string out = "liverplan-demo";
+    PhantomOptions phantom;
+    std::vector<double> spacing;
+    double heightCm = 170.0;
+    double weightKg = 70.0;
+    std::string bsa = "mosteller";
+    std::string slv = "vauthey";
+    std::string condition = "unknown";
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+    "demo", "Make the built-in phantom and run the whole pipeline on it (writes result.json)");
+  cmd->add_option("--out", options->out, "Output folder")->capture_default_str();
+  cmd->add_option("--seed", options->phantom.seed, "Phantom seed")->capture_default_str();
+  cmd->add_option("--spacing", options->spacing, "Phantom voxel spacing in mm: S or SX,SY,SZ")
+    ->delimiter(',')
+    ->expected(1, 3);
+  cmd->add_option("--height", options->heightCm, "Patient height in cm (for SLV and sFLR)")
+    ->capture_default_str();
+  cmd->add_option("--weight", options->weightKg, "Patient weight in kg")->capture_default_str();
+  cmd->add_option("--bsa-formula", options->bsa, "mosteller or dubois")->capture_default_str();
+  cmd->add_option("--slv-formula", options->slv, "vauthey, urata or heinemann")
+    ->capture_default_str();
+  cmd
+    ->add_option("--liver-condition",
+                 options->condition,
+                 "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR threshold)")
+    ->capture_default_str();
+  cmd->callback(
+    [options, &exitCode]
+    {
+      exitCode = runGuarded(
+        [&]
+        {
+          using Clock = std::chrono::steady_clock;
+          const auto started = Clock::now();
+          Options& o = *options;
+          if (o.spacing.size() == 1)
+            o.phantom.spacingMm = { o.spacing[0], o.spacing[0], o.spacing[0] };
+          else if (o.spacing.size() == 3)
+            o.phantom.spacingMm = { o.spacing[0], o.spacing[1], o.spacing[2] };
+          else if (!o.spacing.empty())
+            throw std::invalid_argument("--spacing takes 1 or 3 values");
+          // Validate everything the user typed before any work or output.
+          const nlohmann::json body = bodyJson(o.heightCm,
+                                               o.weightKg,
+                                               parseBsaFormula(o.bsa),
+                                               parseSlvFormula(o.slv),
+                                               parseLiverCondition(o.condition));
+
+          const std::string phantomDir = o.out + "/phantom";
+          logInfo("making the phantom (seed " + std::to_string(o.phantom.seed) + ")");
+          const Phantom phantom = makePhantom(o.phantom);
+          writePhantom(phantom, phantomDir);
+
+          logInfo("loading " + phantomDir + "/ct.nii.gz and its labels");
+          const CtVolume ct = loadCtLogged(phantomDir + "/ct.nii.gz", {});
+          LiverLabels labels;
+          for (auto [image, name] : { std::pair{ &labels.liver, "liver" },
+                                      std::pair{ &labels.lesions, "lesions" },
+                                      std::pair{ &labels.segments, "segments" } })
+          {
+            const std::string path = phantomDir + "/" + name + ".nii.gz";
+            *image = labelsOnGrid(loadLabels(path), *ct.image, path, false);
+          }
+          const Volumetry v = measureLiver(labels, *ct.image);
+
+          const double slvMl = body["standardLiverVolumeMl"].get<double>();
+          nlohmann::json j = jsonHeader("demo-result");
+          j["disclaimer"] = DecisionSupportDisclaimer;
+          j["input"] = { { "phantomFolder", phantomDir },
+                         { "seed", o.phantom.seed },
+                         { "truthFile", phantomDir + "/truth.json" } };
+          j["ct"] = ctJson(ct);
+          j["volumetry"] = volumetryJson(v);
+          j["body"] = body;
+          j["volumetry"]["totalLiverPercentOfSlv"] = 100.0 * v.totalLiverMl / slvMl;
+          j["truthCheck"] = { { "liverMlTruth", phantom.truth.liverVolumeMl },
+                              { "liverMlMeasured", v.totalLiverMl },
+                              { "tumourMlTruth", phantom.truth.tumourVolumeMl },
+                              { "tumourMlMeasured", v.tumourMl },
+                              { "lesionsTruth", phantom.truth.lesions.size() },
+                              { "lesionsMeasured", v.lesions.size() },
+                              { "exact",
+                                std::abs(phantom.truth.liverVolumeMl - v.totalLiverMl) < 1e-9 &&
+                                  std::abs(phantom.truth.tumourVolumeMl - v.tumourMl) < 1e-9 &&
+                                  phantom.truth.lesions.size() == v.lesions.size() } };
+          j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
+          writeJson(o.out + "/result.json", j);
+
+          std::printf("LiverPlan demo on the built-in phantom (seed %u)\n", o.phantom.seed);
+          std::printf("  total liver volume   %9.1f mL (surface estimate %.1f mL)\n",
+                      v.totalLiverMl,
+                      v.liverSurfaceMl);
+          std::printf(
+            "  tumour volume        %9.1f mL in %zu lesions\n", v.tumourMl, v.lesions.size());
+          std::printf("  functional volume    %9.1f mL\n", v.functionalMl);
+          for (int s = 1; s <= 8; ++s)
+            std::printf("  segment %d            %9.1f mL (%4.1f %% of functional)\n",
+                        s,
+                        v.segmentMl[s],
+                        100.0 * v.segmentMl[s] / v.functionalMl);
+          for (const LesionMeasurement& l : v.lesions)
+          {
+            std::string segments;
+            for (int seg : l.segments)
+              segments += " " + std::to_string(seg);
+            std::printf("  lesion %d: %.2f mL, %.1f mm, mean %.0f HU, segment(s)%s\n",
+                        l.id,
+                        l.volumeMl,
+                        l.maxDiameterMm,
+                        l.meanHu,
+                        segments.c_str());
+          }
+          std::printf("  standard liver volume %8.1f mL (%s, BSA %.2f m2, %s)\n",
+                      slvMl,
+                      o.slv.c_str(),
+                      body["bsaM2"].get<double>(),
+                      o.bsa.c_str());
+          std::printf("  matches phantom truth: %s\n",
+                      j["truthCheck"]["exact"].get<bool>() ? "yes" : "NO");
+          std::printf("  wrote %s/result.json\n", o.out.c_str());
+          if (!j["truthCheck"]["exact"].get<bool>())
+            throw ProcessingError("measured volumes differ from the phantom's truth");
+          return ExitOk;
+        });
+    });
 }
+
 } // namespace liver::cli

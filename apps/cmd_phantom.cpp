@@ -1,12 +1,111 @@
+/// `liverplan phantom`: write the deterministic synthetic abdominal CT phantom and its truth.
+
 #include "cli_common.h"
+
+#include <liver/data/phantom.h>
+#include <liver/imaging/errors.h>
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
 namespace liver::cli
 {
+namespace
+{
+
+struct PhantomArgs
+{
+  std::string out;
+  std::uint32_t seed = 1;
+  std::vector<double> spacingMm;
+  std::vector<unsigned> size;
+  double noiseSdHu = PhantomOptions{}.noiseSdHu;
+  bool dicom = false;
+};
+
+int runPhantom(const PhantomArgs& args)
+{
+  PhantomOptions options;
+  options.seed = args.seed;
+  options.noiseSdHu = args.noiseSdHu;
+  for (int a = 0; a < 3; ++a)
+  {
+    if (!args.spacingMm.empty())
+      options.spacingMm[a] = args.spacingMm[args.spacingMm.size() == 3 ? a : 0];
+    if (!args.size.empty())
+      options.size[a] = args.size[a];
+  }
+  const std::string dicomDir = (std::filesystem::path(args.out) / "dicom").string();
+  std::error_code ec;
+  if (args.dicom && std::filesystem::exists(dicomDir, ec) &&
+      !std::filesystem::is_empty(dicomDir, ec))
+    throw OutputError(dicomDir + ": DICOM output folder exists and is not empty");
+  logInfo("generating phantom, seed " + std::to_string(args.seed));
+  const Phantom phantom = makePhantom(options);
+  writePhantom(phantom, args.out);
+  if (args.dicom)
+    writePhantomDicom(phantom, dicomDir);
+
+  const auto size = phantom.ct->GetLargestPossibleRegion().GetSize();
+  const auto& spacing = phantom.ct->GetSpacing();
+  char line[256];
+  std::snprintf(line,
+                sizeof(line),
+                "grid %lux%lux%lu voxels, spacing %gx%gx%g mm\n",
+                static_cast<unsigned long>(size[0]),
+                static_cast<unsigned long>(size[1]),
+                static_cast<unsigned long>(size[2]),
+                spacing[0],
+                spacing[1],
+                spacing[2]);
+  std::cout << "phantom seed " << args.seed << ": " << line;
+  std::snprintf(line,
+                sizeof(line),
+                "liver %.1f mL, %zu lesions, tumour %.1f mL\n",
+                phantom.truth.liverVolumeMl,
+                phantom.truth.lesions.size(),
+                phantom.truth.tumourVolumeMl);
+  std::cout << line << "wrote " << args.out
+            << ": ct.nii.gz liver.nii.gz lesions.nii.gz segments.nii.gz organs.nii.gz truth.json";
+  if (args.dicom)
+    std::cout << " dicom/ (" << size[2] << " files)";
+  std::cout << '\n';
+  return ExitOk;
+}
+
+} // namespace
+
 void registerPhantom(CLI::App& app, int& exitCode)
 {
-  (void)app;
-  (void)exitCode;
+  auto args = std::make_shared<PhantomArgs>();
+  CLI::App* cmd = app.add_subcommand(
+    "phantom",
+    "Write the synthetic abdominal CT phantom (CT, liver, lesion, segment and organ "
+    "labels, truth.json) over a fixed 400x400x240 mm field of view");
+  cmd->add_option("--out", args->out, "Output folder")->required();
+  cmd->add_option("--seed", args->seed, "Seed of the lesions, noise and UIDs")
+    ->capture_default_str();
+  CLI::Option* spacing =
+    cmd->add_option("--spacing", args->spacingMm, "Voxel spacing in mm: S or SX,SY,SZ (default 2)")
+      ->delimiter(',');
+  cmd->add_option("--size", args->size, "Grid size NX,NY,NZ (sets the spacing)")
+    ->delimiter(',')
+    ->expected(3)
+    ->excludes(spacing);
+  cmd->add_option("--noise", args->noiseSdHu, "Gaussian noise SD in HU")->capture_default_str();
+  cmd->add_flag("--dicom", args->dicom, "Also write the CT as a DICOM series into OUT/dicom");
+  cmd->footer("Example: liverplan phantom --out phantom --seed 3 --spacing 1,1,2.5 --dicom");
+  cmd->callback(
+    [args, &exitCode]
+    {
+      if (args->spacingMm.size() != 0 && args->spacingMm.size() != 1 && args->spacingMm.size() != 3)
+        throw CLI::ValidationError("--spacing", "expected S or SX,SY,SZ");
+      exitCode = runGuarded([&args] { return runPhantom(*args); });
+    });
 }
+
 } // namespace liver::cli

@@ -1,1 +1,271 @@
+/// End-to-end: the real `liverplan` binary as a user runs it — published figures, the phantom
+/// pipeline, DICOM written by the phantom, and every bad-input path with its exit code.
+
 #include "test_support.h"
+
+#include <liver/imaging/io.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using liver::test::CommandResult;
+using liver::test::runLiverplan;
+
+namespace
+{
+
+constexpr int ExitUsage = 1;
+constexpr int ExitBadInput = 2;
+
+nlohmann::json readJson(const std::string& path)
+{
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+bool contains(const std::string& text, const std::string& part)
+{
+  return text.find(part) != std::string::npos;
+}
+
+/// The error is one line naming what is wrong.
+void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)
+{
+  EXPECT_EQ(r.exitCode, exitCode) << r.err;
+  EXPECT_TRUE(contains(r.err, part)) << r.err;
+  const std::string errors = r.err.substr(r.err.find("liverplan: error"));
+  EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 1) << r.err;
+}
+
+/// A small phantom (8 mm voxels) made once for the tests in this file.
+const std::string& smallPhantom()
+{
+  static const std::string dir = []
+  {
+    const std::string d = liver::test::makeTempDir("cli-phantom");
+    const CommandResult r =
+      runLiverplan({ "phantom", "--out", d, "--spacing", "4", "--seed", "3", "--dicom" });
+    if (r.exitCode != 0)
+      throw std::runtime_error("phantom failed: " + r.err);
+    return d;
+  }();
+  return dir;
+}
+
+} // namespace
+
+TEST(Cli, HelpAndUsageErrors)
+{
+  const CommandResult help = runLiverplan({ "--help" });
+  EXPECT_EQ(help.exitCode, 0);
+  for (const char* sub : { "demo", "phantom", "volume", "info" })
+    EXPECT_TRUE(contains(help.out, sub)) << sub;
+  EXPECT_EQ(runLiverplan({}).exitCode, ExitUsage);
+  EXPECT_EQ(runLiverplan({ "no-such-command" }).exitCode, ExitUsage);
+  EXPECT_EQ(runLiverplan({ "volume", "--ct" }).exitCode, ExitUsage);
+}
+
+TEST(CliVolume, TotalSegmentatorFastLiverReproducesPublishedFigures)
+{
+  LIVER_REQUIRE_DATA(ct, "totalsegmentator/example_ct_sm.nii.gz");
+  LIVER_REQUIRE_DATA(seg, "totalsegmentator/example_seg_fast_liver_v2.nii.gz");
+  const std::string json = liver::test::makeTempDir("vol") + "/liver.json";
+  const CommandResult r = runLiverplan({ "volume", "--ct", ct, "--labels", seg, "--json", json });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "1062.450")) << r.out;
+  EXPECT_TRUE(contains(r.out, "44.86")) << r.out;
+  const nlohmann::json j = readJson(json);
+  EXPECT_EQ(j["units"]["volume"], "mL");
+  ASSERT_EQ(j["labels"].size(), 1u);
+  EXPECT_EQ(j["labels"][0]["voxelCount"], 39350);
+  EXPECT_NEAR(j["labels"][0]["volumeMl"].get<double>() * 1000.0, 1062450.0, 1e-6);
+  EXPECT_NEAR(j["labels"][0]["meanHu"].get<double>(), 44.85855, 5e-6);
+  // The surface estimate is a second opinion, close to the voxel count on a smooth organ.
+  EXPECT_NEAR(j["labels"][0]["surfaceDifferencePercent"].get<double>(), 0.0, 5.0);
+}
+
+TEST(CliVolume, MultiLabelMapSelectsLabelFive)
+{
+  LIVER_REQUIRE_DATA(ct, "totalsegmentator/example_ct_sm.nii.gz");
+  LIVER_REQUIRE_DATA(seg, "totalsegmentator/example_seg.nii.gz");
+  const CommandResult r =
+    runLiverplan({ "volume", "--ct", ct, "--labels", seg, "--label", "5", "--no-surface" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "38634")) << r.out;
+  EXPECT_TRUE(contains(r.out, "1043.118")) << r.out;
+  const CommandResult missing = runLiverplan({ "volume",
+                                               "--ct",
+                                               ct,
+                                               "--labels",
+                                               seg,
+                                               "--label",
+                                               "200",
+                                               "--json",
+                                               "/tmp/liverplan-never.json" });
+  expectOneLineError(missing, ExitBadInput, "label 200 not present");
+  EXPECT_FALSE(fs::exists("/tmp/liverplan-never.json"));
+}
+
+TEST(CliVolume, HandDrawnLiverOnTheDicomGrid)
+{
+  LIVER_REQUIRE_DATA(dir, "dcmqi");
+  LIVER_REQUIRE_DATA(seg, "dcmqi/liver_seg.nrrd");
+  const CommandResult r = runLiverplan({ "volume", "--ct", dir, "--labels", seg, "--no-surface" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "107098")) << r.out;
+  EXPECT_TRUE(contains(r.out, "70.36")) << r.out;
+}
+
+TEST(CliVolume, GridMismatchIsRefusedUnlessResampled)
+{
+  LIVER_REQUIRE_DATA(ct, "totalsegmentator/example_ct_sm.nii.gz");
+  LIVER_REQUIRE_DATA(seg, "dcmqi/liver_seg.nrrd");
+  const std::string out = liver::test::makeTempDir("mismatch");
+  const CommandResult r =
+    runLiverplan({ "volume", "--ct", ct, "--labels", seg, "--json", out + "/r.json" });
+  expectOneLineError(r, ExitBadInput, "label grid does not match the CT");
+  EXPECT_TRUE(contains(r.err, "liver_seg.nrrd"));
+  EXPECT_TRUE(liver::test::listDir(out).empty());
+  // Resampled onto a CT it does not overlap: nothing labelled is left, which is an error too.
+  const CommandResult resampled =
+    runLiverplan({ "volume", "--ct", ct, "--labels", seg, "--resample-labels" });
+  expectOneLineError(resampled, ExitBadInput, "empty label map");
+}
+
+TEST(CliVolume, BadFilesGiveOneLineErrorsAndNoOutput)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string dir = liver::test::makeTempDir("bad");
+  const std::string json = dir + "/out.json";
+
+  // Truncated .nii.gz
+  const std::string truncated = dir + "/truncated.nii.gz";
+  fs::copy_file(phantom + "/ct.nii.gz", truncated);
+  fs::resize_file(truncated, fs::file_size(truncated) / 2);
+  expectOneLineError(
+    runLiverplan(
+      { "volume", "--ct", truncated, "--labels", phantom + "/liver.nii.gz", "--json", json }),
+    ExitBadInput,
+    "truncated.nii.gz");
+
+  // A folder with no DICOM in it
+  const std::string empty = dir + "/nodicom";
+  fs::create_directory(empty);
+  std::ofstream(empty + "/notes.txt") << "no images here\n";
+  expectOneLineError(
+    runLiverplan(
+      { "volume", "--ct", empty, "--labels", phantom + "/liver.nii.gz", "--json", json }),
+    ExitBadInput,
+    "no DICOM image files");
+
+  // Zero and NaN spacing in a label header
+  for (const std::string spacing : { "0", "nan" })
+  {
+    const std::string nhdr = dir + "/spacing_" + spacing + ".nhdr";
+    std::ofstream(dir + "/raw.raw", std::ios::binary) << std::string(8, '\1');
+    std::ofstream(nhdr) << "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 2 2\n"
+                           "space: left-posterior-superior\nspace directions: ("
+                        << spacing
+                        << ",0,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\nencoding: raw\n"
+                           "data file: raw.raw\n\n";
+    const CommandResult r =
+      runLiverplan({ "volume", "--ct", phantom + "/ct.nii.gz", "--labels", nhdr, "--json", json });
+    EXPECT_EQ(r.exitCode, ExitBadInput) << spacing << r.err;
+    EXPECT_TRUE(contains(r.err, "spacing_" + spacing)) << r.err;
+  }
+
+  // An empty mask on the right grid
+  const auto mask = liver::loadLabels(phantom + "/liver.nii.gz");
+  mask->FillBuffer(0);
+  liver::writeImage(mask.GetPointer(), dir + "/empty.nii.gz");
+  expectOneLineError(runLiverplan({ "volume",
+                                    "--ct",
+                                    phantom + "/ct.nii.gz",
+                                    "--labels",
+                                    dir + "/empty.nii.gz",
+                                    "--json",
+                                    json }),
+                     ExitBadInput,
+                     "empty label map");
+  EXPECT_FALSE(fs::exists(json));
+}
+
+TEST(CliPhantom, DicomSeriesLoadsToTheSameVolumeAsTheNifti)
+{
+  const std::string& phantom = smallPhantom();
+  const nlohmann::json truth = readJson(phantom + "/truth.json");
+  const std::string a = liver::test::makeTempDir("nifti") + "/a.json";
+  const std::string b = liver::test::makeTempDir("dicom") + "/b.json";
+  ASSERT_EQ(runLiverplan({ "volume",
+                           "--ct",
+                           phantom + "/ct.nii.gz",
+                           "--labels",
+                           phantom + "/liver.nii.gz",
+                           "--json",
+                           a })
+              .exitCode,
+            0);
+  const CommandResult r = runLiverplan(
+    { "volume", "--ct", phantom + "/dicom", "--labels", phantom + "/liver.nii.gz", "--json", b });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json ja = readJson(a), jb = readJson(b);
+  EXPECT_EQ(ja["labels"][0]["voxelCount"], truth["liver"]["voxelCount"]);
+  EXPECT_DOUBLE_EQ(ja["labels"][0]["volumeMl"].get<double>(),
+                   truth["liver"]["volumeMl"].get<double>());
+  EXPECT_EQ(jb["labels"][0]["voxelCount"], ja["labels"][0]["voxelCount"]);
+  EXPECT_DOUBLE_EQ(jb["labels"][0]["meanHu"].get<double>(),
+                   ja["labels"][0]["meanHu"].get<double>());
+  EXPECT_EQ(jb["ct"]["load"]["format"], "dicom-series");
+  EXPECT_EQ(jb["ct"]["study"]["modality"], "CT");
+}
+
+TEST(CliPhantom, MissingSliceIsReportedAndStrictRefuses)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string dir = liver::test::makeTempDir("missing");
+  std::vector<std::string> files = liver::test::listDir(phantom + "/dicom");
+  ASSERT_GT(files.size(), 20u);
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (i != 10)
+      fs::copy_file(phantom + "/dicom/" + files[i], dir + "/" + files[i]);
+  const std::string json = liver::test::makeTempDir("missing-json") + "/info.json";
+  const CommandResult r = runLiverplan({ "info", dir, "--json", json });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "1 slice(s) appear to be missing")) << r.err;
+  const nlohmann::json j = readJson(json);
+  EXPECT_EQ(j["load"]["missingSlices"], 1);
+  EXPECT_EQ(j["grid"]["size"][2], files.size()); // the gap is filled by interpolation
+  expectOneLineError(runLiverplan({ "info", dir, "--strict" }), ExitBadInput, "--strict");
+}
+
+TEST(CliDemo, RunsThePipelineAndMatchesTheTruth)
+{
+  const std::string out = liver::test::makeTempDir("demo") + "/demo";
+  const CommandResult r = runLiverplan({ "demo", "--out", out, "--spacing", "4" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json j = readJson(out + "/result.json");
+  EXPECT_TRUE(j["truthCheck"]["exact"].get<bool>());
+  EXPECT_TRUE(contains(j["disclaimer"].get<std::string>(), "multidisciplinary"));
+  const double tlv = j["volumetry"]["totalLiverMl"].get<double>();
+  EXPECT_GT(tlv, 1000.0);
+  EXPECT_NEAR(j["volumetry"]["functionalMl"].get<double>(),
+              tlv - j["volumetry"]["tumourMl"].get<double>(),
+              1e-9);
+  double segments = 0;
+  for (const auto& [name, ml] : j["volumetry"]["segmentsMl"].items())
+    segments += ml.get<double>();
+  EXPECT_NEAR(segments, tlv, 1e-6);
+  // Mosteller 170 cm 70 kg: sqrt(170 * 70 / 3600) = 1.8181 m²; Vauthey SLV = 1509.68 mL.
+  EXPECT_NEAR(j["body"]["standardLiverVolumeMl"].get<double>(), -794.41 + 1267.28 * 1.818118, 0.01);
+}
+
+TEST(CliDemo, AbsurdBodyMeasurementsAreRefusedBeforeAnyOutput)
+{
+  const std::string out = liver::test::makeTempDir("demo-bad") + "/demo";
+  expectOneLineError(
+    runLiverplan({ "demo", "--out", out, "--height", "4000" }), ExitBadInput, "height");
+  EXPECT_FALSE(fs::exists(out));
+}

@@ -322,3 +322,36 @@ TEST(CtLoading, MissingPathAndUnknownFileAreInputErrors)
     EXPECT_NE(std::string(e.what()).find("no DICOM image files"), std::string::npos);
   }
 }
+
+TEST(CtLoading, TruncatedFilesOfEveryFormatAreRefused)
+{
+  // Some readers (ITK's NIfTI) accept a file that ends early and leave voxels undefined; the
+  // loader must refuse each format's truncated file by name.
+  const std::string dir = test::makeTempDir("truncated");
+  auto ct = makeImage<CtImage>({ 64, 64, 32 }, { 1, 1, 2 });
+  for (std::size_t i = 0; i < 64 * 64 * 32; ++i)
+    ct->GetBufferPointer()[i] = static_cast<std::int16_t>((i * 7919) % 2000 - 1000);
+  for (const std::string name : { "ct.nii.gz", "ct.nii", "ct.nrrd", "ct.mha" })
+  {
+    const std::string path = dir + "/" + name;
+    writeImage(ct.GetPointer(), path);
+    const CtVolume whole = loadCt(path);
+    EXPECT_TRUE(std::equal(ct->GetBufferPointer(),
+                           ct->GetBufferPointer() + 64 * 64 * 32,
+                           whole.image->GetBufferPointer()))
+      << name;
+    fs::resize_file(path, fs::file_size(path) * 2 / 3);
+    try
+    {
+      loadCt(path);
+      ADD_FAILURE() << name << ": truncated file loaded";
+    }
+    catch (const InputError& e)
+    {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+    const std::string labelsPath = dir + "/labels_" + name;
+    fs::copy_file(path, labelsPath);
+    EXPECT_THROW(loadLabels(labelsPath), InputError) << name;
+  }
+}

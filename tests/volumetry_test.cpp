@@ -3,8 +3,8 @@
 
 #include "test_support.h"
 
-#include <liver/volumetry/label_stats.h>
 #include <liver/imaging/errors.h>
+#include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
 
@@ -25,8 +25,8 @@ namespace
 {
 
 using liver::CtImage;
-using liver::LabelImage;
 using liver::InputError;
+using liver::LabelImage;
 using liver::maxDiameterMm;
 using liver::measureLiver;
 using liver::Volumetry;
@@ -728,7 +728,8 @@ TEST(LiverFunction, NamesRoundTripAndUnknownNamesThrow)
 
 TEST(LesionDiameter, BoxDiagonalAndSingleVoxel)
 {
-  auto labels = makeImage<LabelImage>({ 20, 20, 20 }, { 1, 1, 1 }, { 0, 0, 0 }, identityDirection());
+  auto labels =
+    makeImage<LabelImage>({ 20, 20, 20 }, { 1, 1, 1 }, { 0, 0, 0 }, identityDirection());
   labels->SetPixel({ { 3, 3, 3 } }, 9);
   // One voxel: no distance between centres, one voxel's extent along x.
   EXPECT_DOUBLE_EQ(maxDiameterMm(*labels, 9), 1.0);

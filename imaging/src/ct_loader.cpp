@@ -5,6 +5,8 @@
 #include <liver/imaging/io.h>
 #include <liver/imaging/slice_stack.h>
 
+#include "file_checks.h"
+
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
 #include <gdcmTrace.h>
@@ -113,6 +115,7 @@ CtVolume loadImageFile(const std::string& path, const std::string& format)
   if (io->GetNumberOfComponents() != 1)
     throw InputError(
       path, "expected one component per voxel, got " + std::to_string(io->GetNumberOfComponents()));
+  detail::checkImageFileComplete(path, *io);
 
   CtVolume volume;
   const auto component = io->GetComponentType();

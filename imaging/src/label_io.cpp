@@ -3,6 +3,8 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 
+#include "file_checks.h"
+
 #include <itkImageFileReader.h>
 #include <itkImageIOFactory.h>
 #include <itkNearestNeighborInterpolateImageFunction.h>
@@ -80,6 +82,7 @@ LabelImage::Pointer loadLabels(const std::string& path)
   }
   if (io->GetNumberOfDimensions() != 3 || io->GetNumberOfComponents() != 1)
     throw InputError(path, "expected a 3D single-component label map");
+  detail::checkImageFileComplete(path, *io);
   LabelImage::Pointer labels;
   const auto component = io->GetComponentType();
   if (component == itk::IOComponentEnum::UCHAR || component == itk::IOComponentEnum::USHORT)

@@ -77,7 +77,8 @@ struct Phantom
 };
 
 /// Generate the phantom. Same options, same voxels, on every run and platform.
-/// std::invalid_argument for non-positive spacing or a grid over 1024 voxels per axis.
+/// std::invalid_argument for non-positive or NaN spacing, a grid over 1024 voxels per axis, a
+/// partly zero `size`, or a negative noise SD.
 Phantom makePhantom(const PhantomOptions& options);
 
 /// Write ct.nii.gz, liver.nii.gz, lesions.nii.gz, segments.nii.gz, organs.nii.gz and truth.json
@@ -86,8 +87,13 @@ void writePhantom(const Phantom& phantom, const std::string& directory);
 
 /// Write the CT as a DICOM series (one file per slice, one study, one series, unique UIDs,
 /// ImagePositionPatient, ImageOrientationPatient, PixelSpacing, SliceThickness, RescaleSlope 1 and
-/// RescaleIntercept -1024 over unsigned stored values) into `directory`.
+/// RescaleIntercept -1024 over unsigned stored values) into `directory`, written in a temporary
+/// sibling folder and renamed into place. OutputError when `directory` exists and is not empty.
 void writePhantomDicom(const Phantom& phantom, const std::string& directory);
+
+/// Deterministic DICOM UID "2.25.<128-bit decimal>" of the phantom with `seed`, one per `role`
+/// ("study", "series", "frame-of-reference", "sop", ...) and `index` (e.g. the slice).
+std::string phantomUid(std::uint32_t seed, const std::string& role, std::uint64_t index = 0);
 
 /// Truth as JSON text (units mL and mm, LPS convention stated at the top).
 std::string phantomTruthJson(const PhantomTruth& truth, const CtImage& grid);
