@@ -164,7 +164,7 @@ void registerDemo(CLI::App& app, int& exitCode)
             "  tumour volume        %9.1f mL in %zu lesions\n", v.tumourMl, v.lesions.size());
           std::printf("  functional volume    %9.1f mL\n", v.functionalMl);
           for (int s = 1; s <= 8; ++s)
-            std::printf("  segment %d            %9.1f mL (%4.1f %% of functional)\n",
+            std::printf("  segment %d            %9.1f mL (%4.1f %% of total)\n",
                         s,
                         v.segmentMl[s],
                         100.0 * v.segmentMl[s] / v.functionalMl);

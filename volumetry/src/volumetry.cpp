@@ -3,6 +3,7 @@
 #include <liver/volumetry/volumetry.h>
 
 #include <Eigen/Core>
+#include <itkContinuousIndex.h>
 
 #include <algorithm>
 #include <cmath>
@@ -27,77 +28,68 @@ void requireSameGrid(const LabelImage* image, const CtImage& ct, const char* nam
                                 " labels are not on the CT's grid");
 }
 
-/// Voxels of `label` with a 6-neighbour of another value (or on the image border), in LPS mm.
-std::vector<Eigen::Vector3d> boundaryPoints(const LabelImage& labels, std::uint16_t label)
+/// Centres of the faces between voxels of `label` and voxels of other values (or outside the
+/// image), in LPS mm: where a binary mask's iso-surface at 0.5 crosses the voxel axes, i.e. the
+/// vertices of its marching-cubes mesh.
+std::vector<Eigen::Vector3d> surfacePoints(const LabelImage& labels, std::uint16_t label)
 {
   const auto size = labels.GetBufferedRegion().GetSize();
   const auto start = labels.GetBufferedRegion().GetIndex();
-  const long nx = size[0], ny = size[1], nz = size[2];
+  const long n[3] = { static_cast<long>(size[0]),
+                      static_cast<long>(size[1]),
+                      static_cast<long>(size[2]) };
   const std::uint16_t* p = labels.GetBufferPointer();
   std::vector<Eigen::Vector3d> points;
-  auto at = [&](long x, long y, long z)
+  auto inside = [&](long x, long y, long z)
   {
-    if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz)
-      return std::uint16_t(0);
-    return p[(z * ny + y) * nx + x];
+    return x >= 0 && y >= 0 && z >= 0 && x < n[0] && y < n[1] && z < n[2] &&
+           p[(z * n[1] + y) * n[0] + x] == label;
   };
-  for (long z = 0; z < nz; ++z)
-    for (long y = 0; y < ny; ++y)
-      for (long x = 0; x < nx; ++x)
+  for (long z = 0; z < n[2]; ++z)
+    for (long y = 0; y < n[1]; ++y)
+      for (long x = 0; x < n[0]; ++x)
       {
-        if (p[(z * ny + y) * nx + x] != label)
+        if (p[(z * n[1] + y) * n[0] + x] != label)
           continue;
-        if (at(x - 1, y, z) == label && at(x + 1, y, z) == label && at(x, y - 1, z) == label &&
-            at(x, y + 1, z) == label && at(x, y, z - 1) == label && at(x, y, z + 1) == label)
-          continue;
-        LabelImage::PointType q;
-        labels.TransformIndexToPhysicalPoint({ { start[0] + x, start[1] + y, start[2] + z } }, q);
-        points.emplace_back(q[0], q[1], q[2]);
+        for (int axis = 0; axis < 3; ++axis)
+          for (int side : { -1, 1 })
+          {
+            long q[3] = { x, y, z };
+            q[axis] += side;
+            if (inside(q[0], q[1], q[2]))
+              continue;
+            itk::ContinuousIndex<double, 3> face;
+            face[0] = start[0] + x;
+            face[1] = start[1] + y;
+            face[2] = start[2] + z;
+            face[axis] += 0.5 * side;
+            LabelImage::PointType point;
+            labels.TransformContinuousIndexToPhysicalPoint(face, point);
+            points.emplace_back(point[0], point[1], point[2]);
+          }
       }
   return points;
-}
-
-/// Size of one voxel along the unit direction u: the spacing-weighted length of u in voxel axes
-/// (the spacing itself along an axis). Voxel centres of a round shape sit about half a voxel
-/// inside its surface at both ends, so centre distance + this size approximates its diameter.
-double voxelSizeAlongMm(const LabelImage& labels, const Eigen::Vector3d& u)
-{
-  double squared = 0.0;
-  for (int a = 0; a < 3; ++a)
-  {
-    Eigen::Vector3d axis;
-    for (int r = 0; r < 3; ++r)
-      axis[r] = labels.GetDirection()[r][a];
-    const double component = u.dot(axis) * labels.GetSpacing()[a];
-    squared += component * component;
-  }
-  return std::sqrt(squared);
 }
 
 } // namespace
 
 double maxDiameterMm(const LabelImage& labels, std::uint16_t label)
 {
-  const std::vector<Eigen::Vector3d> points = boundaryPoints(labels, label);
+  const std::vector<Eigen::Vector3d> points = surfacePoints(labels, label);
   if (points.empty())
     return 0.0;
   double best = 0.0;
-  Eigen::Vector3d bestDirection(1, 0, 0);
   // Exact over all pairs while that is cheap; above, the largest width over 4000 directions
   // spread evenly on the sphere (max width = diameter; the angular step of ~3.2° bounds the
   // underestimate to 1 - cos(1.6°) < 0.04 %).
-  constexpr std::size_t ExactLimit = 3000;
+  constexpr std::size_t ExactLimit = 4000;
   if (points.size() <= ExactLimit)
   {
     for (std::size_t i = 0; i < points.size(); ++i)
       for (std::size_t j = i + 1; j < points.size(); ++j)
       {
         const double d = (points[i] - points[j]).squaredNorm();
-        if (d > best)
-        {
-          best = d;
-          bestDirection = points[i] - points[j];
-        }
+        best = std::max(best, d);
       }
     best = std::sqrt(best);
   }
@@ -117,16 +109,10 @@ double maxDiameterMm(const LabelImage& labels, std::uint16_t label)
         lo = std::min(lo, t);
         hi = std::max(hi, t);
       }
-      if (hi - lo > best)
-      {
-        best = hi - lo;
-        bestDirection = u;
-      }
+      best = std::max(best, hi - lo);
     }
   }
-  if (bestDirection.norm() > 0)
-    bestDirection.normalize();
-  return best + voxelSizeAlongMm(labels, bestDirection);
+  return best;
 }
 
 Volumetry measureLiver(const LiverLabels& labels, const CtImage& ct)

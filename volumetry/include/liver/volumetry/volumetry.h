@@ -15,7 +15,7 @@ struct LesionMeasurement
   int id = 0;
   std::uint64_t voxelCount = 0;
   double volumeMl = 0.0;
-  double maxDiameterMm = 0.0; ///< largest 3D extent of the lesion's voxels (voxel size included)
+  double maxDiameterMm = 0.0; ///< maximum 3D diameter of its surface
   double meanHu = 0.0;
   std::array<double, 3> centroidLpsMm{};
   std::vector<int> segments; ///< Couinaud segments the lesion touches (empty without segments)
@@ -41,8 +41,9 @@ struct Volumetry
 /// (std::invalid_argument otherwise).
 Volumetry measureLiver(const LiverLabels& labels, const CtImage& ct);
 
-/// Largest distance in mm between the voxels of `label` in `labels` (centre to centre plus the
-/// voxel's extent along that direction). 0 for an absent label.
+/// Largest distance in mm between points of the surface of `label` in `labels` (the outer face
+/// centres of its voxels, i.e. the vertices of its marching-cubes mesh, as radiomics tools
+/// measure the maximum 3D diameter). 0 for an absent label.
 double maxDiameterMm(const LabelImage& labels, std::uint16_t label);
 
 } // namespace liver
