@@ -5,11 +5,13 @@
 #include <liver/imaging/io.h>
 
 #include <itkImageFileWriter.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -48,6 +50,38 @@ void commit(const fs::path& temporary, const fs::path& target)
   }
 }
 
+/// gzip `source` into `target` at the fastest level. ITK 5.2's NIfTI writer always uses zlib's
+/// default level, about five times slower on noisy CT (13.6 s vs 2.8 s for a 512x512x300
+/// phantom) for files only ~2 % smaller.
+void gzipFast(const fs::path& source, const fs::path& target)
+{
+  std::ifstream in(source, std::ios::binary);
+  gzFile out = gzopen(target.c_str(), "wb1");
+  if (!in || out == nullptr)
+  {
+    if (out != nullptr)
+      gzclose(out);
+    throw OutputError(target.string() + ": cannot open for writing");
+  }
+  std::vector<char> buffer(1 << 20);
+  bool ok = true;
+  while (ok && in)
+  {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto n = static_cast<unsigned>(in.gcount());
+    ok = n == 0 || gzwrite(out, buffer.data(), n) == static_cast<int>(n);
+  }
+  ok = gzclose(out) == Z_OK && ok && in.eof();
+  if (!ok)
+    throw OutputError(target.string() + ": cannot write compressed data");
+}
+
+bool endsWith(const std::string& s, const std::string& suffix)
+{
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 template<typename TImage>
 void writeImageAtomic(const TImage* image, const std::string& path)
 {
@@ -56,22 +90,35 @@ void writeImageAtomic(const TImage* image, const std::string& path)
   const fs::path target(path);
   ensureParent(target);
   const fs::path temporary = temporarySibling(target);
+  const bool niftiGz = endsWith(path, ".nii.gz");
+  // For .nii.gz, ITK writes a plain .nii beside it that we compress ourselves.
+  const fs::path written =
+    niftiGz ? fs::path(temporary.string().substr(0, temporary.string().size() - 3)) : temporary;
+  std::error_code ec;
   try
   {
     auto writer = itk::ImageFileWriter<TImage>::New();
     writer->SetInput(image);
-    writer->SetFileName(temporary.string());
-    writer->SetUseCompression(true);
-    // Fastest gzip level: noisy CT compresses ~2 % worse than at the default level but about
-    // five times faster (13.6 s vs 2.8 s for a 512x512x300 phantom).
-    writer->SetCompressionLevel(1);
+    writer->SetFileName(written.string());
+    writer->SetUseCompression(!niftiGz);
     writer->Update();
+    if (niftiGz)
+    {
+      gzipFast(written, temporary);
+      fs::remove(written, ec);
+    }
   }
   catch (const itk::ExceptionObject& e)
   {
-    std::error_code ec;
+    fs::remove(written, ec);
     fs::remove(temporary, ec);
     throw OutputError(path + ": cannot write image: " + e.GetDescription());
+  }
+  catch (const OutputError&)
+  {
+    fs::remove(written, ec);
+    fs::remove(temporary, ec);
+    throw;
   }
   commit(temporary, target);
 }

@@ -1,0 +1,162 @@
+/// DICOM folders as PACS exports deliver them: several series, a localizer, a SEG object and
+/// stray files. Built from the phantom's own DICOM writer, modified with GDCM.
+
+#include "test_support.h"
+
+#include <liver/data/phantom.h>
+#include <liver/imaging/dicom.h>
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
+
+#include <gdcmReader.h>
+#include <gdcmWriter.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace liver;
+namespace fs = std::filesystem;
+
+namespace
+{
+
+void setText(gdcm::DataSet& ds, std::uint16_t group, std::uint16_t element, std::string value)
+{
+  if (value.size() % 2)
+    value.push_back(' ');
+  gdcm::DataElement de(gdcm::Tag(group, element));
+  de.SetByteValue(value.data(), static_cast<std::uint32_t>(value.size()));
+  ds.Replace(de);
+}
+
+/// Rewrite `file` into `target` with the given tags replaced.
+void rewrite(const std::string& file,
+             const std::string& target,
+             const std::vector<std::tuple<std::uint16_t, std::uint16_t, std::string>>& tags)
+{
+  gdcm::Reader reader;
+  reader.SetFileName(file.c_str());
+  if (!reader.Read())
+    throw std::runtime_error("cannot read " + file);
+  for (const auto& [group, element, value] : tags)
+    setText(reader.GetFile().GetDataSet(), group, element, value);
+  gdcm::Writer writer;
+  writer.SetFile(reader.GetFile());
+  writer.SetFileName(target.c_str());
+  if (!writer.Write())
+    throw std::runtime_error("cannot write " + target);
+}
+
+/// A study folder: the main 8 mm series (30 slices), a 12 mm series of the same patient
+/// (20 slices), a sagittal localizer, a SEG-like object, a text file, all in nested folders.
+struct Study
+{
+  std::string root;
+  std::string mainSeriesUid;
+  std::string thickSeriesUid;
+  std::size_t mainSlices = 0;
+};
+
+const Study& study()
+{
+  static const Study s = []
+  {
+    Study st;
+    st.root = test::makeTempDir("study");
+    PhantomOptions fine;
+    fine.spacingMm = { 8.0, 8.0, 8.0 };
+    const Phantom a = makePhantom(fine);
+    writePhantomDicom(a, st.root + "/series-a");
+    st.mainSeriesUid = a.study.seriesInstanceUid;
+    st.mainSlices = a.ct->GetLargestPossibleRegion().GetSize()[2];
+
+    PhantomOptions thick = fine;
+    thick.spacingMm = { 8.0, 8.0, 12.0 };
+    thick.seed = 2;
+    const Phantom b = makePhantom(thick);
+    writePhantomDicom(b, st.root + "/nested/deeper/series-b");
+    st.thickSeriesUid = b.study.seriesInstanceUid;
+
+    // A localizer: 40 "slices" so it has more than either series, sagittal, LOCALIZER.
+    fs::create_directories(st.root + "/scout");
+    const std::vector<std::string> files = test::listDir(st.root + "/series-a");
+    for (std::size_t i = 0; i < 40; ++i)
+      rewrite(st.root + "/series-a/" + files[std::min(i, files.size() - 1)],
+              st.root + "/scout/" + std::to_string(i) + ".dcm",
+              { { 0x0008, 0x0008, "ORIGINAL\\PRIMARY\\LOCALIZER" },
+                { 0x0020, 0x000e, "2.25.1234567890" },
+                { 0x0008, 0x0018, "2.25.99" + std::to_string(i) },
+                { 0x0020, 0x0037, "0\\1\\0\\0\\0\\-1" },
+                { 0x0020, 0x0032, std::to_string(i) + "\\0\\0" } });
+    // A segmentation object with many "frames" must be ignored by SOP class.
+    rewrite(st.root + "/series-a/" + files[0],
+            st.root + "/seg.dcm",
+            { { 0x0008, 0x0016, "1.2.840.10008.5.1.4.1.1.66.4" },
+              { 0x0008, 0x0060, "SEG" },
+              { 0x0020, 0x000e, "2.25.555" },
+              { 0x0028, 0x0008, "500" } });
+    std::ofstream(st.root + "/README.txt") << "export notes\n";
+    std::ofstream(st.root + "/DICOMDIR.bak") << "garbage that is not DICOM";
+    return st;
+  }();
+  return s;
+}
+
+} // namespace
+
+TEST(DicomFolder, ScanGroupsSeriesAndFlagsLocalizerAndSkipsOthers)
+{
+  const auto series = scanDicomDirectory(study().root);
+  ASSERT_EQ(series.size(), 3u); // main, thick, localizer; SEG and text files skipped
+  int localizers = 0;
+  for (const DicomSeries& s : series)
+  {
+    localizers += s.isLocalizer;
+    EXPECT_EQ(s.modality, "CT");
+  }
+  EXPECT_EQ(localizers, 1);
+}
+
+TEST(DicomFolder, ChoosesTheAxialCtSeriesWithMostSlices)
+{
+  const CtVolume ct = loadCt(study().root);
+  EXPECT_EQ(ct.study.seriesInstanceUid, study().mainSeriesUid);
+  EXPECT_EQ(ct.image->GetLargestPossibleRegion().GetSize()[2], study().mainSlices);
+  EXPECT_NE(ct.load.warnings.front().find("most slices"), std::string::npos);
+  EXPECT_EQ(ct.study.contrastPhaseGuess, "portal-venous");
+  EXPECT_EQ(ct.study.studyDate, "20260101");
+}
+
+TEST(DicomFolder, SeriesOptionPicksAnotherSeriesOrFailsByName)
+{
+  CtLoadOptions options;
+  options.seriesUid = study().thickSeriesUid;
+  const CtVolume ct = loadCt(study().root, options);
+  EXPECT_EQ(ct.study.seriesInstanceUid, study().thickSeriesUid);
+  EXPECT_DOUBLE_EQ(ct.image->GetSpacing()[2], 12.0);
+  options.seriesUid = "1.2.3.4.5";
+  try
+  {
+    loadCt(study().root, options);
+    FAIL();
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("1.2.3.4.5 not found"), std::string::npos);
+  }
+}
+
+TEST(DicomFolder, LoadedSeriesEqualsThePhantomVoxelForVoxel)
+{
+  PhantomOptions fine;
+  fine.spacingMm = { 8.0, 8.0, 8.0 };
+  const Phantom a = makePhantom(fine);
+  const CtVolume ct = loadCt(study().root + "/series-a");
+  ASSERT_EQ(ct.image->GetLargestPossibleRegion(), a.ct->GetLargestPossibleRegion());
+  const std::size_t n = a.ct->GetLargestPossibleRegion().GetNumberOfPixels();
+  EXPECT_TRUE(std::equal(
+    a.ct->GetBufferPointer(), a.ct->GetBufferPointer() + n, ct.image->GetBufferPointer()));
+  EXPECT_LT(ct.image->GetOrigin().EuclideanDistanceTo(a.ct->GetOrigin()), 1e-4);
+  EXPECT_TRUE(ct.load.uniformSpacing);
+  EXPECT_FALSE(ct.load.resampled);
+}
