@@ -15,9 +15,13 @@
 #include <itkImageIOFactory.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -233,6 +237,40 @@ std::vector<float> readDicomSlice(const std::string& file, unsigned columns, uns
   return hu;
 }
 
+/// Run body(0..count-1) on up to hardware_concurrency threads (slices decode independently).
+/// When several calls throw, the exception of the lowest index is rethrown, so the error a user
+/// sees does not depend on thread timing.
+void forEachInParallel(std::size_t count, const std::function<void(std::size_t)>& body)
+{
+  const std::size_t workers =
+    std::min<std::size_t>(count, std::max(1u, std::min(8u, std::thread::hardware_concurrency())));
+  std::atomic<std::size_t> next{ 0 };
+  std::vector<std::exception_ptr> errors(count);
+  auto work = [&]
+  {
+    for (std::size_t i = next++; i < count; i = next++)
+    {
+      try
+      {
+        body(i);
+      }
+      catch (...)
+      {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < workers; ++t)
+    threads.emplace_back(work);
+  work();
+  for (auto& t : threads)
+    t.join();
+  for (const auto& e : errors)
+    if (e)
+      std::rethrow_exception(e);
+}
+
 CtVolume loadMultiFrame(const DicomFileInfo& file)
 {
   auto io = itk::GDCMImageIO::New();
@@ -336,7 +374,6 @@ CtVolume loadDicomSeries(const DicomSeries& series,
   }
 
   std::vector<std::vector<float>> sorted;
-  sorted.reserve(stack.order.size());
   CtImage::Pointer image;
   if (isRegular(stack))
   {
@@ -369,18 +406,25 @@ CtVolume loadDicomSeries(const DicomSeries& series,
     image->Allocate();
     std::int16_t* out = image->GetBufferPointer();
     const std::size_t planeSize = static_cast<std::size_t>(columns) * rows;
-    for (std::size_t k = 0; k < stack.order.size(); ++k)
-    {
-      const std::vector<float> slice =
-        readDicomSlice(series.files[stack.order[k]].path, columns, rows);
-      std::transform(
-        slice.begin(), slice.end(), out + k * planeSize, [](float v) { return toHu(v); });
-    }
+    forEachInParallel(stack.order.size(),
+                      [&](std::size_t k)
+                      {
+                        const std::vector<float> slice =
+                          readDicomSlice(series.files[stack.order[k]].path, columns, rows);
+                        std::transform(slice.begin(),
+                                       slice.end(),
+                                       out + k * planeSize,
+                                       [](float v) { return toHu(v); });
+                      });
   }
   else
   {
-    for (std::size_t k : stack.order)
-      sorted.push_back(readDicomSlice(series.files[k].path, columns, rows));
+    sorted.resize(stack.order.size());
+    forEachInParallel(stack.order.size(),
+                      [&](std::size_t k) {
+                        sorted[k] =
+                          readDicomSlice(series.files[stack.order[k]].path, columns, rows);
+                      });
     const auto& p = series.files[stack.order.front()].position;
     image = resampleStack(sorted, columns, rows, spacingMm, { p[0], p[1], p[2] }, stack);
     report.resampled = true;
