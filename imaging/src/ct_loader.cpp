@@ -377,33 +377,18 @@ CtVolume loadDicomSeries(const DicomSeries& series,
   CtImage::Pointer image;
   if (isRegular(stack))
   {
-    image = CtImage::New();
-    CtImage::RegionType region;
-    region.SetSize({ columns, rows, static_cast<unsigned>(stack.order.size()) });
-    image->SetRegions(region);
-    CtImage::SpacingType spacing;
-    spacing[0] = spacingMm[0];
-    spacing[1] = spacingMm[1];
-    spacing[2] = stack.order.size() > 1              ? stack.medianStepMm
-                 : volume.study.sliceThicknessMm > 0 ? volume.study.sliceThicknessMm
-                                                     : 1.0;
+    const double sliceSpacingMm = stack.order.size() > 1 ? stack.medianStepMm
+                                  : volume.study.sliceThicknessMm > 0
+                                    ? volume.study.sliceThicknessMm
+                                    : 1.0;
     if (stack.order.size() == 1)
-      report.warnings.push_back("single slice: slice spacing set to " + std::to_string(spacing[2]) +
-                                " mm (SliceThickness or 1 mm)");
-    image->SetSpacing(spacing);
-    CtImage::PointType origin;
-    CtImage::DirectionType direction;
+      report.warnings.push_back("single slice: slice spacing set to " +
+                                std::to_string(sliceSpacingMm) + " mm (SliceThickness or 1 mm)");
     const auto& p = series.files[stack.order.front()].position;
-    for (int a = 0; a < 3; ++a)
-    {
-      origin[a] = p[a];
-      direction[a][0] = stack.rowDirection[a];
-      direction[a][1] = stack.columnDirection[a];
-      direction[a][2] = stack.normal[a];
-    }
-    image->SetOrigin(origin);
-    image->SetDirection(direction);
-    image->Allocate();
+    image = makeStackImage({ columns, rows, static_cast<unsigned>(stack.order.size()) },
+                           { spacingMm[0], spacingMm[1], sliceSpacingMm },
+                           { p[0], p[1], p[2] },
+                           stack);
     std::int16_t* out = image->GetBufferPointer();
     const std::size_t planeSize = static_cast<std::size_t>(columns) * rows;
     forEachInParallel(stack.order.size(),

@@ -135,6 +135,33 @@ StackGeometry analyzeStack(const std::vector<SliceGeometry>& slices,
   return stack;
 }
 
+CtImage::Pointer makeStackImage(const std::array<unsigned, 3>& size,
+                                const std::array<double, 3>& spacingMm,
+                                const Vec3& originLpsMm,
+                                const StackGeometry& stack)
+{
+  auto image = CtImage::New();
+  CtImage::RegionType region;
+  region.SetSize({ size[0], size[1], size[2] });
+  image->SetRegions(region);
+  CtImage::SpacingType spacing;
+  CtImage::PointType origin;
+  CtImage::DirectionType direction;
+  for (int a = 0; a < 3; ++a)
+  {
+    spacing[a] = spacingMm[a];
+    origin[a] = originLpsMm[a];
+    direction[a][0] = stack.rowDirection[a];
+    direction[a][1] = stack.columnDirection[a];
+    direction[a][2] = stack.normal[a];
+  }
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  image->SetDirection(direction);
+  image->Allocate();
+  return image;
+}
+
 bool isRegular(const StackGeometry& stack)
 {
   return stack.uniform && !stack.sheared;
@@ -174,28 +201,11 @@ CtImage::Pointer resampleStack(const std::vector<std::vector<float>>& sortedSlic
   const double depth = stack.normalOffsetMm.back();
   const auto nz = static_cast<unsigned>(std::floor(depth / dz + 1e-3)) + 1;
 
-  auto image = CtImage::New();
-  CtImage::RegionType region;
-  region.SetSize({ nx, ny, nz });
-  image->SetRegions(region);
-  CtImage::SpacingType spacing;
-  spacing[0] = dx;
-  spacing[1] = dy;
-  spacing[2] = dz;
-  image->SetSpacing(spacing);
-  CtImage::PointType origin;
-  CtImage::DirectionType direction;
+  Vec3 origin;
   for (int a = 0; a < 3; ++a)
-  {
     origin[a] =
       firstPositionLpsMm[a] + minX * stack.rowDirection[a] + minY * stack.columnDirection[a];
-    direction[a][0] = stack.rowDirection[a];
-    direction[a][1] = stack.columnDirection[a];
-    direction[a][2] = stack.normal[a];
-  }
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-  image->Allocate();
+  const CtImage::Pointer image = makeStackImage({ nx, ny, nz }, { dx, dy, dz }, origin, stack);
   std::int16_t* out = image->GetBufferPointer();
 
   // Bilinear sample of sorted slice k at in-plane position (x, y) mm in the output frame; NaN

@@ -52,6 +52,12 @@ StackGeometry analyzeStack(const std::vector<SliceGeometry>& slices,
 /// True when the stack can be used as it is: uniform, not sheared, nothing missing.
 bool isRegular(const StackGeometry& stack);
 
+/// An allocated CT on the stack's orthogonal grid: axes (row, column, normal).
+CtImage::Pointer makeStackImage(const std::array<unsigned, 3>& size,
+                                const std::array<double, 3>& spacingMm,
+                                const Vec3& originLpsMm,
+                                const StackGeometry& stack);
+
 /// Resample sorted slices (each `columns` x `rows` floats in HU, in stack.order) onto an
 /// orthogonal grid with axes (row, column, normal), in-plane spacing (`pixelSpacingMm` = [along
 /// row, along column]) and slice spacing = the median step: linear between slices, bilinear
