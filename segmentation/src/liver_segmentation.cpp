@@ -1,0 +1,748 @@
+/// Classical liver segmentation (see liver_segmentation.h). All heavy ITK filters live in this
+/// file; the rest are plain loops over the working grid, which is LPS-aligned (x = patient left,
+/// y = posterior, z = superior) so anatomical priors are simple comparisons.
+
+#include <liver/imaging/errors.h>
+#include <liver/segmentation/liver_segmentation.h>
+
+#include <itkConnectedComponentImageFilter.h>
+#include <itkLinearInterpolateImageFunction.h>
+#include <itkMedianImageFilter.h>
+#include <itkResampleImageFilter.h>
+#include <itkSignedMaurerDistanceMapImageFilter.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+namespace liver
+{
+namespace
+{
+
+using MaskImage = itk::Image<std::uint8_t, 3>;
+using ComponentImage = itk::Image<std::uint32_t, 3>;
+
+/// Linear index helper for the working grid.
+struct Grid
+{
+  long nx = 0, ny = 0, nz = 0;
+  double sx = 1, sy = 1, sz = 1;
+  double ox = 0, oy = 0, oz = 0;
+  std::size_t size() const { return static_cast<std::size_t>(nx) * ny * nz; }
+  std::size_t at(long x, long y, long z) const
+  {
+    return (static_cast<std::size_t>(z) * ny + y) * nx + x;
+  }
+  double px(long x) const { return ox + x * sx; }
+  double py(long y) const { return oy + y * sy; }
+  double pz(long z) const { return oz + z * sz; }
+};
+
+Grid gridOf(const itk::ImageBase<3>& image)
+{
+  Grid g;
+  const auto size = image.GetLargestPossibleRegion().GetSize();
+  g.nx = static_cast<long>(size[0]);
+  g.ny = static_cast<long>(size[1]);
+  g.nz = static_cast<long>(size[2]);
+  g.sx = image.GetSpacing()[0];
+  g.sy = image.GetSpacing()[1];
+  g.sz = image.GetSpacing()[2];
+  g.ox = image.GetOrigin()[0];
+  g.oy = image.GetOrigin()[1];
+  g.oz = image.GetOrigin()[2];
+  return g;
+}
+
+template<typename TImage>
+typename TImage::Pointer allocateLike(const itk::ImageBase<3>& reference,
+                                      typename TImage::PixelType fill)
+{
+  auto image = TImage::New();
+  image->CopyInformation(&reference);
+  image->SetRegions(reference.GetLargestPossibleRegion());
+  image->Allocate();
+  image->FillBuffer(fill);
+  return image;
+}
+
+/// The CT resampled (linear) onto an LPS-aligned grid covering its physical extent.
+FloatImage::Pointer resampleToWorkingGrid(const CtImage& ct, double workingSpacingMm)
+{
+  const auto size = ct.GetLargestPossibleRegion().GetSize();
+  std::array<double, 3> lo{ 1e300, 1e300, 1e300 }, hi{ -1e300, -1e300, -1e300 };
+  for (int corner = 0; corner < 8; ++corner)
+  {
+    itk::ContinuousIndex<double, 3> index;
+    for (int a = 0; a < 3; ++a)
+      index[a] = (corner >> a & 1) ? size[a] - 0.5 : -0.5;
+    CtImage::PointType p;
+    ct.TransformContinuousIndexToPhysicalPoint(index, p);
+    for (int a = 0; a < 3; ++a)
+    {
+      lo[a] = std::min(lo[a], p[a]);
+      hi[a] = std::max(hi[a], p[a]);
+    }
+  }
+  FloatImage::SpacingType spacing;
+  FloatImage::PointType origin;
+  FloatImage::SizeType outSize;
+  for (int a = 0; a < 3; ++a)
+  {
+    // The native spacing of the image axis most aligned with physical axis a.
+    int best = 0;
+    for (int b = 1; b < 3; ++b)
+      if (std::abs(ct.GetDirection()[a][b]) > std::abs(ct.GetDirection()[a][best]))
+        best = b;
+    spacing[a] = std::max(workingSpacingMm, ct.GetSpacing()[best]);
+    outSize[a] = static_cast<unsigned long>(std::max(1.0, std::ceil((hi[a] - lo[a]) / spacing[a])));
+    origin[a] = lo[a] + 0.5 * spacing[a];
+  }
+  auto resampler = itk::ResampleImageFilter<CtImage, FloatImage>::New();
+  resampler->SetInput(&ct);
+  resampler->SetInterpolator(itk::LinearInterpolateImageFunction<CtImage, double>::New());
+  resampler->SetOutputSpacing(spacing);
+  resampler->SetOutputOrigin(origin);
+  FloatImage::DirectionType identity;
+  identity.SetIdentity();
+  resampler->SetOutputDirection(identity);
+  resampler->SetSize(outSize);
+  resampler->SetDefaultPixelValue(-1024.0f);
+  resampler->Update();
+  return resampler->GetOutput();
+}
+
+FloatImage::Pointer median(const FloatImage::Pointer& image)
+{
+  auto filter = itk::MedianImageFilter<FloatImage, FloatImage>::New();
+  filter->SetInput(image);
+  filter->SetRadius(1);
+  filter->Update();
+  return filter->GetOutput();
+}
+
+/// Signed distance in mm to the mask's boundary, placed half a voxel outside the outermost mask
+/// voxels (where the surface lies): negative inside, positive outside. Maurer's map measures to
+/// the outermost voxels' centres; shifting it by half a voxel makes dilation and erosion by the
+/// same radius symmetric, and the zero level a sub-voxel surface when resampled.
+FloatImage::Pointer signedDistance(const MaskImage::Pointer& mask)
+{
+  auto filter = itk::SignedMaurerDistanceMapImageFilter<MaskImage, FloatImage>::New();
+  filter->SetInput(mask);
+  filter->SetUseImageSpacing(true);
+  filter->SetSquaredDistance(false);
+  filter->SetInsideIsPositive(false);
+  filter->SetBackgroundValue(0);
+  filter->Update();
+  const FloatImage::Pointer distance = filter->GetOutput();
+  const auto& spacing = mask->GetSpacing();
+  const float half = static_cast<float>((spacing[0] + spacing[1] + spacing[2]) / 6.0);
+  float* d = distance->GetBufferPointer();
+  const std::size_t n = distance->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    d[i] -= half;
+  return distance;
+}
+
+/// Connected components (face connectivity); returns the labels and each component's size
+/// (index 0 unused).
+std::vector<std::size_t> components(const MaskImage::Pointer& mask, ComponentImage::Pointer& labels)
+{
+  auto filter = itk::ConnectedComponentImageFilter<MaskImage, ComponentImage>::New();
+  filter->SetInput(mask);
+  filter->SetFullyConnected(false);
+  filter->Update();
+  labels = filter->GetOutput();
+  std::vector<std::size_t> sizes(filter->GetObjectCount() + 1, 0);
+  const std::uint32_t* p = labels->GetBufferPointer();
+  const std::size_t n = labels->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    ++sizes[p[i]];
+  return sizes;
+}
+
+/// Keep only the largest component of a mask.
+void keepLargest(const MaskImage::Pointer& mask)
+{
+  ComponentImage::Pointer labels;
+  const auto sizes = components(mask, labels);
+  if (sizes.size() <= 1)
+    return;
+  const auto largest =
+    static_cast<std::uint32_t>(std::max_element(sizes.begin() + 1, sizes.end()) - sizes.begin());
+  std::uint8_t* m = mask->GetBufferPointer();
+  const std::uint32_t* l = labels->GetBufferPointer();
+  const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    m[i] = l[i] == largest;
+}
+
+/// Fill holes in every axial (z) slice: background not reachable from the slice border becomes
+/// foreground (vessels and lesions crossing the slice, lungs inside the body outline).
+void fillHolesPerAxialSlice(const MaskImage::Pointer& mask)
+{
+  const Grid g = gridOf(*mask);
+  std::uint8_t* m = mask->GetBufferPointer();
+  std::vector<std::uint8_t> outside(static_cast<std::size_t>(g.nx) * g.ny);
+  std::vector<long> stack;
+  for (long z = 0; z < g.nz; ++z)
+  {
+    std::uint8_t* slice = m + static_cast<std::size_t>(z) * g.nx * g.ny;
+    std::fill(outside.begin(), outside.end(), 0);
+    stack.clear();
+    auto push = [&](long x, long y)
+    {
+      const long i = y * g.nx + x;
+      if (!slice[i] && !outside[i])
+      {
+        outside[i] = 1;
+        stack.push_back(i);
+      }
+    };
+    for (long x = 0; x < g.nx; ++x)
+    {
+      push(x, 0);
+      push(x, g.ny - 1);
+    }
+    for (long y = 0; y < g.ny; ++y)
+    {
+      push(0, y);
+      push(g.nx - 1, y);
+    }
+    while (!stack.empty())
+    {
+      const long i = stack.back();
+      stack.pop_back();
+      const long x = i % g.nx, y = i / g.nx;
+      if (x > 0)
+        push(x - 1, y);
+      if (x + 1 < g.nx)
+        push(x + 1, y);
+      if (y > 0)
+        push(x, y - 1);
+      if (y + 1 < g.ny)
+        push(x, y + 1);
+    }
+    for (std::size_t i = 0; i < outside.size(); ++i)
+      slice[i] = !outside[i];
+  }
+}
+
+double voxelMl(const Grid& g)
+{
+  return g.sx * g.sy * g.sz / 1000.0;
+}
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0)
+{
+  char text[256];
+  std::snprintf(text, sizeof text, pattern, a, b, c, d);
+  return text;
+}
+
+constexpr int HistLo = -30, HistHi = 250;
+
+/// An intensity band around one histogram peak.
+struct Band
+{
+  double mode = 0, sigma = 0, low = 0, high = 0;
+};
+
+/// Peaks of the (smoothed) soft-tissue histogram between -10 and 200 HU holding at least 10 % of
+/// the highest, strongest first, each with a band of ±max(3 sigma, 25 HU); sigma from the half
+/// width at half maximum on the narrower side.
+std::vector<Band> softTissueBands(const std::vector<double>& histogram)
+{
+  std::vector<double> smooth(histogram.size(), 0.0);
+  for (std::size_t b = 0; b < histogram.size(); ++b)
+    for (int k = -9; k <= 9; ++k)
+    {
+      const long j = static_cast<long>(b) + k;
+      if (j >= 0 && j < static_cast<long>(histogram.size()))
+        smooth[b] += histogram[j] * std::exp(-0.5 * k * k / 9.0);
+    }
+  const double highest = *std::max_element(smooth.begin(), smooth.end());
+  if (highest < 1000.0)
+    return {};
+  std::vector<std::pair<double, long>> peaks;
+  for (long b = 1; b + 1 < static_cast<long>(smooth.size()); ++b)
+    if (smooth[b] >= smooth[b - 1] && smooth[b] > smooth[b + 1] && smooth[b] >= 0.1 * highest &&
+        b + HistLo >= -10 && b + HistLo <= 200)
+      peaks.emplace_back(smooth[b], b);
+  std::sort(peaks.rbegin(), peaks.rend());
+  std::vector<Band> bands;
+  for (const auto& [height, mode] : peaks)
+  {
+    long left = mode, right = mode;
+    while (left > 0 && smooth[left] > 0.5 * height)
+      --left;
+    while (right + 1 < static_cast<long>(smooth.size()) && smooth[right] > 0.5 * height)
+      ++right;
+    Band band;
+    band.mode = mode + HistLo;
+    band.sigma = std::clamp(std::min(mode - left, right - mode) / 1.1774, 5.0, 30.0);
+    const double half = std::max(3.0 * band.sigma, 25.0);
+    band.low = band.mode - half;
+    band.high = band.mode + half;
+    bands.push_back(band);
+  }
+  return bands;
+}
+
+/// The liver candidate for one band: thresholded tissue, its eroded components, and the
+/// component(s) chosen.
+struct Selection
+{
+  Band band;
+  MaskImage::Pointer candidate;
+  ComponentImage::Pointer labels;
+  std::vector<std::size_t> sizes;
+  std::vector<double> sumX, sumY, sumZ;
+  std::vector<std::uint32_t> chosen;
+  double score = 0.0; ///< chosen voxels in the right upper abdomen
+  double erodedMl = 0.0;
+  std::string choice;
+  std::string summary;
+};
+
+template<typename InPrior>
+Selection selectComponent(const FloatImage::Pointer& working,
+                          const MaskImage::Pointer& body,
+                          const Band& band,
+                          const InPrior& inPrior,
+                          double bodyCentreX,
+                          const LiverSegmentationOptions& options)
+{
+  const Grid g = gridOf(*working);
+  const std::size_t n = g.size();
+  const float* hu = working->GetBufferPointer();
+  const std::uint8_t* bodyMask = body->GetBufferPointer();
+  Selection sel;
+  sel.band = band;
+  sel.candidate = allocateLike<MaskImage>(*working, 0);
+  std::uint8_t* cand = sel.candidate->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    cand[i] = bodyMask[i] && hu[i] >= band.low && hu[i] <= band.high;
+  const FloatImage::Pointer candidateDistance = signedDistance(sel.candidate);
+  auto eroded = allocateLike<MaskImage>(*working, 0);
+  const float* cd = candidateDistance->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    eroded->GetBufferPointer()[i] = cd[i] <= -options.erosionMm;
+
+  sel.sizes = components(eroded, sel.labels);
+  const std::size_t count = sel.sizes.size();
+  std::vector<double> score(count, 0.0);
+  sel.sumX.assign(count, 0.0);
+  sel.sumY.assign(count, 0.0);
+  sel.sumZ.assign(count, 0.0);
+  const std::uint32_t* lab = sel.labels->GetBufferPointer();
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx; ++x)
+      {
+        const std::uint32_t c = lab[g.at(x, y, z)];
+        if (c == 0)
+          continue;
+        sel.sumX[c] += g.px(x);
+        sel.sumY[c] += g.py(y);
+        sel.sumZ[c] += g.pz(z);
+        score[c] += inPrior(x, z);
+      }
+  if (!options.seedsLpsMm.empty())
+  {
+    for (const auto& seed : options.seedsLpsMm)
+    {
+      // The component nearest to the seed (it may sit in an eroded-away rim or a vessel).
+      std::uint32_t nearest = 0;
+      double bestD2 = 4.0 * options.erosionMm * options.erosionMm;
+      for (long z = 0; z < g.nz; ++z)
+        for (long y = 0; y < g.ny; ++y)
+          for (long x = 0; x < g.nx; ++x)
+          {
+            const std::uint32_t c = lab[g.at(x, y, z)];
+            if (c == 0)
+              continue;
+            const double d2 = std::pow(g.px(x) - seed[0], 2) + std::pow(g.py(y) - seed[1], 2) +
+                              std::pow(g.pz(z) - seed[2], 2);
+            if (d2 < bestD2)
+            {
+              bestD2 = d2;
+              nearest = c;
+            }
+          }
+      if (nearest != 0 &&
+          std::find(sel.chosen.begin(), sel.chosen.end(), nearest) == sel.chosen.end())
+        sel.chosen.push_back(nearest);
+    }
+    sel.choice =
+      "component(s) nearest to the " + std::to_string(options.seedsLpsMm.size()) + " seed point(s)";
+  }
+  else
+  {
+    std::uint32_t best = 0;
+    for (std::uint32_t c = 1; c < count; ++c)
+      if (sel.sumX[c] / sel.sizes[c] < bodyCentreX && score[c] > (best ? score[best] : 0.0))
+        best = c;
+    if (best != 0)
+      sel.chosen.push_back(best);
+    sel.choice = "largest component in the right upper abdomen (" + std::to_string(count - 1) +
+                 " after erosion)";
+  }
+  std::size_t chosenVoxels = 0;
+  for (std::uint32_t c : sel.chosen)
+  {
+    chosenVoxels += sel.sizes[c];
+    sel.score += score[c];
+  }
+  sel.erodedMl = chosenVoxels * voxelMl(g);
+  sel.summary =
+    format("band %.0f..%.0f HU (peak %.0f): ", band.low, band.high, band.mode) +
+    (sel.chosen.empty()
+       ? std::string("no component fits")
+       : format("%.0f mL after erosion, %.0f voxels in the prior region", sel.erodedMl, sel.score));
+  return sel;
+}
+
+/// Add to `liver` the voxels that a 15 mm closing of it adds, that are darker than the liver band
+/// but not fat (-30 HU .. `huLow`), and that liver surrounds: at least 20 of 26 rays from them
+/// meet liver within 40 mm. These are subcapsular lesions whose thin rim of parenchyma is broken,
+/// which hole filling misses; the tissue in the liver's natural concavities (hilum, gallbladder
+/// fossa, around the IVC) sees outside through the open side. Returns the volume added in mL.
+double addEnclosedPockets(const MaskImage::Pointer& liver,
+                          const FloatImage::Pointer& working,
+                          const MaskImage::Pointer& body,
+                          double huLow)
+{
+  constexpr double PocketClosingMm = 15.0, RayMm = 40.0;
+  constexpr int RaysNeeded = 20;
+  const Grid g = gridOf(*liver);
+  const std::size_t n = g.size();
+  std::uint8_t* lv = liver->GetBufferPointer();
+  const float* hu = working->GetBufferPointer();
+  const std::uint8_t* bodyMask = body->GetBufferPointer();
+  const FloatImage::Pointer before = signedDistance(liver);
+  auto closed = allocateLike<MaskImage>(*liver, 0);
+  std::uint8_t* cl = closed->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    cl[i] = before->GetBufferPointer()[i] <= PocketClosingMm;
+  const FloatImage::Pointer dilated = signedDistance(closed);
+  std::vector<std::size_t> pocket;
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx; ++x)
+      {
+        const std::size_t i = g.at(x, y, z);
+        if (lv[i] || dilated->GetBufferPointer()[i] > -PocketClosingMm || !bodyMask[i] ||
+            hu[i] < -30.0f || hu[i] >= huLow)
+          continue;
+        int hits = 0;
+        for (int dz = -1; dz <= 1; ++dz)
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx)
+            {
+              if (dx == 0 && dy == 0 && dz == 0)
+                continue;
+              const double stepMm =
+                std::sqrt(dx * dx * g.sx * g.sx + dy * dy * g.sy * g.sy + dz * dz * g.sz * g.sz);
+              const int steps = static_cast<int>(RayMm / stepMm);
+              for (int k = 1; k <= steps; ++k)
+              {
+                const long px = x + k * dx, py = y + k * dy, pz = z + k * dz;
+                if (px < 0 || py < 0 || pz < 0 || px >= g.nx || py >= g.ny || pz >= g.nz)
+                  break;
+                if (lv[g.at(px, py, pz)])
+                {
+                  ++hits;
+                  break;
+                }
+              }
+            }
+        if (hits >= RaysNeeded)
+          pocket.push_back(i);
+      }
+  for (std::size_t i : pocket)
+    lv[i] = 1;
+  fillHolesPerAxialSlice(liver);
+  return pocket.size() * voxelMl(g);
+}
+
+} // namespace
+
+LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions& options)
+{
+  LiverSegmentation result;
+  LiverSegmentationReport& report = result.report;
+
+  // 1. Working grid: LPS-aligned, ~2 mm, median-filtered against noise.
+  const FloatImage::Pointer working = median(resampleToWorkingGrid(ct, options.workingSpacingMm));
+  const Grid g = gridOf(*working);
+  report.workingSpacingMm = { g.sx, g.sy, g.sz };
+  const float* hu = working->GetBufferPointer();
+  const std::size_t n = g.size();
+  report.steps.push_back(format("working grid %.0fx%.0fx%.0f at %.2f mm", g.nx, g.ny, g.nz, g.sx));
+  for (const auto& seed : options.seedsLpsMm)
+    if (seed[0] < g.px(0) || seed[0] > g.px(g.nx - 1) || seed[1] < g.py(0) ||
+        seed[1] > g.py(g.ny - 1) || seed[2] < g.pz(0) || seed[2] > g.pz(g.nz - 1))
+      throw std::invalid_argument(
+        format("seed (%.1f, %.1f, %.1f) mm is outside the CT", seed[0], seed[1], seed[2]));
+
+  // 2. Body: the largest non-air component, with everything it encloses per axial slice.
+  auto body = allocateLike<MaskImage>(*working, 0);
+  std::uint8_t* bodyMask = body->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    bodyMask[i] = hu[i] > -400.0f;
+  keepLargest(body);
+  fillHolesPerAxialSlice(body);
+  double bodyCentreX = 0, bodyMinX = 1e300;
+  std::size_t bodyCount = 0;
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx; ++x)
+        if (bodyMask[g.at(x, y, z)])
+        {
+          bodyCentreX += g.px(x);
+          bodyMinX = std::min(bodyMinX, g.px(x));
+          ++bodyCount;
+        }
+  if (bodyCount == 0)
+    throw LiverSegmentationError("no body found (no voxel above -400 HU)", report);
+  bodyCentreX /= static_cast<double>(bodyCount);
+  report.bodyVolumeMl = bodyCount * voxelMl(g);
+  report.steps.push_back(
+    format("body %.0f mL, centre x %.1f mm", report.bodyVolumeMl, bodyCentreX));
+
+  // 3. Right lung base (air inside the body on the patient's right, x < centre): the liver dome
+  // lies just under it. Without lungs the liver is assumed in the top of the scan.
+  std::vector<double> lungAreaMm2(g.nz, 0.0);
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx && g.px(x) < bodyCentreX; ++x)
+      {
+        const std::size_t i = g.at(x, y, z);
+        if (bodyMask[i] && hu[i] < -500.0f)
+          lungAreaMm2[z] += g.sx * g.sy;
+      }
+  const double maxLungArea = *std::max_element(lungAreaMm2.begin(), lungAreaMm2.end());
+  const double topZ = g.pz(g.nz - 1);
+  double priorTop = topZ, priorBottom = topZ - 220.0;
+  if (maxLungArea >= 2000.0) // 20 cm² of air in one slice: lung, not bowel gas
+  {
+    // From the slice with the most lung, go down while the lung keeps a quarter of that area.
+    long base = std::max_element(lungAreaMm2.begin(), lungAreaMm2.end()) - lungAreaMm2.begin();
+    while (base > 0 && lungAreaMm2[base - 1] >= 0.25 * maxLungArea)
+      --base;
+    report.lungsFound = true;
+    report.lungBaseZMm = g.pz(base);
+    priorTop = std::min(topZ, report.lungBaseZMm + 40.0);
+    priorBottom = report.lungBaseZMm - 200.0;
+  }
+  report.priorZRangeMm = { priorBottom, priorTop };
+  report.steps.push_back(
+    report.lungsFound
+      ? format("right lung base at z %.1f mm; liver searched in z %.1f..%.1f mm",
+               report.lungBaseZMm,
+               priorBottom,
+               priorTop)
+      : format("no lung in the scan; liver searched in z %.1f..%.1f mm", priorBottom, priorTop));
+  auto inPrior = [&](long x, long z)
+  { return g.px(x) < bodyCentreX && g.pz(z) >= priorBottom && g.pz(z) <= priorTop; };
+
+  // 4. Liver intensity: soft-tissue peaks of the histogram of the lateral right part of the body
+  // just under the lung base (or the top of the scan), where the liver fills much of the section.
+  const double lateralLimitX = bodyMinX + 0.6 * (bodyCentreX - bodyMinX);
+  const double histTop = report.lungsFound ? report.lungBaseZMm + 20.0 : topZ;
+  const double histBottom = histTop - 120.0;
+  std::vector<double> histogram(HistHi - HistLo + 1, 0.0);
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx; ++x)
+      {
+        const std::size_t i = g.at(x, y, z);
+        if (!bodyMask[i] || g.px(x) >= lateralLimitX || g.pz(z) < histBottom || g.pz(z) > histTop)
+          continue;
+        const long bin = std::lround(hu[i]) - HistLo;
+        if (bin >= 0 && bin < static_cast<long>(histogram.size()))
+          histogram[bin] += 1.0;
+      }
+  const std::vector<Band> bands = softTissueBands(histogram);
+  if (bands.empty())
+    throw LiverSegmentationError("no soft tissue under the right lung base (z " +
+                                   format("%.0f..%.0f mm", histBottom, histTop) + ")",
+                                 report);
+
+  // 5-6. For each candidate band (strongest peak first): threshold, erode to cut bridges to
+  // neighbouring organs, and take the component that fits the liver — the one nearest to each
+  // seed, else the most voxels in the right upper abdomen with its centroid on the right. Without
+  // seeds, the strongest peak whose component has a plausible size wins (a big uniform peak such
+  // as muscle or bowel content yields no liver-sized component).
+  Selection selection;
+  for (const Band& band : bands)
+  {
+    Selection trial = selectComponent(working, body, band, inPrior, bodyCentreX, options);
+    report.steps.push_back(trial.summary);
+    if (trial.chosen.empty())
+      continue;
+    if (!options.seedsLpsMm.empty())
+    {
+      selection = std::move(trial);
+      break;
+    }
+    if (trial.erodedMl >= 0.2 * options.minVolumeMl && trial.erodedMl <= options.maxVolumeMl)
+    {
+      selection = std::move(trial);
+      break;
+    }
+  }
+  if (selection.chosen.empty())
+    throw LiverSegmentationError(
+      "no band of soft tissue gives a liver-sized component in the right "
+      "upper abdomen after a " +
+        format("%.0f mm erosion", options.erosionMm),
+      report);
+  report.huMode = selection.band.mode;
+  report.huSigma = selection.band.sigma;
+  report.huLow = selection.band.low;
+  report.huHigh = selection.band.high;
+  report.componentsAfterErosion = selection.sizes.size() - 1;
+  report.choice = selection.choice;
+  const std::vector<std::uint32_t>& chosen = selection.chosen;
+  const std::vector<std::size_t>& sizes = selection.sizes;
+  const std::vector<double>& sumX = selection.sumX;
+  const std::vector<double>& sumY = selection.sumY;
+  const std::vector<double>& sumZ = selection.sumZ;
+  const std::uint32_t* lab = selection.labels->GetBufferPointer();
+  const std::uint8_t* cand = selection.candidate->GetBufferPointer();
+  std::size_t chosenCount = 0;
+  std::array<double, 3> centroid{};
+  for (std::uint32_t c : chosen)
+  {
+    chosenCount += sizes[c];
+    centroid[0] += sumX[c];
+    centroid[1] += sumY[c];
+    centroid[2] += sumZ[c];
+  }
+  for (double& v : centroid)
+    v /= static_cast<double>(chosenCount);
+  report.chosenComponentMl = chosenCount * voxelMl(g);
+  report.chosenCentroidLpsMm = centroid;
+  report.steps.push_back(report.choice + format(": %.0f mL eroded, centroid (%.0f, %.0f, %.0f) mm",
+                                                report.chosenComponentMl,
+                                                centroid[0],
+                                                centroid[1],
+                                                centroid[2]));
+
+  // 7. Grow back by the erosion radius inside the candidate tissue, then close, and fill the
+  // vessels and lesions it encloses.
+  auto liver = allocateLike<MaskImage>(*working, 0);
+  std::uint8_t* lv = liver->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    lv[i] = std::find(chosen.begin(), chosen.end(), lab[i]) != chosen.end();
+  {
+    const FloatImage::Pointer d = signedDistance(liver);
+    const float* dd = d->GetBufferPointer();
+    for (std::size_t i = 0; i < n; ++i)
+      lv[i] = dd[i] <= options.erosionMm && cand[i];
+  }
+  keepLargest(liver);
+  {
+    constexpr double ClosingMm = 5.0; // bridges vessels up to ~10 mm wide at the liver surface
+    // Closing = dilation then erosion by the same radius, both through distance maps.
+    const FloatImage::Pointer before = signedDistance(liver);
+    const float* bd = before->GetBufferPointer();
+    for (std::size_t i = 0; i < n; ++i)
+      lv[i] = bd[i] <= ClosingMm;
+    const FloatImage::Pointer dilated = signedDistance(liver);
+    const float* dd = dilated->GetBufferPointer();
+    for (std::size_t i = 0; i < n; ++i)
+      lv[i] = dd[i] <= -ClosingMm || bd[i] <= 0;
+  }
+  fillHolesPerAxialSlice(liver);
+  report.steps.push_back("grown back by " + format("%.1f mm", options.erosionMm) +
+                         " inside the band, closed by 5 mm, holes filled per axial slice");
+  const double pocketsMl = addEnclosedPockets(liver, working, body, report.huLow);
+  report.steps.push_back(format("added %.1f mL of hypodense pockets the liver encloses (lesions "
+                                "at its surface)",
+                                pocketsMl));
+
+  // 8. Back to the CT's grid through the signed distance (linear): a smooth sub-voxel boundary,
+  // then refined on the CT's own voxels within 1.5 working voxels of it. The working band's lower
+  // edge sits above the partial-volume midpoint between liver and its surroundings, so the
+  // boundary is re-decided there at that midpoint (the median HU of a 2-voxel shell outside the
+  // liver sets it), on the 3x3x3 mean of the full-resolution CT.
+  const FloatImage::Pointer distance = signedDistance(liver);
+  std::vector<float> shell;
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    const float d = distance->GetBufferPointer()[i];
+    if (d > 0 && d <= 2.0 * std::max({ g.sx, g.sy, g.sz }) && bodyMask[i])
+      shell.push_back(hu[i]);
+  }
+  double boundaryHu = report.huLow;
+  if (!shell.empty())
+  {
+    std::nth_element(shell.begin(), shell.begin() + shell.size() / 2, shell.end());
+    const double midpoint = 0.5 * (report.huMode + shell[shell.size() / 2]);
+    boundaryHu = std::clamp(midpoint, report.huLow - 25.0, report.huLow);
+  }
+  report.boundaryHu = boundaryHu;
+  auto resampler = itk::ResampleImageFilter<FloatImage, FloatImage>::New();
+  resampler->SetInput(distance);
+  resampler->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
+  resampler->SetOutputParametersFromImage(&ct);
+  resampler->SetDefaultPixelValue(1e6f);
+  resampler->Update();
+  const FloatImage::Pointer onCt = resampler->GetOutput();
+  result.liver = allocateLike<LabelImage>(ct, 0);
+  const float* sd = onCt->GetBufferPointer();
+  std::uint16_t* out = result.liver->GetBufferPointer();
+  const auto ctSize = ct.GetLargestPossibleRegion().GetSize();
+  const long cx = static_cast<long>(ctSize[0]), cy = static_cast<long>(ctSize[1]),
+             cz = static_cast<long>(ctSize[2]);
+  const std::int16_t* ctHu = ct.GetBufferPointer();
+  const float narrow = static_cast<float>(1.5 * std::max({ g.sx, g.sy, g.sz }));
+  std::size_t count = 0;
+  for (long z = 0; z < cz; ++z)
+    for (long y = 0; y < cy; ++y)
+      for (long x = 0; x < cx; ++x)
+      {
+        const std::size_t i = (static_cast<std::size_t>(z) * cy + y) * cx + x;
+        bool inside = sd[i] <= 0.0f;
+        if (std::abs(sd[i]) <= narrow)
+        {
+          double sum = 0;
+          int k = 0;
+          for (long dz = std::max(0L, z - 1); dz <= std::min(cz - 1, z + 1); ++dz)
+            for (long dy = std::max(0L, y - 1); dy <= std::min(cy - 1, y + 1); ++dy)
+              for (long dx = std::max(0L, x - 1); dx <= std::min(cx - 1, x + 1); ++dx, ++k)
+                sum += ctHu[(static_cast<std::size_t>(dz) * cy + dy) * cx + dx];
+          const double mean = sum / k;
+          // Inside, brighter than the band is a vessel and stays; outside, it must be in the band.
+          inside = mean >= boundaryHu && (inside || mean <= report.huHigh);
+        }
+        out[i] = inside;
+        count += inside;
+      }
+  report.steps.push_back(format("boundary refined on the CT grid at %.0f HU", boundaryHu));
+  const auto& s = ct.GetSpacing();
+  const auto& dir = ct.GetDirection();
+  const double det = dir[0][0] * (dir[1][1] * dir[2][2] - dir[1][2] * dir[2][1]) -
+                     dir[0][1] * (dir[1][0] * dir[2][2] - dir[1][2] * dir[2][0]) +
+                     dir[0][2] * (dir[1][0] * dir[2][1] - dir[1][1] * dir[2][0]);
+  report.volumeMl = count * s[0] * s[1] * s[2] * std::abs(det) / 1000.0;
+  report.steps.push_back(format("liver %.1f mL on the CT grid", report.volumeMl));
+  if (report.volumeMl < options.minVolumeMl || report.volumeMl > options.maxVolumeMl)
+    throw LiverSegmentationError(
+      format("implausible liver volume %.0f mL (expected "
+             "%.0f..%.0f mL; HU band %.0f",
+             report.volumeMl,
+             options.minVolumeMl,
+             options.maxVolumeMl,
+             report.huLow) +
+        format("..%.0f HU); give a --seed inside the liver or import a mask", report.huHigh),
+      report);
+  return result;
+}
+
+} // namespace liver
