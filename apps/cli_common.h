@@ -3,6 +3,7 @@
 
 #include <liver/imaging/io.h>
 #include <liver/volumetry/label_stats.h>
+#include <liver/volumetry/volumetry.h>
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,11 @@ void registerInfo(CLI::App& app, int& exitCode);
 void registerPhantom(CLI::App& app, int& exitCode);
 void registerVolume(CLI::App& app, int& exitCode);
 void registerDemo(CLI::App& app, int& exitCode);
+void registerEvaluate(CLI::App& app, int& exitCode);
+void registerSegment(CLI::App& app, int& exitCode);
+
+/// Whole-liver volumetry as JSON (defined with the demo).
+nlohmann::json volumetryJson(const Volumetry& volumetry);
 
 /// One label's statistics as JSON; `surfaceMl` < 0 leaves the surface estimate out.
 nlohmann::json labelStatsJson(const LabelStats& stats, double surfaceMl);

@@ -2,7 +2,9 @@
 
 #include "cli_common.h"
 
+#include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
+#include <liver/volumetry/volumetry.h>
 
 #include <CLI/CLI.hpp>
 
@@ -93,17 +95,43 @@ void registerSegment(CLI::App& app, int& exitCode)
           }
           for (const std::string& step : result.report.steps)
             logInfo(step);
+          const LesionSegmentation lesions = segmentLesions(*ct.image, *result.liver);
+          for (const std::string& step : lesions.report.steps)
+            logInfo(step);
+          const Volumetry volumetry =
+            measureLiver({ result.liver, lesions.lesions, nullptr, nullptr }, *ct.image);
           j["status"] = "ok";
           j["liver"] = segmentationReportJson(result.report);
+          j["lesionDetection"] = { { "liverMedianHu", lesions.report.liverMedianHu },
+                                   { "liverSigmaHu", lesions.report.liverSigmaHu },
+                                   { "coreThresholdHu", lesions.report.coreThresholdHu },
+                                   { "candidates", lesions.report.candidates },
+                                   { "rejectedSmall", lesions.report.rejectedSmall },
+                                   { "rejectedElongated", lesions.report.rejectedElongated },
+                                   { "steps", lesions.report.steps } };
+          j["volumetry"] = volumetryJson(volumetry);
           j["files"] = { { "liver", "liver.nii.gz" } };
           j["seconds"] =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
           writeImage(result.liver.GetPointer(), options->out + "/liver.nii.gz");
+          writeImage(lesions.lesions.GetPointer(), options->out + "/lesions.nii.gz");
           writeJson(options->out + "/segmentation.json", j);
-          std::printf("liver %.1f mL (HU band %.0f..%.0f), wrote %s/liver.nii.gz\n",
-                      result.report.volumeMl,
+          std::printf("liver %.1f mL (HU band %.0f..%.0f), %zu lesion(s), %.1f mL tumour\n",
+                      volumetry.totalLiverMl,
                       result.report.huLow,
                       result.report.huHigh,
+                      volumetry.lesions.size(),
+                      volumetry.tumourMl);
+          for (const LesionMeasurement& l : volumetry.lesions)
+            std::printf("  lesion %d: %.2f mL, %.1f mm, mean %.0f HU, at (%.0f, %.0f, %.0f) mm\n",
+                        l.id,
+                        l.volumeMl,
+                        l.maxDiameterMm,
+                        l.meanHu,
+                        l.centroidLpsMm[0],
+                        l.centroidLpsMm[1],
+                        l.centroidLpsMm[2]);
+          std::printf("wrote %s/liver.nii.gz, lesions.nii.gz, segmentation.json\n",
                       options->out.c_str());
           return ExitOk;
         });

@@ -21,6 +21,8 @@ int main(int argc, char** argv)
   registerPhantom(app, exitCode);
   registerVolume(app, exitCode);
   registerDemo(app, exitCode);
+  registerEvaluate(app, exitCode);
+  registerSegment(app, exitCode);
 
   try
   {

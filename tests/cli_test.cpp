@@ -269,3 +269,33 @@ TEST(CliDemo, AbsurdBodyMeasurementsAreRefusedBeforeAnyOutput)
     runLiverplan({ "demo", "--out", out, "--height", "4000" }), ExitBadInput, "height");
   EXPECT_FALSE(fs::exists(out));
 }
+
+TEST(CliSegment, WritesTheMaskAndEveryDecision)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string out = liver::test::makeTempDir("segment");
+  const CommandResult r = runLiverplan({ "segment", phantom + "/ct.nii.gz", "--out", out });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(liver::test::listDir(out),
+            (std::vector<std::string>{ "lesions.nii.gz", "liver.nii.gz", "segmentation.json" }));
+  const nlohmann::json j = readJson(out + "/segmentation.json");
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_GT(j["liver"]["liverVolumeMl"].get<double>(), 1000.0);
+  EXPECT_EQ(j["liver"]["huBand"].size(), 2u);
+  EXPECT_FALSE(j["liver"]["steps"].empty());
+}
+
+TEST(CliSegment, NoLiverFailsWithTheReasonsAndNoMask)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string dir = liver::test::makeTempDir("segment-air");
+  liver::CtVolume ct = liver::loadCt(phantom + "/ct.nii.gz");
+  ct.image->FillBuffer(-1000);
+  liver::writeImage(ct.image.GetPointer(), dir + "/air.nii.gz");
+  const std::string out = dir + "/out";
+  const CommandResult r = runLiverplan({ "segment", dir + "/air.nii.gz", "--out", out });
+  EXPECT_EQ(r.exitCode, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "no body found")) << r.err;
+  EXPECT_EQ(liver::test::listDir(out), (std::vector<std::string>{ "segmentation.json" }));
+  EXPECT_EQ(readJson(out + "/segmentation.json")["status"], "failed");
+}

@@ -667,10 +667,10 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
                                 pocketsMl));
 
   // 8. Back to the CT's grid through the signed distance (linear): a smooth sub-voxel boundary,
-  // then refined on the CT's own voxels within 1.5 working voxels of it. The working band's lower
+  // then refined on the CT's own voxels near it. The working band's lower
   // edge sits above the partial-volume midpoint between liver and its surroundings, so the
   // boundary is re-decided there at that midpoint (the median HU of a 2-voxel shell outside the
-  // liver sets it), on the 3x3x3 mean of the full-resolution CT.
+  // liver sets it), on a 7-voxel median of the full-resolution CT.
   const FloatImage::Pointer distance = signedDistance(liver);
   std::vector<float> shell;
   for (std::size_t i = 0; i < n; ++i)
@@ -702,6 +702,7 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
              cz = static_cast<long>(ctSize[2]);
   const std::int16_t* ctHu = ct.GetBufferPointer();
   const float narrow = static_cast<float>(1.5 * std::max({ g.sx, g.sy, g.sz }));
+  const float grow = static_cast<float>(0.5 * std::max({ g.sx, g.sy, g.sz }));
   std::size_t count = 0;
   for (long z = 0; z < cz; ++z)
     for (long y = 0; y < cy; ++y)
@@ -709,17 +710,30 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
       {
         const std::size_t i = (static_cast<std::size_t>(z) * cy + y) * cx + x;
         bool inside = sd[i] <= 0.0f;
-        if (std::abs(sd[i]) <= narrow)
+        // Shrink by up to 1.5 working voxels, grow by at most half of one (growth beyond that
+        // reaches into touching muscle and bowel of the same density).
+        if (sd[i] >= -narrow && sd[i] <= grow)
         {
-          double sum = 0;
+          // Median of the voxel and its 6 face neighbours: denoises without moving a sharp edge.
+          std::array<std::int16_t, 7> v;
           int k = 0;
-          for (long dz = std::max(0L, z - 1); dz <= std::min(cz - 1, z + 1); ++dz)
-            for (long dy = std::max(0L, y - 1); dy <= std::min(cy - 1, y + 1); ++dy)
-              for (long dx = std::max(0L, x - 1); dx <= std::min(cx - 1, x + 1); ++dx, ++k)
-                sum += ctHu[(static_cast<std::size_t>(dz) * cy + dy) * cx + dx];
-          const double mean = sum / k;
+          v[k++] = ctHu[i];
+          if (x > 0)
+            v[k++] = ctHu[i - 1];
+          if (x + 1 < cx)
+            v[k++] = ctHu[i + 1];
+          if (y > 0)
+            v[k++] = ctHu[i - cx];
+          if (y + 1 < cy)
+            v[k++] = ctHu[i + cx];
+          if (z > 0)
+            v[k++] = ctHu[i - static_cast<std::size_t>(cx) * cy];
+          if (z + 1 < cz)
+            v[k++] = ctHu[i + static_cast<std::size_t>(cx) * cy];
+          std::nth_element(v.begin(), v.begin() + k / 2, v.begin() + k);
+          const double median = v[k / 2];
           // Inside, brighter than the band is a vessel and stays; outside, it must be in the band.
-          inside = mean >= boundaryHu && (inside || mean <= report.huHigh);
+          inside = median >= boundaryHu && (inside || median <= report.huHigh);
         }
         out[i] = inside;
         count += inside;

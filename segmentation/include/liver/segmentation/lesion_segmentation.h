@@ -1,0 +1,44 @@
+#pragma once
+/// Automatic detection of hypodense liver lesions inside a liver mask.
+
+#include <liver/imaging/types.h>
+
+#include <string>
+#include <vector>
+
+namespace liver
+{
+
+struct LesionSegmentationOptions
+{
+  double minDiameterMm = 5.0;    ///< smaller candidates are dropped (equivalent-sphere diameter)
+  double maxElongation = 4.0;    ///< longest / shortest principal axis above this: a vessel
+  double marginMm = 5.0;         ///< how far a lesion may grow beyond its dark core
+};
+
+/// What the detector decided, for the result JSON.
+struct LesionSegmentationReport
+{
+  double liverMedianHu = 0.0;
+  double liverSigmaHu = 0.0;      ///< robust SD (1.4826 x MAD) of the liver's HU
+  double coreThresholdHu = 0.0;   ///< cores are darker than this
+  std::size_t candidates = 0;
+  std::size_t rejectedSmall = 0;
+  std::size_t rejectedElongated = 0;
+  std::vector<std::string> steps;
+};
+
+struct LesionSegmentation
+{
+  LabelImage::Pointer lesions; ///< 0 none, k = lesion k (1 = largest), on the CT's grid
+  std::size_t count = 0;
+  LesionSegmentationReport report;
+};
+
+/// Find hypodense lesions inside `liver` (non-zero = liver) on `ct`: dark cores (below the liver's
+/// median by max(3 SD, 20 HU)) grown to the midpoint between their own HU and the liver's, then
+/// filtered by size and shape. std::invalid_argument when the grids differ or the liver is empty.
+LesionSegmentation segmentLesions(const CtImage& ct, const LabelImage& liver,
+                                  const LesionSegmentationOptions& options = {});
+
+} // namespace liver
