@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 
+#include <liver/segmentation/label_import.h>
 #include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
 #include <liver/volumetry/volumetry.h>
@@ -13,6 +14,39 @@
 
 namespace liver::cli
 {
+
+/// Imported lesions with the detected ones that do not overlap them added after, as new ids.
+LabelImage::Pointer mergeLesions(const LabelImage& imported, const LabelImage& detected)
+{
+  const std::size_t n = imported.GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::uint16_t* a = imported.GetBufferPointer();
+  const std::uint16_t* b = detected.GetBufferPointer();
+  std::uint16_t highest = 0;
+  std::vector<bool> overlaps(65536, false);
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    highest = std::max(highest, a[i]);
+    if (a[i] && b[i])
+      overlaps[b[i]] = true;
+  }
+  std::vector<std::uint16_t> newId(65536, 0);
+  auto merged = LabelImage::New();
+  merged->CopyInformation(&imported);
+  merged->SetRegions(imported.GetLargestPossibleRegion());
+  merged->Allocate();
+  std::uint16_t* out = merged->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    out[i] = a[i];
+    if (!a[i] && b[i] && !overlaps[b[i]])
+    {
+      if (!newId[b[i]])
+        newId[b[i]] = ++highest;
+      out[i] = newId[b[i]];
+    }
+  }
+  return merged;
+}
 
 nlohmann::json segmentationReportJson(const LiverSegmentationReport& r)
 {
@@ -41,6 +75,9 @@ void registerSegment(CLI::App& app, int& exitCode)
     std::vector<std::vector<double>> seeds;
     CtLoadOptions load;
     LiverSegmentationOptions segmentation;
+    LabelImportOptions import;
+    std::string format = "auto";
+    bool detectLesions = false;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -60,6 +97,31 @@ void registerSegment(CLI::App& app, int& exitCode)
       "--working-spacing", options->segmentation.workingSpacingMm, "Working grid spacing in mm")
     ->capture_default_str()
     ->check(CLI::Range(0.5, 5.0));
+  cmd->add_option("--liver",
+                  options->import.liverPath,
+                  "Import the liver instead of segmenting it: binary mask, multi-label map, "
+                  "LiTS/MSD map or Slicer .seg.nrrd");
+  cmd->add_option("--lesions",
+                  options->import.lesionsPath,
+                  "Import lesions: binary mask (components become lesions) or id map");
+  cmd->add_option("--segments", options->import.segmentsPath, "Import a Couinaud map (1..8)");
+  cmd->add_option("--totalseg",
+                  options->import.totalsegPath,
+                  "Import a TotalSegmentator output folder or multi-label file");
+  cmd
+    ->add_option("--format",
+                 options->format,
+                 "How --liver is read: auto, totalseg, lits, "
+                 "slicer or mask")
+    ->capture_default_str();
+  cmd->add_option(
+    "--liver-label", options->import.liverLabel, "The liver's value in a multi-label --liver map");
+  cmd->add_flag("--resample-labels",
+                options->import.resampleLabels,
+                "Resample imported maps on another grid (nearest neighbour)");
+  cmd->add_flag("--detect-lesions",
+                options->detectLesions,
+                "Also detect lesions automatically when lesions are imported, and merge them");
   addCtLoadOptions(*cmd, options->load);
   cmd->callback(
     [options, &exitCode]
@@ -77,49 +139,79 @@ void registerSegment(CLI::App& app, int& exitCode)
           const CtVolume ct = loadCtLogged(options->ct, options->load);
           nlohmann::json j = jsonHeader("segmentation");
           j["ct"] = ctJson(ct);
-          LiverSegmentation result;
-          try
+          options->import.format = parseLabelFormat(options->format);
+          const ImportedLabels imported = importLabels(options->import, *ct.image);
+          for (const std::string& note : imported.notes)
+            logWarning(note);
+          nlohmann::json sources = nlohmann::json::array();
+          for (const LabelSource& source : imported.sources)
+            sources.push_back({ { "role", source.role },
+                                { "path", source.path },
+                                { "format", source.format },
+                                { "detail", source.detail } });
+          j["imported"] = { { "sources", sources }, { "notes", imported.notes } };
+
+          LiverLabels labels = imported.labels;
+          if (labels.liver)
+            j["liver"] = { { "method", "imported" } };
+          else
           {
-            result = segmentLiver(*ct.image, options->segmentation);
+            try
+            {
+              LiverSegmentation automatic = segmentLiver(*ct.image, options->segmentation);
+              for (const std::string& step : automatic.report.steps)
+                logInfo(step);
+              labels.liver = automatic.liver;
+              j["liver"] = segmentationReportJson(automatic.report);
+              j["liver"]["method"] = "automatic";
+            }
+            catch (const LiverSegmentationError& e)
+            {
+              // The reasons are the output a user needs here: write them, but no mask.
+              for (const std::string& step : e.report().steps)
+                logInfo(step);
+              j["status"] = "failed";
+              j["reason"] = e.what();
+              j["liver"] = segmentationReportJson(e.report());
+              writeJson(options->out + "/segmentation.json", j);
+              throw;
+            }
           }
-          catch (const LiverSegmentationError& e)
+          if (!labels.lesions || options->detectLesions)
           {
-            // The reasons are the output a user needs here: write them, but no mask.
-            for (const std::string& step : e.report().steps)
+            const LesionSegmentation detected = segmentLesions(*ct.image, *labels.liver);
+            for (const std::string& step : detected.report.steps)
               logInfo(step);
-            j["status"] = "failed";
-            j["reason"] = e.what();
-            j["liver"] = segmentationReportJson(e.report());
-            writeJson(options->out + "/segmentation.json", j);
-            throw;
+            j["lesionDetection"] = { { "liverMedianHu", detected.report.liverMedianHu },
+                                     { "liverSigmaHu", detected.report.liverSigmaHu },
+                                     { "coreThresholdHu", detected.report.coreThresholdHu },
+                                     { "candidates", detected.report.candidates },
+                                     { "rejectedSmall", detected.report.rejectedSmall },
+                                     { "rejectedElongated", detected.report.rejectedElongated },
+                                     { "steps", detected.report.steps } };
+            labels.lesions =
+              labels.lesions ? mergeLesions(*labels.lesions, *detected.lesions) : detected.lesions;
           }
-          for (const std::string& step : result.report.steps)
-            logInfo(step);
-          const LesionSegmentation lesions = segmentLesions(*ct.image, *result.liver);
-          for (const std::string& step : lesions.report.steps)
-            logInfo(step);
-          const Volumetry volumetry =
-            measureLiver({ result.liver, lesions.lesions, nullptr, nullptr }, *ct.image);
+          const Volumetry volumetry = measureLiver(labels, *ct.image);
           j["status"] = "ok";
-          j["liver"] = segmentationReportJson(result.report);
-          j["lesionDetection"] = { { "liverMedianHu", lesions.report.liverMedianHu },
-                                   { "liverSigmaHu", lesions.report.liverSigmaHu },
-                                   { "coreThresholdHu", lesions.report.coreThresholdHu },
-                                   { "candidates", lesions.report.candidates },
-                                   { "rejectedSmall", lesions.report.rejectedSmall },
-                                   { "rejectedElongated", lesions.report.rejectedElongated },
-                                   { "steps", lesions.report.steps } };
           j["volumetry"] = volumetryJson(volumetry);
-          j["files"] = { { "liver", "liver.nii.gz" } };
+          j["files"] = { { "liver", "liver.nii.gz" }, { "lesions", "lesions.nii.gz" } };
+          if (labels.segments)
+            j["files"]["segments"] = "segments.nii.gz";
+          if (labels.vessels)
+            j["files"]["vessels"] = "vessels.nii.gz";
           j["seconds"] =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-          writeImage(result.liver.GetPointer(), options->out + "/liver.nii.gz");
-          writeImage(lesions.lesions.GetPointer(), options->out + "/lesions.nii.gz");
+          writeImage(labels.liver.GetPointer(), options->out + "/liver.nii.gz");
+          writeImage(labels.lesions.GetPointer(), options->out + "/lesions.nii.gz");
+          if (labels.segments)
+            writeImage(labels.segments.GetPointer(), options->out + "/segments.nii.gz");
+          if (labels.vessels)
+            writeImage(labels.vessels.GetPointer(), options->out + "/vessels.nii.gz");
           writeJson(options->out + "/segmentation.json", j);
-          std::printf("liver %.1f mL (HU band %.0f..%.0f), %zu lesion(s), %.1f mL tumour\n",
+          std::printf("liver %.1f mL (%s), %zu lesion(s), %.1f mL tumour\n",
                       volumetry.totalLiverMl,
-                      result.report.huLow,
-                      result.report.huHigh,
+                      j["liver"]["method"].get<std::string>().c_str(),
                       volumetry.lesions.size(),
                       volumetry.tumourMl);
           for (const LesionMeasurement& l : volumetry.lesions)
