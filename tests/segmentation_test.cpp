@@ -155,3 +155,47 @@ TEST(LiverSegmentation, FailsLoudlyWithTheReportWhenThereIsNoLiver)
   ct->FillBuffer(-1000);
   EXPECT_THROW(segmentLiver(*ct), LiverSegmentationError);
 }
+
+TEST(LiverSegmentation, SameLiverWhateverTheStorageOrientation)
+{
+  // The same physical phantom stored flipped in x and y (direction diag(-1, -1, 1), as NIfTI
+  // files from RAS tools load): the working grid is LPS-aligned, so the liver must not change.
+  PhantomOptions options;
+  options.spacingMm = { 4.0, 4.0, 4.0 };
+  const Phantom phantom = makePhantom(options);
+  const CtImage& ct = *phantom.ct;
+  const auto size = ct.GetLargestPossibleRegion().GetSize();
+  const long nx = static_cast<long>(size[0]), ny = static_cast<long>(size[1]);
+  auto flipped = CtImage::New();
+  flipped->SetRegions(ct.GetLargestPossibleRegion());
+  flipped->SetSpacing(ct.GetSpacing());
+  CtImage::DirectionType direction;
+  direction.SetIdentity();
+  direction[0][0] = -1;
+  direction[1][1] = -1;
+  flipped->SetDirection(direction);
+  CtImage::PointType origin;
+  CtImage::IndexType last{ { static_cast<long>(size[0]) - 1, static_cast<long>(size[1]) - 1, 0 } };
+  ct.TransformIndexToPhysicalPoint(last, origin);
+  flipped->SetOrigin(origin);
+  flipped->Allocate();
+  for (long z = 0; z < static_cast<long>(size[2]); ++z)
+    for (long y = 0; y < ny; ++y)
+      for (long x = 0; x < nx; ++x)
+        flipped->SetPixel({ { nx - 1 - x, ny - 1 - y, z } }, ct.GetPixel({ { x, y, z } }));
+
+  const LiverSegmentation a = segmentLiver(ct);
+  const LiverSegmentation b = segmentLiver(*flipped);
+  EXPECT_NEAR(a.report.volumeMl, b.report.volumeMl, 1e-6 * a.report.volumeMl);
+  std::size_t same = 0, total = 0;
+  for (long z = 0; z < static_cast<long>(size[2]); ++z)
+    for (long y = 0; y < ny; ++y)
+      for (long x = 0; x < nx; ++x)
+      {
+        const bool pa = a.liver->GetPixel({ { x, y, z } });
+        const bool pb = b.liver->GetPixel({ { nx - 1 - x, ny - 1 - y, z } });
+        total += pa || pb;
+        same += pa && pb;
+      }
+  EXPECT_EQ(same, total);
+}
