@@ -702,42 +702,77 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
              cz = static_cast<long>(ctSize[2]);
   const std::int16_t* ctHu = ct.GetBufferPointer();
   const float narrow = static_cast<float>(1.5 * std::max({ g.sx, g.sy, g.sz }));
+  // Growth stops half a working voxel out: further, on non-contrast CT, it reaches into touching
+  // muscle of the same density (TotalSegmentator example: RVD +7.7 % at half a voxel, +11.5 % at
+  // 1.5 voxels), while the sharp-edged phantom would gain only ~1 Dice point.
   const float grow = static_cast<float>(0.5 * std::max({ g.sx, g.sy, g.sz }));
-  std::size_t count = 0;
+  const std::size_t plane = static_cast<std::size_t>(cx) * cy;
+  // Median of a voxel and its 6 face neighbours: denoises without moving a sharp edge.
+  auto median7 = [&](std::size_t i, long x, long y, long z)
+  {
+    std::array<std::int16_t, 7> v;
+    int k = 0;
+    v[k++] = ctHu[i];
+    if (x > 0)
+      v[k++] = ctHu[i - 1];
+    if (x + 1 < cx)
+      v[k++] = ctHu[i + 1];
+    if (y > 0)
+      v[k++] = ctHu[i - cx];
+    if (y + 1 < cy)
+      v[k++] = ctHu[i + cx];
+    if (z > 0)
+      v[k++] = ctHu[i - plane];
+    if (z + 1 < cz)
+      v[k++] = ctHu[i + plane];
+    std::nth_element(v.begin(), v.begin() + k / 2, v.begin() + k);
+    return static_cast<double>(v[k / 2]);
+  };
+  // Shrink: inside voxels within 1.5 working voxels of the surface that are darker than the
+  // boundary HU leave (brighter than the band is a vessel and stays).
+  std::vector<std::size_t> front;
   for (long z = 0; z < cz; ++z)
     for (long y = 0; y < cy; ++y)
       for (long x = 0; x < cx; ++x)
       {
         const std::size_t i = (static_cast<std::size_t>(z) * cy + y) * cx + x;
         bool inside = sd[i] <= 0.0f;
-        // Shrink by up to 1.5 working voxels, grow by at most half of one (growth beyond that
-        // reaches into touching muscle and bowel of the same density).
-        if (sd[i] >= -narrow && sd[i] <= grow)
+        if (inside && sd[i] >= -narrow)
         {
-          // Median of the voxel and its 6 face neighbours: denoises without moving a sharp edge.
-          std::array<std::int16_t, 7> v;
-          int k = 0;
-          v[k++] = ctHu[i];
-          if (x > 0)
-            v[k++] = ctHu[i - 1];
-          if (x + 1 < cx)
-            v[k++] = ctHu[i + 1];
-          if (y > 0)
-            v[k++] = ctHu[i - cx];
-          if (y + 1 < cy)
-            v[k++] = ctHu[i + cx];
-          if (z > 0)
-            v[k++] = ctHu[i - static_cast<std::size_t>(cx) * cy];
-          if (z + 1 < cz)
-            v[k++] = ctHu[i + static_cast<std::size_t>(cx) * cy];
-          std::nth_element(v.begin(), v.begin() + k / 2, v.begin() + k);
-          const double median = v[k / 2];
-          // Inside, brighter than the band is a vessel and stays; outside, it must be in the band.
-          inside = median >= boundaryHu && (inside || median <= report.huHigh);
+          inside = median7(i, x, y, z) >= boundaryHu;
+          if (inside)
+            front.push_back(i);
         }
         out[i] = inside;
-        count += inside;
       }
+  // Grow: from the surface, voxel by voxel through face neighbours within the band (so growth
+  // stops at a fat plane), up to `grow` out.
+  while (!front.empty())
+  {
+    const std::size_t i = front.back();
+    front.pop_back();
+    const long x = static_cast<long>(i % cx), y = static_cast<long>((i / cx) % cy),
+               z = static_cast<long>(i / plane);
+    const long q[6][3] = { { x - 1, y, z }, { x + 1, y, z }, { x, y - 1, z },
+                           { x, y + 1, z }, { x, y, z - 1 }, { x, y, z + 1 } };
+    for (const auto& p : q)
+    {
+      if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= cx || p[1] >= cy || p[2] >= cz)
+        continue;
+      const std::size_t j = (static_cast<std::size_t>(p[2]) * cy + p[1]) * cx + p[0];
+      if (out[j] || sd[j] > grow)
+        continue;
+      const double m = median7(j, p[0], p[1], p[2]);
+      if (m >= boundaryHu && m <= report.huHigh)
+      {
+        out[j] = 1;
+        front.push_back(j);
+      }
+    }
+  }
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(cx) * cy * cz; ++i)
+    count += out[i];
   report.steps.push_back(format("boundary refined on the CT grid at %.0f HU", boundaryHu));
   const auto& s = ct.GetSpacing();
   const auto& dir = ct.GetDirection();
