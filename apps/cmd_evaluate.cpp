@@ -80,7 +80,8 @@ void registerEvaluate(CLI::App& app, int& exitCode)
   cmd
     ->add_option("--label",
                  options->label,
-                 "Compare voxels with this value (both maps unless --pred-label); default: "
+                 "Compare voxels with this value (in both maps unless --pred-label, or a binary "
+                 "prediction); default: "
                  "any non-zero voxel")
     ->check(CLI::Range(1, 65535));
   cmd->add_option("--pred-label", options->predictionLabel, "Value to use in the prediction")
@@ -110,8 +111,17 @@ void registerEvaluate(CLI::App& app, int& exitCode)
             loadLabels(options->prediction), *reference, options->prediction, options->resample);
           EvaluationOptions evaluation;
           evaluation.referenceLabel = static_cast<std::uint16_t>(options->label);
+          // --label selects in the reference; the prediction uses --pred-label, else the same
+          // value, except that a binary prediction (one value) is compared as it is.
           evaluation.predictionLabel = static_cast<std::uint16_t>(
             options->predictionLabel != 0 ? options->predictionLabel : options->label);
+          if (options->predictionLabel == 0 && options->label != 0 &&
+              labelValuesPresent(*prediction).size() == 1)
+          {
+            evaluation.predictionLabel = 0;
+            logInfo("prediction is a binary mask: --label " + std::to_string(options->label) +
+                    " applies to the reference only");
+          }
           evaluation.surfaceConnectivity = options->connectivity;
           const SegmentationMetrics m = evaluateSegmentation(*reference, *prediction, evaluation);
           warnIfEmpty(*reference,

@@ -639,3 +639,18 @@ TEST(CliEvaluate, BadInputGetsOneLineAndExitCode)
               .exitCode,
             ExitUsage);
 }
+
+TEST(CliEvaluate, LabelSelectsInTheReferenceWhenThePredictionIsBinary)
+{
+  LIVER_REQUIRE_DATA(seg, "totalsegmentator/example_seg.nii.gz");
+  LIVER_REQUIRE_DATA(fast, "totalsegmentator/example_seg_fast_liver_v2.nii.gz");
+  const std::string json = liver::test::makeTempDir("eval") + "/binary.json";
+  const CommandResult r =
+    runLiverplan({ "evaluate", "--ref", seg, "--label", "5", "--pred", fast, "--json", json });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json j = readJson(json);
+  // The same figures as with an explicit --pred-label 1.
+  EXPECT_NEAR(j["metrics"]["dice"].get<double>(), 0.981355, 1e-6);
+  EXPECT_EQ(j["prediction"]["voxelCount"], 39350);
+  EXPECT_EQ(j["prediction"]["label"], "any non-zero");
+}
