@@ -99,19 +99,7 @@ typename TImage::Pointer readWith(const std::string& path, itk::ImageIOBase* io)
 
 CtVolume loadImageFile(const std::string& path, const std::string& format)
 {
-  itk::ImageIOBase::Pointer io =
-    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
-  if (!io)
-    throw InputError(path, "unrecognized or unreadable image file");
-  try
-  {
-    io->SetFileName(path);
-    io->ReadImageInformation();
-  }
-  catch (const itk::ExceptionObject& e)
-  {
-    throw InputError(path, std::string("cannot read image header: ") + e.GetDescription());
-  }
+  const itk::ImageIOBase::Pointer io = readImageHeader(path);
   if (io->GetNumberOfDimensions() != 3)
     throw InputError(path,
                      "expected a 3D image, got " + std::to_string(io->GetNumberOfDimensions()) +

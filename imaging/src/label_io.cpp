@@ -63,14 +63,14 @@ LabelImage::Pointer checkedLabels(const FloatImage& input, const std::string& pa
 
 } // namespace
 
-LabelImage::Pointer loadLabels(const std::string& path)
+itk::ImageIOBase::Pointer readImageHeader(const std::string& path)
 {
   if (!std::filesystem::is_regular_file(path))
     throw InputError(path, "no such file");
   itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)
-    throw InputError(path, "unrecognized or unreadable label file");
+    throw InputError(path, "unrecognized or unreadable image file");
   try
   {
     io->SetFileName(path);
@@ -78,8 +78,14 @@ LabelImage::Pointer loadLabels(const std::string& path)
   }
   catch (const itk::ExceptionObject& e)
   {
-    throw InputError(path, std::string("cannot read label header: ") + e.GetDescription());
+    throw InputError(path, std::string("cannot read image header: ") + e.GetDescription());
   }
+  return io;
+}
+
+LabelImage::Pointer loadLabels(const std::string& path)
+{
+  const itk::ImageIOBase::Pointer io = readImageHeader(path);
   if (io->GetNumberOfDimensions() != 3 || io->GetNumberOfComponents() != 1)
     throw InputError(path, "expected a 3D single-component label map");
   detail::checkImageFileComplete(path, *io);

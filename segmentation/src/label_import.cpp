@@ -299,31 +299,11 @@ std::string metaString(const itk::MetaDataDictionary& dictionary, const std::str
   return value;
 }
 
-itk::ImageIOBase::Pointer openImageIo(const std::string& path)
-{
-  if (!fs::is_regular_file(path))
-    throw InputError(path, "no such file");
-  itk::ImageIOBase::Pointer io =
-    itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
-  if (!io)
-    throw InputError(path, "unrecognized or unreadable label file");
-  try
-  {
-    io->SetFileName(path);
-    io->ReadImageInformation();
-  }
-  catch (const itk::ExceptionObject& e)
-  {
-    throw InputError(path, std::string("cannot read header: ") + e.GetDescription());
-  }
-  return io;
-}
-
 bool hasSlicerKeys(const std::string& path)
 {
   if (!endsWith(lower(path), ".nrrd") && !endsWith(lower(path), ".nhdr"))
     return false;
-  itk::ImageIOBase::Pointer io = openImageIo(path);
+  itk::ImageIOBase::Pointer io = readImageHeader(path);
   return !metaString(io->GetMetaDataDictionary(), "Segment0_Name").empty() ||
          !metaString(io->GetMetaDataDictionary(), "Segment0_ID").empty();
 }
@@ -1372,7 +1352,7 @@ LabelImage::Pointer lesionIdsFromMask(const LabelImage& mask, std::size_t* compo
 
 SlicerSegmentation readSlicerSegmentation(const std::string& path)
 {
-  itk::ImageIOBase::Pointer io = openImageIo(path);
+  itk::ImageIOBase::Pointer io = readImageHeader(path);
   const itk::MetaDataDictionary& dictionary = io->GetMetaDataDictionary();
   SlicerSegmentation seg;
   for (int i = 0;; ++i)

@@ -3,6 +3,8 @@
 
 #include <liver/imaging/types.h>
 
+#include <itkImageIOBase.h>
+
 #include <optional>
 #include <string>
 
@@ -20,6 +22,10 @@ struct CtLoadOptions
 /// a single DICOM file (including multi-frame enhanced CT) or a directory of DICOM files.
 /// Throws InputError naming the file and field when the input cannot be used.
 CtVolume loadCt(const std::string& path, const CtLoadOptions& options = {});
+
+/// The ITK reader for an image file with its header read (pixels are not). Throws InputError
+/// naming `path` when the file is absent, of an unknown format, or has an unreadable header.
+itk::ImageIOBase::Pointer readImageHeader(const std::string& path);
 
 /// Load a label map of any integer or float pixel type (values must be integers 0..65535).
 /// Throws InputError on unreadable files, non-finite or non-integer values, or bad spacing.
