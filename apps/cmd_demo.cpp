@@ -5,6 +5,9 @@
 
 #include <liver/data/phantom.h>
 #include <liver/imaging/errors.h>
+#include <liver/segmentation/evaluation.h>
+#include <liver/segmentation/lesion_segmentation.h>
+#include <liver/segmentation/liver_segmentation.h>
 #include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
@@ -133,6 +136,26 @@ void registerDemo(CLI::App& app, int& exitCode)
           }
           const Volumetry v = measureLiver(labels, *ct.image);
 
+          // The automatic pipeline on the same CT, scored against the phantom's truth.
+          logInfo("segmenting the liver and its lesions automatically");
+          const LiverSegmentation automatic = segmentLiver(*ct.image);
+          const LesionSegmentation detected = segmentLesions(*ct.image, *automatic.liver);
+          const SegmentationMetrics liverScore =
+            evaluateSegmentation(*labels.liver, *automatic.liver);
+          const Volumetry measured =
+            measureLiver({ automatic.liver, detected.lesions, nullptr, nullptr }, *ct.image);
+          // A true lesion counts as found when a detected lesion covers half of it.
+          std::size_t found = 0;
+          for (const PhantomLesion& lesion : phantom.truth.lesions)
+          {
+            std::size_t covered = 0;
+            const std::size_t n = ct.image->GetLargestPossibleRegion().GetNumberOfPixels();
+            for (std::size_t i = 0; i < n; ++i)
+              covered += labels.lesions->GetBufferPointer()[i] == lesion.id &&
+                         detected.lesions->GetBufferPointer()[i] != 0;
+            found += 2 * covered >= lesion.voxelCount;
+          }
+
           const double slvMl = body["standardLiverVolumeMl"].get<double>();
           nlohmann::json j = jsonHeader("demo-result");
           j["disclaimer"] = DecisionSupportDisclaimer;
@@ -153,6 +176,16 @@ void registerDemo(CLI::App& app, int& exitCode)
                                 std::abs(phantom.truth.liverVolumeMl - v.totalLiverMl) < 1e-9 &&
                                   std::abs(phantom.truth.tumourVolumeMl - v.tumourMl) < 1e-9 &&
                                   phantom.truth.lesions.size() == v.lesions.size() } };
+          j["automaticSegmentation"] = { { "liverMl", measured.totalLiverMl },
+                                         { "liverDice", liverScore.dice },
+                                         { "liverRvd", liverScore.rvd.value_or(0.0) },
+                                         { "liverAssdMm", liverScore.assdMm.value_or(0.0) },
+                                         { "lesionsDetected", measured.lesions.size() },
+                                         { "trueLesionsFound", found },
+                                         { "tumourMl", measured.tumourMl },
+                                         { "huBand",
+                                           { automatic.report.huLow, automatic.report.huHigh } },
+                                         { "steps", automatic.report.steps } };
           j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
           writeJson(o.out + "/result.json", j);
 
@@ -185,6 +218,13 @@ void registerDemo(CLI::App& app, int& exitCode)
                       o.slv.c_str(),
                       body["bsaM2"].get<double>(),
                       o.bsa.c_str());
+          std::printf("  automatic segmentation: liver %.1f mL, Dice %.3f vs truth, %zu lesion(s) "
+                      "detected, %zu of %zu true lesions found\n",
+                      measured.totalLiverMl,
+                      liverScore.dice,
+                      measured.lesions.size(),
+                      found,
+                      phantom.truth.lesions.size());
           std::printf("  matches phantom truth: %s\n",
                       j["truthCheck"]["exact"].get<bool>() ? "yes" : "NO");
           std::printf("  wrote %s/result.json\n", o.out.c_str());

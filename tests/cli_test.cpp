@@ -249,6 +249,10 @@ TEST(CliDemo, RunsThePipelineAndMatchesTheTruth)
   ASSERT_EQ(r.exitCode, 0) << r.err;
   const nlohmann::json j = readJson(out + "/result.json");
   EXPECT_TRUE(j["truthCheck"]["exact"].get<bool>());
+  // The automatic pipeline is scored against the truth on the same run (measured 0.95 at 4 mm).
+  EXPECT_GT(j["automaticSegmentation"]["liverDice"].get<double>(), 0.9);
+  EXPECT_LE(j["automaticSegmentation"]["trueLesionsFound"].get<int>(),
+            static_cast<int>(j["volumetry"]["lesions"].size()));
   EXPECT_TRUE(contains(j["disclaimer"].get<std::string>(), "multidisciplinary"));
   const double tlv = j["volumetry"]["totalLiverMl"].get<double>();
   EXPECT_GT(tlv, 1000.0);
