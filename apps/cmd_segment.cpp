@@ -78,6 +78,7 @@ void registerSegment(CLI::App& app, int& exitCode)
     LabelImportOptions import;
     std::string format = "auto";
     bool detectLesions = false;
+    LesionSegmentationOptions lesions;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -122,6 +123,10 @@ void registerSegment(CLI::App& app, int& exitCode)
   cmd->add_flag("--detect-lesions",
                 options->detectLesions,
                 "Also detect lesions automatically when lesions are imported, and merge them");
+  cmd->add_flag(
+    "--hyperdense-lesions",
+    options->lesions.hyperdense,
+    "Detect lesions brighter than the liver (hypervascular metastases) instead of darker");
   addCtLoadOptions(*cmd, options->load);
   cmd->callback(
     [options, &exitCode]
@@ -179,7 +184,8 @@ void registerSegment(CLI::App& app, int& exitCode)
           }
           if (!labels.lesions || options->detectLesions)
           {
-            const LesionSegmentation detected = segmentLesions(*ct.image, *labels.liver);
+            const LesionSegmentation detected =
+              segmentLesions(*ct.image, *labels.liver, options->lesions);
             for (const std::string& step : detected.report.steps)
               logInfo(step);
             j["lesionDetection"] = { { "liverMedianHu", detected.report.liverMedianHu },

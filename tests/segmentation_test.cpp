@@ -6,6 +6,7 @@
 #include <liver/data/phantom.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_labels.h>
 #include <liver/segmentation/liver_segmentation.h>
 
@@ -198,4 +199,44 @@ TEST(LiverSegmentation, SameLiverWhateverTheStorageOrientation)
         same += pa && pb;
       }
   EXPECT_EQ(same, total);
+}
+
+TEST(LesionSegmentation, HyperdenseOptionFindsABrightLesionAndNotTheVessels)
+{
+  PhantomOptions options;
+  options.spacingMm = { 2.0, 2.0, 2.0 };
+  const Phantom phantom = makePhantom(options);
+  // Turn lesion 2 into a hypervascular one: 170 HU instead of 40.
+  auto ct = phantom.ct;
+  const std::size_t n = ct->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::size_t truth = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (phantom.lesions->GetBufferPointer()[i] == 2)
+    {
+      ct->GetBufferPointer()[i] = 170;
+      ++truth;
+    }
+  LesionSegmentationOptions bright;
+  bright.hyperdense = true;
+  const LesionSegmentation found = segmentLesions(*ct, *phantom.liver, bright);
+  EXPECT_GT(found.report.coreThresholdHu, found.report.liverMedianHu);
+  // The largest bright finding is the lesion, within 15 % of its volume; the hypodense lesions
+  // are not found by the bright search.
+  ASSERT_GE(found.count, 1u);
+  std::size_t largest = 0, overlap = 0;
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    largest += found.lesions->GetBufferPointer()[i] == 1;
+    overlap +=
+      found.lesions->GetBufferPointer()[i] == 1 && phantom.lesions->GetBufferPointer()[i] == 2;
+  }
+  EXPECT_NEAR(static_cast<double>(largest), static_cast<double>(truth), 0.15 * truth);
+  EXPECT_GT(overlap, truth / 2);
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    if (found.lesions->GetBufferPointer()[i] != 0)
+    {
+      ASSERT_NE(phantom.lesions->GetBufferPointer()[i], 1) << "a hypodense lesion found as bright";
+    }
+  }
 }

@@ -92,7 +92,14 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   median->SetInput(cropped);
   median->SetRadius(1);
   median->Update();
-  const float* hu = median->GetOutput()->GetBufferPointer();
+  // Hyperdense detection runs the same steps on negated HU: "darker" then means brighter.
+  const float sign = options.hyperdense ? -1.0f : 1.0f;
+  float* hu = median->GetOutput()->GetBufferPointer();
+  for (std::size_t i = 0; i < b.size(); ++i)
+    hu[i] *= sign;
+  // Beyond this (signed) HU a voxel is fat or air (hypodense search) or bone, calcification or
+  // dense contrast (hyperdense search), never a lesion.
+  const float exclusion = options.hyperdense ? -400.0f : -50.0f;
 
   LesionSegmentation result;
   LesionSegmentationReport& report = result.report;
@@ -105,12 +112,16 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return static_cast<double>(v[v.size() / 2]);
   };
-  report.liverMedianHu = medianOf(liverHu);
+  const double signedMedian = medianOf(liverHu);
   for (float& v : liverHu)
-    v = std::abs(v - static_cast<float>(report.liverMedianHu));
+    v = std::abs(v - static_cast<float>(signedMedian));
   report.liverSigmaHu = std::max(3.0, 1.4826 * medianOf(liverHu));
-  report.coreThresholdHu = report.liverMedianHu - std::max(3.0 * report.liverSigmaHu, 20.0);
-  report.steps.push_back(format("liver median %.0f HU, robust SD %.1f HU: cores below %.0f HU",
+  const double signedThreshold = signedMedian - std::max(3.0 * report.liverSigmaHu, 20.0);
+  report.liverMedianHu = sign * signedMedian;
+  report.coreThresholdHu = sign * signedThreshold;
+  report.steps.push_back(format(options.hyperdense
+                                  ? "liver median %.0f HU, robust SD %.1f HU: cores above %.0f HU"
+                                  : "liver median %.0f HU, robust SD %.1f HU: cores below %.0f HU",
                                 report.liverMedianHu,
                                 report.liverSigmaHu,
                                 report.coreThresholdHu));
@@ -126,7 +137,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
       {
         const std::size_t i = b.at(x, y, z);
         auto isCore = [&](std::size_t j)
-        { return inLiver[j] && hu[j] < report.coreThresholdHu && hu[j] > -50.0f; };
+        { return inLiver[j] && hu[j] < signedThreshold && hu[j] > exclusion; };
         if (core[i] || !isCore(i))
           continue;
         core[i] = ++cores;
@@ -189,7 +200,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     const std::size_t i = frontier.front();
     frontier.pop_front();
     const int c = grown[i];
-    const double limit = 0.5 * (coreSum[c] / coreCount[c] + report.liverMedianHu);
+    const double limit = 0.5 * (coreSum[c] / coreCount[c] + signedMedian);
     const long x = static_cast<long>(i % b.nx), y = static_cast<long>((i / b.nx) % b.ny),
                z = static_cast<long>(i / (static_cast<std::size_t>(b.nx) * b.ny));
     for (int k = 0; k < 6; ++k)

@@ -14,6 +14,9 @@ struct LesionSegmentationOptions
   double minDiameterMm = 5.0;    ///< smaller candidates are dropped (equivalent-sphere diameter)
   double maxElongation = 4.0;    ///< longest / shortest principal axis above this: a vessel
   double marginMm = 5.0;         ///< how far a lesion may grow beyond its dark core
+  /// Look for lesions brighter than the liver (hypervascular metastases in the arterial phase)
+  /// instead of darker; elongated bright structures (enhancing vessels) are dropped by shape.
+  bool hyperdense = false;
 };
 
 /// What the detector decided, for the result JSON.
