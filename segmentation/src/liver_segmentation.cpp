@@ -251,8 +251,9 @@ struct Band
 };
 
 /// Peaks of the (smoothed) soft-tissue histogram between -10 and 200 HU holding at least 10 % of
-/// the highest, strongest first, each with a band of ±max(3 sigma, 25 HU); sigma from the half
-/// width at half maximum on the narrower side.
+/// the highest, strongest first, each with a band of ±max(3 sigma, 20 HU); sigma from the half
+/// width at half maximum on the narrower side; the lower edge moves down to the midpoint with a
+/// darker peak within 10 HU below it.
 std::vector<Band> softTissueBands(const std::vector<double>& histogram)
 {
   std::vector<double> smooth(histogram.size(), 0.0);
@@ -283,9 +284,17 @@ std::vector<Band> softTissueBands(const std::vector<double>& histogram)
     Band band;
     band.mode = mode + HistLo;
     band.sigma = std::clamp(std::min(mode - left, right - mode) / 1.1774, 5.0, 30.0);
-    const double half = std::max(3.0 * band.sigma, 25.0);
+    const double half = std::max(3.0 * band.sigma, 20.0);
     band.low = band.mode - half;
     band.high = band.mode + half;
+    // With a darker tissue peak next to it, the boundary between the two classes is their
+    // midpoint (equal-variance Bayes boundary); widen down to it, by at most 10 HU more.
+    for (const auto& other : peaks)
+    {
+      const double midpoint = 0.5 * (band.mode + other.second + HistLo);
+      if (other.second < mode && midpoint < band.low && midpoint >= band.low - 10.0)
+        band.low = midpoint;
+    }
     bands.push_back(band);
   }
   return bands;
