@@ -92,10 +92,10 @@ TEST(LiverSegmentation, PhantomLiverAtTwoAndAHalfMillimetres)
   const Phantom phantom = makePhantom(options);
   const LiverSegmentation result = segmentLiver(*phantom.ct);
   const Overlap o = overlap(*phantom.liver, 1, *result.liver);
-  // Measured 0.961 (RVD -7.5 %): the phantom's lesions sit 3 mm under the surface, a rim the
-  // 2.5 mm grid and its noise break, and the boundary is kept conservative for real data (issue 3
-  // asks 0.97; this guards what exists).
-  EXPECT_GE(o.dice, 0.955);
+  // Measured 0.970 (RVD -5.7 %); 0.960 at 1 mm. What is lost: the phantom's lesions sit 3 mm
+  // under the surface, a rim the working grid and its noise break, so subcapsular lesions look
+  // like dents (issue 3 asks 0.97 at both spacings).
+  EXPECT_GE(o.dice, 0.965);
   EXPECT_LE(std::abs(o.rvd), 0.09);
   // Portal venous liver at 100 HU: the band must bracket it and exclude the 40 HU background.
   EXPECT_LT(result.report.huLow, 100.0);
@@ -114,7 +114,7 @@ TEST(LiverSegmentation, NonContrastTotalSegmentatorExampleMatchesItsLabel)
   const LiverSegmentation result = segmentLiver(*ct.image);
   const Overlap o = overlap(*loadLabels(segPath), 5, *result.liver);
   // Issue 3's bar: Dice >= 0.90 and |RVD| <= 8 % against TotalSegmentator's label 5
-  // (measured 0.931 and +2.0 %).
+  // (measured 0.928 and +5.5 %).
   EXPECT_GE(o.dice, 0.90);
   EXPECT_LE(std::abs(o.rvd), 0.08);
   // Non-contrast liver is about 45 HU (data README).
