@@ -63,6 +63,7 @@ void registerVolume(CLI::App& app, int& exitCode);
 void registerDemo(CLI::App& app, int& exitCode);
 void registerEvaluate(CLI::App& app, int& exitCode);
 void registerSegment(CLI::App& app, int& exitCode);
+void registerPlan(CLI::App& app, int& exitCode);
 
 /// Whole-liver volumetry as JSON (defined with the demo).
 nlohmann::json volumetryJson(const Volumetry& volumetry);

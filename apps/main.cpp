@@ -23,6 +23,7 @@ int main(int argc, char** argv)
   registerDemo(app, exitCode);
   registerEvaluate(app, exitCode);
   registerSegment(app, exitCode);
+  registerPlan(app, exitCode);
 
   try
   {

@@ -1,0 +1,429 @@
+/// `liverplan plan CT --liver L --plan NAME ... --out DIR`: virtual resections compared side by
+/// side (remnant, FLR %, sFLR %, threshold, pass, R0, lesion fates and margins).
+
+#include "cli_common.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/planning/plan.h>
+#include <liver/planning/resection.h>
+#include <liver/segmentation/label_import.h>
+#include <liver/volumetry/liver_function.h>
+#include <liver/volumetry/volumetry.h>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace liver::cli
+{
+namespace
+{
+
+nlohmann::json optionalJson(const std::optional<double>& value)
+{
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+/// A file-name-safe form of a plan name.
+std::string slug(const std::string& name)
+{
+  std::string s;
+  for (char c : name)
+  {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (keep)
+      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!s.empty() && s.back() != '-')
+      s += '-';
+  }
+  while (!s.empty() && s.back() == '-')
+    s.pop_back();
+  if (s.size() > 60)
+    s.resize(60);
+  return s.empty() ? "plan" : s;
+}
+
+nlohmann::json planJson(const ResectionPlan& plan)
+{
+  nlohmann::json planes = nlohmann::json::array();
+  for (const CutPlane& p : plan.planes)
+    planes.push_back({ { "pointLpsMm", p.pointLpsMm }, { "normal", p.normal } });
+  nlohmann::json wedges = nlohmann::json::array();
+  for (const WedgeResection& w : plan.wedges)
+    wedges.push_back({ { "lesions", w.lesionIds }, { "marginMm", w.marginMm } });
+  nlohmann::json ablations = nlohmann::json::array();
+  for (const Ablation& a : plan.ablations)
+    ablations.push_back({ { "lesion", a.lesionId }, { "zoneMarginMm", a.zoneMarginMm } });
+  return { { "name", plan.name }, { "spec", planSpec(plan) }, { "segments", plan.segments },
+           { "planes", planes },  { "wedges", wedges },       { "ablations", ablations } };
+}
+
+nlohmann::json resultJson(const PlanResult& r)
+{
+  nlohmann::json lesions = nlohmann::json::array();
+  for (const LesionOutcome& o : r.lesions)
+    lesions.push_back({ { "id", o.id },
+                        { "fate", toString(o.fate) },
+                        { "transected", o.transected },
+                        { "marginMm", optionalJson(o.marginMm) },
+                        { "voxelCount", o.voxelCount },
+                        { "volumeMl", o.volumeMl },
+                        { "maxDiameterMm", optionalJson(o.maxDiameterMm) },
+                        { "vesselDistanceMm", optionalJson(o.vesselDistanceMm) },
+                        { "warnings", o.warnings } });
+  nlohmann::json j = { { "remnantMl", r.remnantMl },
+                       { "flrMl", r.flrMl },
+                       { "resectedMl", r.resectedMl },
+                       { "ablatedMl", r.ablatedMl },
+                       { "totalLiverMl", r.totalLiverMl },
+                       { "tumourMl", r.tumourMl },
+                       { "functionalMl", r.functionalMl },
+                       { "remnantVoxels", r.remnantVoxels },
+                       { "resectedVoxels", r.resectedVoxels },
+                       { "ablatedVoxels", r.ablatedVoxels },
+                       { "flrPercent", r.flrPercent },
+                       { "standardLiverVolumeMl", optionalJson(r.standardLiverVolumeMl) },
+                       { "sflrPercent", optionalJson(r.sflrPercent) },
+                       { "flrBodyWeightPercent", optionalJson(r.flrBodyWeightPercent) },
+                       { "threshold",
+                         { { "percent", r.thresholdPercent },
+                           { "basis", r.thresholdBasis },
+                           { "source", r.thresholdSource },
+                           { "rationale", r.thresholdRationale } } },
+                       { "volumeAdequate", r.volumeAdequate },
+                       { "pass", r.pass },
+                       { "passReasons", r.passReasons },
+                       { "segmentsLeft", r.segmentsLeft },
+                       { "segmentGroups", r.segmentGroups },
+                       { "contiguous",
+                         r.contiguous ? nlohmann::json(*r.contiguous) : nlohmann::json(nullptr) },
+                       { "remnantPieces", r.remnantPieces },
+                       { "lesions", lesions },
+                       { "r0", r.r0 },
+                       { "marginStatus", r.marginStatus },
+                       { "marginReason", r.marginReason },
+                       { "warnings", r.warnings } };
+  if (r.hasSegments)
+    for (int s = 1; s <= 8; ++s)
+      j["segmentRemnantFraction"][std::to_string(s)] = r.segmentRemnantFraction[s];
+  if (r.band)
+    j["uncertainty"] = { { "method", "liver boundary moved by one voxel in and out" },
+                         { "flrPercentLow", r.band->flrPercentLow },
+                         { "flrPercentHigh", r.band->flrPercentHigh },
+                         { "sflrPercentLow", optionalJson(r.band->sflrPercentLow) },
+                         { "sflrPercentHigh", optionalJson(r.band->sflrPercentHigh) },
+                         { "remnantMlLow", r.band->remnantMlLow },
+                         { "remnantMlHigh", r.band->remnantMlHigh } };
+  return j;
+}
+
+/// "R 1 (12.0), 2 (5.3); A 3; L 4 (8.1)": lesion fates with margins in mm.
+std::string lesionSummary(const PlanResult& r)
+{
+  std::string resected, ablated, left;
+  for (const LesionOutcome& o : r.lesions)
+  {
+    std::string item = std::to_string(o.id);
+    if (o.transected)
+      item += " (cut)";
+    else if (o.marginMm && o.fate != LesionFate::Ablated)
+    {
+      char margin[32];
+      std::snprintf(margin, sizeof margin, " (%.1f)", *o.marginMm);
+      item += margin;
+    }
+    std::string& list = o.fate == LesionFate::Resected  ? resected
+                        : o.fate == LesionFate::Ablated ? ablated
+                                                        : left;
+    list += (list.empty() ? "" : ", ") + item;
+  }
+  std::string s;
+  for (const auto& [tag, list] : { std::pair<const char*, const std::string&>{ "R ", resected },
+                                   { "A ", ablated },
+                                   { "L ", left } })
+    if (!list.empty())
+      s += (s.empty() ? "" : "; ") + std::string(tag) + list;
+  return s.empty() ? "-" : s;
+}
+
+std::string percentCell(const std::optional<double>& value)
+{
+  if (!value)
+    return "-";
+  char cell[32];
+  std::snprintf(cell, sizeof cell, "%.1f", *value);
+  return cell;
+}
+
+} // namespace
+
+void registerPlan(CLI::App& app, int& exitCode)
+{
+  struct Options
+  {
+    std::string ct;
+    std::string out;
+    std::vector<std::string> plans;
+    std::string planFile;
+    LabelImportOptions import;
+    std::string format = "auto";
+    std::string vessels;
+    double heightCm = 0.0;
+    double weightKg = 0.0;
+    std::string bsa = "mosteller";
+    std::string slv = "vauthey";
+    std::string condition = "unknown";
+    double thresholdPercent = 0.0;
+    std::size_t autoPlans = 0;
+    CtLoadOptions load;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+    "plan",
+    "Simulate resections (anatomical, plane, wedge, ablation, combined) and compare remnant, "
+    "FLR %, sFLR %, R0 and margins side by side (writes OUT/result.json and remnant maps)");
+  cmd->add_option("ct", options->ct, "CT: .nii/.nii.gz/.nrrd/.mha file, DICOM file or folder")
+    ->required();
+  cmd->add_option("--out", options->out, "Output folder")->required();
+  cmd->add_option("--plan",
+                  options->plans,
+                  "A plan (repeatable): a Brisbane name (right-hemihepatectomy, "
+                  "left-lateral-sectionectomy, segmentectomy-4, ...-with-caudate), "
+                  "\"segments:2,3\", \"wedge:2,4@10\", \"ablate:3@5\", \"plane:x,y,z;nx,ny,nz\" "
+                  "(LPS mm; the normal's side is resected), parts joined with '+', optionally "
+                  "\"NAME=\" first");
+  cmd->add_option("--plan-file", options->planFile, "Plans as JSON (schema in the README)");
+  cmd->add_option("--liver",
+                  options->import.liverPath,
+                  "Liver: binary mask, multi-label map, LiTS/MSD map or Slicer .seg.nrrd");
+  cmd->add_option("--lesions",
+                  options->import.lesionsPath,
+                  "Lesions: binary mask (components become lesions 1..n, largest first) or id "
+                  "map");
+  cmd->add_option("--segments", options->import.segmentsPath, "Couinaud map (1..8)");
+  cmd->add_option("--totalseg",
+                  options->import.totalsegPath,
+                  "TotalSegmentator output folder or multi-label file");
+  cmd
+    ->add_option(
+      "--format", options->format, "How --liver is read: auto, totalseg, lits, slicer or mask")
+    ->capture_default_str();
+  cmd->add_option(
+    "--liver-label", options->import.liverLabel, "The liver's value in a multi-label --liver map");
+  cmd->add_option("--vessels",
+                  options->vessels,
+                  "Vessel mask (non-zero = vessel) for the ablation heat-sink warning");
+  cmd->add_flag("--resample-labels",
+                options->import.resampleLabels,
+                "Resample label maps on another grid (nearest neighbour)");
+  cmd->add_option("--height", options->heightCm, "Patient height in cm (with --weight: sFLR)");
+  cmd->add_option("--weight", options->weightKg, "Patient weight in kg (sFLR, FLR/body weight)");
+  cmd->add_option("--bsa-formula", options->bsa, "mosteller or dubois")->capture_default_str();
+  cmd->add_option("--slv-formula", options->slv, "vauthey, urata or heinemann")
+    ->capture_default_str();
+  cmd
+    ->add_option("--liver-condition",
+                 options->condition,
+                 "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR threshold)")
+    ->capture_default_str();
+  cmd->add_option("--sflr-threshold",
+                  options->thresholdPercent,
+                  "Override the minimum sFLR % (default: by liver condition)");
+  cmd
+    ->add_option("--auto-plan",
+                 options->autoPlans,
+                 "Also propose up to N plans that reach R0 with the largest remnant (wedges, "
+                 "wedges + ablation, Brisbane resections alone or with wedges), ranked")
+    ->check(CLI::Range(1, 20));
+  addCtLoadOptions(*cmd, options->load);
+  cmd->callback(
+    [options, cmd, &exitCode]
+    {
+      exitCode = runGuarded(
+        [&]
+        {
+          using Clock = std::chrono::steady_clock;
+          const auto started = Clock::now();
+          Options& o = *options;
+          // Everything the user typed is checked before any work or output.
+          std::vector<ResectionPlan> plans;
+          for (const std::string& spec : o.plans)
+            plans.push_back(parsePlanSpec(spec));
+          if (!o.planFile.empty())
+            for (const ResectionPlan& p : loadPlanFile(o.planFile))
+              plans.push_back(p);
+          if (plans.empty() && o.autoPlans == 0)
+          {
+            std::cerr << "liverplan: error: plan: give at least one --plan, --plan-file or "
+                         "--auto-plan\n";
+            return static_cast<int>(ExitUsage);
+          }
+          PlanOptions planOptions;
+          if (cmd->count("--height"))
+            planOptions.heightCm = o.heightCm;
+          if (cmd->count("--weight"))
+            planOptions.weightKg = o.weightKg;
+          if (planOptions.heightCm && !planOptions.weightKg)
+            throw std::invalid_argument("--height needs --weight (sFLR needs both)");
+          planOptions.bsaFormula = parseBsaFormula(o.bsa);
+          planOptions.slvFormula = parseSlvFormula(o.slv);
+          planOptions.condition = parseLiverCondition(o.condition);
+          if (cmd->count("--sflr-threshold"))
+            planOptions.thresholdPercent = o.thresholdPercent;
+          nlohmann::json body = nullptr;
+          if (planOptions.heightCm)
+          {
+            const double bsaM2 = bodySurfaceAreaM2(o.heightCm, o.weightKg, planOptions.bsaFormula);
+            body = { { "heightCm", o.heightCm },
+                     { "weightKg", o.weightKg },
+                     { "bsaFormula", toString(planOptions.bsaFormula) },
+                     { "bsaM2", bsaM2 },
+                     { "slvFormula", toString(planOptions.slvFormula) },
+                     { "standardLiverVolumeMl",
+                       standardLiverVolumeMl(bsaM2, planOptions.slvFormula) } };
+          }
+          else if (planOptions.weightKg)
+          {
+            flrBodyWeightPercent(0.0, o.weightKg); // range check
+            body = { { "weightKg", o.weightKg } };
+          }
+          o.import.format = parseLabelFormat(o.format);
+
+          const CtVolume ct = loadCtLogged(o.ct, o.load);
+          const ImportedLabels imported = importLabels(o.import, *ct.image);
+          for (const std::string& note : imported.notes)
+            logWarning(note);
+          LiverLabels labels = imported.labels;
+          if (!labels.liver)
+            throw InputError("", "plan needs a liver: give --liver or --totalseg");
+          if (!o.vessels.empty())
+            labels.vessels =
+              labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, o.import.resampleLabels);
+
+          std::vector<PlanResult> results;
+          for (const ResectionPlan& plan : plans)
+          {
+            logInfo("plan \"" + plan.name + "\": " + planSpec(plan));
+            results.push_back(evaluatePlan(labels, plan, planOptions));
+          }
+          const std::size_t given = plans.size();
+          if (o.autoPlans > 0)
+          {
+            logInfo("auto-plan: evaluating candidate plans");
+            const std::vector<RankedPlan> proposed = proposePlans(labels, planOptions, o.autoPlans);
+            if (proposed.empty())
+              logWarning("auto-plan: no candidate plan reaches R0");
+            for (const RankedPlan& p : proposed)
+            {
+              plans.push_back(p.plan);
+              results.push_back(p.result);
+            }
+          }
+
+          nlohmann::json j = jsonHeader("resection-plans");
+          j["disclaimer"] = DecisionSupportDisclaimer;
+          j["ct"] = ctJson(ct);
+          nlohmann::json sources = nlohmann::json::array();
+          for (const LabelSource& source : imported.sources)
+            sources.push_back({ { "role", source.role },
+                                { "path", source.path },
+                                { "format", source.format },
+                                { "detail", source.detail } });
+          if (!o.vessels.empty())
+            sources.push_back(
+              { { "role", "vessels" }, { "path", o.vessels }, { "format", "mask" } });
+          j["labels"] = { { "sources", sources }, { "notes", imported.notes } };
+          j["body"] = body;
+          j["liverCondition"] = toString(planOptions.condition);
+          j["conventions"] = {
+            { "planes", "the part of the liver on the side the normal points to is resected" },
+            { "marginMm",
+              "gap between the lesion's voxels and the nearest voxel across the cut surface" },
+            { "r0",
+              "no lesion left in the remnant and every margin >= 1 mm (sub-millimetre is "
+              "R1; DESIGN.md section 3 Margin); tumour left in the remnant is R2" },
+            { "remnantMap", "0 outside the liver, 1 remnant, 2 resected, 3 ablation zone" },
+            { "proposed",
+              "plans proposed by --auto-plan: candidates that reach R0, pass before fail, then "
+              "the largest functional remnant" }
+          };
+          j["plans"] = nlohmann::json::array();
+          j["comparison"] = nlohmann::json::array();
+          std::vector<std::string> files;
+          for (std::size_t k = 0; k < results.size(); ++k)
+          {
+            const PlanResult& r = results[k];
+            files.push_back("remnant-" + std::to_string(k + 1) + "-" + slug(r.name) + ".nii.gz");
+            nlohmann::json p = planJson(plans[k]);
+            p["proposed"] = k >= given;
+            if (k >= given)
+              p["rank"] = k - given + 1;
+            p["result"] = resultJson(r);
+            p["remnantFile"] = files.back();
+            j["plans"].push_back(p);
+            j["comparison"].push_back({ { "plan", r.name },
+                                        { "remnantMl", r.remnantMl },
+                                        { "flrPercent", r.flrPercent },
+                                        { "sflrPercent", optionalJson(r.sflrPercent) },
+                                        { "thresholdPercent", r.thresholdPercent },
+                                        { "thresholdBasis", r.thresholdBasis },
+                                        { "pass", r.pass },
+                                        { "marginStatus", r.marginStatus },
+                                        { "lesions", lesionSummary(r) } });
+          }
+          j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
+
+          // Outputs only now that everything is computed (each file is written atomically).
+          for (std::size_t k = 0; k < results.size(); ++k)
+            writeImage(results[k].remnantMap.GetPointer(), o.out + "/" + files[k]);
+          writeJson(o.out + "/result.json", j);
+
+          std::printf("%-36s %10s %14s %7s %10s %5s %6s  %s\n",
+                      "plan",
+                      "remnant mL",
+                      "FLR % (+-1vx)",
+                      "sFLR %",
+                      "min %",
+                      "pass",
+                      "margin",
+                      "lesions: R resected, A ablated, L left (margin mm)");
+          for (const PlanResult& r : results)
+          {
+            char flr[48];
+            std::snprintf(flr,
+                          sizeof flr,
+                          "%.1f (%.1f-%.1f)",
+                          r.flrPercent,
+                          r.band ? r.band->flrPercentLow : r.flrPercent,
+                          r.band ? r.band->flrPercentHigh : r.flrPercent);
+            char threshold[32];
+            std::snprintf(threshold,
+                          sizeof threshold,
+                          "%.0f %s",
+                          r.thresholdPercent,
+                          r.sflrPercent ? "sFLR" : "FLR");
+            std::string name = r.name.size() > 36 ? r.name.substr(0, 33) + "..." : r.name;
+            std::printf("%-36s %10.1f %14s %7s %10s %5s %6s  %s\n",
+                        name.c_str(),
+                        r.remnantMl,
+                        flr,
+                        percentCell(r.sflrPercent).c_str(),
+                        threshold,
+                        r.pass ? "yes" : "no",
+                        r.marginStatus.c_str(),
+                        lesionSummary(r).c_str());
+          }
+          for (const PlanResult& r : results)
+            for (const std::string& w : r.warnings)
+              logWarning("plan \"" + r.name + "\": " + w);
+          std::printf("%s\n", DecisionSupportDisclaimer);
+          std::printf("wrote %s/result.json and %zu remnant map(s)\n", o.out.c_str(), files.size());
+          return static_cast<int>(ExitOk);
+        });
+    });
+}
+
+} // namespace liver::cli
