@@ -106,6 +106,50 @@ void addCtLoadOptions(CLI::App& command, CtLoadOptions& options)
                    "resampling");
 }
 
+void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::string& format)
+{
+  command.add_option("--liver",
+                     options.liverPath,
+                     "Liver: binary mask, multi-label map, LiTS/MSD map or Slicer .seg.nrrd");
+  command.add_option("--lesions",
+                     options.lesionsPath,
+                     "Lesions: binary mask (components become lesions 1..n, largest first) or "
+                     "id map");
+  command.add_option("--segments", options.segmentsPath, "Couinaud map (1..8)");
+  command.add_option(
+    "--totalseg", options.totalsegPath, "TotalSegmentator output folder or multi-label file");
+  command
+    .add_option("--format", format, "How --liver is read: auto, totalseg, lits, slicer or mask")
+    ->capture_default_str();
+  command.add_option(
+    "--liver-label", options.liverLabel, "The liver's value in a multi-label --liver map");
+  command.add_flag("--resample-labels",
+                   options.resampleLabels,
+                   "Resample label maps on another grid (nearest neighbour)");
+}
+
+ImportedLabels importLabelsLogged(LabelImportOptions& options,
+                                  const std::string& format,
+                                  const CtImage& grid)
+{
+  options.format = parseLabelFormat(format);
+  ImportedLabels imported = importLabels(options, grid);
+  for (const std::string& note : imported.notes)
+    logWarning(note);
+  return imported;
+}
+
+nlohmann::json importedLabelsJson(const ImportedLabels& imported)
+{
+  nlohmann::json sources = nlohmann::json::array();
+  for (const LabelSource& source : imported.sources)
+    sources.push_back({ { "role", source.role },
+                        { "path", source.path },
+                        { "format", source.format },
+                        { "detail", source.detail } });
+  return { { "sources", sources }, { "notes", imported.notes } };
+}
+
 CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options)
 {
   CtVolume ct = loadCt(path, options);

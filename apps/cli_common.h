@@ -2,6 +2,7 @@
 /// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
 
 #include <liver/imaging/io.h>
+#include <liver/segmentation/label_import.h>
 #include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/volumetry.h>
 
@@ -49,6 +50,18 @@ void writeJson(const std::string& path, const nlohmann::json& json);
 
 /// Add --series and --strict (DICOM loading options) to a subcommand.
 void addCtLoadOptions(CLI::App& command, CtLoadOptions& options);
+
+/// Add the label import options (--liver, --lesions, --segments, --totalseg, --format,
+/// --liver-label, --resample-labels) to a subcommand; `format` receives --format's text.
+void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::string& format);
+
+/// Import the labels the options name onto the CT's grid, logging the import notes.
+ImportedLabels importLabelsLogged(LabelImportOptions& options,
+                                  const std::string& format,
+                                  const CtImage& grid);
+
+/// Where imported labels came from, as JSON: {"sources": [...], "notes": [...]}.
+nlohmann::json importedLabelsJson(const ImportedLabels& imported);
 
 /// Load a CT, logging what the loader did (warnings, series choice).
 CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options);

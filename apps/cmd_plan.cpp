@@ -196,29 +196,10 @@ void registerPlan(CLI::App& app, int& exitCode)
                   "(LPS mm; the normal's side is resected), parts joined with '+', optionally "
                   "\"NAME=\" first");
   cmd->add_option("--plan-file", options->planFile, "Plans as JSON (schema in the README)");
-  cmd->add_option("--liver",
-                  options->import.liverPath,
-                  "Liver: binary mask, multi-label map, LiTS/MSD map or Slicer .seg.nrrd");
-  cmd->add_option("--lesions",
-                  options->import.lesionsPath,
-                  "Lesions: binary mask (components become lesions 1..n, largest first) or id "
-                  "map");
-  cmd->add_option("--segments", options->import.segmentsPath, "Couinaud map (1..8)");
-  cmd->add_option("--totalseg",
-                  options->import.totalsegPath,
-                  "TotalSegmentator output folder or multi-label file");
-  cmd
-    ->add_option(
-      "--format", options->format, "How --liver is read: auto, totalseg, lits, slicer or mask")
-    ->capture_default_str();
-  cmd->add_option(
-    "--liver-label", options->import.liverLabel, "The liver's value in a multi-label --liver map");
+  addLabelImportOptions(*cmd, options->import, options->format);
   cmd->add_option("--vessels",
                   options->vessels,
                   "Vessel mask (non-zero = vessel) for the ablation heat-sink warning");
-  cmd->add_flag("--resample-labels",
-                options->import.resampleLabels,
-                "Resample label maps on another grid (nearest neighbour)");
   cmd->add_option("--height", options->heightCm, "Patient height in cm (with --weight: sFLR)");
   cmd->add_option("--weight", options->weightKg, "Patient weight in kg (sFLR, FLR/body weight)");
   cmd->add_option("--bsa-formula", options->bsa, "mosteller or dubois")->capture_default_str();
@@ -293,9 +274,7 @@ void registerPlan(CLI::App& app, int& exitCode)
           o.import.format = parseLabelFormat(o.format);
 
           const CtVolume ct = loadCtLogged(o.ct, o.load);
-          const ImportedLabels imported = importLabels(o.import, *ct.image);
-          for (const std::string& note : imported.notes)
-            logWarning(note);
+          const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
           LiverLabels labels = imported.labels;
           if (!labels.liver)
             throw InputError("", "plan needs a liver: give --liver or --totalseg");
@@ -326,16 +305,10 @@ void registerPlan(CLI::App& app, int& exitCode)
           nlohmann::json j = jsonHeader("resection-plans");
           j["disclaimer"] = DecisionSupportDisclaimer;
           j["ct"] = ctJson(ct);
-          nlohmann::json sources = nlohmann::json::array();
-          for (const LabelSource& source : imported.sources)
-            sources.push_back({ { "role", source.role },
-                                { "path", source.path },
-                                { "format", source.format },
-                                { "detail", source.detail } });
+          j["labels"] = importedLabelsJson(imported);
           if (!o.vessels.empty())
-            sources.push_back(
+            j["labels"]["sources"].push_back(
               { { "role", "vessels" }, { "path", o.vessels }, { "format", "mask" } });
-          j["labels"] = { { "sources", sources }, { "notes", imported.notes } };
           j["body"] = body;
           j["liverCondition"] = toString(planOptions.condition);
           j["conventions"] = {

@@ -98,28 +98,7 @@ void registerSegment(CLI::App& app, int& exitCode)
       "--working-spacing", options->segmentation.workingSpacingMm, "Working grid spacing in mm")
     ->capture_default_str()
     ->check(CLI::Range(0.5, 5.0));
-  cmd->add_option("--liver",
-                  options->import.liverPath,
-                  "Import the liver instead of segmenting it: binary mask, multi-label map, "
-                  "LiTS/MSD map or Slicer .seg.nrrd");
-  cmd->add_option("--lesions",
-                  options->import.lesionsPath,
-                  "Import lesions: binary mask (components become lesions) or id map");
-  cmd->add_option("--segments", options->import.segmentsPath, "Import a Couinaud map (1..8)");
-  cmd->add_option("--totalseg",
-                  options->import.totalsegPath,
-                  "Import a TotalSegmentator output folder or multi-label file");
-  cmd
-    ->add_option("--format",
-                 options->format,
-                 "How --liver is read: auto, totalseg, lits, "
-                 "slicer or mask")
-    ->capture_default_str();
-  cmd->add_option(
-    "--liver-label", options->import.liverLabel, "The liver's value in a multi-label --liver map");
-  cmd->add_flag("--resample-labels",
-                options->import.resampleLabels,
-                "Resample imported maps on another grid (nearest neighbour)");
+  addLabelImportOptions(*cmd, options->import, options->format);
   cmd->add_flag("--detect-lesions",
                 options->detectLesions,
                 "Also detect lesions automatically when lesions are imported, and merge them");
@@ -144,17 +123,9 @@ void registerSegment(CLI::App& app, int& exitCode)
           const CtVolume ct = loadCtLogged(options->ct, options->load);
           nlohmann::json j = jsonHeader("segmentation");
           j["ct"] = ctJson(ct);
-          options->import.format = parseLabelFormat(options->format);
-          const ImportedLabels imported = importLabels(options->import, *ct.image);
-          for (const std::string& note : imported.notes)
-            logWarning(note);
-          nlohmann::json sources = nlohmann::json::array();
-          for (const LabelSource& source : imported.sources)
-            sources.push_back({ { "role", source.role },
-                                { "path", source.path },
-                                { "format", source.format },
-                                { "detail", source.detail } });
-          j["imported"] = { { "sources", sources }, { "notes", imported.notes } };
+          const ImportedLabels imported =
+            importLabelsLogged(options->import, options->format, *ct.image);
+          j["imported"] = importedLabelsJson(imported);
 
           LiverLabels labels = imported.labels;
           if (labels.liver)
