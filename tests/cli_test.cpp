@@ -13,6 +13,8 @@
 
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
+using liver::test::contains;
+using liver::test::readJson;
 using liver::test::runLiverplan;
 
 namespace
@@ -20,17 +22,6 @@ namespace
 
 constexpr int ExitUsage = 1;
 constexpr int ExitBadInput = 2;
-
-nlohmann::json readJson(const std::string& path)
-{
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-bool contains(const std::string& text, const std::string& part)
-{
-  return text.find(part) != std::string::npos;
-}
 
 /// The error is one line naming what is wrong.
 void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)

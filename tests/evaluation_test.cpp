@@ -17,6 +17,8 @@
 using namespace liver;
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
+using liver::test::contains;
+using liver::test::readJson;
 using liver::test::runLiverplan;
 
 namespace
@@ -426,17 +428,6 @@ namespace
 
 constexpr int ExitUsage = 1;
 constexpr int ExitBadInput = 2;
-
-bool contains(const std::string& text, const std::string& part)
-{
-  return text.find(part) != std::string::npos;
-}
-
-nlohmann::json readJson(const std::string& path)
-{
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)
 {

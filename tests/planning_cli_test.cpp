@@ -14,6 +14,8 @@
 
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
+using liver::test::contains;
+using liver::test::readJson;
 using liver::test::runLiverplan;
 
 namespace
@@ -21,17 +23,6 @@ namespace
 
 constexpr int ExitUsage = 1;
 constexpr int ExitBadInput = 2;
-
-nlohmann::json readJson(const std::string& path)
-{
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
-
-bool contains(const std::string& text, const std::string& part)
-{
-  return text.find(part) != std::string::npos;
-}
 
 /// A 4 mm phantom made once for the tests in this file.
 const std::string& phantomDir()

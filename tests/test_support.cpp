@@ -90,6 +90,17 @@ CommandResult runLiverplan(const std::vector<std::string>& args)
   return result;
 }
 
+nlohmann::json readJson(const std::string& path)
+{
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+bool contains(const std::string& text, const std::string& part)
+{
+  return text.find(part) != std::string::npos;
+}
+
 std::vector<std::string> listDir(const std::string& directory)
 {
   std::vector<std::string> names;

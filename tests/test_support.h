@@ -2,6 +2,7 @@
 /// Helpers shared by the tests: where the real data is, and running the real binary.
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ struct CommandResult
 
 /// Run the real `liverplan` binary with `args` (no shell; arguments are passed as given).
 CommandResult runLiverplan(const std::vector<std::string>& args);
+
+/// Parse a JSON file the binary wrote.
+nlohmann::json readJson(const std::string& path);
+
+/// Whether `text` contains `part`.
+bool contains(const std::string& text, const std::string& part);
 
 /// Files in a folder (names only, sorted).
 std::vector<std::string> listDir(const std::string& directory);
