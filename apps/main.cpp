@@ -18,6 +18,7 @@ int main(int argc, char** argv)
 
   int exitCode = ExitOk;
   registerInfo(app, exitCode);
+  registerScan(app, exitCode);
   registerPhantom(app, exitCode);
   registerVolume(app, exitCode);
   registerDemo(app, exitCode);

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 using namespace liver;
 namespace fs = std::filesystem;
@@ -117,12 +118,14 @@ TEST(DicomFolder, ScanGroupsSeriesAndFlagsLocalizerAndSkipsOthers)
   EXPECT_EQ(localizers, 1);
 }
 
-TEST(DicomFolder, ChoosesTheAxialCtSeriesWithMostSlices)
+TEST(DicomFolder, ChoosesTheThinnestCoveringCtSeries)
 {
   const CtVolume ct = loadCt(study().root);
   EXPECT_EQ(ct.study.seriesInstanceUid, study().mainSeriesUid);
   EXPECT_EQ(ct.image->GetLargestPossibleRegion().GetSize()[2], study().mainSlices);
-  EXPECT_NE(ct.load.warnings.front().find("most slices"), std::string::npos);
+  // Both series cover 228+ mm and are portal venous ORIGINAL/PRIMARY: the 8 mm one is thinner.
+  EXPECT_NE(ct.load.warnings.front().find("covers the liver"), std::string::npos);
+  EXPECT_NE(ct.load.warnings.front().find("portal venous"), std::string::npos);
   EXPECT_EQ(ct.study.contrastPhaseGuess, "portal-venous");
   EXPECT_EQ(ct.study.studyDate, "20260101");
 }
@@ -159,4 +162,81 @@ TEST(DicomFolder, LoadedSeriesEqualsThePhantomVoxelForVoxel)
   EXPECT_LT(ct.image->GetOrigin().EuclideanDistanceTo(a.ct->GetOrigin()), 1e-4);
   EXPECT_TRUE(ct.load.uniformSpacing);
   EXPECT_FALSE(ct.load.resampled);
+}
+
+namespace
+{
+DicomSeries candidate(const std::string& uid, double thicknessMm, int slices)
+{
+  DicomSeries s;
+  s.seriesInstanceUid = uid;
+  s.modality = "CT";
+  s.isAxial = true;
+  s.isOriginalPrimary = true;
+  s.sliceThicknessMm = thicknessMm;
+  s.frameCount = slices;
+  s.zExtentMm = thicknessMm * (slices - 1);
+  return s;
+}
+} // namespace
+
+TEST(SeriesChoice, RanksCoverageThenOriginalThenPortalVenousThenThinnerThenMoreSlices)
+{
+  DicomSeries thinShort = candidate("thin-short", 0.625, 100); // 62 mm: not the whole liver
+  DicomSeries thick = candidate("thick", 5.0, 60);             // 295 mm
+  DicomSeries medium = candidate("medium", 2.0, 150);          // 298 mm
+  DicomSeries derived = candidate("derived", 1.0, 300);        // a reformat
+  derived.isOriginalPrimary = false;
+  DicomSeries arterial = candidate("arterial", 2.0, 150);
+  DicomSeries venous = candidate("venous", 2.0, 150);
+  venous.isPortalVenous = true;
+  DicomSeries scout = candidate("scout", 1.0, 3);
+  scout.isLocalizer = true;
+  DicomSeries sagittal = candidate("sagittal", 1.0, 300);
+  sagittal.isAxial = false;
+  DicomSeries seg = candidate("seg", 1.0, 300);
+  seg.modality = "SEG";
+  DicomSeries single = candidate("single", 1.0, 1);
+
+  auto chosen = [](const std::vector<DicomSeries>& series)
+  { return chooseSeriesForAnalysis(series).chosen->seriesInstanceUid; };
+  EXPECT_EQ(chosen({ thinShort, thick }), "thick");  // coverage first
+  EXPECT_EQ(chosen({ derived, thick }), "thick");    // ORIGINAL/PRIMARY before thinness
+  EXPECT_EQ(chosen({ arterial, venous }), "venous"); // portal venous preferred
+  EXPECT_EQ(chosen({ thick, medium }), "medium");    // thinner
+  DicomSeries more = candidate("more", 2.0, 160);
+  EXPECT_EQ(chosen({ medium, more }), "more"); // then more slices
+  const SeriesChoice none = chooseSeriesForAnalysis({ scout, sagittal, seg, single });
+  EXPECT_EQ(none.chosen, nullptr);
+  ASSERT_EQ(none.passedOver.size(), 4u);
+  EXPECT_EQ(none.passedOver[0].second, "localizer");
+  EXPECT_EQ(none.passedOver[1].second, "not axial");
+  EXPECT_EQ(none.passedOver[2].second, "modality SEG");
+  EXPECT_EQ(none.passedOver[3].second, "1 slice(s)");
+}
+
+TEST(DicomFolder, ScanPrintsTheInventoryAndTheChoice)
+{
+  const std::string json = test::makeTempDir("scan") + "/inventory.json";
+  const test::CommandResult r = test::runLiverplan({ "scan", study().root, "--json", json });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // Two studies: the phantom of seed 1 (main series and its localizer) and that of seed 2.
+  EXPECT_TRUE(test::contains(r.out, "2 studies, 2 analysable")) << r.out;
+  const nlohmann::json j = test::readJson(json);
+  ASSERT_EQ(j["studies"].size(), 2u);
+  std::map<std::string, std::string> status, chosen;
+  for (const auto& s : j["studies"])
+    for (const auto& series : s["series"])
+    {
+      status[series["seriesInstanceUid"].get<std::string>()] = series["status"].get<std::string>();
+      chosen[series["seriesInstanceUid"].get<std::string>()] =
+        s["chosenSeries"].is_null() ? "" : s["chosenSeries"].get<std::string>();
+    }
+  EXPECT_EQ(status[study().mainSeriesUid], "chosen");
+  EXPECT_EQ(status[study().thickSeriesUid], "chosen"); // alone in its study
+  EXPECT_EQ(status["2.25.1234567890"], "localizer");
+  EXPECT_EQ(chosen["2.25.1234567890"], study().mainSeriesUid);
+  // An empty folder is bad input.
+  const std::string empty = test::makeTempDir("scan-empty");
+  EXPECT_EQ(test::runLiverplan({ "scan", empty }).exitCode, 2);
 }

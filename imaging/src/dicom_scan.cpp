@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 namespace fs = std::filesystem;
 
@@ -34,6 +35,11 @@ const gdcm::Tag TagFrames(0x0028, 0x0008);
 const gdcm::Tag TagRows(0x0028, 0x0010);
 const gdcm::Tag TagColumns(0x0028, 0x0011);
 const gdcm::Tag TagPixelSpacing(0x0028, 0x0030);
+const gdcm::Tag TagPatientId(0x0010, 0x0020);
+const gdcm::Tag TagStudyDate(0x0008, 0x0020);
+const gdcm::Tag TagStudyDescription(0x0008, 0x1030);
+const gdcm::Tag TagSliceThickness(0x0018, 0x0050);
+const gdcm::Tag TagSeriesNumber(0x0020, 0x0011);
 
 std::string trim(const std::string& s)
 {
@@ -106,7 +112,12 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
 {
 
   gdcm::Scanner scanner;
-  for (const gdcm::Tag& t : { TagSopClass,
+  for (const gdcm::Tag& t : { TagPatientId,
+                              TagStudyDate,
+                              TagStudyDescription,
+                              TagSliceThickness,
+                              TagSeriesNumber,
+                              TagSopClass,
                               TagModality,
                               TagImageType,
                               TagStudyUid,
@@ -140,6 +151,11 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
     info.studyInstanceUid = value(scanner, file, TagStudyUid);
     info.seriesInstanceUid = value(scanner, file, TagSeriesUid);
     info.seriesDescription = value(scanner, file, TagSeriesDescription);
+    info.patientId = value(scanner, file, TagPatientId);
+    info.studyDate = value(scanner, file, TagStudyDate);
+    info.studyDescription = value(scanner, file, TagStudyDescription);
+    info.sliceThicknessMm = std::atof(value(scanner, file, TagSliceThickness).c_str());
+    info.seriesNumber = std::atoi(value(scanner, file, TagSeriesNumber).c_str());
     info.hasPosition = parseNumbers(scanner.GetValue(file.c_str(), TagPosition), info.position);
     info.hasOrientation =
       parseNumbers(scanner.GetValue(file.c_str(), TagOrientation), info.orientation);
@@ -165,7 +181,32 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
   for (auto& [uid, series] : bySeries)
   {
     const DicomFileInfo& first = series.files.front();
+    series.patientId = first.patientId;
+    series.studyDate = first.studyDate;
+    series.studyDescription = first.studyDescription;
+    series.seriesNumber = first.seriesNumber;
+    series.sliceThicknessMm = first.sliceThicknessMm;
     series.isLocalizer = upper(first.imageType).find("LOCALIZER") != std::string::npos;
+    series.isOriginalPrimary = upper(first.imageType).rfind("ORIGINAL\\PRIMARY", 0) == 0;
+    series.isPortalVenous = guessContrastPhase(series.description, "") == "portal-venous";
+    if (first.hasOrientation)
+    {
+      const auto& o = first.orientation;
+      const std::array<double, 3> normal{ o[1] * o[5] - o[2] * o[4],
+                                          o[2] * o[3] - o[0] * o[5],
+                                          o[0] * o[4] - o[1] * o[3] };
+      double lo = 1e300, hi = -1e300;
+      for (const DicomFileInfo& f : series.files)
+      {
+        const double along =
+          f.position[0] * normal[0] + f.position[1] * normal[1] + f.position[2] * normal[2];
+        lo = std::min(lo, along);
+        hi = std::max(hi, along);
+      }
+      series.zExtentMm = series.files.size() > 1 ? hi - lo : 0.0;
+      if (series.files.size() == 1 && first.numberOfFrames > 1)
+        series.zExtentMm = first.numberOfFrames * first.sliceThicknessMm; // enhanced: estimate
+    }
     if (first.hasOrientation)
     {
       const auto& o = first.orientation;
@@ -177,6 +218,87 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
     result.push_back(std::move(series));
   }
   return result;
+}
+
+std::vector<DicomStudy> groupByStudy(const std::vector<DicomSeries>& series)
+{
+  std::map<std::string, DicomStudy> byStudy;
+  for (const DicomSeries& s : series)
+  {
+    DicomStudy& study = byStudy[s.studyInstanceUid];
+    study.studyInstanceUid = s.studyInstanceUid;
+    study.patientId = s.patientId;
+    study.studyDate = s.studyDate;
+    study.description = s.studyDescription;
+    study.series.push_back(s);
+  }
+  std::vector<DicomStudy> studies;
+  for (auto& [uid, study] : byStudy)
+    studies.push_back(std::move(study));
+  return studies;
+}
+
+SeriesChoice chooseSeriesForAnalysis(const std::vector<DicomSeries>& series)
+{
+  SeriesChoice choice;
+  std::vector<const DicomSeries*> candidates;
+  for (const DicomSeries& s : series)
+  {
+    std::string why;
+    if (s.modality != "CT")
+      why = "modality " + (s.modality.empty() ? std::string("unknown") : s.modality);
+    else if (s.isLocalizer)
+      why = "localizer";
+    else if (!s.isAxial)
+      why = "not axial";
+    else if (s.frameCount < 3)
+      why = std::to_string(s.frameCount) + " slice(s)";
+    else if (s.files.size() > 1 && s.zExtentMm < 1e-3)
+      why = "all " + std::to_string(s.files.size()) + " files at one position (not a volume)";
+    if (why.empty())
+      candidates.push_back(&s);
+    else
+      choice.passedOver.emplace_back(s.seriesInstanceUid, why);
+  }
+  if (candidates.empty())
+    return choice;
+  // Lexicographic preference; thickness compared to 0.1 mm so rounding does not decide.
+  auto key = [](const DicomSeries* s)
+  {
+    const double thickness = s->sliceThicknessMm > 0 ? s->sliceThicknessMm : 1e9;
+    return std::make_tuple(s->zExtentMm >= FullLiverCoverageMm,
+                           s->isOriginalPrimary,
+                           s->isPortalVenous,
+                           -std::round(thickness * 10.0),
+                           s->frameCount,
+                           -s->seriesNumber);
+  };
+  std::stable_sort(candidates.begin(),
+                   candidates.end(),
+                   [&](const DicomSeries* a, const DicomSeries* b)
+                   {
+                     const auto ka = key(a), kb = key(b);
+                     return ka != kb ? ka > kb : a->seriesInstanceUid < b->seriesInstanceUid;
+                   });
+  const DicomSeries& best = *candidates.front();
+  choice.chosen = &best;
+  std::ostringstream reason;
+  reason << "axial CT, " << best.frameCount << " slices of " << best.sliceThicknessMm << " mm over "
+         << std::lround(best.zExtentMm) << " mm"
+         << (best.zExtentMm >= FullLiverCoverageMm ? " (covers the liver)" : " (short coverage)")
+         << (best.isOriginalPrimary ? ", ORIGINAL/PRIMARY" : "")
+         << (best.isPortalVenous ? ", portal venous" : "") << "; best of " << candidates.size()
+         << " candidate(s) by coverage, ORIGINAL/PRIMARY, portal venous, thinner then more slices";
+  choice.reason = reason.str();
+  for (std::size_t i = 1; i < candidates.size(); ++i)
+  {
+    const DicomSeries& s = *candidates[i];
+    std::ostringstream why;
+    why << "ranked " << i + 1 << ": " << s.frameCount << " slices of " << s.sliceThicknessMm
+        << " mm over " << std::lround(s.zExtentMm) << " mm";
+    choice.passedOver.emplace_back(s.seriesInstanceUid, why.str());
+  }
+  return choice;
 }
 
 const DicomSeries& chooseCtSeries(const std::vector<DicomSeries>& series,
@@ -196,22 +318,16 @@ const DicomSeries& chooseCtSeries(const std::vector<DicomSeries>& series,
                      "SeriesInstanceUID " + seriesUid + " not found among " +
                        std::to_string(series.size()) + " series");
   }
-  const DicomSeries* best = nullptr;
-  std::ostringstream seen;
-  for (const DicomSeries& s : series)
+  const SeriesChoice choice = chooseSeriesForAnalysis(series);
+  if (choice.chosen == nullptr)
   {
-    seen << (seen.tellp() > 0 ? ", " : "") << (s.modality.empty() ? "?" : s.modality) << " "
-         << s.frameCount << (s.isLocalizer ? " localizer" : "") << (s.isAxial ? "" : " non-axial");
-    if (s.modality != "CT" || s.isLocalizer || !s.isAxial)
-      continue;
-    if (best == nullptr || s.frameCount > best->frameCount)
-      best = &s;
-  }
-  if (best == nullptr)
+    std::ostringstream seen;
+    for (const auto& [uid, why] : choice.passedOver)
+      seen << (seen.tellp() > 0 ? ", " : "") << why;
     throw InputError(directory, "no axial CT series (found: " + seen.str() + ")");
-  reason = "axial CT series with the most slices (" + std::to_string(best->frameCount) + ") of " +
-           std::to_string(series.size()) + " series";
-  return *best;
+  }
+  reason = choice.reason;
+  return *choice.chosen;
 }
 
 std::string guessContrastPhase(const std::string& seriesDescription,

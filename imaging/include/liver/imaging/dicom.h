@@ -20,6 +20,11 @@ struct DicomFileInfo
   std::string studyInstanceUid;
   std::string seriesInstanceUid;
   std::string seriesDescription;
+  std::string patientId;
+  std::string studyDate;
+  std::string studyDescription;
+  double sliceThicknessMm = 0.0; ///< 0 when absent
+  int seriesNumber = 0;
   std::array<double, 3> position{};     ///< ImagePositionPatient (LPS mm)
   std::array<double, 6> orientation{};  ///< ImageOrientationPatient (row, column cosines)
   std::array<double, 2> pixelSpacing{}; ///< PixelSpacing: row spacing (y), column spacing (x)
@@ -39,10 +44,40 @@ struct DicomSeries
   std::string modality;
   std::string description;
   std::vector<DicomFileInfo> files;
+  std::string patientId;
+  std::string studyDate;
+  std::string studyDescription;
+  int seriesNumber = 0;
   bool isLocalizer = false;
   bool isAxial = false;
-  int frameCount = 0; ///< total frames over all files
+  bool isOriginalPrimary = false; ///< ImageType starts ORIGINAL\PRIMARY
+  bool isPortalVenous = false;    ///< the description names the portal venous phase
+  double sliceThicknessMm = 0.0;  ///< SliceThickness of the first file (0 when absent)
+  double zExtentMm = 0.0;         ///< extent of the slice positions along the slice normal
+  int frameCount = 0;             ///< total frames over all files
 };
+
+/// The series of one StudyInstanceUID.
+struct DicomStudy
+{
+  std::string studyInstanceUid;
+  std::string patientId;
+  std::string studyDate;
+  std::string description;
+  std::vector<DicomSeries> series;
+};
+
+/// The series chosen for analysis and why, with why each other series was passed over.
+struct SeriesChoice
+{
+  const DicomSeries* chosen = nullptr; ///< null when no series qualifies
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> passedOver; ///< series UID, why
+};
+
+/// Scan length along the slice normal that counts as covering the whole liver (an adult liver
+/// spans about 15 cm craniocaudally).
+constexpr double FullLiverCoverageMm = 150.0;
 
 /// Scan `directory` recursively; non-DICOM files are skipped. Throws InputError when no DICOM
 /// image file is found.
@@ -59,8 +94,16 @@ StudyInfo readStudyInfo(const std::string& file);
 std::string guessContrastPhase(const std::string& seriesDescription,
                                const std::string& contrastAgent);
 
-/// Choose the CT series to load: `seriesUid` when given (InputError if absent), else the axial,
-/// non-localizer CT series with the most frames. Sets `reason` to why it was chosen.
+/// Group series by StudyInstanceUID (studies and their series in UID order).
+std::vector<DicomStudy> groupByStudy(const std::vector<DicomSeries>& series);
+
+/// Rank the series of one study for liver analysis: only axial, non-localizer CT with at least 3
+/// slices qualifies; then full liver coverage, ORIGINAL/PRIMARY, portal venous by description,
+/// thinner slices, more slices, lower series number, in that order.
+SeriesChoice chooseSeriesForAnalysis(const std::vector<DicomSeries>& series);
+
+/// Choose the CT series to load: `seriesUid` when given (InputError if absent), else the first
+/// by chooseSeriesForAnalysis (InputError when none qualifies). Sets `reason` to why.
 const DicomSeries& chooseCtSeries(const std::vector<DicomSeries>& series,
                                   const std::string& seriesUid,
                                   const std::string& directory,
