@@ -72,6 +72,7 @@ nlohmann::json ctJson(const CtVolume& ct);
 /// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
 void registerInfo(CLI::App& app, int& exitCode);
 void registerScan(CLI::App& app, int& exitCode);
+void registerView(CLI::App& app, int& exitCode);
 void registerPhantom(CLI::App& app, int& exitCode);
 void registerVolume(CLI::App& app, int& exitCode);
 void registerDemo(CLI::App& app, int& exitCode);

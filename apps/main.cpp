@@ -19,6 +19,7 @@ int main(int argc, char** argv)
   int exitCode = ExitOk;
   registerInfo(app, exitCode);
   registerScan(app, exitCode);
+  registerView(app, exitCode);
   registerPhantom(app, exitCode);
   registerVolume(app, exitCode);
   registerDemo(app, exitCode);

@@ -1,0 +1,40 @@
+#pragma once
+/// Off-screen 3D snapshots of a liver and its lesions (VTK stays inside liver::viewer).
+
+#include <liver/imaging/types.h>
+
+#include <array>
+#include <string>
+
+namespace liver
+{
+
+enum class SnapshotView
+{
+  Anterior,  ///< looking from the patient's front (+y direction of view)
+  Posterior, ///< from the back
+  Superior   ///< from the head, looking down
+};
+
+/// "anterior", "posterior" or "superior"; std::invalid_argument otherwise.
+SnapshotView parseSnapshotView(const std::string& name);
+
+struct SnapshotOptions
+{
+  SnapshotView view = SnapshotView::Anterior;
+  unsigned widthPx = 800;
+  unsigned heightPx = 600;
+};
+
+/// RGB colours the snapshot uses (0..255), so tests and legends can refer to them.
+constexpr std::array<unsigned char, 3> LiverColour{ 190, 90, 70 };
+constexpr std::array<unsigned char, 3> LesionColour{ 240, 220, 40 };
+
+/// Render the liver surface (and the lesions inside it, drawn through a translucent liver) with
+/// flat, unlit colours on black, off-screen, and write a PNG to `pngPath` atomically. Needs an X
+/// display (run under `xvfb-run -a` without one): throws ProcessingError when no OpenGL context
+/// can be made. `lesions` may be null.
+void renderSnapshot(const LabelImage& liver, const LabelImage* lesions,
+                    const SnapshotOptions& options, const std::string& pngPath);
+
+} // namespace liver
