@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 
 namespace liver
@@ -141,12 +142,17 @@ void renderSnapshot(const LabelImage& liver,
       options.heightPx > 8192)
     throw std::invalid_argument("snapshot size must be 16..8192 pixels per side");
   // VTK 9.1 renders off-screen through an X server and aborts the process when it cannot reach
-  // one: check first, and fail with a message instead.
-  Display* display = XOpenDisplay(nullptr);
-  if (display == nullptr)
+  // one: connect first and fail with a message instead. The same connection is handed to VTK and
+  // closed only after rendering: closing it in between lets Xvfb reset (it does when its last
+  // client leaves), and VTK's own connection then fails during the reset.
+  struct DisplayCloser
+  {
+    void operator()(Display* d) const { XCloseDisplay(d); }
+  };
+  const std::unique_ptr<Display, DisplayCloser> display(XOpenDisplay(nullptr));
+  if (!display)
     throw ProcessingError("no X display for off-screen rendering (DISPLAY is unset or "
                           "unreachable): run under `xvfb-run -a`");
-  XCloseDisplay(display);
   vtkNew<vtkRenderer> renderer;
   renderer->SetBackground(0.0, 0.0, 0.0);
   bool empty = false;
@@ -165,6 +171,7 @@ void renderSnapshot(const LabelImage& liver,
   renderer->AddActor(liverActor);
 
   vtkNew<vtkRenderWindow> window;
+  window->SetDisplayId(display.get());
   window->SetOffScreenRendering(1);
   window->SetSize(static_cast<int>(options.widthPx), static_cast<int>(options.heightPx));
   window->AddRenderer(renderer);
