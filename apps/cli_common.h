@@ -2,6 +2,7 @@
 /// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
 
 #include <liver/imaging/io.h>
+#include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
 #include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/volumetry.h>
@@ -69,6 +70,11 @@ CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options);
 /// The CT's provenance and geometry as JSON: source, format, grid, study, loader warnings.
 nlohmann::json ctJson(const CtVolume& ct);
 
+/// Couinaud segments as JSON: the per-segment report, and with planes and the caudate rule
+/// (defined with `liverplan segments`).
+nlohmann::json segmentReportJson(const SegmentReport& report);
+nlohmann::json couinaudJson(const CouinaudResult& result);
+
 /// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
 void registerInfo(CLI::App& app, int& exitCode);
 void registerScan(CLI::App& app, int& exitCode);
@@ -79,6 +85,7 @@ void registerDemo(CLI::App& app, int& exitCode);
 void registerEvaluate(CLI::App& app, int& exitCode);
 void registerSegment(CLI::App& app, int& exitCode);
 void registerPlan(CLI::App& app, int& exitCode);
+void registerSegments(CLI::App& app, int& exitCode);
 
 /// Whole-liver volumetry as JSON (defined with the demo).
 nlohmann::json volumetryJson(const Volumetry& volumetry);

@@ -6,6 +6,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
+#include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
 #include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
@@ -19,6 +20,7 @@
 
 namespace liver::cli
 {
+
 namespace
 {
 
@@ -178,6 +180,8 @@ void registerPlan(CLI::App& app, int& exitCode)
     std::string condition = "unknown";
     double thresholdPercent = 0.0;
     std::size_t autoPlans = 0;
+    std::string landmarks;
+    bool autoSegments = false;
     CtLoadOptions load;
   };
   auto options = std::make_shared<Options>();
@@ -219,6 +223,15 @@ void registerPlan(CLI::App& app, int& exitCode)
                  "Also propose up to N plans that reach R0 with the largest remnant (wedges, "
                  "wedges + ablation, Brisbane resections alone or with wedges), ranked")
     ->check(CLI::Range(1, 20));
+  auto* landmarks = cmd->add_option(
+    "--landmarks",
+    options->landmarks,
+    "Make the Couinaud segments from landmarks.json (LPS mm) when no segment map is imported");
+  auto* autoSegments = cmd->add_flag(
+    "--auto-segments",
+    options->autoSegments,
+    "Approximate the Couinaud segments from the liver's geometry when no segment map is imported");
+  landmarks->excludes(autoSegments);
   addCtLoadOptions(*cmd, options->load);
   cmd->callback(
     [options, cmd, &exitCode]
@@ -272,6 +285,14 @@ void registerPlan(CLI::App& app, int& exitCode)
             body = { { "weightKg", o.weightKg } };
           }
           o.import.format = parseLabelFormat(o.format);
+          const bool makeSegments = !o.landmarks.empty() || o.autoSegments;
+          if (makeSegments && !o.import.segmentsPath.empty())
+            throw InputError("",
+                             "plan: give either --segments or --landmarks/--auto-segments, "
+                             "not both");
+          HepaticLandmarks marks;
+          if (!o.landmarks.empty())
+            marks = loadLandmarks(o.landmarks);
 
           const CtVolume ct = loadCtLogged(o.ct, o.load);
           const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
@@ -281,6 +302,26 @@ void registerPlan(CLI::App& app, int& exitCode)
           if (!o.vessels.empty())
             labels.vessels =
               labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, o.import.resampleLabels);
+          nlohmann::json segmentsJson = { { "method", "none" } };
+          if (makeSegments && labels.segments)
+            throw InputError("",
+                             "plan: the imported labels already hold a segment map (from "
+                             "--totalseg); drop --landmarks/--auto-segments");
+          if (makeSegments)
+          {
+            const CouinaudResult made =
+              o.autoSegments
+                ? approximateSegments(*labels.liver, imported.labels.vessels.GetPointer())
+                : segmentsFromLandmarks(*labels.liver, marks, o.landmarks);
+            labels.segments = made.segments;
+            segmentsJson = couinaudJson(made);
+            logInfo("segments: " + made.report.description);
+            for (const std::string& w : made.report.warnings)
+              logWarning("segments: " + w);
+          }
+          else if (labels.segments)
+            segmentsJson = segmentReportJson(reportSegments(
+              *labels.liver, *labels.segments, SegmentMethod::Imported, "imported segment map"));
 
           std::vector<PlanResult> results;
           for (const ResectionPlan& plan : plans)
@@ -306,6 +347,7 @@ void registerPlan(CLI::App& app, int& exitCode)
           j["disclaimer"] = DecisionSupportDisclaimer;
           j["ct"] = ctJson(ct);
           j["labels"] = importedLabelsJson(imported);
+          j["segments"] = segmentsJson;
           if (!o.vessels.empty())
             j["labels"]["sources"].push_back(
               { { "role", "vessels" }, { "path", o.vessels }, { "format", "mask" } });

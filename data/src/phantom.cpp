@@ -918,6 +918,37 @@ void writePhantom(const Phantom& phantom, const std::string& directory)
   writeTextFile((dir / "truth.json").string(), phantomTruthJson(phantom.truth, *phantom.ct) + "\n");
 }
 
+std::string phantomLandmarksJson()
+{
+  using nlohmann::json;
+  // Points on a vertical plane: `along` mm along its axial line from its point, at height z.
+  const auto onPlane = [](const AxialPlane& plane, double along, double zMm)
+  {
+    const double length = std::hypot(plane.nx, plane.ny);
+    return Vec3{ plane.xMm - plane.ny / length * along,
+                 plane.yMm + plane.nx / length * along,
+                 zMm };
+  };
+  json j;
+  j["coordinates"] = "LPS";
+  j["units"] = "mm";
+  j["middleHepaticVein"] = { onPlane(CantliePlane, -15.0, 60.0),
+                             onPlane(CantliePlane, -40.0, 45.0),
+                             onPlane(CantliePlane, -65.0, 30.0) };
+  j["rightHepaticVein"] = { onPlane(RightSectorPlane, 20.0, 60.0),
+                            onPlane(RightSectorPlane, 45.0, 50.0),
+                            onPlane(RightSectorPlane, 70.0, 40.0) };
+  j["leftHepaticVein"] = { onPlane(UmbilicalPlane, 0.0, 70.0),
+                           onPlane(UmbilicalPlane, -20.0, 60.0) };
+  j["umbilicalFissure"] = { onPlane(UmbilicalPlane, -50.0, 15.0) };
+  j["ivc"] = { Vec3{ IvcXMm, IvcYMm, -30.0 }, Vec3{ IvcXMm, IvcYMm, CaudateMaxZMm } };
+  j["portalBifurcation"] = PortalBifurcationMm;
+  // Segment 1 spans x from the IVC's right wall to CaudateMaxXMm: radius = that reach.
+  j["caudateRadiusMm"] = CaudateMaxXMm - IvcXMm;
+  j["ivcRadiusMm"] = IvcXMm - CaudateMinXMm;
+  return j.dump(2);
+}
+
 std::string phantomTruthJson(const PhantomTruth& truth, const CtImage& grid)
 {
   using nlohmann::json;

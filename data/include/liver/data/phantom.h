@@ -95,6 +95,10 @@ void writePhantomDicom(const Phantom& phantom, const std::string& directory);
 /// ("study", "series", "frame-of-reference", "sop", ...) and `index` (e.g. the slice).
 std::string phantomUid(std::uint32_t seed, const std::string& role, std::uint64_t index = 0);
 
+/// landmarks.json text (LPS mm) on the phantom's true dividing planes, portal bifurcation, IVC
+/// axis and caudate bounds: the segments they define reproduce the phantom's segment map.
+std::string phantomLandmarksJson();
+
 /// Truth as JSON text (units mL and mm, LPS convention stated at the top).
 std::string phantomTruthJson(const PhantomTruth& truth, const CtImage& grid);
 
