@@ -4,6 +4,7 @@
 #include <liver/imaging/io.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
+#include <liver/segmentation/liver_segmentation.h>
 #include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/volumetry.h>
 
@@ -75,6 +76,9 @@ nlohmann::json ctJson(const CtVolume& ct);
 nlohmann::json segmentReportJson(const SegmentReport& report);
 nlohmann::json couinaudJson(const CouinaudResult& result);
 
+/// The automatic liver segmentation's decisions as JSON (defined with `liverplan segment`).
+nlohmann::json segmentationReportJson(const LiverSegmentationReport& report);
+
 /// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
 void registerInfo(CLI::App& app, int& exitCode);
 void registerScan(CLI::App& app, int& exitCode);
@@ -85,6 +89,7 @@ void registerDemo(CLI::App& app, int& exitCode);
 void registerEvaluate(CLI::App& app, int& exitCode);
 void registerSegment(CLI::App& app, int& exitCode);
 void registerPlan(CLI::App& app, int& exitCode);
+void registerAnalyze(CLI::App& app, int& exitCode);
 void registerSegments(CLI::App& app, int& exitCode);
 
 /// Whole-liver volumetry as JSON (defined with the demo).

@@ -8,6 +8,8 @@
 #include <liver/planning/resection.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
+#include <liver/segmentation/lesion_segmentation.h>
+#include <liver/segmentation/liver_segmentation.h>
 #include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
 
@@ -162,7 +164,9 @@ std::string percentCell(const std::optional<double>& value)
 
 } // namespace
 
-void registerPlan(CLI::App& app, int& exitCode)
+/// `plan` and `analyze` share one implementation: `analyze` also segments the liver and its
+/// lesions when none are imported, and plans are optional there.
+void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
 {
   struct Options
   {
@@ -185,10 +189,17 @@ void registerPlan(CLI::App& app, int& exitCode)
     CtLoadOptions load;
   };
   auto options = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand(
-    "plan",
-    "Simulate resections (anatomical, plane, wedge, ablation, combined) and compare remnant, "
-    "FLR %, sFLR %, R0 and margins side by side (writes OUT/result.json and remnant maps)");
+  CLI::App* cmd =
+    analyze
+      ? app.add_subcommand(
+          "analyze",
+          "The whole pipeline on one CT: import or segment the liver and lesions, volumetry, "
+          "Couinaud segments, and the plans given (writes OUT/result.json, labels, remnant maps)")
+      : app.add_subcommand(
+          "plan",
+          "Simulate resections (anatomical, plane, wedge, ablation, combined) and compare "
+          "remnant, FLR %, sFLR %, R0 and margins side by side (writes OUT/result.json and "
+          "remnant maps)");
   cmd->add_option("ct", options->ct, "CT: .nii/.nii.gz/.nrrd/.mha file, DICOM file or folder")
     ->required();
   cmd->add_option("--out", options->out, "Output folder")->required();
@@ -234,7 +245,7 @@ void registerPlan(CLI::App& app, int& exitCode)
   landmarks->excludes(autoSegments);
   addCtLoadOptions(*cmd, options->load);
   cmd->callback(
-    [options, cmd, &exitCode]
+    [options, cmd, analyze, &exitCode]
     {
       exitCode = runGuarded(
         [&]
@@ -249,7 +260,7 @@ void registerPlan(CLI::App& app, int& exitCode)
           if (!o.planFile.empty())
             for (const ResectionPlan& p : loadPlanFile(o.planFile))
               plans.push_back(p);
-          if (plans.empty() && o.autoPlans == 0)
+          if (!analyze && plans.empty() && o.autoPlans == 0)
           {
             std::cerr << "liverplan: error: plan: give at least one --plan, --plan-file or "
                          "--auto-plan\n";
@@ -297,8 +308,29 @@ void registerPlan(CLI::App& app, int& exitCode)
           const CtVolume ct = loadCtLogged(o.ct, o.load);
           const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
           LiverLabels labels = imported.labels;
-          if (!labels.liver)
+          nlohmann::json automatic = nullptr;
+          if (!labels.liver && !analyze)
             throw InputError("", "plan needs a liver: give --liver or --totalseg");
+          if (!labels.liver)
+          {
+            const LiverSegmentation liver = segmentLiver(*ct.image);
+            for (const std::string& step : liver.report.steps)
+              logInfo(step);
+            labels.liver = liver.liver;
+            automatic = { { "liver", segmentationReportJson(liver.report) } };
+          }
+          if (!labels.lesions && analyze)
+          {
+            const LesionSegmentation lesions = segmentLesions(*ct.image, *labels.liver);
+            for (const std::string& step : lesions.report.steps)
+              logInfo(step);
+            labels.lesions = lesions.lesions;
+            automatic["lesions"] = { { "liverMedianHu", lesions.report.liverMedianHu },
+                                     { "coreThresholdHu", lesions.report.coreThresholdHu },
+                                     { "candidates", lesions.report.candidates },
+                                     { "found", lesions.count },
+                                     { "steps", lesions.report.steps } };
+          }
           if (!o.vessels.empty())
             labels.vessels =
               labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, o.import.resampleLabels);
@@ -343,10 +375,13 @@ void registerPlan(CLI::App& app, int& exitCode)
             }
           }
 
-          nlohmann::json j = jsonHeader("resection-plans");
+          nlohmann::json j = jsonHeader(analyze ? "analysis" : "resection-plans");
           j["disclaimer"] = DecisionSupportDisclaimer;
           j["ct"] = ctJson(ct);
           j["labels"] = importedLabelsJson(imported);
+          if (!automatic.is_null())
+            j["automaticSegmentation"] = automatic;
+          j["volumetry"] = volumetryJson(measureLiver(labels, *ct.image));
           j["segments"] = segmentsJson;
           if (!o.vessels.empty())
             j["labels"]["sources"].push_back(
@@ -392,6 +427,18 @@ void registerPlan(CLI::App& app, int& exitCode)
           j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
 
           // Outputs only now that everything is computed (each file is written atomically).
+          if (analyze)
+          {
+            j["files"] = { { "liver", "liver.nii.gz" }, { "lesions", "lesions.nii.gz" } };
+            writeImage(labels.liver.GetPointer(), o.out + "/liver.nii.gz");
+            if (labels.lesions)
+              writeImage(labels.lesions.GetPointer(), o.out + "/lesions.nii.gz");
+            if (labels.segments)
+            {
+              j["files"]["segments"] = "segments.nii.gz";
+              writeImage(labels.segments.GetPointer(), o.out + "/segments.nii.gz");
+            }
+          }
           for (std::size_t k = 0; k < results.size(); ++k)
             writeImage(results[k].remnantMap.GetPointer(), o.out + "/" + files[k]);
           writeJson(o.out + "/result.json", j);
@@ -439,6 +486,16 @@ void registerPlan(CLI::App& app, int& exitCode)
           return static_cast<int>(ExitOk);
         });
     });
+}
+
+void registerPlan(CLI::App& app, int& exitCode)
+{
+  addPlanCommand(app, exitCode, false);
+}
+
+void registerAnalyze(CLI::App& app, int& exitCode)
+{
+  addPlanCommand(app, exitCode, true);
 }
 
 } // namespace liver::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv)
   registerEvaluate(app, exitCode);
   registerSegment(app, exitCode);
   registerPlan(app, exitCode);
+  registerAnalyze(app, exitCode);
   registerSegments(app, exitCode);
 
   try
