@@ -240,3 +240,16 @@ TEST(LesionSegmentation, HyperdenseOptionFindsABrightLesionAndNotTheVessels)
     }
   }
 }
+
+TEST(LesionSegmentation, NoLesionOnTheNonContrastExampleLiver)
+{
+  // TotalSegmentator's liver on a CT with no known lesion: the partial-volume rim along the
+  // capsule once gave a 15 mL crescent "lesion"; cores now start one voxel inside the surface.
+  LIVER_REQUIRE_DATA(ctPath, "totalsegmentator/example_ct_sm.nii.gz");
+  LIVER_REQUIRE_DATA(segPath, "totalsegmentator/example_seg.nii.gz");
+  const CtVolume ct = loadCt(ctPath);
+  const auto liver = extractLabel(*loadLabels(segPath), 5);
+  const LesionSegmentation found = segmentLesions(*ct.image, *liver);
+  EXPECT_EQ(found.count, 0u);
+  EXPECT_NEAR(found.report.liverMedianHu, 45.0, 5.0);
+}

@@ -126,6 +126,20 @@ LesionSegmentation segmentLesions(const CtImage& ct,
                                 report.liverSigmaHu,
                                 report.coreThresholdHu));
 
+  // Cores start one voxel inside the liver's surface: the outermost layer mixes liver with what
+  // surrounds it (partial volume) and would otherwise yield crescents of "lesion" along the
+  // capsule. Lesions still grow out to the surface from their cores.
+  std::vector<std::uint8_t> interior(b.size(), 0);
+  for (long z = 1; z + 1 < b.nz; ++z)
+    for (long y = 1; y + 1 < b.ny; ++y)
+      for (long x = 1; x + 1 < b.nx; ++x)
+      {
+        const std::size_t i = b.at(x, y, z);
+        interior[i] = inLiver[i] && inLiver[i - 1] && inLiver[i + 1] && inLiver[i - b.nx] &&
+                      inLiver[i + b.nx] && inLiver[i - static_cast<std::size_t>(b.nx) * b.ny] &&
+                      inLiver[i + static_cast<std::size_t>(b.nx) * b.ny];
+      }
+
   // Dark cores inside the liver (not fat or air), as face-connected components.
   std::vector<int> core(b.size(), 0);
   int cores = 0;
@@ -137,7 +151,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
       {
         const std::size_t i = b.at(x, y, z);
         auto isCore = [&](std::size_t j)
-        { return inLiver[j] && hu[j] < signedThreshold && hu[j] > exclusion; };
+        { return interior[j] && hu[j] < signedThreshold && hu[j] > exclusion; };
         if (core[i] || !isCore(i))
           continue;
         core[i] = ++cores;
