@@ -14,23 +14,14 @@
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
 using liver::test::contains;
+using liver::test::ExitBadInput;
+using liver::test::ExitUsage;
+using liver::test::expectOneLineError;
 using liver::test::readJson;
 using liver::test::runLiverplan;
 
 namespace
 {
-
-constexpr int ExitUsage = 1;
-constexpr int ExitBadInput = 2;
-
-/// The error is one line naming what is wrong.
-void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)
-{
-  EXPECT_EQ(r.exitCode, exitCode) << r.err;
-  EXPECT_TRUE(contains(r.err, part)) << r.err;
-  const std::string errors = r.err.substr(r.err.find("liverplan: error"));
-  EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 1) << r.err;
-}
 
 /// A small phantom (8 mm voxels) made once for the tests in this file.
 const std::string& smallPhantom()

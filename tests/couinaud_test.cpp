@@ -23,13 +23,14 @@
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
 using liver::test::contains;
+using liver::test::ExitBadInput;
+using liver::test::ExitUsage;
+using liver::test::expectOneLineError;
 using liver::test::readJson;
 using liver::test::runLiverplan;
 
 namespace
 {
-
-constexpr int ExitBadInput = 2;
 
 /// The 2 mm phantom, made once.
 const liver::Phantom& phantom()

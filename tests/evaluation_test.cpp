@@ -18,6 +18,9 @@ using namespace liver;
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
 using liver::test::contains;
+using liver::test::ExitBadInput;
+using liver::test::ExitUsage;
+using liver::test::expectOneLineError;
 using liver::test::readJson;
 using liver::test::runLiverplan;
 
@@ -425,19 +428,6 @@ TEST(Evaluation, RefusesMismatchedGridsAndBadConnectivity)
 
 namespace
 {
-
-constexpr int ExitUsage = 1;
-constexpr int ExitBadInput = 2;
-
-void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)
-{
-  EXPECT_EQ(r.exitCode, exitCode) << r.err;
-  EXPECT_TRUE(contains(r.err, part)) << r.err;
-  const auto at = r.err.find("liverplan: error");
-  ASSERT_NE(at, std::string::npos) << r.err;
-  const std::string errors = r.err.substr(at);
-  EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 1) << r.err;
-}
 
 /// A phantom at 4 mm and one at 8 mm (different grids), made once for this file.
 const std::string& phantomAt(int spacingMm)

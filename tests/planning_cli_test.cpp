@@ -15,14 +15,14 @@
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
 using liver::test::contains;
+using liver::test::ExitBadInput;
+using liver::test::ExitUsage;
+using liver::test::expectOneLineError;
 using liver::test::readJson;
 using liver::test::runLiverplan;
 
 namespace
 {
-
-constexpr int ExitUsage = 1;
-constexpr int ExitBadInput = 2;
 
 /// A 4 mm phantom made once for the tests in this file.
 const std::string& phantomDir()

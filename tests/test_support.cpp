@@ -1,5 +1,6 @@
 #include "test_support.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -88,6 +89,16 @@ CommandResult runLiverplan(const std::vector<std::string>& args)
   result.out = readAll(outPath);
   result.err = readAll(errPath);
   return result;
+}
+
+void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)
+{
+  EXPECT_EQ(r.exitCode, exitCode) << r.err;
+  EXPECT_TRUE(contains(r.err, part)) << r.err;
+  const auto at = r.err.find("liverplan: error");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string errors = r.err.substr(at);
+  EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 1) << r.err;
 }
 
 nlohmann::json readJson(const std::string& path)

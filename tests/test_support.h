@@ -29,6 +29,13 @@ struct CommandResult
 /// Run the real `liverplan` binary with `args` (no shell; arguments are passed as given).
 CommandResult runLiverplan(const std::vector<std::string>& args);
 
+/// Exit codes of the binary (README).
+constexpr int ExitUsage = 1;
+constexpr int ExitBadInput = 2;
+
+/// The run failed with `exitCode` and exactly one error line mentioning `part`.
+void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part);
+
 /// Parse a JSON file the binary wrote.
 nlohmann::json readJson(const std::string& path);
 
