@@ -106,6 +106,26 @@ void addCtLoadOptions(CLI::App& command, CtLoadOptions& options)
                    "resampling");
 }
 
+void addBodyOptions(CLI::App& command, BodyArgs& body)
+{
+  auto* height = command.add_option(
+    "--height", body.heightCm, "Patient height in cm (with --weight: SLV, sFLR)");
+  auto* weight =
+    command.add_option("--weight", body.weightKg, "Patient weight in kg (sFLR, FLR/body weight)");
+  if (body.heightCm > 0)
+    height->capture_default_str();
+  if (body.weightKg > 0)
+    weight->capture_default_str();
+  command.add_option("--bsa-formula", body.bsa, "mosteller or dubois")->capture_default_str();
+  command.add_option("--slv-formula", body.slv, "vauthey, urata or heinemann")
+    ->capture_default_str();
+  command
+    .add_option("--liver-condition",
+                body.condition,
+                "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR threshold)")
+    ->capture_default_str();
+}
+
 void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::string& format)
 {
   command.add_option("--liver",

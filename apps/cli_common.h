@@ -53,6 +53,20 @@ void writeJson(const std::string& path, const nlohmann::json& json);
 /// Add --series and --strict (DICOM loading options) to a subcommand.
 void addCtLoadOptions(CLI::App& command, CtLoadOptions& options);
 
+/// The patient's body measurements and the formulas and liver condition to use with them.
+struct BodyArgs
+{
+  double heightCm = 0.0; ///< 0 = not given
+  double weightKg = 0.0; ///< 0 = not given
+  std::string bsa = "mosteller";
+  std::string slv = "vauthey";
+  std::string condition = "unknown";
+};
+
+/// Add --height, --weight, --bsa-formula, --slv-formula and --liver-condition; non-zero height
+/// and weight in `body` are shown as defaults.
+void addBodyOptions(CLI::App& command, BodyArgs& body);
+
 /// Add the label import options (--liver, --lesions, --segments, --totalseg, --format,
 /// --liver-label, --resample-labels) to a subcommand; `format` receives --format's text.
 void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::string& format);

@@ -72,11 +72,7 @@ void registerDemo(CLI::App& app, int& exitCode)
     std::string out = "liverplan-demo";
     PhantomOptions phantom;
     std::vector<double> spacing;
-    double heightCm = 170.0;
-    double weightKg = 70.0;
-    std::string bsa = "mosteller";
-    std::string slv = "vauthey";
-    std::string condition = "unknown";
+    BodyArgs body{ 170.0, 70.0 };
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -86,17 +82,7 @@ void registerDemo(CLI::App& app, int& exitCode)
   cmd->add_option("--spacing", options->spacing, "Phantom voxel spacing in mm: S or SX,SY,SZ")
     ->delimiter(',')
     ->expected(1, 3);
-  cmd->add_option("--height", options->heightCm, "Patient height in cm (for SLV and sFLR)")
-    ->capture_default_str();
-  cmd->add_option("--weight", options->weightKg, "Patient weight in kg")->capture_default_str();
-  cmd->add_option("--bsa-formula", options->bsa, "mosteller or dubois")->capture_default_str();
-  cmd->add_option("--slv-formula", options->slv, "vauthey, urata or heinemann")
-    ->capture_default_str();
-  cmd
-    ->add_option("--liver-condition",
-                 options->condition,
-                 "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR threshold)")
-    ->capture_default_str();
+  addBodyOptions(*cmd, options->body);
   cmd->callback(
     [options, &exitCode]
     {
@@ -113,11 +99,11 @@ void registerDemo(CLI::App& app, int& exitCode)
           else if (!o.spacing.empty())
             throw std::invalid_argument("--spacing takes 1 or 3 values");
           // Validate everything the user typed before any work or output.
-          const nlohmann::json body = bodyJson(o.heightCm,
-                                               o.weightKg,
-                                               parseBsaFormula(o.bsa),
-                                               parseSlvFormula(o.slv),
-                                               parseLiverCondition(o.condition));
+          const nlohmann::json body = bodyJson(o.body.heightCm,
+                                               o.body.weightKg,
+                                               parseBsaFormula(o.body.bsa),
+                                               parseSlvFormula(o.body.slv),
+                                               parseLiverCondition(o.body.condition));
 
           const std::string phantomDir = o.out + "/phantom";
           logInfo("making the phantom (seed " + std::to_string(o.phantom.seed) + ")");
@@ -215,9 +201,9 @@ void registerDemo(CLI::App& app, int& exitCode)
           }
           std::printf("  standard liver volume %8.1f mL (%s, BSA %.2f m2, %s)\n",
                       slvMl,
-                      o.slv.c_str(),
+                      o.body.slv.c_str(),
                       body["bsaM2"].get<double>(),
-                      o.bsa.c_str());
+                      o.body.bsa.c_str());
           std::printf("  automatic segmentation: liver %.1f mL, Dice %.3f vs truth, %zu lesion(s) "
                       "detected, %zu of %zu true lesions found\n",
                       measured.totalLiverMl,

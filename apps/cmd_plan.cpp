@@ -177,11 +177,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     LabelImportOptions import;
     std::string format = "auto";
     std::string vessels;
-    double heightCm = 0.0;
-    double weightKg = 0.0;
-    std::string bsa = "mosteller";
-    std::string slv = "vauthey";
-    std::string condition = "unknown";
+    BodyArgs body;
     double thresholdPercent = 0.0;
     std::size_t autoPlans = 0;
     std::string landmarks;
@@ -215,16 +211,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
   cmd->add_option("--vessels",
                   options->vessels,
                   "Vessel mask (non-zero = vessel) for the ablation heat-sink warning");
-  cmd->add_option("--height", options->heightCm, "Patient height in cm (with --weight: sFLR)");
-  cmd->add_option("--weight", options->weightKg, "Patient weight in kg (sFLR, FLR/body weight)");
-  cmd->add_option("--bsa-formula", options->bsa, "mosteller or dubois")->capture_default_str();
-  cmd->add_option("--slv-formula", options->slv, "vauthey, urata or heinemann")
-    ->capture_default_str();
-  cmd
-    ->add_option("--liver-condition",
-                 options->condition,
-                 "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR threshold)")
-    ->capture_default_str();
+  addBodyOptions(*cmd, options->body);
   cmd->add_option("--sflr-threshold",
                   options->thresholdPercent,
                   "Override the minimum sFLR % (default: by liver condition)");
@@ -268,22 +255,23 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           }
           PlanOptions planOptions;
           if (cmd->count("--height"))
-            planOptions.heightCm = o.heightCm;
+            planOptions.heightCm = o.body.heightCm;
           if (cmd->count("--weight"))
-            planOptions.weightKg = o.weightKg;
+            planOptions.weightKg = o.body.weightKg;
           if (planOptions.heightCm && !planOptions.weightKg)
             throw std::invalid_argument("--height needs --weight (sFLR needs both)");
-          planOptions.bsaFormula = parseBsaFormula(o.bsa);
-          planOptions.slvFormula = parseSlvFormula(o.slv);
-          planOptions.condition = parseLiverCondition(o.condition);
+          planOptions.bsaFormula = parseBsaFormula(o.body.bsa);
+          planOptions.slvFormula = parseSlvFormula(o.body.slv);
+          planOptions.condition = parseLiverCondition(o.body.condition);
           if (cmd->count("--sflr-threshold"))
             planOptions.thresholdPercent = o.thresholdPercent;
           nlohmann::json body = nullptr;
           if (planOptions.heightCm)
           {
-            const double bsaM2 = bodySurfaceAreaM2(o.heightCm, o.weightKg, planOptions.bsaFormula);
-            body = { { "heightCm", o.heightCm },
-                     { "weightKg", o.weightKg },
+            const double bsaM2 =
+              bodySurfaceAreaM2(o.body.heightCm, o.body.weightKg, planOptions.bsaFormula);
+            body = { { "heightCm", o.body.heightCm },
+                     { "weightKg", o.body.weightKg },
                      { "bsaFormula", toString(planOptions.bsaFormula) },
                      { "bsaM2", bsaM2 },
                      { "slvFormula", toString(planOptions.slvFormula) },
@@ -292,8 +280,8 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           }
           else if (planOptions.weightKg)
           {
-            flrBodyWeightPercent(0.0, o.weightKg); // range check
-            body = { { "weightKg", o.weightKg } };
+            flrBodyWeightPercent(0.0, o.body.weightKg); // range check
+            body = { { "weightKg", o.body.weightKg } };
           }
           o.import.format = parseLabelFormat(o.format);
           const bool makeSegments = !o.landmarks.empty() || o.autoSegments;
