@@ -484,7 +484,8 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   LiverSegmentation result;
   LiverSegmentationReport& report = result.report;
 
-  // 1. Working grid: LPS-aligned, ~2 mm, median-filtered against noise.
+  // 1. Working grid: LPS-aligned, ~1.5 mm (or the CT's own spacing if coarser), median-filtered
+  // against noise.
   const FloatImage::Pointer working = median(resampleToWorkingGrid(ct, options.workingSpacingMm));
   const Grid g = gridOf(*working);
   report.workingSpacingMm = { g.sx, g.sy, g.sz };

@@ -18,8 +18,10 @@ struct LiverSegmentationOptions
 {
   /// Points known to be in the liver (LPS mm): the component(s) containing them are kept.
   std::vector<std::array<double, 3>> seedsLpsMm;
-  /// Working grid spacing in mm (never finer than the CT's own spacing).
-  double workingSpacingMm = 2.0;
+  /// Working grid spacing in mm (never finer than the CT's own spacing). 1.5 mm keeps the 3 mm
+  /// parenchyma over subcapsular lesions that 2 mm loses (phantom at 1 mm: Dice 0.969 vs 0.960),
+  /// for 11.7 s instead of 7.6 s on a 512x512x300 series.
+  double workingSpacingMm = 1.5;
   /// Erosion radius in mm that separates the liver from organs touching it.
   double erosionMm = 6.0;
   /// Plausible liver volume range in mL; outside it the segmentation fails loudly.
@@ -39,7 +41,7 @@ struct LiverSegmentationReport
   double huSigma = 0.0;
   double huLow = 0.0; ///< threshold band
   double huHigh = 0.0;
-  double boundaryHu = 0.0;                 ///< threshold used to refine the boundary on the CT grid
+  double boundaryHu = 0.0; ///< threshold used to refine the boundary on the CT grid
   std::size_t componentsAfterErosion = 0;
   std::string choice;             ///< how the component was chosen
   double chosenComponentMl = 0.0; ///< volume of the chosen (eroded) component
