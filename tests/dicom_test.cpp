@@ -8,6 +8,9 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageReader.h>
+#include <gdcmImageWriter.h>
 #include <gdcmReader.h>
 #include <gdcmWriter.h>
 
@@ -239,4 +242,42 @@ TEST(DicomFolder, ScanPrintsTheInventoryAndTheChoice)
   // An empty folder is bad input.
   const std::string empty = test::makeTempDir("scan-empty");
   EXPECT_EQ(test::runLiverplan({ "scan", empty }).exitCode, 2);
+}
+
+TEST(DicomFolder, CompressedSeriesDecodeInParallelToIdenticalHu)
+{
+  // The phantom's series re-encoded with each lossless codec decodes, slice by slice on all
+  // cores, to exactly the voxels of the uncompressed series.
+  const std::string source = study().root + "/series-a";
+  const CtVolume reference = loadCt(source);
+  const std::size_t n = reference.image->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (const gdcm::TransferSyntax::TSType syntax : { gdcm::TransferSyntax::JPEGLSLossless,
+                                                     gdcm::TransferSyntax::JPEGLosslessProcess14_1,
+                                                     gdcm::TransferSyntax::JPEG2000Lossless,
+                                                     gdcm::TransferSyntax::RLELossless })
+  {
+    const std::string dir = test::makeTempDir("codec");
+    for (const std::string& name : test::listDir(source))
+    {
+      gdcm::ImageReader reader;
+      reader.SetFileName((source + "/" + name).c_str());
+      ASSERT_TRUE(reader.Read()) << name;
+      gdcm::ImageChangeTransferSyntax change;
+      change.SetTransferSyntax(syntax);
+      change.SetInput(reader.GetImage());
+      ASSERT_TRUE(change.Change()) << gdcm::TransferSyntax::GetTSString(syntax);
+      gdcm::ImageWriter writer;
+      writer.SetFile(reader.GetFile());
+      writer.SetImage(change.GetOutput());
+      writer.SetFileName((dir + "/" + name).c_str());
+      ASSERT_TRUE(writer.Write());
+    }
+    const CtVolume ct = loadCt(dir);
+    EXPECT_EQ(ct.study.transferSyntaxUid, gdcm::TransferSyntax::GetTSString(syntax));
+    ASSERT_EQ(ct.image->GetLargestPossibleRegion(), reference.image->GetLargestPossibleRegion());
+    EXPECT_TRUE(std::equal(reference.image->GetBufferPointer(),
+                           reference.image->GetBufferPointer() + n,
+                           ct.image->GetBufferPointer()))
+      << gdcm::TransferSyntax::GetTSString(syntax);
+  }
 }
