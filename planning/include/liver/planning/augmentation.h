@@ -1,0 +1,172 @@
+#pragma once
+/// FLR augmentation (DESIGN.md §3 FLR augmentation, issue 5): predicted sFLR after portal vein
+/// embolization (PVE), ALPPS and a two-stage hepatectomy as low / median / high scenarios, and
+/// measured hypertrophy (DH, KGR) against Shindoh's cut-offs. All percentages are in percent
+/// (37.9 means 37.9 %), times in weeks. Predictions are population estimates, never a forecast
+/// for one patient.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace liver
+{
+
+/// Every parameter of DESIGN.md §3 FLR augmentation, with its default. Numbers marked
+/// "DESIGN.md" are the design's, with its source; numbers marked "assumption" are not in
+/// DESIGN.md and should be replaced when the team has better ones. Every field can be overridden.
+struct AugmentationParameters
+{
+  /// PVE median relative FLR hypertrophy %: the mean 37.9 % of 1,791 patients (DESIGN.md; van
+  /// Lienden, CVIR 2013). Vauthey (Surgery 2000) agrees: sFLR 26 -> 36 % is +38.5 % relative.
+  double pveMedianHypertrophyPercent = 37.9;
+  /// PVE low scenario %: assumption, half the median (0.5 x 37.9). A stated spread, not a
+  /// published percentile: the review reports the mean, not a distribution we could quote.
+  double pveLowHypertrophyPercent = 18.95;
+  /// PVE high scenario %: assumption, 1.5 x the median (1.5 x 37.9), symmetric to the low one.
+  double pveHighHypertrophyPercent = 56.85;
+  /// Weeks from PVE to the predicted growth: about 4 (DESIGN.md; Vauthey, Surgery 2000).
+  double pveWaitWeeks = 4.0;
+  /// % of PVE patients who never reach the resection (stage two): 20-40 % (DESIGN.md; Heil &
+  /// Schadde 2020).
+  double pveDropoutLowPercent = 20.0;
+  double pveDropoutHighPercent = 40.0;
+
+  /// ALPPS median relative FLR hypertrophy %: ~84 % vs 36 % for PVE (DESIGN.md).
+  double alppsMedianHypertrophyPercent = 84.0;
+  /// ALPPS low scenario %: assumption, half the median (0.5 x 84), the same spread as for PVE.
+  double alppsLowHypertrophyPercent = 42.0;
+  /// ALPPS high scenario %: assumption, 1.5 x the median (1.5 x 84).
+  double alppsHighHypertrophyPercent = 126.0;
+  /// Weeks from ALPPS stage 1 to the predicted growth: DESIGN.md gives 1-2 weeks; we credit the
+  /// growth at the end of that range, 2 weeks (assumption: the conservative end).
+  double alppsWaitWeeks = 2.0;
+
+  /// Two-stage hepatectomy: stage 2 no earlier than 4 and usually by 8 weeks after the PVE that
+  /// follows stage 1 (DESIGN.md; Tsai HPB 2010, Passot JACS 2016). Growth between the stages is
+  /// the PVE growth above, reached after pveWaitWeeks.
+  double twoStageMinIntervalWeeks = 4.0;
+  double twoStageMaxIntervalWeeks = 8.0;
+  /// % of two-stage patients who complete stage 2: ~78-82 % (DESIGN.md; Tsai HPB 2010, Passot
+  /// JACS 2016).
+  double twoStageCompletionLowPercent = 78.0;
+  double twoStageCompletionHighPercent = 82.0;
+
+  /// Shindoh's cut-offs for adequate hypertrophy (DESIGN.md; Shindoh, JACS 2013): kinetic growth
+  /// rate %/week, degree of hypertrophy in percentage points, sFLR % after augmentation.
+  double shindohMinKgrPercentPerWeek = 2.0;
+  double shindohMinDhPoints = 7.5;
+  double shindohMinSflrPercent = 29.6;
+};
+
+/// std::invalid_argument naming the field when a parameter is negative, not finite, out of
+/// range (percentages of patients outside 0..100, waits outside (0, 52] weeks) or when
+/// low > median > high / min > max are out of order.
+void validateAugmentationParameters(const AugmentationParameters& parameters);
+
+enum class AugmentationStrategy
+{
+  Pve,     ///< portal vein embolization, then the resection
+  Alpps,   ///< associating liver partition and portal vein ligation, stage 2 after 1-2 weeks
+  TwoStage ///< stage 1 clears the FLR (wedges/ablation), PVE, stage 2 after 4-8 weeks
+};
+
+/// "pve", "alpps", "two-stage".
+std::string toString(AugmentationStrategy strategy);
+
+/// One scenario: predicted sFLR % = start sFLR % x (1 + relative hypertrophy % / 100).
+struct AugmentationScenario
+{
+  std::string name;                      ///< "low", "median" or "high"
+  double relativeHypertrophyPercent = 0; ///< growth of the future remnant, relative %
+  double predictedSflrPercent = 0;
+  std::optional<double> predictedFlrMl; ///< when the start FLR in mL is known (two-stage)
+  bool reachesThreshold = false;        ///< predictedSflrPercent >= threshold
+};
+
+/// The prediction of one strategy for one future remnant.
+struct AugmentationPrediction
+{
+  AugmentationStrategy strategy = AugmentationStrategy::Pve;
+  double currentSflrPercent = 0; ///< sFLR before any procedure
+  double startSflrPercent = 0;   ///< sFLR the growth starts from (two-stage: after stage 1)
+  double thresholdPercent = 0;
+  AugmentationScenario low;
+  AugmentationScenario median;
+  AugmentationScenario high;
+  /// Weeks over which the growth accrues (linearly, see earliestMedianWeek).
+  double waitWeeks = 0;
+  /// Earliest week at which the median scenario reaches the threshold, assuming linear growth
+  /// from startSflrPercent (week 0) to the median prediction (waitWeeks); for two-stage no
+  /// earlier than twoStageMinIntervalWeeks. 0 when the start already reaches it; empty when the
+  /// median never does.
+  std::optional<double> earliestMedianWeek;
+  /// % of patients who do not reach the resection (PVE: 20-40 %; two-stage: 100 - completion);
+  /// empty when DESIGN.md gives no number (ALPPS).
+  std::optional<double> notCompletedLowPercent;
+  std::optional<double> notCompletedHighPercent;
+
+  /// Two-stage only: the FLR after stage 1 in mL, the SLV used, and the stage-2 window.
+  std::optional<double> stageOneFlrMl;
+  std::optional<double> standardLiverVolumeMl;
+  std::optional<double> stageTwoEarliestWeek;
+  std::optional<double> stageTwoLatestWeek;
+
+  std::vector<std::string> sources; ///< source ids of the numbers used
+  std::string note;                 ///< always says these are population estimates
+};
+
+/// The note every prediction carries.
+extern const char* const AugmentationPopulationNote;
+
+/// Names of the scenarios that reach the threshold ("low", "median", "high"), in that order.
+std::vector<std::string> scenariosReachingThreshold(const AugmentationPrediction& prediction);
+
+/// Predicted sFLR after PVE from the current sFLR %. std::invalid_argument naming the argument
+/// when currentSflrPercent is negative or not finite, thresholdPercent is not in (0, 100], or a
+/// parameter is invalid (validateAugmentationParameters).
+AugmentationPrediction predictPve(double currentSflrPercent,
+                                  double thresholdPercent,
+                                  const AugmentationParameters& parameters = {});
+
+/// Predicted sFLR after ALPPS from the current sFLR %; errors as predictPve.
+AugmentationPrediction predictAlpps(double currentSflrPercent,
+                                    double thresholdPercent,
+                                    const AugmentationParameters& parameters = {});
+
+/// Two-stage hepatectomy: stage 1 leaves `stageOneFlrMl` of functional remnant (wedges/ablation
+/// of the lesions in it), its sFLR is recomputed as stageOneFlrMl / SLV x 100, PVE growth follows
+/// and stage 2 comes after twoStageMinIntervalWeeks..twoStageMaxIntervalWeeks. currentSflrPercent
+/// is the sFLR before stage 1 (reported only). std::invalid_argument naming the argument for
+/// negative or non-finite volumes, a non-positive SLV, or as predictPve.
+AugmentationPrediction predictTwoStage(double currentSflrPercent,
+                                       double stageOneFlrMl,
+                                       double standardLiverVolumeMl,
+                                       double thresholdPercent,
+                                       const AugmentationParameters& parameters = {});
+
+/// Measured hypertrophy between two studies and the verdict against Shindoh's cut-offs.
+struct HypertrophyAssessment
+{
+  double sflrBeforePercent = 0;
+  double sflrAfterPercent = 0;
+  double weeks = 0;
+  double degreeOfHypertrophyPoints = 0;       ///< DH = sFLR after - sFLR before
+  double relativeGrowthPercent = 0;           ///< (after - before) / before x 100
+  double kineticGrowthRatePercentPerWeek = 0; ///< KGR = DH / weeks
+  bool kgrMet = false;                        ///< KGR >= shindohMinKgrPercentPerWeek
+  bool dhMet = false;                         ///< DH >= shindohMinDhPoints
+  bool sflrMet = false;                       ///< sFLR after >= shindohMinSflrPercent
+  bool adequate = false;                      ///< all three met
+  std::vector<std::string> reasons;           ///< one line per cut-off, met or not
+  std::string source;                         ///< "Shindoh, JACS 2013"
+};
+
+/// DH, KGR and Shindoh's verdict. std::invalid_argument naming the argument unless sFLR before
+/// > 0, sFLR after >= 0 (both finite) and weeks > 0 and finite, or a parameter is invalid.
+HypertrophyAssessment assessHypertrophy(double sflrBeforePercent,
+                                        double sflrAfterPercent,
+                                        double weeks,
+                                        const AugmentationParameters& parameters = {});
+
+} // namespace liver

@@ -1,0 +1,318 @@
+#include <liver/planning/augmentation.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace liver
+{
+
+const char* const AugmentationPopulationNote =
+  "population estimates from published series (DESIGN.md §3 FLR augmentation), not a "
+  "prediction for this patient; decision support for the multidisciplinary team";
+
+namespace
+{
+
+std::string formatNumber(double value)
+{
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+[[noreturn]] void fail(const std::string& name, double value, const std::string& requirement)
+{
+  throw std::invalid_argument(name + " = " + formatNumber(value) + ": " + requirement);
+}
+
+void requireNonNegative(const std::string& name, double value)
+{
+  if (!std::isfinite(value) || value < 0.0)
+    fail(name, value, "must be a finite number >= 0");
+}
+
+void requirePositive(const std::string& name, double value)
+{
+  if (!std::isfinite(value) || value <= 0.0)
+    fail(name, value, "must be a finite number > 0");
+}
+
+void requirePatientPercent(const std::string& name, double value)
+{
+  if (!std::isfinite(value) || value < 0.0 || value > 100.0)
+    fail(name, value, "must be a percentage of patients in 0..100");
+}
+
+void requireWaitWeeks(const std::string& name, double value)
+{
+  if (!std::isfinite(value) || value <= 0.0 || value > 52.0)
+    fail(name, value, "must be a number of weeks in (0, 52]");
+}
+
+void requireOrdered(const std::string& lowName,
+                    double low,
+                    const std::string& highName,
+                    double high)
+{
+  if (low > high)
+    throw std::invalid_argument(lowName + " = " + formatNumber(low) + " must not exceed " +
+                                highName + " = " + formatNumber(high));
+}
+
+void validateThreshold(double thresholdPercent)
+{
+  if (!std::isfinite(thresholdPercent) || thresholdPercent <= 0.0 || thresholdPercent > 100.0)
+    fail("thresholdPercent", thresholdPercent, "must be a percentage in (0, 100]");
+}
+
+AugmentationScenario scenario(const std::string& name,
+                              double startSflrPercent,
+                              double relativeHypertrophyPercent,
+                              double thresholdPercent)
+{
+  AugmentationScenario s;
+  s.name = name;
+  s.relativeHypertrophyPercent = relativeHypertrophyPercent;
+  s.predictedSflrPercent = startSflrPercent * (1.0 + relativeHypertrophyPercent / 100.0);
+  s.reachesThreshold = s.predictedSflrPercent >= thresholdPercent;
+  return s;
+}
+
+/// Linear growth from start (week 0) to the median prediction (waitWeeks).
+std::optional<double> earliestWeek(double startSflrPercent,
+                                   double medianSflrPercent,
+                                   double waitWeeks,
+                                   double thresholdPercent)
+{
+  if (startSflrPercent >= thresholdPercent)
+    return 0.0;
+  if (medianSflrPercent < thresholdPercent)
+    return std::nullopt;
+  return waitWeeks * (thresholdPercent - startSflrPercent) / (medianSflrPercent - startSflrPercent);
+}
+
+AugmentationPrediction predictGrowth(AugmentationStrategy strategy,
+                                     double currentSflrPercent,
+                                     double startSflrPercent,
+                                     double thresholdPercent,
+                                     double lowPercent,
+                                     double medianPercent,
+                                     double highPercent,
+                                     double waitWeeks)
+{
+  AugmentationPrediction p;
+  p.strategy = strategy;
+  p.currentSflrPercent = currentSflrPercent;
+  p.startSflrPercent = startSflrPercent;
+  p.thresholdPercent = thresholdPercent;
+  p.low = scenario("low", startSflrPercent, lowPercent, thresholdPercent);
+  p.median = scenario("median", startSflrPercent, medianPercent, thresholdPercent);
+  p.high = scenario("high", startSflrPercent, highPercent, thresholdPercent);
+  p.waitWeeks = waitWeeks;
+  p.earliestMedianWeek =
+    earliestWeek(startSflrPercent, p.median.predictedSflrPercent, waitWeeks, thresholdPercent);
+  p.note = AugmentationPopulationNote;
+  return p;
+}
+
+void validateInputs(double currentSflrPercent,
+                    double thresholdPercent,
+                    const AugmentationParameters& parameters)
+{
+  requireNonNegative("currentSflrPercent", currentSflrPercent);
+  validateThreshold(thresholdPercent);
+  validateAugmentationParameters(parameters);
+}
+
+} // namespace
+
+void validateAugmentationParameters(const AugmentationParameters& p)
+{
+  requireNonNegative("pveLowHypertrophyPercent", p.pveLowHypertrophyPercent);
+  requireNonNegative("pveMedianHypertrophyPercent", p.pveMedianHypertrophyPercent);
+  requireNonNegative("pveHighHypertrophyPercent", p.pveHighHypertrophyPercent);
+  requireOrdered("pveLowHypertrophyPercent",
+                 p.pveLowHypertrophyPercent,
+                 "pveMedianHypertrophyPercent",
+                 p.pveMedianHypertrophyPercent);
+  requireOrdered("pveMedianHypertrophyPercent",
+                 p.pveMedianHypertrophyPercent,
+                 "pveHighHypertrophyPercent",
+                 p.pveHighHypertrophyPercent);
+  requireWaitWeeks("pveWaitWeeks", p.pveWaitWeeks);
+  requirePatientPercent("pveDropoutLowPercent", p.pveDropoutLowPercent);
+  requirePatientPercent("pveDropoutHighPercent", p.pveDropoutHighPercent);
+  requireOrdered("pveDropoutLowPercent",
+                 p.pveDropoutLowPercent,
+                 "pveDropoutHighPercent",
+                 p.pveDropoutHighPercent);
+
+  requireNonNegative("alppsLowHypertrophyPercent", p.alppsLowHypertrophyPercent);
+  requireNonNegative("alppsMedianHypertrophyPercent", p.alppsMedianHypertrophyPercent);
+  requireNonNegative("alppsHighHypertrophyPercent", p.alppsHighHypertrophyPercent);
+  requireOrdered("alppsLowHypertrophyPercent",
+                 p.alppsLowHypertrophyPercent,
+                 "alppsMedianHypertrophyPercent",
+                 p.alppsMedianHypertrophyPercent);
+  requireOrdered("alppsMedianHypertrophyPercent",
+                 p.alppsMedianHypertrophyPercent,
+                 "alppsHighHypertrophyPercent",
+                 p.alppsHighHypertrophyPercent);
+  requireWaitWeeks("alppsWaitWeeks", p.alppsWaitWeeks);
+
+  requireWaitWeeks("twoStageMinIntervalWeeks", p.twoStageMinIntervalWeeks);
+  requireWaitWeeks("twoStageMaxIntervalWeeks", p.twoStageMaxIntervalWeeks);
+  requireOrdered("twoStageMinIntervalWeeks",
+                 p.twoStageMinIntervalWeeks,
+                 "twoStageMaxIntervalWeeks",
+                 p.twoStageMaxIntervalWeeks);
+  requirePatientPercent("twoStageCompletionLowPercent", p.twoStageCompletionLowPercent);
+  requirePatientPercent("twoStageCompletionHighPercent", p.twoStageCompletionHighPercent);
+  requireOrdered("twoStageCompletionLowPercent",
+                 p.twoStageCompletionLowPercent,
+                 "twoStageCompletionHighPercent",
+                 p.twoStageCompletionHighPercent);
+
+  requireNonNegative("shindohMinKgrPercentPerWeek", p.shindohMinKgrPercentPerWeek);
+  requireNonNegative("shindohMinDhPoints", p.shindohMinDhPoints);
+  requireNonNegative("shindohMinSflrPercent", p.shindohMinSflrPercent);
+}
+
+std::string toString(AugmentationStrategy strategy)
+{
+  switch (strategy)
+  {
+    case AugmentationStrategy::Pve:
+      return "pve";
+    case AugmentationStrategy::Alpps:
+      return "alpps";
+    case AugmentationStrategy::TwoStage:
+      return "two-stage";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> scenariosReachingThreshold(const AugmentationPrediction& prediction)
+{
+  std::vector<std::string> names;
+  for (const AugmentationScenario* s : { &prediction.low, &prediction.median, &prediction.high })
+    if (s->reachesThreshold)
+      names.push_back(s->name);
+  return names;
+}
+
+AugmentationPrediction predictPve(double currentSflrPercent,
+                                  double thresholdPercent,
+                                  const AugmentationParameters& parameters)
+{
+  validateInputs(currentSflrPercent, thresholdPercent, parameters);
+  AugmentationPrediction p = predictGrowth(AugmentationStrategy::Pve,
+                                           currentSflrPercent,
+                                           currentSflrPercent,
+                                           thresholdPercent,
+                                           parameters.pveLowHypertrophyPercent,
+                                           parameters.pveMedianHypertrophyPercent,
+                                           parameters.pveHighHypertrophyPercent,
+                                           parameters.pveWaitWeeks);
+  p.notCompletedLowPercent = parameters.pveDropoutLowPercent;
+  p.notCompletedHighPercent = parameters.pveDropoutHighPercent;
+  p.sources = { "van Lienden, CVIR 2013", "Vauthey, Surgery 2000", "Heil & Schadde 2020" };
+  return p;
+}
+
+AugmentationPrediction predictAlpps(double currentSflrPercent,
+                                    double thresholdPercent,
+                                    const AugmentationParameters& parameters)
+{
+  validateInputs(currentSflrPercent, thresholdPercent, parameters);
+  AugmentationPrediction p = predictGrowth(AugmentationStrategy::Alpps,
+                                           currentSflrPercent,
+                                           currentSflrPercent,
+                                           thresholdPercent,
+                                           parameters.alppsLowHypertrophyPercent,
+                                           parameters.alppsMedianHypertrophyPercent,
+                                           parameters.alppsHighHypertrophyPercent,
+                                           parameters.alppsWaitWeeks);
+  p.sources = { "DESIGN.md §3 FLR augmentation (ALPPS ~84 % in 1-2 weeks)" };
+  return p;
+}
+
+AugmentationPrediction predictTwoStage(double currentSflrPercent,
+                                       double stageOneFlrMl,
+                                       double standardLiverVolumeMl,
+                                       double thresholdPercent,
+                                       const AugmentationParameters& parameters)
+{
+  validateInputs(currentSflrPercent, thresholdPercent, parameters);
+  requireNonNegative("stageOneFlrMl", stageOneFlrMl);
+  requirePositive("standardLiverVolumeMl", standardLiverVolumeMl);
+
+  const double startSflrPercent = stageOneFlrMl / standardLiverVolumeMl * 100.0;
+  AugmentationPrediction p = predictGrowth(AugmentationStrategy::TwoStage,
+                                           currentSflrPercent,
+                                           startSflrPercent,
+                                           thresholdPercent,
+                                           parameters.pveLowHypertrophyPercent,
+                                           parameters.pveMedianHypertrophyPercent,
+                                           parameters.pveHighHypertrophyPercent,
+                                           parameters.pveWaitWeeks);
+  for (AugmentationScenario* s : { &p.low, &p.median, &p.high })
+    s->predictedFlrMl = stageOneFlrMl * (1.0 + s->relativeHypertrophyPercent / 100.0);
+  // Stage 2 cannot come before the minimum interval, however fast the remnant grows.
+  if (p.earliestMedianWeek)
+    p.earliestMedianWeek = std::max(*p.earliestMedianWeek, parameters.twoStageMinIntervalWeeks);
+  p.stageOneFlrMl = stageOneFlrMl;
+  p.standardLiverVolumeMl = standardLiverVolumeMl;
+  p.stageTwoEarliestWeek = parameters.twoStageMinIntervalWeeks;
+  p.stageTwoLatestWeek = parameters.twoStageMaxIntervalWeeks;
+  p.notCompletedLowPercent = 100.0 - parameters.twoStageCompletionHighPercent;
+  p.notCompletedHighPercent = 100.0 - parameters.twoStageCompletionLowPercent;
+  p.sources = {
+    "van Lienden, CVIR 2013", "Vauthey, Surgery 2000", "Tsai, HPB 2010", "Passot, JACS 2016"
+  };
+  return p;
+}
+
+HypertrophyAssessment assessHypertrophy(double sflrBeforePercent,
+                                        double sflrAfterPercent,
+                                        double weeks,
+                                        const AugmentationParameters& parameters)
+{
+  requirePositive("sflrBeforePercent", sflrBeforePercent);
+  requireNonNegative("sflrAfterPercent", sflrAfterPercent);
+  requirePositive("weeks", weeks);
+  validateAugmentationParameters(parameters);
+
+  HypertrophyAssessment a;
+  a.sflrBeforePercent = sflrBeforePercent;
+  a.sflrAfterPercent = sflrAfterPercent;
+  a.weeks = weeks;
+  a.degreeOfHypertrophyPoints = sflrAfterPercent - sflrBeforePercent;
+  a.relativeGrowthPercent = a.degreeOfHypertrophyPoints / sflrBeforePercent * 100.0;
+  a.kineticGrowthRatePercentPerWeek = a.degreeOfHypertrophyPoints / weeks;
+  a.kgrMet = a.kineticGrowthRatePercentPerWeek >= parameters.shindohMinKgrPercentPerWeek;
+  a.dhMet = a.degreeOfHypertrophyPoints >= parameters.shindohMinDhPoints;
+  a.sflrMet = sflrAfterPercent >= parameters.shindohMinSflrPercent;
+  a.adequate = a.kgrMet && a.dhMet && a.sflrMet;
+  const auto line =
+    [](bool met, const std::string& what, double value, const std::string& unit, double cutoff)
+  {
+    return std::string(met ? "met: " : "not met: ") + what + " " + formatNumber(value) + unit +
+           (met ? " >= " : " < ") + formatNumber(cutoff) + unit;
+  };
+  a.reasons = {
+    line(a.kgrMet,
+         "KGR",
+         a.kineticGrowthRatePercentPerWeek,
+         " %/week",
+         parameters.shindohMinKgrPercentPerWeek),
+    line(a.dhMet, "DH", a.degreeOfHypertrophyPoints, " points", parameters.shindohMinDhPoints),
+    line(a.sflrMet, "sFLR", sflrAfterPercent, " %", parameters.shindohMinSflrPercent),
+  };
+  a.source = "Shindoh, JACS 2013";
+  return a;
+}
+
+} // namespace liver
