@@ -4,6 +4,7 @@
 #include "cli_common.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/planning/augmentation.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 #include <liver/segmentation/couinaud.h>
@@ -15,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -151,6 +153,81 @@ std::string lesionSummary(const PlanResult& r)
     if (!list.empty())
       s += (s.empty() ? "" : "; ") + std::string(tag) + list;
   return s.empty() ? "-" : s;
+}
+
+nlohmann::json predictionJson(const AugmentationPrediction& a)
+{
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const AugmentationScenario* sc : { &a.low, &a.median, &a.high })
+    scenarios.push_back({ { "scenario", sc->name },
+                          { "relativeHypertrophyPercent", sc->relativeHypertrophyPercent },
+                          { "predictedSflrPercent", sc->predictedSflrPercent },
+                          { "predictedFlrMl", optionalJson(sc->predictedFlrMl) },
+                          { "reachesThreshold", sc->reachesThreshold } });
+  return { { "strategy", toString(a.strategy) },
+           { "startSflrPercent", a.startSflrPercent },
+           { "thresholdPercent", a.thresholdPercent },
+           { "scenarios", scenarios },
+           { "waitWeeks", a.waitWeeks },
+           { "earliestMedianWeek", optionalJson(a.earliestMedianWeek) },
+           { "notCompletedPercent",
+             { optionalJson(a.notCompletedLowPercent), optionalJson(a.notCompletedHighPercent) } },
+           { "stageOneFlrMl", optionalJson(a.stageOneFlrMl) },
+           { "sources", a.sources } };
+}
+
+/// PVE, ALPPS and two-stage predictions for one plan (DESIGN.md §3 FLR augmentation).
+struct PlanAugmentation
+{
+  AugmentationPrediction pve, alpps, twoStage;
+  std::string verdict; ///< "adequate now", the first strategy whose median reaches the threshold
+};
+
+/// Predictions for a plan with an sFLR: stage 1 of the two-stage plan wedges (10 mm) the lesions
+/// the plan leaves in the remnant, and its functional remnant is the stage-1 FLR.
+std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
+                                            const ResectionPlan& plan,
+                                            const PlanResult& r,
+                                            const PlanOptions& options)
+{
+  if (!r.sflrPercent || !r.standardLiverVolumeMl)
+    return std::nullopt;
+  PlanAugmentation a;
+  a.pve = predictPve(*r.sflrPercent, r.thresholdPercent);
+  a.alpps = predictAlpps(*r.sflrPercent, r.thresholdPercent);
+  std::vector<int> left;
+  for (const LesionOutcome& o : r.lesions)
+    if (o.fate == LesionFate::Left)
+      left.push_back(o.id);
+  double stageOneFlrMl = r.flrMl;
+  if (!left.empty())
+  {
+    ResectionPlan stageOne = plan;
+    stageOne.wedges.push_back({ left, 10.0 });
+    stageOneFlrMl = evaluatePlan(labels, stageOne, options).flrMl;
+  }
+  a.twoStage =
+    predictTwoStage(*r.sflrPercent, stageOneFlrMl, *r.standardLiverVolumeMl, r.thresholdPercent);
+  char text[96];
+  if (r.pass)
+    a.verdict = "adequate now";
+  else if (a.pve.median.reachesThreshold)
+    std::snprintf(
+      text, sizeof text, "PVE (median, week %.1f)", a.pve.earliestMedianWeek.value_or(0)),
+      a.verdict = text;
+  else if (a.alpps.median.reachesThreshold)
+    std::snprintf(
+      text, sizeof text, "ALPPS (median, week %.1f)", a.alpps.earliestMedianWeek.value_or(0)),
+      a.verdict = text;
+  else if (a.twoStage.median.reachesThreshold)
+    std::snprintf(text,
+                  sizeof text,
+                  "two-stage (median, week %.1f)",
+                  a.twoStage.earliestMedianWeek.value_or(0)),
+      a.verdict = text;
+  else
+    a.verdict = "not reached by any strategy (median)";
+  return a;
 }
 
 std::string percentCell(const std::optional<double>& value)
@@ -363,6 +440,10 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
             }
           }
 
+          std::vector<std::optional<PlanAugmentation>> augmented;
+          for (std::size_t k = 0; k < results.size(); ++k)
+            augmented.push_back(augmentPlan(labels, plans[k], results[k], planOptions));
+
           nlohmann::json j = jsonHeader(analyze ? "analysis" : "resection-plans");
           j["disclaimer"] = DecisionSupportDisclaimer;
           j["ct"] = ctJson(ct);
@@ -401,16 +482,37 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
               p["rank"] = k - given + 1;
             p["result"] = resultJson(r);
             p["remnantFile"] = files.back();
+            if (augmented[k])
+              p["augmentation"] = { { "note", AugmentationPopulationNote },
+                                    { "verdict", augmented[k]->verdict },
+                                    { "pve", predictionJson(augmented[k]->pve) },
+                                    { "alpps", predictionJson(augmented[k]->alpps) },
+                                    { "twoStage", predictionJson(augmented[k]->twoStage) } };
+            else
+              p["augmentation"] = { { "note", "needs --height and --weight (sFLR)" } };
             j["plans"].push_back(p);
-            j["comparison"].push_back({ { "plan", r.name },
-                                        { "remnantMl", r.remnantMl },
-                                        { "flrPercent", r.flrPercent },
-                                        { "sflrPercent", optionalJson(r.sflrPercent) },
-                                        { "thresholdPercent", r.thresholdPercent },
-                                        { "thresholdBasis", r.thresholdBasis },
-                                        { "pass", r.pass },
-                                        { "marginStatus", r.marginStatus },
-                                        { "lesions", lesionSummary(r) } });
+            j["comparison"].push_back(
+              { { "plan", r.name },
+                { "remnantMl", r.remnantMl },
+                { "flrPercent", r.flrPercent },
+                { "sflrPercent", optionalJson(r.sflrPercent) },
+                { "thresholdPercent", r.thresholdPercent },
+                { "thresholdBasis", r.thresholdBasis },
+                { "pass", r.pass },
+                { "marginStatus", r.marginStatus },
+                { "lesions", lesionSummary(r) },
+                { "pveMedianSflrPercent",
+                  augmented[k] ? nlohmann::json(augmented[k]->pve.median.predictedSflrPercent)
+                               : nlohmann::json(nullptr) },
+                { "alppsMedianSflrPercent",
+                  augmented[k] ? nlohmann::json(augmented[k]->alpps.median.predictedSflrPercent)
+                               : nlohmann::json(nullptr) },
+                { "twoStageMedianSflrPercent",
+                  augmented[k] ? nlohmann::json(augmented[k]->twoStage.median.predictedSflrPercent)
+                               : nlohmann::json(nullptr) },
+                { "augmentationVerdict",
+                  augmented[k] ? nlohmann::json(augmented[k]->verdict)
+                               : nlohmann::json(nullptr) } });
           }
           j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
 
@@ -465,6 +567,47 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
                         r.pass ? "yes" : "no",
                         r.marginStatus.c_str(),
                         lesionSummary(r).c_str());
+          }
+          if (std::any_of(
+                augmented.begin(), augmented.end(), [](const auto& a) { return a.has_value(); }))
+          {
+            std::printf("\nFLR augmentation, predicted sFLR %% (population estimates: %s)\n",
+                        "DESIGN.md section 3; low / median / high");
+            std::printf("%-36s %8s %20s %20s %20s  %s\n",
+                        "plan",
+                        "sFLR now",
+                        "PVE",
+                        "ALPPS",
+                        "two-stage",
+                        "verdict");
+            for (std::size_t k = 0; k < results.size(); ++k)
+            {
+              if (!augmented[k])
+                continue;
+              const PlanAugmentation& a = *augmented[k];
+              const bool adequate = results[k].pass; // predictions only matter when short
+              auto cell = [adequate](const AugmentationPrediction& p)
+              {
+                if (adequate)
+                  return std::string("-");
+                char text[48];
+                std::snprintf(text,
+                              sizeof text,
+                              "%.1f/%.1f/%.1f",
+                              p.low.predictedSflrPercent,
+                              p.median.predictedSflrPercent,
+                              p.high.predictedSflrPercent);
+                return std::string(text);
+              };
+              const std::string& name = results[k].name;
+              std::printf("%-36s %8.1f %20s %20s %20s  %s\n",
+                          (name.size() > 36 ? name.substr(0, 33) + "..." : name).c_str(),
+                          *results[k].sflrPercent,
+                          cell(a.pve).c_str(),
+                          cell(a.alpps).c_str(),
+                          cell(a.twoStage).c_str(),
+                          a.verdict.c_str());
+            }
           }
           for (const PlanResult& r : results)
             for (const std::string& w : r.warnings)

@@ -384,3 +384,51 @@ TEST(CliAnalyze, WholePipelineFromTheCtAlone)
       .exitCode,
     ExitUsage);
 }
+
+TEST(CliAnalyze, PlansCarryPveAlppsAndTwoStagePredictions)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string out = liver::test::makeTempDir("augment") + "/out";
+  const CommandResult r = runLiverplan({ "plan",
+                                         phantom + "/ct.nii.gz",
+                                         "--liver",
+                                         phantom + "/liver.nii.gz",
+                                         "--lesions",
+                                         phantom + "/lesions.nii.gz",
+                                         "--segments",
+                                         phantom + "/segments.nii.gz",
+                                         "--plan",
+                                         "right-hemihepatectomy",
+                                         "--height",
+                                         "175",
+                                         "--weight",
+                                         "80",
+                                         "--out",
+                                         out });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "FLR augmentation")) << r.out;
+  const nlohmann::json plan = readJson(out + "/result.json")["plans"][0];
+  const double sflr = plan["result"]["sflrPercent"].get<double>();
+  const nlohmann::json& a = plan["augmentation"];
+  EXPECT_TRUE(contains(a["note"].get<std::string>(), "population"));
+  // Median PVE growth 37.9 % and ALPPS 84 % of the future remnant (DESIGN.md section 3).
+  EXPECT_NEAR(a["pve"]["scenarios"][1]["predictedSflrPercent"].get<double>(), sflr * 1.379, 1e-9);
+  EXPECT_NEAR(a["alpps"]["scenarios"][1]["predictedSflrPercent"].get<double>(), sflr * 1.84, 1e-9);
+  EXPECT_FALSE(a["verdict"].get<std::string>().empty());
+  // Without height and weight there is no sFLR, and the JSON says what is missing.
+  const std::string out2 = out + "-nobody";
+  ASSERT_EQ(runLiverplan({ "plan",
+                           phantom + "/ct.nii.gz",
+                           "--liver",
+                           phantom + "/liver.nii.gz",
+                           "--segments",
+                           phantom + "/segments.nii.gz",
+                           "--plan",
+                           "right-hemihepatectomy",
+                           "--out",
+                           out2 })
+              .exitCode,
+            0);
+  EXPECT_TRUE(
+    contains(readJson(out2 + "/result.json")["plans"][0]["augmentation"]["note"], "--height"));
+}
