@@ -188,13 +188,14 @@ struct PlanAugmentation
 std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
                                             const ResectionPlan& plan,
                                             const PlanResult& r,
-                                            const PlanOptions& options)
+                                            const PlanOptions& options,
+                                            const AugmentationParameters& parameters)
 {
   if (!r.sflrPercent || !r.standardLiverVolumeMl)
     return std::nullopt;
   PlanAugmentation a;
-  a.pve = predictPve(*r.sflrPercent, r.thresholdPercent);
-  a.alpps = predictAlpps(*r.sflrPercent, r.thresholdPercent);
+  a.pve = predictPve(*r.sflrPercent, r.thresholdPercent, parameters);
+  a.alpps = predictAlpps(*r.sflrPercent, r.thresholdPercent, parameters);
   std::vector<int> left;
   for (const LesionOutcome& o : r.lesions)
     if (o.fate == LesionFate::Left)
@@ -206,8 +207,8 @@ std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
     stageOne.wedges.push_back({ left, 10.0 });
     stageOneFlrMl = evaluatePlan(labels, stageOne, options).flrMl;
   }
-  a.twoStage =
-    predictTwoStage(*r.sflrPercent, stageOneFlrMl, *r.standardLiverVolumeMl, r.thresholdPercent);
+  a.twoStage = predictTwoStage(
+    *r.sflrPercent, stageOneFlrMl, *r.standardLiverVolumeMl, r.thresholdPercent, parameters);
   char text[96];
   if (r.pass)
     a.verdict = "adequate now";
@@ -260,6 +261,9 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     std::string landmarks;
     bool autoSegments = false;
     CtLoadOptions load;
+    AugmentationParameters augmentation;
+    std::vector<double> pveHypertrophy, alppsHypertrophy, pveDropout, twoStageInterval,
+      twoStageCompletion;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd =
@@ -307,6 +311,43 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     options->autoSegments,
     "Approximate the Couinaud segments from the liver's geometry when no segment map is imported");
   landmarks->excludes(autoSegments);
+  // FLR augmentation parameters (DESIGN.md section 3; defaults in planning/augmentation.h).
+  AugmentationParameters& aug = options->augmentation;
+  cmd
+    ->add_option("--pve-hypertrophy",
+                 options->pveHypertrophy,
+                 "PVE relative FLR hypertrophy % LOW,MEDIAN,HIGH (default 18.95,37.9,56.85)")
+    ->delimiter(',')
+    ->expected(3);
+  cmd->add_option("--pve-wait-weeks", aug.pveWaitWeeks, "Weeks from PVE to the growth")
+    ->capture_default_str();
+  cmd
+    ->add_option("--pve-dropout",
+                 options->pveDropout,
+                 "% never reaching resection after PVE LOW,HIGH (default 20,40)")
+    ->delimiter(',')
+    ->expected(2);
+  cmd
+    ->add_option("--alpps-hypertrophy",
+                 options->alppsHypertrophy,
+                 "ALPPS relative FLR hypertrophy % LOW,MEDIAN,HIGH (default 42,84,126)")
+    ->delimiter(',')
+    ->expected(3);
+  cmd
+    ->add_option("--alpps-wait-weeks", aug.alppsWaitWeeks, "Weeks from ALPPS stage 1 to the growth")
+    ->capture_default_str();
+  cmd
+    ->add_option("--two-stage-interval-weeks",
+                 options->twoStageInterval,
+                 "Weeks between the stages MIN,MAX (default 4,8)")
+    ->delimiter(',')
+    ->expected(2);
+  cmd
+    ->add_option("--two-stage-completion",
+                 options->twoStageCompletion,
+                 "% completing stage 2 LOW,HIGH (default 78,82)")
+    ->delimiter(',')
+    ->expected(2);
   addCtLoadOptions(*cmd, options->load);
   cmd->callback(
     [options, cmd, analyze, &exitCode]
@@ -360,6 +401,34 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
             flrBodyWeightPercent(0.0, o.body.weightKg); // range check
             body = { { "weightKg", o.body.weightKg } };
           }
+          if (o.pveHypertrophy.size() == 3)
+          {
+            o.augmentation.pveLowHypertrophyPercent = o.pveHypertrophy[0];
+            o.augmentation.pveMedianHypertrophyPercent = o.pveHypertrophy[1];
+            o.augmentation.pveHighHypertrophyPercent = o.pveHypertrophy[2];
+          }
+          if (o.alppsHypertrophy.size() == 3)
+          {
+            o.augmentation.alppsLowHypertrophyPercent = o.alppsHypertrophy[0];
+            o.augmentation.alppsMedianHypertrophyPercent = o.alppsHypertrophy[1];
+            o.augmentation.alppsHighHypertrophyPercent = o.alppsHypertrophy[2];
+          }
+          if (o.pveDropout.size() == 2)
+          {
+            o.augmentation.pveDropoutLowPercent = o.pveDropout[0];
+            o.augmentation.pveDropoutHighPercent = o.pveDropout[1];
+          }
+          if (o.twoStageInterval.size() == 2)
+          {
+            o.augmentation.twoStageMinIntervalWeeks = o.twoStageInterval[0];
+            o.augmentation.twoStageMaxIntervalWeeks = o.twoStageInterval[1];
+          }
+          if (o.twoStageCompletion.size() == 2)
+          {
+            o.augmentation.twoStageCompletionLowPercent = o.twoStageCompletion[0];
+            o.augmentation.twoStageCompletionHighPercent = o.twoStageCompletion[1];
+          }
+          validateAugmentationParameters(o.augmentation);
           o.import.format = parseLabelFormat(o.format);
           const bool makeSegments = !o.landmarks.empty() || o.autoSegments;
           if (makeSegments && !o.import.segmentsPath.empty())
@@ -442,7 +511,8 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
 
           std::vector<std::optional<PlanAugmentation>> augmented;
           for (std::size_t k = 0; k < results.size(); ++k)
-            augmented.push_back(augmentPlan(labels, plans[k], results[k], planOptions));
+            augmented.push_back(
+              augmentPlan(labels, plans[k], results[k], planOptions, o.augmentation));
 
           nlohmann::json j = jsonHeader(analyze ? "analysis" : "resection-plans");
           j["disclaimer"] = DecisionSupportDisclaimer;

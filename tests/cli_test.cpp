@@ -432,3 +432,36 @@ TEST(CliAnalyze, PlansCarryPveAlppsAndTwoStagePredictions)
   EXPECT_TRUE(
     contains(readJson(out2 + "/result.json")["plans"][0]["augmentation"]["note"], "--height"));
 }
+
+TEST(CliAnalyze, AugmentationParametersCanBeOverridden)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string base = liver::test::makeTempDir("augment-override");
+  const std::vector<std::string> common = { "plan",       phantom + "/ct.nii.gz",
+                                            "--liver",    phantom + "/liver.nii.gz",
+                                            "--segments", phantom + "/segments.nii.gz",
+                                            "--plan",     "right-hemihepatectomy",
+                                            "--height",   "175",
+                                            "--weight",   "80" };
+  std::vector<std::string> args = common;
+  for (const std::string a :
+       { "--pve-hypertrophy", "10,20,30", "--alpps-hypertrophy", "50,60,70", "--out" })
+    args.push_back(a);
+  args.push_back(base + "/a");
+  ASSERT_EQ(runLiverplan(args).exitCode, 0);
+  const nlohmann::json a = readJson(base + "/a/result.json")["plans"][0];
+  const double sflr = a["result"]["sflrPercent"].get<double>();
+  EXPECT_NEAR(a["augmentation"]["pve"]["scenarios"][1]["predictedSflrPercent"].get<double>(),
+              sflr * 1.2,
+              1e-9);
+  EXPECT_NEAR(a["augmentation"]["alpps"]["scenarios"][0]["predictedSflrPercent"].get<double>(),
+              sflr * 1.5,
+              1e-9);
+  // Scenarios out of order are refused by name, before any output.
+  args = common;
+  for (const std::string a : { "--pve-hypertrophy", "30,20,10", "--out" })
+    args.push_back(a);
+  args.push_back(base + "/b");
+  liver::test::expectOneLineError(runLiverplan(args), ExitBadInput, "pveLowHypertrophyPercent");
+  EXPECT_FALSE(fs::exists(base + "/b"));
+}
