@@ -104,6 +104,7 @@ void registerEvaluate(CLI::App& app, int& exitCode);
 void registerSegment(CLI::App& app, int& exitCode);
 void registerPlan(CLI::App& app, int& exitCode);
 void registerAnalyze(CLI::App& app, int& exitCode);
+void registerHypertrophy(CLI::App& app, int& exitCode);
 void registerSegments(CLI::App& app, int& exitCode);
 
 /// Whole-liver volumetry as JSON (defined with the demo).

@@ -27,6 +27,7 @@ int main(int argc, char** argv)
   registerSegment(app, exitCode);
   registerPlan(app, exitCode);
   registerAnalyze(app, exitCode);
+  registerHypertrophy(app, exitCode);
   registerSegments(app, exitCode);
 
   try

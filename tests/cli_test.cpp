@@ -465,3 +465,62 @@ TEST(CliAnalyze, AugmentationParametersCanBeOverridden)
   liver::test::expectOneLineError(runLiverplan(args), ExitBadInput, "pveLowHypertrophyPercent");
   EXPECT_FALSE(fs::exists(base + "/b"));
 }
+
+TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
+{
+  const std::string dir = liver::test::makeTempDir("hypertrophy");
+  auto write = [&](const std::string& name, const std::string& date, double sflr, double flrMl)
+  {
+    std::ofstream(dir + "/" + name) << nlohmann::json{
+      { "ct", { { "study", { { "studyDate", date } } } } },
+      { "plans",
+        { { { "name", "rh" }, { "result", { { "sflrPercent", sflr }, { "flrMl", flrMl } } } } } }
+    }.dump();
+  };
+  // 25 % -> 34 % in 28 days: DH 9 points, KGR 2.25 %/week: all of Shindoh's cut-offs met.
+  write("before.json", "20260101", 25.0, 400.0);
+  write("after.json", "20260129", 34.0, 544.0);
+  const CommandResult r = runLiverplan({ "hypertrophy",
+                                         "--before",
+                                         dir + "/before.json",
+                                         "--after",
+                                         dir + "/after.json",
+                                         "--json",
+                                         dir + "/h.json" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json j = readJson(dir + "/h.json");
+  EXPECT_DOUBLE_EQ(j["weeks"].get<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(j["degreeOfHypertrophyPoints"].get<double>(), 9.0);
+  EXPECT_DOUBLE_EQ(j["kineticGrowthRatePercentPerWeek"].get<double>(), 2.25);
+  EXPECT_TRUE(j["adequate"].get<bool>());
+  // 6 weeks given explicitly: KGR 1.5 %/week fails the 2 %/week cut-off.
+  const CommandResult slow = runLiverplan({ "hypertrophy",
+                                            "--before",
+                                            dir + "/before.json",
+                                            "--after",
+                                            dir + "/after.json",
+                                            "--weeks",
+                                            "6",
+                                            "--json",
+                                            dir + "/slow.json" });
+  ASSERT_EQ(slow.exitCode, 0) << slow.err;
+  EXPECT_FALSE(readJson(dir + "/slow.json")["adequate"].get<bool>());
+  EXPECT_TRUE(contains(slow.out, "not met: KGR")) << slow.out;
+  // No dates and no --weeks, or a result without sFLR: exit 2 naming the file.
+  write("nodate.json", "", 30.0, 500.0);
+  expectOneLineError(
+    runLiverplan(
+      { "hypertrophy", "--before", dir + "/nodate.json", "--after", dir + "/after.json" }),
+    ExitBadInput,
+    "--weeks");
+  std::ofstream(dir + "/nosflr.json") << R"({"plans": [{"name": "rh", "result": {"flrMl": 1}}]})";
+  expectOneLineError(runLiverplan({ "hypertrophy",
+                                    "--before",
+                                    dir + "/nosflr.json",
+                                    "--after",
+                                    dir + "/after.json",
+                                    "--weeks",
+                                    "4" }),
+                     ExitBadInput,
+                     "nosflr.json");
+}
