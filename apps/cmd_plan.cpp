@@ -20,7 +20,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
 
 namespace liver::cli
 {
@@ -231,6 +233,56 @@ std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
   return a;
 }
 
+/// Apply plan.json's optional "augmentation" object: keys are the AugmentationParameters field
+/// names (e.g. "pveMedianHypertrophyPercent"), values numbers. InputError naming the file and key
+/// for anything else.
+void applyAugmentationOverrides(const std::string& planFile, AugmentationParameters& p)
+{
+  std::ifstream in(planFile);
+  nlohmann::json root;
+  try
+  {
+    root = nlohmann::json::parse(in);
+  }
+  catch (const nlohmann::json::exception&)
+  {
+    return; // loadPlanFile has already reported a malformed file
+  }
+  if (!root.is_object() || !root.contains("augmentation"))
+    return;
+  const std::map<std::string, double AugmentationParameters::*> fields = {
+    { "pveLowHypertrophyPercent", &AugmentationParameters::pveLowHypertrophyPercent },
+    { "pveMedianHypertrophyPercent", &AugmentationParameters::pveMedianHypertrophyPercent },
+    { "pveHighHypertrophyPercent", &AugmentationParameters::pveHighHypertrophyPercent },
+    { "pveWaitWeeks", &AugmentationParameters::pveWaitWeeks },
+    { "pveDropoutLowPercent", &AugmentationParameters::pveDropoutLowPercent },
+    { "pveDropoutHighPercent", &AugmentationParameters::pveDropoutHighPercent },
+    { "alppsLowHypertrophyPercent", &AugmentationParameters::alppsLowHypertrophyPercent },
+    { "alppsMedianHypertrophyPercent", &AugmentationParameters::alppsMedianHypertrophyPercent },
+    { "alppsHighHypertrophyPercent", &AugmentationParameters::alppsHighHypertrophyPercent },
+    { "alppsWaitWeeks", &AugmentationParameters::alppsWaitWeeks },
+    { "twoStageMinIntervalWeeks", &AugmentationParameters::twoStageMinIntervalWeeks },
+    { "twoStageMaxIntervalWeeks", &AugmentationParameters::twoStageMaxIntervalWeeks },
+    { "twoStageCompletionLowPercent", &AugmentationParameters::twoStageCompletionLowPercent },
+    { "twoStageCompletionHighPercent", &AugmentationParameters::twoStageCompletionHighPercent },
+    { "shindohMinKgrPercentPerWeek", &AugmentationParameters::shindohMinKgrPercentPerWeek },
+    { "shindohMinDhPoints", &AugmentationParameters::shindohMinDhPoints },
+    { "shindohMinSflrPercent", &AugmentationParameters::shindohMinSflrPercent }
+  };
+  const nlohmann::json& overrides = root["augmentation"];
+  if (!overrides.is_object())
+    throw InputError(planFile, "augmentation: must be an object of parameter names to numbers");
+  for (const auto& item : overrides.items())
+  {
+    const auto field = fields.find(item.key());
+    if (field == fields.end())
+      throw InputError(planFile, "augmentation." + item.key() + ": unknown parameter");
+    if (!item.value().is_number())
+      throw InputError(planFile, "augmentation." + item.key() + ": must be a number");
+    p.*(field->second) = item.value().get<double>();
+  }
+}
+
 std::string percentCell(const std::optional<double>& value)
 {
   if (!value)
@@ -264,6 +316,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     AugmentationParameters augmentation;
     std::vector<double> pveHypertrophy, alppsHypertrophy, pveDropout, twoStageInterval,
       twoStageCompletion;
+    double pveWaitWeeks = 0.0, alppsWaitWeeks = 0.0; ///< set only when given
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd =
@@ -312,15 +365,14 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     "Approximate the Couinaud segments from the liver's geometry when no segment map is imported");
   landmarks->excludes(autoSegments);
   // FLR augmentation parameters (DESIGN.md section 3; defaults in planning/augmentation.h).
-  AugmentationParameters& aug = options->augmentation;
   cmd
     ->add_option("--pve-hypertrophy",
                  options->pveHypertrophy,
                  "PVE relative FLR hypertrophy % LOW,MEDIAN,HIGH (default 18.95,37.9,56.85)")
     ->delimiter(',')
     ->expected(3);
-  cmd->add_option("--pve-wait-weeks", aug.pveWaitWeeks, "Weeks from PVE to the growth")
-    ->capture_default_str();
+  cmd->add_option(
+    "--pve-wait-weeks", options->pveWaitWeeks, "Weeks from PVE to the growth (default 4)");
   cmd
     ->add_option("--pve-dropout",
                  options->pveDropout,
@@ -333,9 +385,9 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
                  "ALPPS relative FLR hypertrophy % LOW,MEDIAN,HIGH (default 42,84,126)")
     ->delimiter(',')
     ->expected(3);
-  cmd
-    ->add_option("--alpps-wait-weeks", aug.alppsWaitWeeks, "Weeks from ALPPS stage 1 to the growth")
-    ->capture_default_str();
+  cmd->add_option("--alpps-wait-weeks",
+                  options->alppsWaitWeeks,
+                  "Weeks from ALPPS stage 1 to the growth (default 2)");
   cmd
     ->add_option("--two-stage-interval-weeks",
                  options->twoStageInterval,
@@ -365,6 +417,8 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           if (!o.planFile.empty())
             for (const ResectionPlan& p : loadPlanFile(o.planFile))
               plans.push_back(p);
+          if (!o.planFile.empty()) // command-line values below take precedence over the file
+            applyAugmentationOverrides(o.planFile, o.augmentation);
           if (!analyze && plans.empty() && o.autoPlans == 0)
           {
             std::cerr << "liverplan: error: plan: give at least one --plan, --plan-file or "
@@ -401,6 +455,10 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
             flrBodyWeightPercent(0.0, o.body.weightKg); // range check
             body = { { "weightKg", o.body.weightKg } };
           }
+          if (cmd->count("--pve-wait-weeks"))
+            o.augmentation.pveWaitWeeks = o.pveWaitWeeks;
+          if (cmd->count("--alpps-wait-weeks"))
+            o.augmentation.alppsWaitWeeks = o.alppsWaitWeeks;
           if (o.pveHypertrophy.size() == 3)
           {
             o.augmentation.pveLowHypertrophyPercent = o.pveHypertrophy[0];

@@ -464,6 +464,28 @@ TEST(CliAnalyze, AugmentationParametersCanBeOverridden)
   args.push_back(base + "/b");
   liver::test::expectOneLineError(runLiverplan(args), ExitBadInput, "pveLowHypertrophyPercent");
   EXPECT_FALSE(fs::exists(base + "/b"));
+
+  // plan.json's "augmentation" object overrides the defaults; an unknown key is refused by name.
+  std::ofstream(base + "/plan.json") << R"({"plans": [{"resection": "right-hemihepatectomy"}],
+          "augmentation": {"pveLowHypertrophyPercent": 10, "pveMedianHypertrophyPercent": 20}})";
+  args = { "plan",        phantom + "/ct.nii.gz",
+           "--liver",     phantom + "/liver.nii.gz",
+           "--segments",  phantom + "/segments.nii.gz",
+           "--plan-file", base + "/plan.json",
+           "--height",    "175",
+           "--weight",    "80",
+           "--out",       base + "/c" };
+  ASSERT_EQ(runLiverplan(args).exitCode, 0);
+  const nlohmann::json c = readJson(base + "/c/result.json")["plans"][0];
+  EXPECT_NEAR(c["augmentation"]["pve"]["scenarios"][1]["predictedSflrPercent"].get<double>(),
+              c["result"]["sflrPercent"].get<double>() * 1.2,
+              1e-9);
+  std::ofstream(base + "/bad.json")
+    << R"({"plans": [{"resection": "right-hemihepatectomy"}], "augmentation": {"pveFoo": 1}})";
+  args[7] = base + "/bad.json";
+  args.back() = base + "/d";
+  liver::test::expectOneLineError(runLiverplan(args), ExitBadInput, "augmentation.pveFoo");
+  EXPECT_FALSE(fs::exists(base + "/d"));
 }
 
 TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
