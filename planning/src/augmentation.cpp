@@ -126,21 +126,24 @@ void validateInputs(double currentSflrPercent,
   validateAugmentationParameters(parameters);
 }
 
+/// Low, median and high relative hypertrophy % of one strategy: non-negative and ordered.
+void requireScenarios(const std::string& prefix, double low, double median, double high)
+{
+  requireNonNegative(prefix + "LowHypertrophyPercent", low);
+  requireNonNegative(prefix + "MedianHypertrophyPercent", median);
+  requireNonNegative(prefix + "HighHypertrophyPercent", high);
+  requireOrdered(
+    prefix + "LowHypertrophyPercent", low, prefix + "MedianHypertrophyPercent", median);
+  requireOrdered(
+    prefix + "MedianHypertrophyPercent", median, prefix + "HighHypertrophyPercent", high);
+}
+
 } // namespace
 
 void validateAugmentationParameters(const AugmentationParameters& p)
 {
-  requireNonNegative("pveLowHypertrophyPercent", p.pveLowHypertrophyPercent);
-  requireNonNegative("pveMedianHypertrophyPercent", p.pveMedianHypertrophyPercent);
-  requireNonNegative("pveHighHypertrophyPercent", p.pveHighHypertrophyPercent);
-  requireOrdered("pveLowHypertrophyPercent",
-                 p.pveLowHypertrophyPercent,
-                 "pveMedianHypertrophyPercent",
-                 p.pveMedianHypertrophyPercent);
-  requireOrdered("pveMedianHypertrophyPercent",
-                 p.pveMedianHypertrophyPercent,
-                 "pveHighHypertrophyPercent",
-                 p.pveHighHypertrophyPercent);
+  requireScenarios(
+    "pve", p.pveLowHypertrophyPercent, p.pveMedianHypertrophyPercent, p.pveHighHypertrophyPercent);
   requireWaitWeeks("pveWaitWeeks", p.pveWaitWeeks);
   requirePatientPercent("pveDropoutLowPercent", p.pveDropoutLowPercent);
   requirePatientPercent("pveDropoutHighPercent", p.pveDropoutHighPercent);
@@ -149,17 +152,10 @@ void validateAugmentationParameters(const AugmentationParameters& p)
                  "pveDropoutHighPercent",
                  p.pveDropoutHighPercent);
 
-  requireNonNegative("alppsLowHypertrophyPercent", p.alppsLowHypertrophyPercent);
-  requireNonNegative("alppsMedianHypertrophyPercent", p.alppsMedianHypertrophyPercent);
-  requireNonNegative("alppsHighHypertrophyPercent", p.alppsHighHypertrophyPercent);
-  requireOrdered("alppsLowHypertrophyPercent",
-                 p.alppsLowHypertrophyPercent,
-                 "alppsMedianHypertrophyPercent",
-                 p.alppsMedianHypertrophyPercent);
-  requireOrdered("alppsMedianHypertrophyPercent",
-                 p.alppsMedianHypertrophyPercent,
-                 "alppsHighHypertrophyPercent",
-                 p.alppsHighHypertrophyPercent);
+  requireScenarios("alpps",
+                   p.alppsLowHypertrophyPercent,
+                   p.alppsMedianHypertrophyPercent,
+                   p.alppsHighHypertrophyPercent);
   requireWaitWeeks("alppsWaitWeeks", p.alppsWaitWeeks);
 
   requireWaitWeeks("twoStageMinIntervalWeeks", p.twoStageMinIntervalWeeks);
