@@ -1,0 +1,581 @@
+
+#include "analysis.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/planning/augmentation.h>
+#include <liver/planning/plan.h>
+#include <liver/planning/resection.h>
+#include <liver/segmentation/couinaud.h>
+#include <liver/segmentation/label_import.h>
+#include <liver/segmentation/lesion_segmentation.h>
+#include <liver/segmentation/liver_segmentation.h>
+#include <liver/volumetry/liver_function.h>
+#include <liver/volumetry/volumetry.h>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+namespace liver::cli
+{
+
+namespace
+{
+
+nlohmann::json optionalJson(const std::optional<double>& value)
+{
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+/// A file-name-safe form of a plan name.
+std::string slug(const std::string& name)
+{
+  std::string s;
+  for (char c : name)
+  {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (keep)
+      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!s.empty() && s.back() != '-')
+      s += '-';
+  }
+  while (!s.empty() && s.back() == '-')
+    s.pop_back();
+  if (s.size() > 60)
+    s.resize(60);
+  return s.empty() ? "plan" : s;
+}
+
+nlohmann::json planJson(const ResectionPlan& plan)
+{
+  nlohmann::json planes = nlohmann::json::array();
+  for (const CutPlane& p : plan.planes)
+    planes.push_back({ { "pointLpsMm", p.pointLpsMm }, { "normal", p.normal } });
+  nlohmann::json wedges = nlohmann::json::array();
+  for (const WedgeResection& w : plan.wedges)
+    wedges.push_back({ { "lesions", w.lesionIds }, { "marginMm", w.marginMm } });
+  nlohmann::json ablations = nlohmann::json::array();
+  for (const Ablation& a : plan.ablations)
+    ablations.push_back({ { "lesion", a.lesionId }, { "zoneMarginMm", a.zoneMarginMm } });
+  return { { "name", plan.name }, { "spec", planSpec(plan) }, { "segments", plan.segments },
+           { "planes", planes },  { "wedges", wedges },       { "ablations", ablations } };
+}
+
+nlohmann::json resultJson(const PlanResult& r)
+{
+  nlohmann::json lesions = nlohmann::json::array();
+  for (const LesionOutcome& o : r.lesions)
+    lesions.push_back({ { "id", o.id },
+                        { "fate", toString(o.fate) },
+                        { "transected", o.transected },
+                        { "marginMm", optionalJson(o.marginMm) },
+                        { "voxelCount", o.voxelCount },
+                        { "volumeMl", o.volumeMl },
+                        { "maxDiameterMm", optionalJson(o.maxDiameterMm) },
+                        { "vesselDistanceMm", optionalJson(o.vesselDistanceMm) },
+                        { "warnings", o.warnings } });
+  nlohmann::json j = { { "remnantMl", r.remnantMl },
+                       { "flrMl", r.flrMl },
+                       { "resectedMl", r.resectedMl },
+                       { "ablatedMl", r.ablatedMl },
+                       { "totalLiverMl", r.totalLiverMl },
+                       { "tumourMl", r.tumourMl },
+                       { "functionalMl", r.functionalMl },
+                       { "remnantVoxels", r.remnantVoxels },
+                       { "resectedVoxels", r.resectedVoxels },
+                       { "ablatedVoxels", r.ablatedVoxels },
+                       { "flrPercent", r.flrPercent },
+                       { "standardLiverVolumeMl", optionalJson(r.standardLiverVolumeMl) },
+                       { "sflrPercent", optionalJson(r.sflrPercent) },
+                       { "flrBodyWeightPercent", optionalJson(r.flrBodyWeightPercent) },
+                       { "threshold",
+                         { { "percent", r.thresholdPercent },
+                           { "basis", r.thresholdBasis },
+                           { "source", r.thresholdSource },
+                           { "rationale", r.thresholdRationale } } },
+                       { "volumeAdequate", r.volumeAdequate },
+                       { "pass", r.pass },
+                       { "passReasons", r.passReasons },
+                       { "segmentsLeft", r.segmentsLeft },
+                       { "segmentGroups", r.segmentGroups },
+                       { "contiguous",
+                         r.contiguous ? nlohmann::json(*r.contiguous) : nlohmann::json(nullptr) },
+                       { "remnantPieces", r.remnantPieces },
+                       { "lesions", lesions },
+                       { "r0", r.r0 },
+                       { "marginStatus", r.marginStatus },
+                       { "marginReason", r.marginReason },
+                       { "warnings", r.warnings } };
+  if (r.hasSegments)
+    for (int s = 1; s <= 8; ++s)
+      j["segmentRemnantFraction"][std::to_string(s)] = r.segmentRemnantFraction[s];
+  if (r.band)
+    j["uncertainty"] = { { "method", "liver boundary moved by one voxel in and out" },
+                         { "flrPercentLow", r.band->flrPercentLow },
+                         { "flrPercentHigh", r.band->flrPercentHigh },
+                         { "sflrPercentLow", optionalJson(r.band->sflrPercentLow) },
+                         { "sflrPercentHigh", optionalJson(r.band->sflrPercentHigh) },
+                         { "remnantMlLow", r.band->remnantMlLow },
+                         { "remnantMlHigh", r.band->remnantMlHigh } };
+  return j;
+}
+
+/// "R 1 (12.0), 2 (5.3); A 3; L 4 (8.1)": lesion fates with margins in mm.
+std::string lesionSummary(const PlanResult& r)
+{
+  std::string resected, ablated, left;
+  for (const LesionOutcome& o : r.lesions)
+  {
+    std::string item = std::to_string(o.id);
+    if (o.transected)
+      item += " (cut)";
+    else if (o.marginMm && o.fate != LesionFate::Ablated)
+    {
+      char margin[32];
+      std::snprintf(margin, sizeof margin, " (%.1f)", *o.marginMm);
+      item += margin;
+    }
+    std::string& list = o.fate == LesionFate::Resected  ? resected
+                        : o.fate == LesionFate::Ablated ? ablated
+                                                        : left;
+    list += (list.empty() ? "" : ", ") + item;
+  }
+  std::string s;
+  for (const auto& [tag, list] : { std::pair<const char*, const std::string&>{ "R ", resected },
+                                   { "A ", ablated },
+                                   { "L ", left } })
+    if (!list.empty())
+      s += (s.empty() ? "" : "; ") + std::string(tag) + list;
+  return s.empty() ? "-" : s;
+}
+
+nlohmann::json predictionJson(const AugmentationPrediction& a)
+{
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const AugmentationScenario* sc : { &a.low, &a.median, &a.high })
+    scenarios.push_back({ { "scenario", sc->name },
+                          { "relativeHypertrophyPercent", sc->relativeHypertrophyPercent },
+                          { "predictedSflrPercent", sc->predictedSflrPercent },
+                          { "predictedFlrMl", optionalJson(sc->predictedFlrMl) },
+                          { "reachesThreshold", sc->reachesThreshold } });
+  return { { "strategy", toString(a.strategy) },
+           { "startSflrPercent", a.startSflrPercent },
+           { "thresholdPercent", a.thresholdPercent },
+           { "scenarios", scenarios },
+           { "waitWeeks", a.waitWeeks },
+           { "earliestMedianWeek", optionalJson(a.earliestMedianWeek) },
+           { "notCompletedPercent",
+             { optionalJson(a.notCompletedLowPercent), optionalJson(a.notCompletedHighPercent) } },
+           { "stageOneFlrMl", optionalJson(a.stageOneFlrMl) },
+           { "sources", a.sources } };
+}
+
+/// Predictions for a plan with an sFLR: stage 1 of the two-stage plan wedges (10 mm) the lesions
+/// the plan leaves in the remnant, and its functional remnant is the stage-1 FLR.
+std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
+                                            const ResectionPlan& plan,
+                                            const PlanResult& r,
+                                            const PlanOptions& options,
+                                            const AugmentationParameters& parameters)
+{
+  if (!r.sflrPercent || !r.standardLiverVolumeMl)
+    return std::nullopt;
+  PlanAugmentation a;
+  a.pve = predictPve(*r.sflrPercent, r.thresholdPercent, parameters);
+  a.alpps = predictAlpps(*r.sflrPercent, r.thresholdPercent, parameters);
+  std::vector<int> left;
+  for (const LesionOutcome& o : r.lesions)
+    if (o.fate == LesionFate::Left)
+      left.push_back(o.id);
+  double stageOneFlrMl = r.flrMl;
+  if (!left.empty())
+  {
+    ResectionPlan stageOne = plan;
+    stageOne.wedges.push_back({ left, 10.0 });
+    stageOneFlrMl = evaluatePlan(labels, stageOne, options).flrMl;
+  }
+  a.twoStage = predictTwoStage(
+    *r.sflrPercent, stageOneFlrMl, *r.standardLiverVolumeMl, r.thresholdPercent, parameters);
+  char text[96];
+  if (r.pass)
+    a.verdict = "adequate now";
+  else if (a.pve.median.reachesThreshold)
+    std::snprintf(
+      text, sizeof text, "PVE (median, week %.1f)", a.pve.earliestMedianWeek.value_or(0)),
+      a.verdict = text;
+  else if (a.alpps.median.reachesThreshold)
+    std::snprintf(
+      text, sizeof text, "ALPPS (median, week %.1f)", a.alpps.earliestMedianWeek.value_or(0)),
+      a.verdict = text;
+  else if (a.twoStage.median.reachesThreshold)
+    std::snprintf(text,
+                  sizeof text,
+                  "two-stage (median, week %.1f)",
+                  a.twoStage.earliestMedianWeek.value_or(0)),
+      a.verdict = text;
+  else
+    a.verdict = "not reached by any strategy (median)";
+  return a;
+}
+
+std::string percentCell(const std::optional<double>& value)
+{
+  if (!value)
+    return "-";
+  char cell[32];
+  std::snprintf(cell, sizeof cell, "%.1f", *value);
+  return cell;
+}
+
+} // namespace
+
+/// Apply plan.json's optional "augmentation" object: keys are the AugmentationParameters field
+/// names (e.g. "pveMedianHypertrophyPercent"), values numbers. InputError naming the file and key
+/// for anything else.
+void applyAugmentationOverrides(const std::string& planFile, AugmentationParameters& p)
+{
+  std::ifstream in(planFile);
+  nlohmann::json root;
+  try
+  {
+    root = nlohmann::json::parse(in);
+  }
+  catch (const nlohmann::json::exception&)
+  {
+    return; // loadPlanFile has already reported a malformed file
+  }
+  if (!root.is_object() || !root.contains("augmentation"))
+    return;
+  const std::map<std::string, double AugmentationParameters::*> fields = {
+    { "pveLowHypertrophyPercent", &AugmentationParameters::pveLowHypertrophyPercent },
+    { "pveMedianHypertrophyPercent", &AugmentationParameters::pveMedianHypertrophyPercent },
+    { "pveHighHypertrophyPercent", &AugmentationParameters::pveHighHypertrophyPercent },
+    { "pveWaitWeeks", &AugmentationParameters::pveWaitWeeks },
+    { "pveDropoutLowPercent", &AugmentationParameters::pveDropoutLowPercent },
+    { "pveDropoutHighPercent", &AugmentationParameters::pveDropoutHighPercent },
+    { "alppsLowHypertrophyPercent", &AugmentationParameters::alppsLowHypertrophyPercent },
+    { "alppsMedianHypertrophyPercent", &AugmentationParameters::alppsMedianHypertrophyPercent },
+    { "alppsHighHypertrophyPercent", &AugmentationParameters::alppsHighHypertrophyPercent },
+    { "alppsWaitWeeks", &AugmentationParameters::alppsWaitWeeks },
+    { "twoStageMinIntervalWeeks", &AugmentationParameters::twoStageMinIntervalWeeks },
+    { "twoStageMaxIntervalWeeks", &AugmentationParameters::twoStageMaxIntervalWeeks },
+    { "twoStageCompletionLowPercent", &AugmentationParameters::twoStageCompletionLowPercent },
+    { "twoStageCompletionHighPercent", &AugmentationParameters::twoStageCompletionHighPercent },
+    { "shindohMinKgrPercentPerWeek", &AugmentationParameters::shindohMinKgrPercentPerWeek },
+    { "shindohMinDhPoints", &AugmentationParameters::shindohMinDhPoints },
+    { "shindohMinSflrPercent", &AugmentationParameters::shindohMinSflrPercent }
+  };
+  const nlohmann::json& overrides = root["augmentation"];
+  if (!overrides.is_object())
+    throw InputError(planFile, "augmentation: must be an object of parameter names to numbers");
+  for (const auto& item : overrides.items())
+  {
+    const auto field = fields.find(item.key());
+    if (field == fields.end())
+      throw InputError(planFile, "augmentation." + item.key() + ": unknown parameter");
+    if (!item.value().is_number())
+      throw InputError(planFile, "augmentation." + item.key() + ": must be a number");
+    p.*(field->second) = item.value().get<double>();
+  }
+}
+
+AnalysisOutcome runAnalysis(const AnalysisRequest& request)
+{
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const AnalysisRequest& o = request;
+  const bool analyze = o.analyze;
+  const PlanOptions& planOptions = o.planOptions;
+  std::vector<ResectionPlan> plans = o.plans;
+  LabelImportOptions import = o.import;
+  nlohmann::json body = nullptr;
+  if (planOptions.heightCm)
+  {
+    const double bsaM2 =
+      bodySurfaceAreaM2(*planOptions.heightCm, *planOptions.weightKg, planOptions.bsaFormula);
+    body = { { "heightCm", *planOptions.heightCm },
+             { "weightKg", *planOptions.weightKg },
+             { "bsaFormula", toString(planOptions.bsaFormula) },
+             { "bsaM2", bsaM2 },
+             { "slvFormula", toString(planOptions.slvFormula) },
+             { "standardLiverVolumeMl", standardLiverVolumeMl(bsaM2, planOptions.slvFormula) } };
+  }
+  else if (planOptions.weightKg)
+  {
+    flrBodyWeightPercent(0.0, *planOptions.weightKg); // range check
+    body = { { "weightKg", *planOptions.weightKg } };
+  }
+  validateAugmentationParameters(o.augmentation);
+  import.format = parseLabelFormat(o.format);
+  const bool makeSegments = !o.landmarks.empty() || o.autoSegments;
+  if (makeSegments && !import.segmentsPath.empty())
+    throw InputError("",
+                     "plan: give either --segments or --landmarks/--auto-segments, "
+                     "not both");
+  HepaticLandmarks marks;
+  if (!o.landmarks.empty())
+    marks = loadLandmarks(o.landmarks);
+
+  const CtVolume ct = loadCtLogged(o.ct, o.load);
+  const ImportedLabels imported = importLabelsLogged(import, o.format, *ct.image);
+  LiverLabels labels = imported.labels;
+  nlohmann::json automatic = nullptr;
+  if (!labels.liver && !analyze)
+    throw InputError("", "plan needs a liver: give --liver or --totalseg");
+  if (!labels.liver)
+  {
+    const LiverSegmentation liver = segmentLiver(*ct.image);
+    for (const std::string& step : liver.report.steps)
+      logInfo(step);
+    labels.liver = liver.liver;
+    automatic = { { "liver", segmentationReportJson(liver.report) } };
+  }
+  if (!labels.lesions && analyze)
+  {
+    const LesionSegmentation lesions = segmentLesions(*ct.image, *labels.liver);
+    for (const std::string& step : lesions.report.steps)
+      logInfo(step);
+    labels.lesions = lesions.lesions;
+    automatic["lesions"] = { { "liverMedianHu", lesions.report.liverMedianHu },
+                             { "coreThresholdHu", lesions.report.coreThresholdHu },
+                             { "candidates", lesions.report.candidates },
+                             { "found", lesions.count },
+                             { "steps", lesions.report.steps } };
+  }
+  if (!o.vessels.empty())
+    labels.vessels =
+      labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, import.resampleLabels);
+  nlohmann::json segmentsJson = { { "method", "none" } };
+  if (makeSegments && labels.segments)
+    throw InputError("",
+                     "plan: the imported labels already hold a segment map (from "
+                     "--totalseg); drop --landmarks/--auto-segments");
+  if (makeSegments)
+  {
+    const CouinaudResult made =
+      o.autoSegments ? approximateSegments(*labels.liver, imported.labels.vessels.GetPointer())
+                     : segmentsFromLandmarks(*labels.liver, marks, o.landmarks);
+    labels.segments = made.segments;
+    segmentsJson = couinaudJson(made);
+    logInfo("segments: " + made.report.description);
+    for (const std::string& w : made.report.warnings)
+      logWarning("segments: " + w);
+  }
+  else if (labels.segments)
+    segmentsJson = segmentReportJson(reportSegments(
+      *labels.liver, *labels.segments, SegmentMethod::Imported, "imported segment map"));
+
+  std::vector<PlanResult> results;
+  for (const ResectionPlan& plan : plans)
+  {
+    logInfo("plan \"" + plan.name + "\": " + planSpec(plan));
+    results.push_back(evaluatePlan(labels, plan, planOptions));
+  }
+  const std::size_t given = plans.size();
+  if (o.autoPlans > 0)
+  {
+    logInfo("auto-plan: evaluating candidate plans");
+    const std::vector<RankedPlan> proposed = proposePlans(labels, planOptions, o.autoPlans);
+    if (proposed.empty())
+      logWarning("auto-plan: no candidate plan reaches R0");
+    for (const RankedPlan& p : proposed)
+    {
+      plans.push_back(p.plan);
+      results.push_back(p.result);
+    }
+  }
+
+  std::vector<std::optional<PlanAugmentation>> augmented;
+  for (std::size_t k = 0; k < results.size(); ++k)
+    augmented.push_back(augmentPlan(labels, plans[k], results[k], planOptions, o.augmentation));
+
+  nlohmann::json j = jsonHeader(analyze ? "analysis" : "resection-plans");
+  j["disclaimer"] = DecisionSupportDisclaimer;
+  j["ct"] = ctJson(ct);
+  j["labels"] = importedLabelsJson(imported);
+  if (!automatic.is_null())
+    j["automaticSegmentation"] = automatic;
+  j["volumetry"] = volumetryJson(measureLiver(labels, *ct.image));
+  j["segments"] = segmentsJson;
+  if (!o.vessels.empty())
+    j["labels"]["sources"].push_back(
+      { { "role", "vessels" }, { "path", o.vessels }, { "format", "mask" } });
+  j["body"] = body;
+  j["liverCondition"] = toString(planOptions.condition);
+  j["conventions"] = {
+    { "planes", "the part of the liver on the side the normal points to is resected" },
+    { "marginMm", "gap between the lesion's voxels and the nearest voxel across the cut surface" },
+    { "r0",
+      "no lesion left in the remnant and every margin >= 1 mm (sub-millimetre is "
+      "R1; DESIGN.md section 3 Margin); tumour left in the remnant is R2" },
+    { "remnantMap", "0 outside the liver, 1 remnant, 2 resected, 3 ablation zone" },
+    { "proposed",
+      "plans proposed by --auto-plan: candidates that reach R0, pass before fail, then "
+      "the largest functional remnant" }
+  };
+  j["plans"] = nlohmann::json::array();
+  j["comparison"] = nlohmann::json::array();
+  std::vector<std::string> files;
+  for (std::size_t k = 0; k < results.size(); ++k)
+  {
+    const PlanResult& r = results[k];
+    files.push_back("remnant-" + std::to_string(k + 1) + "-" + slug(r.name) + ".nii.gz");
+    nlohmann::json p = planJson(plans[k]);
+    p["proposed"] = k >= given;
+    if (k >= given)
+      p["rank"] = k - given + 1;
+    p["result"] = resultJson(r);
+    p["remnantFile"] = files.back();
+    if (augmented[k])
+      p["augmentation"] = { { "note", AugmentationPopulationNote },
+                            { "verdict", augmented[k]->verdict },
+                            { "pve", predictionJson(augmented[k]->pve) },
+                            { "alpps", predictionJson(augmented[k]->alpps) },
+                            { "twoStage", predictionJson(augmented[k]->twoStage) } };
+    else
+      p["augmentation"] = { { "note", "needs --height and --weight (sFLR)" } };
+    j["plans"].push_back(p);
+    j["comparison"].push_back(
+      { { "plan", r.name },
+        { "remnantMl", r.remnantMl },
+        { "flrPercent", r.flrPercent },
+        { "sflrPercent", optionalJson(r.sflrPercent) },
+        { "thresholdPercent", r.thresholdPercent },
+        { "thresholdBasis", r.thresholdBasis },
+        { "pass", r.pass },
+        { "marginStatus", r.marginStatus },
+        { "lesions", lesionSummary(r) },
+        { "pveMedianSflrPercent",
+          augmented[k] ? nlohmann::json(augmented[k]->pve.median.predictedSflrPercent)
+                       : nlohmann::json(nullptr) },
+        { "alppsMedianSflrPercent",
+          augmented[k] ? nlohmann::json(augmented[k]->alpps.median.predictedSflrPercent)
+                       : nlohmann::json(nullptr) },
+        { "twoStageMedianSflrPercent",
+          augmented[k] ? nlohmann::json(augmented[k]->twoStage.median.predictedSflrPercent)
+                       : nlohmann::json(nullptr) },
+        { "augmentationVerdict",
+          augmented[k] ? nlohmann::json(augmented[k]->verdict) : nlohmann::json(nullptr) } });
+  }
+  if (analyze)
+  {
+    j["files"] = { { "liver", "liver.nii.gz" } };
+    if (labels.lesions)
+      j["files"]["lesions"] = "lesions.nii.gz";
+    if (labels.segments)
+      j["files"]["segments"] = "segments.nii.gz";
+  }
+  j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
+
+  AnalysisOutcome outcome;
+  outcome.ct = ct;
+  outcome.labels = labels;
+  outcome.plans = std::move(plans);
+  outcome.results = std::move(results);
+  outcome.augmented = std::move(augmented);
+  outcome.remnantFiles = std::move(files);
+  outcome.result = std::move(j);
+  return outcome;
+}
+
+void writeAnalysis(const AnalysisRequest& request, const AnalysisOutcome& outcome)
+{
+  const std::string& out = request.out;
+  const LiverLabels& labels = outcome.labels;
+  if (request.analyze)
+  {
+    writeImage(labels.liver.GetPointer(), out + "/liver.nii.gz");
+    if (labels.lesions)
+      writeImage(labels.lesions.GetPointer(), out + "/lesions.nii.gz");
+    if (labels.segments)
+      writeImage(labels.segments.GetPointer(), out + "/segments.nii.gz");
+  }
+  for (std::size_t k = 0; k < outcome.results.size(); ++k)
+    writeImage(outcome.results[k].remnantMap.GetPointer(), out + "/" + outcome.remnantFiles[k]);
+  writeJson(out + "/result.json", outcome.result); // last: its presence means complete
+}
+
+void printAnalysisTables(const AnalysisOutcome& outcome)
+{
+  const std::vector<PlanResult>& results = outcome.results;
+  const std::vector<std::optional<PlanAugmentation>>& augmented = outcome.augmented;
+  std::printf("%-36s %10s %14s %7s %10s %5s %6s  %s\n",
+              "plan",
+              "remnant mL",
+              "FLR % (+-1vx)",
+              "sFLR %",
+              "min %",
+              "pass",
+              "margin",
+              "lesions: R resected, A ablated, L left (margin mm)");
+  for (const PlanResult& r : results)
+  {
+    char flr[48];
+    std::snprintf(flr,
+                  sizeof flr,
+                  "%.1f (%.1f-%.1f)",
+                  r.flrPercent,
+                  r.band ? r.band->flrPercentLow : r.flrPercent,
+                  r.band ? r.band->flrPercentHigh : r.flrPercent);
+    char threshold[32];
+    std::snprintf(
+      threshold, sizeof threshold, "%.0f %s", r.thresholdPercent, r.sflrPercent ? "sFLR" : "FLR");
+    std::string name = r.name.size() > 36 ? r.name.substr(0, 33) + "..." : r.name;
+    std::printf("%-36s %10.1f %14s %7s %10s %5s %6s  %s\n",
+                name.c_str(),
+                r.remnantMl,
+                flr,
+                percentCell(r.sflrPercent).c_str(),
+                threshold,
+                r.pass ? "yes" : "no",
+                r.marginStatus.c_str(),
+                lesionSummary(r).c_str());
+  }
+  if (std::any_of(augmented.begin(), augmented.end(), [](const auto& a) { return a.has_value(); }))
+  {
+    std::printf("\nFLR augmentation, predicted sFLR %% (population estimates: %s)\n",
+                "DESIGN.md section 3; low / median / high");
+    std::printf(
+      "%-36s %8s %20s %20s %20s  %s\n", "plan", "sFLR now", "PVE", "ALPPS", "two-stage", "verdict");
+    for (std::size_t k = 0; k < results.size(); ++k)
+    {
+      if (!augmented[k])
+        continue;
+      const PlanAugmentation& a = *augmented[k];
+      const bool adequate = results[k].pass; // predictions only matter when short
+      auto cell = [adequate](const AugmentationPrediction& p)
+      {
+        if (adequate)
+          return std::string("-");
+        char text[48];
+        std::snprintf(text,
+                      sizeof text,
+                      "%.1f/%.1f/%.1f",
+                      p.low.predictedSflrPercent,
+                      p.median.predictedSflrPercent,
+                      p.high.predictedSflrPercent);
+        return std::string(text);
+      };
+      const std::string& name = results[k].name;
+      std::printf("%-36s %8.1f %20s %20s %20s  %s\n",
+                  (name.size() > 36 ? name.substr(0, 33) + "..." : name).c_str(),
+                  *results[k].sflrPercent,
+                  cell(a.pve).c_str(),
+                  cell(a.alpps).c_str(),
+                  cell(a.twoStage).c_str(),
+                  a.verdict.c_str());
+    }
+  }
+  for (const PlanResult& r : results)
+    for (const std::string& w : r.warnings)
+      logWarning("plan \"" + r.name + "\": " + w);
+  std::printf("%s\n", DecisionSupportDisclaimer);
+}
+
+} // namespace liver::cli
