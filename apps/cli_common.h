@@ -106,6 +106,7 @@ void registerPlan(CLI::App& app, int& exitCode);
 void registerAnalyze(CLI::App& app, int& exitCode);
 void registerHypertrophy(CLI::App& app, int& exitCode);
 void registerSegments(CLI::App& app, int& exitCode);
+void registerBatch(CLI::App& app, int& exitCode); // also registers `merge`
 
 /// Whole-liver volumetry as JSON (defined with the demo).
 nlohmann::json volumetryJson(const Volumetry& volumetry);

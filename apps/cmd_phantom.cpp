@@ -25,20 +25,53 @@ struct PhantomArgs
   std::vector<unsigned> size;
   double noiseSdHu = PhantomOptions{}.noiseSdHu;
   bool dicom = false;
+  unsigned studyTree = 0;
 };
+
+/// --spacing (S or SX,SY,SZ) and --size onto a grid's spacing and size.
+void applyGrid(const PhantomArgs& args,
+               std::array<double, 3>& spacingMm,
+               std::array<unsigned, 3>& size)
+{
+  for (std::size_t a = 0; a < 3; ++a)
+  {
+    if (!args.spacingMm.empty())
+      spacingMm[a] = args.spacingMm[args.spacingMm.size() == 3 ? a : 0];
+    if (!args.size.empty())
+      size[a] = args.size[a];
+  }
+}
+
+/// `--study-tree N`: a folder of N phantom DICOM studies with the faults of a real export, and
+/// OUT/expected.json saying which series each study should be analysed with.
+int runStudyTree(const PhantomArgs& args)
+{
+  StudyTreeOptions options;
+  options.studies = args.studyTree;
+  options.firstSeed = args.seed;
+  applyGrid(args, options.spacingMm, options.size);
+  logInfo("writing " + std::to_string(args.studyTree) + " phantom studies into " + args.out);
+  const std::vector<StudyTreeEntry> entries = writePhantomStudyTree(args.out, options);
+  nlohmann::json j = jsonHeader("phantom-study-tree");
+  j["studies"] = nlohmann::json::array();
+  for (const StudyTreeEntry& e : entries)
+    j["studies"].push_back({ { "studyInstanceUid", e.studyInstanceUid },
+                             { "patientId", e.patientId },
+                             { "expectedSeries", e.expectedSeriesUid },
+                             { "expectedStatus", e.expectedStatus },
+                             { "fault", e.fault } });
+  writeJson(args.out + "/expected.json", j);
+  std::cout << "wrote " << entries.size() << " studies into " << args.out
+            << " (expected.json lists the series and status each should give)\n";
+  return ExitOk;
+}
 
 int runPhantom(const PhantomArgs& args)
 {
   PhantomOptions options;
   options.seed = args.seed;
   options.noiseSdHu = args.noiseSdHu;
-  for (int a = 0; a < 3; ++a)
-  {
-    if (!args.spacingMm.empty())
-      options.spacingMm[a] = args.spacingMm[args.spacingMm.size() == 3 ? a : 0];
-    if (!args.size.empty())
-      options.size[a] = args.size[a];
-  }
+  applyGrid(args, options.spacingMm, options.size);
   const std::string dicomDir = (std::filesystem::path(args.out) / "dicom").string();
   std::error_code ec;
   if (args.dicom && std::filesystem::exists(dicomDir, ec) &&
@@ -98,13 +131,22 @@ void registerPhantom(CLI::App& app, int& exitCode)
     ->excludes(spacing);
   cmd->add_option("--noise", args->noiseSdHu, "Gaussian noise SD in HU")->capture_default_str();
   cmd->add_flag("--dicom", args->dicom, "Also write the CT as a DICOM series into OUT/dicom");
+  cmd
+    ->add_option("--study-tree",
+                 args->studyTree,
+                 "Instead, write N DICOM studies (seeds SEED..SEED+N-1) with a localizer, a thick "
+                 "series, MR series and faults (truncated file, missing slice, no CT) into OUT, "
+                 "and OUT/expected.json (default spacing 4 mm)")
+    ->check(CLI::Range(1, 10000))
+    ->excludes("--dicom");
   cmd->footer("Example: liverplan phantom --out phantom --seed 3 --spacing 1,1,2.5 --dicom");
   cmd->callback(
     [args, &exitCode]
     {
       if (args->spacingMm.size() != 0 && args->spacingMm.size() != 1 && args->spacingMm.size() != 3)
         throw CLI::ValidationError("--spacing", "expected S or SX,SY,SZ");
-      exitCode = runGuarded([&args] { return runPhantom(*args); });
+      exitCode =
+        runGuarded([&args] { return args->studyTree ? runStudyTree(*args) : runPhantom(*args); });
     });
 }
 

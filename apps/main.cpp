@@ -29,6 +29,7 @@ int main(int argc, char** argv)
   registerAnalyze(app, exitCode);
   registerHypertrophy(app, exitCode);
   registerSegments(app, exitCode);
+  registerBatch(app, exitCode);
 
   try
   {

@@ -154,7 +154,11 @@ void writeSlice(const Phantom& phantom,
   file.GetHeader().SetDataSetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
   gdcm::DataSet& d = file.GetDataSet();
   d = series;
-  putText(d, 0x0008, 0x0018, gdcm::VR::UI, phantomUid(phantom.truth.seed, "sop", k));
+  // A second series of the same seed (a study tree) gets its own SOP instance UIDs.
+  const std::string& seriesUid = phantom.study.seriesInstanceUid;
+  const std::string role =
+    seriesUid == phantomUid(phantom.truth.seed, "series") ? "sop" : "sop/" + seriesUid;
+  putText(d, 0x0008, 0x0018, gdcm::VR::UI, phantomUid(phantom.truth.seed, role, k));
   putText(d, 0x0020, 0x0013, gdcm::VR::IS, std::to_string(k + 1));
   putText(d, 0x0020, 0x0032, gdcm::VR::DS, ds({ position[0], position[1], position[2] }));
   putText(d, 0x0020, 0x1041, gdcm::VR::DS, ds(position[2]));

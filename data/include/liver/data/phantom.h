@@ -16,13 +16,13 @@ struct PhantomOptions
   std::uint32_t seed = 1;
   /// Voxel spacing in mm (x, y, z). The field of view is fixed (see PhantomFieldOfViewMm), so
   /// spacing sets the grid size; `size` overrides it when non-zero.
-  std::array<double, 3> spacingMm{2.0, 2.0, 2.0};
-  std::array<unsigned, 3> size{0, 0, 0};
+  std::array<double, 3> spacingMm{ 2.0, 2.0, 2.0 };
+  std::array<unsigned, 3> size{ 0, 0, 0 };
   double noiseSdHu = 12.0;
 };
 
 /// Fixed field of view of the phantom in mm (x, y, z).
-constexpr std::array<double, 3> PhantomFieldOfViewMm{400.0, 400.0, 240.0};
+constexpr std::array<double, 3> PhantomFieldOfViewMm{ 400.0, 400.0, 240.0 };
 
 /// Label values of the phantom's organ map.
 enum PhantomOrgan : std::uint16_t
@@ -49,7 +49,7 @@ struct PhantomLesion
   double analyticVolumeMl = 0.0; ///< 4/3 pi r^3
   std::uint64_t voxelCount = 0;
   double voxelVolumeMl = 0.0;
-  int segment = 0;               ///< Couinaud segment containing the centre
+  int segment = 0; ///< Couinaud segment containing the centre
   bool nearLargeVessel = false;
 };
 
@@ -57,10 +57,10 @@ struct PhantomLesion
 struct PhantomTruth
 {
   std::uint32_t seed = 0;
-  double liverVolumeMl = 0.0;                 ///< voxel count x voxel volume (incl. lesions, vessels)
+  double liverVolumeMl = 0.0; ///< voxel count x voxel volume (incl. lesions, vessels)
   std::uint64_t liverVoxelCount = 0;
-  double tumourVolumeMl = 0.0;                ///< sum of lesion voxel volumes
-  std::array<double, 9> segmentVolumeMl{};    ///< index 1..8 (0 unused)
+  double tumourVolumeMl = 0.0;             ///< sum of lesion voxel volumes
+  std::array<double, 9> segmentVolumeMl{}; ///< index 1..8 (0 unused)
   std::vector<PhantomLesion> lesions;
 };
 
@@ -101,5 +101,39 @@ std::string phantomLandmarksJson();
 
 /// Truth as JSON text (units mL and mm, LPS convention stated at the top).
 std::string phantomTruthJson(const PhantomTruth& truth, const CtImage& grid);
+
+} // namespace liver
+
+namespace liver
+{
+
+/// A folder of phantom DICOM studies as a PACS export delivers them, for batch processing tests
+/// and throughput benchmarks.
+struct StudyTreeOptions
+{
+  unsigned studies = 20;                            ///< number of studies (one patient each)
+  std::uint32_t firstSeed = 101;                    ///< study k uses seed firstSeed + k
+  std::array<double, 3> spacingMm{ 4.0, 4.0, 4.0 }; ///< of the main series
+  std::array<unsigned, 3> size{ 0, 0, 0 };          ///< grid of the main series; overrides spacing
+  /// Add the faults a real export has: a localizer and a thicker CT series in every study, an MR
+  /// series in every fourth, a truncated slice (study 3), a missing slice (study 5), a study with
+  /// no CT (study 7), a non-DICOM file and a SEG-like object at the root.
+  bool faults = true;
+};
+
+/// What a study of the tree should give.
+struct StudyTreeEntry
+{
+  std::string studyInstanceUid;
+  std::string patientId;
+  std::string expectedSeriesUid; ///< the series to analyse; empty when none qualifies
+  std::string expectedStatus;    ///< "ok" or "error"
+  std::string fault;             ///< "" or what was done to the study
+};
+
+/// Write the tree into `root` (created; OutputError when it exists and is not empty) as
+/// root/patient-NN/study/series-M/IMxxxxx.dcm and return the expectations, in study order.
+std::vector<StudyTreeEntry> writePhantomStudyTree(const std::string& root,
+                                                  const StudyTreeOptions& options);
 
 } // namespace liver

@@ -1,0 +1,745 @@
+/// `liverplan batch ROOT --out DIR`: every DICOM study under ROOT through the `analyze` pipeline,
+/// N at a time, each in its own worker process (a crash or a corrupt study costs that study only),
+/// resumable, shardable; and `liverplan merge DIR...` to join shard outputs into one summary.
+///
+/// Layout of DIR: one folder per study, named by its StudyInstanceUID, holding result.json,
+/// labels, remnant maps, log.txt and status.json. A study folder appears only complete: the worker
+/// writes into DIR/.partial/UID and the folder is renamed into place after status.json (the
+/// completion marker). summary.csv is rebuilt from the status files at the end of every run.
+
+#include "cli_common.h"
+
+#include <liver/imaging/dicom.h>
+#include <liver/imaging/errors.h>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace liver::cli
+{
+namespace
+{
+
+std::atomic<int> g_interrupts{ 0 };
+
+extern "C" void onInterrupt(int)
+{
+  g_interrupts.fetch_add(1);
+}
+
+/// FNV-1a 64: a hash that is the same on every machine and run (std::hash is not).
+std::uint64_t stableHash(const std::string& text)
+{
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text)
+  {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+struct Shard
+{
+  std::uint64_t index = 0, count = 1;
+};
+
+/// "i/N" with 0 <= i < N.
+Shard parseShard(const std::string& text)
+{
+  Shard s;
+  char slash = 0, extra = 0;
+  unsigned long long i = 0, n = 0;
+  if (std::sscanf(text.c_str(), "%llu%c%llu%c", &i, &slash, &n, &extra) != 3 || slash != '/' ||
+      n == 0 || i >= n)
+    throw std::invalid_argument("--shard must be i/N with 0 <= i < N (got '" + text + "')");
+  s.index = i;
+  s.count = n;
+  return s;
+}
+
+/// One row of summary.csv, as status.json stores it.
+const std::vector<std::string> FixedColumns = { "studyInstanceUid", "patientId",
+                                                "studyDate",        "seriesInstanceUid",
+                                                "status",           "error",
+                                                "totalLiverMl",     "tumourMl",
+                                                "functionalMl",     "lesions" };
+const std::vector<std::string> PlanColumns = { "name", "remnantMl", "flrPercent",  "sflrPercent",
+                                               "pass", "r0",        "augmentation" };
+
+std::string fixed(double value, int decimals)
+{
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+std::string csvCell(const std::string& value)
+{
+  if (value.find_first_of(",\"\n\r") == std::string::npos)
+    return value;
+  std::string quoted = "\"";
+  for (char c : value)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c == '\n' || c == '\r' ? ' ' : c);
+  return quoted + "\"";
+}
+
+/// The summary row of a finished analysis: numbers with fixed decimals, so that the same result
+/// gives the same bytes.
+nlohmann::json rowFromResult(const nlohmann::json& result)
+{
+  nlohmann::json row;
+  const nlohmann::json& v = result.at("volumetry");
+  row["totalLiverMl"] = fixed(v.at("totalLiverMl").get<double>(), 3);
+  row["tumourMl"] = fixed(v.at("tumourMl").get<double>(), 3);
+  row["functionalMl"] = fixed(v.at("functionalMl").get<double>(), 3);
+  row["lesions"] = std::to_string(v.at("lesions").size());
+  row["plans"] = nlohmann::json::array();
+  for (const nlohmann::json& p : result.at("plans"))
+  {
+    const nlohmann::json& r = p.at("result");
+    const nlohmann::json& aug = p.value("augmentation", nlohmann::json::object());
+    row["plans"].push_back(
+      { { "name", p.at("name").get<std::string>() },
+        { "remnantMl", fixed(r.at("remnantMl").get<double>(), 3) },
+        { "flrPercent", fixed(r.at("flrPercent").get<double>(), 2) },
+        { "sflrPercent",
+          r.at("sflrPercent").is_null() ? "" : fixed(r.at("sflrPercent").get<double>(), 2) },
+        { "pass", r.at("pass").get<bool>() ? "yes" : "no" },
+        { "r0", r.at("r0").get<bool>() ? "yes" : "no" },
+        { "augmentation", aug.value("verdict", "") } });
+  }
+  if (result.contains("decision") && result["decision"].is_object())
+    row["decision"] = result["decision"].value("category", "");
+  return row;
+}
+
+std::string summaryCsv(const std::vector<nlohmann::json>& rows)
+{
+  std::size_t plans = 0;
+  bool decision = false;
+  for (const nlohmann::json& row : rows)
+  {
+    plans = std::max(plans, row.value("plans", nlohmann::json::array()).size());
+    decision = decision || row.contains("decision");
+  }
+  std::ostringstream csv;
+  std::string header;
+  for (const std::string& c : FixedColumns)
+    header += (header.empty() ? "" : ",") + c;
+  for (std::size_t k = 1; k <= plans; ++k)
+    for (const std::string& c : PlanColumns)
+      header += ",plan" + std::to_string(k) + "_" + c;
+  if (decision)
+    header += ",decision";
+  csv << header << ",seconds,peakRssMiB\n";
+  for (const nlohmann::json& row : rows)
+  {
+    std::string line;
+    for (const std::string& c : FixedColumns)
+      line += (line.empty() ? "" : ",") + csvCell(row.value(c, ""));
+    const nlohmann::json rowPlans = row.value("plans", nlohmann::json::array());
+    for (std::size_t k = 0; k < plans; ++k)
+      for (const std::string& c : PlanColumns)
+        line += "," + (k < rowPlans.size() ? csvCell(rowPlans[k].value(c, "")) : std::string());
+    if (decision)
+      line += "," + csvCell(row.value("decision", ""));
+    line +=
+      "," + fixed(row.value("seconds", 0.0), 1) + "," + std::to_string(row.value("peakRssMiB", 0));
+    csv << line << "\n";
+  }
+  return csv.str();
+}
+
+/// Read DIR/*/status.json: the completed studies of a batch output folder, by study UID.
+std::map<std::string, nlohmann::json> completedStudies(const std::string& dir)
+{
+  std::map<std::string, nlohmann::json> rows;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))
+  {
+    const fs::path status = e.path() / "status.json";
+    if (e.path().filename().string().front() == '.' || !fs::is_regular_file(status, ec))
+      continue;
+    std::ifstream in(status);
+    try
+    {
+      nlohmann::json row = nlohmann::json::parse(in);
+      rows[row.at("studyInstanceUid").get<std::string>()] = row;
+    }
+    catch (const nlohmann::json::exception& e)
+    {
+      throw InputError(status.string(), std::string("not a batch status file: ") + e.what());
+    }
+  }
+  return rows;
+}
+
+/// Clinical values per study from a CSV keyed by StudyInstanceUID or PatientID.
+struct ClinicalTable
+{
+  std::string keyColumn; ///< "StudyInstanceUID" or "PatientID"
+  std::map<std::string, std::map<std::string, std::string>> rows;
+};
+
+std::vector<std::string> splitCsvLine(const std::string& line)
+{
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i)
+  {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+      cells.back() += '"', ++i;
+    else if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      cells.emplace_back();
+    else if (c != '\r')
+      cells.back() += c;
+  }
+  return cells;
+}
+
+ClinicalTable loadClinicalCsv(const std::string& path)
+{
+  std::ifstream in(path);
+  if (!in)
+    throw InputError(path, "cannot open the clinical CSV");
+  std::string line;
+  if (!std::getline(in, line))
+    throw InputError(path, "empty clinical CSV (needs a header row)");
+  const std::vector<std::string> header = splitCsvLine(line);
+  ClinicalTable table;
+  std::size_t key = header.size();
+  for (std::size_t c = 0; c < header.size(); ++c)
+    if (header[c] == "StudyInstanceUID" || header[c] == "PatientID")
+    {
+      key = c;
+      table.keyColumn = header[c];
+      break;
+    }
+  if (key == header.size())
+    throw InputError(path, "header: needs a StudyInstanceUID or PatientID column");
+  const std::set<std::string> known = { "heightCm", "weightKg", "liverCondition" };
+  for (std::size_t c = 0; c < header.size(); ++c)
+    if (c != key && !known.count(header[c]))
+      throw InputError(path,
+                       "header: unknown column '" + header[c] +
+                         "' (known: StudyInstanceUID or PatientID, heightCm, weightKg, "
+                         "liverCondition)");
+  std::size_t lineNumber = 1;
+  while (std::getline(in, line))
+  {
+    ++lineNumber;
+    if (line.empty() || line == "\r")
+      continue;
+    const std::vector<std::string> cells = splitCsvLine(line);
+    if (cells.size() != header.size())
+      throw InputError(path,
+                       "line " + std::to_string(lineNumber) + ": " + std::to_string(cells.size()) +
+                         " cells, the header has " + std::to_string(header.size()));
+    auto& row = table.rows[cells[key]];
+    if (!row.empty())
+      throw InputError(path,
+                       "line " + std::to_string(lineNumber) + ": " + table.keyColumn + " '" +
+                         cells[key] + "' appears twice");
+    for (std::size_t c = 0; c < header.size(); ++c)
+      if (c != key && !cells[c].empty())
+        row[header[c]] = cells[c];
+  }
+  return table;
+}
+
+struct BatchOptions
+{
+  std::string root;
+  std::string out;
+  unsigned jobs = 1;
+  std::vector<std::string> plans;
+  std::string planFile;
+  std::size_t autoPlans = 0;
+  bool autoSegments = false;
+  std::string condition;
+  std::string clinicalCsv;
+  bool resume = false;
+  std::string shard;
+};
+
+/// One study to run.
+struct Job
+{
+  const DicomStudy* study = nullptr;
+  const DicomSeries* series = nullptr; ///< null: nothing to analyse
+  std::string choice;                  ///< why the series was chosen (or why none)
+  std::vector<std::string> arguments;  ///< of the worker
+  std::vector<std::pair<std::string, std::string>> links; ///< link given to the worker, file
+};
+
+struct Running
+{
+  std::size_t job = 0;
+  std::chrono::steady_clock::time_point started;
+};
+
+/// The last "error:" line of a worker's log, else its last line.
+std::string errorFromLog(const fs::path& log)
+{
+  std::ifstream in(log);
+  std::string line, last, error;
+  while (std::getline(in, line))
+  {
+    if (line.empty())
+      continue;
+    last = line;
+    if (line.find("error:") != std::string::npos)
+      error = line;
+  }
+  std::string reason = error.empty() ? last : error;
+  const std::string prefix = "liverplan: error: ";
+  if (reason.rfind(prefix, 0) == 0)
+    reason = reason.substr(prefix.size());
+  return reason;
+}
+
+pid_t spawnWorker(const std::vector<std::string>& arguments, const fs::path& log)
+{
+  std::vector<char*> argv;
+  for (const std::string& a : arguments)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0)
+    throw ProcessingError(std::string("batch: cannot start a worker: ") + std::strerror(errno));
+  if (pid == 0)
+  {
+    // The worker dies with the batch (SIGKILL included) and ignores the terminal's Ctrl-C, which
+    // the batch handles by letting running studies finish.
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(127);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0)
+    {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+class Progress
+{
+public:
+  Progress(std::size_t total, std::size_t skipped)
+    : total_(total)
+    , done_(skipped)
+    , skipped_(skipped)
+    , tty_(isatty(STDERR_FILENO) != 0)
+    , started_(std::chrono::steady_clock::now())
+  {
+  }
+
+  void finished(const std::string& uid, const std::string& status, double seconds)
+  {
+    ++done_;
+    errors_ += status != "ok";
+    const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    const std::size_t run = done_ - skipped_;
+    const double perHour = elapsed > 0 ? 3600.0 * static_cast<double>(run) / elapsed : 0.0;
+    const double etaMin =
+      run ? elapsed / static_cast<double>(run) * static_cast<double>(total_ - done_) / 60.0 : 0.0;
+    char text[256];
+    if (tty_)
+    {
+      const int width = 30;
+      const int filled = total_ ? static_cast<int>(width * done_ / total_) : width;
+      std::string bar(static_cast<std::size_t>(filled), '#');
+      bar.resize(width, '.');
+      std::snprintf(text,
+                    sizeof text,
+                    "\r[%s] %zu/%zu  %zu error(s)  %.1f studies/h  ETA %.1f min   ",
+                    bar.c_str(),
+                    done_,
+                    total_,
+                    errors_,
+                    perHour,
+                    etaMin);
+      std::cerr << text << (done_ == total_ ? "\n" : "") << std::flush;
+    }
+    else
+    {
+      std::snprintf(text,
+                    sizeof text,
+                    "batch: %zu/%zu %s %s (%.1f s; %.1f studies/h, ETA %.1f min)",
+                    done_,
+                    total_,
+                    uid.c_str(),
+                    status.c_str(),
+                    seconds,
+                    perHour,
+                    etaMin);
+      logInfo(text);
+    }
+  }
+
+private:
+  std::size_t total_, done_, skipped_, errors_ = 0;
+  bool tty_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+int runBatch(const BatchOptions& o)
+{
+  const Shard shard = parseShard(o.shard.empty() ? "0/1" : o.shard);
+  if (o.jobs == 0)
+    throw std::invalid_argument("-j must be at least 1");
+  ClinicalTable clinical;
+  if (!o.clinicalCsv.empty())
+    clinical = loadClinicalCsv(o.clinicalCsv);
+
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  if (ec)
+    throw OutputError(o.out + ": cannot create the output folder: " + ec.message());
+  // One batch per output folder at a time (shards write to folders of their own).
+  const std::string lockPath = o.out + "/.lock";
+  const int lock = open(lockPath.c_str(), O_RDWR | O_CREAT, 0644);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+    throw OutputError(o.out + ": another batch is writing into this folder");
+  const fs::path partialRoot = fs::path(o.out) / ".partial";
+  fs::remove_all(partialRoot, ec); // what a killed run left half-written
+  fs::create_directories(partialRoot);
+
+  logInfo("batch: scanning " + o.root);
+  const std::vector<DicomStudy> studies = groupByStudy(scanDicomDirectory(o.root));
+  std::vector<SeriesChoice> choices;
+  for (const DicomStudy& s : studies)
+    choices.push_back(chooseSeriesForAnalysis(s.series));
+
+  std::map<std::string, nlohmann::json> done =
+    o.resume ? completedStudies(o.out) : std::map<std::string, nlohmann::json>{};
+  std::vector<Job> jobs;
+  std::set<std::string> share;
+  for (std::size_t k = 0; k < studies.size(); ++k)
+  {
+    const DicomStudy& s = studies[k];
+    if (stableHash(s.studyInstanceUid) % shard.count != shard.index)
+      continue;
+    share.insert(s.studyInstanceUid);
+    if (done.count(s.studyInstanceUid))
+      continue;
+    Job job;
+    job.study = &s;
+    job.series = choices[k].chosen;
+    job.choice = choices[k].chosen ? choices[k].reason : "no series qualifies";
+    if (!choices[k].chosen && !choices[k].passedOver.empty())
+    {
+      job.choice += ":";
+      for (const auto& [uid, why] : choices[k].passedOver)
+        job.choice += " " + uid + " (" + why + ");";
+      job.choice.pop_back();
+    }
+    jobs.push_back(std::move(job));
+  }
+  const std::size_t skipped = share.size() - jobs.size();
+  logInfo("batch: " + std::to_string(studies.size()) + " stud" +
+          (studies.size() == 1 ? "y" : "ies") + " found, " + std::to_string(share.size()) +
+          " in shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) + ", " +
+          std::to_string(skipped) + " already complete, " + std::to_string(jobs.size()) +
+          " to run with " + std::to_string(o.jobs) + " worker(s)");
+
+  // Worker arguments: the chosen series' files are linked into a folder of their own, so the
+  // worker's DICOM scan reads that series only.
+  const std::string self = "liverplan";
+  for (Job& job : jobs)
+  {
+    if (!job.series)
+      continue;
+    const fs::path work = partialRoot / job.study->studyInstanceUid;
+    const fs::path input = work / "input";
+    fs::create_directories(input);
+    std::size_t n = 0;
+    for (const DicomFileInfo& f : job.series->files)
+    {
+      const fs::path link = input / ("f" + std::to_string(n++) + ".dcm");
+      fs::create_symlink(fs::absolute(f.path), link);
+      job.links.emplace_back(link.string(), f.path);
+    }
+    job.arguments = { self,
+                      "analyze",
+                      input.string(),
+                      "--series",
+                      job.series->seriesInstanceUid,
+                      "--out",
+                      (work / "out").string() };
+    for (const std::string& p : o.plans)
+      job.arguments.insert(job.arguments.end(), { "--plan", p });
+    if (!o.planFile.empty())
+      job.arguments.insert(job.arguments.end(), { "--plan-file", o.planFile });
+    if (o.autoPlans)
+      job.arguments.insert(job.arguments.end(), { "--auto-plan", std::to_string(o.autoPlans) });
+    if (o.autoSegments)
+      job.arguments.push_back("--auto-segments");
+    std::string condition = o.condition;
+    const std::string key =
+      clinical.keyColumn == "PatientID" ? job.study->patientId : job.study->studyInstanceUid;
+    if (const auto row = clinical.rows.find(key); row != clinical.rows.end())
+    {
+      for (const auto& [column, value] : row->second)
+        if (column == "heightCm")
+          job.arguments.insert(job.arguments.end(), { "--height", value });
+        else if (column == "weightKg")
+          job.arguments.insert(job.arguments.end(), { "--weight", value });
+        else if (column == "liverCondition")
+          condition = value;
+    }
+    if (!condition.empty())
+      job.arguments.insert(job.arguments.end(), { "--liver-condition", condition });
+  }
+
+  struct sigaction action
+  {
+  };
+  action.sa_handler = onInterrupt;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  // Each worker runs ITK with its share of the cores.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  setenv("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS",
+         std::to_string(std::max(1u, cores / o.jobs)).c_str(),
+         1);
+
+  Progress progress(share.size(), skipped);
+  std::map<pid_t, Running> running;
+  std::size_t next = 0;
+  bool interrupted = false;
+  auto finish = [&](const Job& job, nlohmann::json row, double seconds, long peakKb)
+  {
+    const std::string uid = job.study->studyInstanceUid;
+    row["studyInstanceUid"] = uid;
+    row["patientId"] = job.study->patientId;
+    row["studyDate"] = job.study->studyDate;
+    row["seriesInstanceUid"] = job.series ? job.series->seriesInstanceUid : "";
+    row["seriesChoice"] = job.choice;
+    row["seconds"] = seconds;
+    row["peakRssMiB"] = peakKb / 1024;
+    const fs::path work = partialRoot / uid;
+    const fs::path staged = work / "out";
+    fs::create_directories(staged);
+    writeJson((staged / "status.json").string(), row); // the completion marker, last
+    const fs::path target = fs::path(o.out) / uid;
+    fs::remove_all(target);
+    fs::rename(staged, target);
+    fs::remove_all(work);
+    progress.finished(uid, row["status"], seconds);
+  };
+
+  while (next < jobs.size() || !running.empty())
+  {
+    if (g_interrupts.load() > 0 && !interrupted)
+    {
+      interrupted = true;
+      logWarning("batch: interrupted: finishing the " + std::to_string(running.size()) +
+                 " running stud" + (running.size() == 1 ? "y" : "ies") +
+                 " (interrupt again to stop them now)");
+    }
+    if (g_interrupts.load() > 1)
+      for (const auto& [pid, r] : running)
+        kill(pid, SIGKILL);
+    while (!interrupted && next < jobs.size() && running.size() < o.jobs)
+    {
+      const Job& job = jobs[next];
+      if (!job.series)
+      {
+        finish(job, { { "status", "error" }, { "error", job.choice } }, 0.0, 0);
+        ++next;
+        continue;
+      }
+      const fs::path out = partialRoot / job.study->studyInstanceUid / "out";
+      fs::create_directories(out);
+      const pid_t pid = spawnWorker(job.arguments, out / "log.txt");
+      running[pid] = { next, std::chrono::steady_clock::now() };
+      ++next;
+    }
+    if (running.empty())
+      break;
+    int status = 0;
+    rusage usage{};
+    const pid_t pid = wait4(-1, &status, 0, &usage);
+    if (pid < 0)
+    {
+      if (errno == EINTR)
+        continue;
+      throw ProcessingError(std::string("batch: waiting for workers: ") + std::strerror(errno));
+    }
+    const auto it = running.find(pid);
+    if (it == running.end())
+      continue;
+    const Job& job = jobs[it->second.job];
+    const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.started).count();
+    running.erase(it);
+    const fs::path out = partialRoot / job.study->studyInstanceUid / "out";
+    if (WIFSIGNALED(status) && g_interrupts.load() > 1)
+      continue; // stopped by the user: not complete, run again on --resume
+    nlohmann::json row;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    {
+      try
+      {
+        std::ifstream in(out / "result.json");
+        row = rowFromResult(nlohmann::json::parse(in));
+        row["status"] = "ok";
+        row["error"] = "";
+      }
+      catch (const std::exception& e)
+      {
+        row = { { "status", "error" },
+                { "error", std::string("worker result unreadable: ") + e.what() } };
+      }
+    }
+    else if (WIFSIGNALED(status))
+      row = { { "status", "error" },
+              { "error", "worker crashed (signal " + std::to_string(WTERMSIG(status)) + ")" } };
+    else
+    {
+      // Errors name the study's own files, not the links the worker was given.
+      std::string reason = errorFromLog(out / "log.txt");
+      for (const auto& [link, file] : job.links)
+        if (const std::size_t at = reason.find(link); at != std::string::npos)
+          reason.replace(at, link.size(), file);
+      const std::string input = (partialRoot / job.study->studyInstanceUid / "input").string();
+      if (const std::size_t at = reason.find(input); at != std::string::npos)
+        reason.replace(at, input.size(), "series " + job.series->seriesInstanceUid);
+      row = { { "status", "error" },
+              { "error", reason + " (exit code " + std::to_string(WEXITSTATUS(status)) + ")" } };
+    }
+    finish(job, row, seconds, usage.ru_maxrss);
+  }
+
+  // The summary covers every completed study of this shard, from the status files.
+  std::map<std::string, nlohmann::json> complete = completedStudies(o.out);
+  std::vector<nlohmann::json> rows;
+  std::size_t failed = 0;
+  for (const std::string& uid : share)
+    if (const auto row = complete.find(uid); row != complete.end())
+    {
+      rows.push_back(row->second);
+      failed += row->second.value("status", "") != "ok";
+    }
+  writeTextFile(o.out + "/summary.csv", summaryCsv(rows));
+  fs::remove_all(partialRoot, ec);
+  std::printf("batch: %zu of %zu stud%s complete, %zu with errors; wrote %s/summary.csv\n",
+              rows.size(),
+              share.size(),
+              share.size() == 1 ? "y" : "ies",
+              failed,
+              o.out.c_str());
+  std::printf("%s\n", DecisionSupportDisclaimer);
+  if (interrupted || rows.size() < share.size())
+    return 130; // interrupted: --resume completes the run
+  return failed ? static_cast<int>(ExitProcessing) : static_cast<int>(ExitOk);
+}
+
+} // namespace
+
+void registerBatch(CLI::App& app, int& exitCode)
+{
+  auto o = std::make_shared<BatchOptions>();
+  CLI::App* cmd = app.add_subcommand(
+    "batch",
+    "Analyse every DICOM study under ROOT (one worker process per study, N at a time): "
+    "OUT/<StudyInstanceUID>/ and OUT/summary.csv");
+  cmd->add_option("root", o->root, "Folder of DICOM studies, searched recursively")->required();
+  cmd->add_option("--out", o->out, "Output folder")->required();
+  cmd->add_option("-j,--jobs", o->jobs, "Studies analysed at a time")->capture_default_str();
+  cmd->add_option("--plan", o->plans, "A plan for every study (repeatable; as for analyze)");
+  cmd->add_option("--plan-file", o->planFile, "Plans as JSON for every study");
+  cmd->add_option("--auto-plan", o->autoPlans, "Also propose up to N plans per study");
+  cmd->add_flag("--auto-segments",
+                o->autoSegments,
+                "Approximate the Couinaud segments (needed by anatomical plans)");
+  cmd->add_option("--liver-condition",
+                  o->condition,
+                  "normal, chemotherapy, steatosis, cirrhosis (the CSV's column wins)");
+  cmd->add_option("--clinical-csv",
+                  o->clinicalCsv,
+                  "CSV keyed by StudyInstanceUID or PatientID with heightCm, weightKg, "
+                  "liverCondition columns");
+  cmd->add_flag("--resume", o->resume, "Skip the studies OUT already holds complete");
+  cmd->add_option("--shard",
+                  o->shard,
+                  "i/N: only the studies whose UID hash modulo N is i (0 <= i < N); merge the "
+                  "shard folders with `liverplan merge`");
+  cmd->footer("Exit code: 0 all studies ok, 3 some studies failed (see summary.csv), 130 "
+              "interrupted (run again with --resume), 2 bad input.\n"
+              "Example: liverplan batch /pacs/export --out results -j 2 --plan "
+              "right-hemihepatectomy --auto-segments --clinical-csv clinical.csv");
+  cmd->callback([o, &exitCode] { exitCode = runGuarded([&] { return runBatch(*o); }); });
+
+  auto dirs = std::make_shared<std::vector<std::string>>();
+  auto mergedOut = std::make_shared<std::string>();
+  CLI::App* merge = app.add_subcommand(
+    "merge", "Join the study folders of several batch outputs (e.g. shards) into one summary.csv");
+  merge->add_option("dirs", *dirs, "Batch output folders")->required();
+  merge->add_option("--out", *mergedOut, "Folder for the merged summary.csv")->required();
+  merge->callback(
+    [dirs, mergedOut, &exitCode]
+    {
+      exitCode = runGuarded(
+        [&]
+        {
+          std::map<std::string, nlohmann::json> all;
+          for (const std::string& dir : *dirs)
+          {
+            if (!fs::is_directory(dir))
+              throw InputError(dir, "not a batch output folder");
+            for (auto& [uid, row] : completedStudies(dir))
+              if (!all.emplace(uid, row).second)
+                throw InputError(dir, "study " + uid + " is also in another folder");
+          }
+          std::vector<nlohmann::json> rows;
+          for (auto& [uid, row] : all)
+            rows.push_back(row);
+          std::error_code ec;
+          fs::create_directories(*mergedOut, ec);
+          writeTextFile(*mergedOut + "/summary.csv", summaryCsv(rows));
+          std::printf("merged %zu stud%s from %zu folder(s) into %s/summary.csv\n",
+                      rows.size(),
+                      rows.size() == 1 ? "y" : "ies",
+                      dirs->size(),
+                      mergedOut->c_str());
+          return ExitOk;
+        });
+    });
+}
+
+} // namespace liver::cli
