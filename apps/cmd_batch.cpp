@@ -425,6 +425,12 @@ int runBatch(const BatchOptions& o)
   if (!o.clinicalCsv.empty())
     clinical = loadClinicalCsv(o.clinicalCsv);
 
+  logInfo("batch: scanning " + o.root);
+  const std::vector<DicomStudy> studies = groupByStudy(scanDicomDirectory(o.root));
+  std::vector<SeriesChoice> choices;
+  for (const DicomStudy& s : studies)
+    choices.push_back(chooseSeriesForAnalysis(s.series));
+
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec)
@@ -437,12 +443,6 @@ int runBatch(const BatchOptions& o)
   const fs::path partialRoot = fs::path(o.out) / ".partial";
   fs::remove_all(partialRoot, ec); // what a killed run left half-written
   fs::create_directories(partialRoot);
-
-  logInfo("batch: scanning " + o.root);
-  const std::vector<DicomStudy> studies = groupByStudy(scanDicomDirectory(o.root));
-  std::vector<SeriesChoice> choices;
-  for (const DicomStudy& s : studies)
-    choices.push_back(chooseSeriesForAnalysis(s.series));
 
   std::map<std::string, nlohmann::json> done =
     o.resume ? completedStudies(o.out) : std::map<std::string, nlohmann::json>{};
