@@ -25,6 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sched.h>
 #include <set>
 #include <sstream>
 #include <sys/file.h>
@@ -532,7 +533,12 @@ int runBatch(const BatchOptions& o)
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   // Each worker runs ITK with its share of the cores.
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  // The cores this process may use (a Slurm or container CPU set), not the machine's.
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const unsigned cores = sched_getaffinity(0, sizeof allowed, &allowed) == 0
+                           ? std::max(1u, static_cast<unsigned>(CPU_COUNT(&allowed)))
+                           : std::max(1u, std::thread::hardware_concurrency());
   setenv("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS",
          std::to_string(std::max(1u, cores / o.jobs)).c_str(),
          1);
