@@ -26,6 +26,7 @@ struct PhantomArgs
   double noiseSdHu = PhantomOptions{}.noiseSdHu;
   bool dicom = false;
   unsigned studyTree = 0;
+  bool noFaults = false;
 };
 
 /// --spacing (S or SX,SY,SZ) and --size onto a grid's spacing and size.
@@ -49,6 +50,7 @@ int runStudyTree(const PhantomArgs& args)
   StudyTreeOptions options;
   options.studies = args.studyTree;
   options.firstSeed = args.seed;
+  options.faults = !args.noFaults;
   applyGrid(args, options.spacingMm, options.size);
   logInfo("writing " + std::to_string(args.studyTree) + " phantom studies into " + args.out);
   const std::vector<StudyTreeEntry> entries = writePhantomStudyTree(args.out, options);
@@ -139,6 +141,9 @@ void registerPhantom(CLI::App& app, int& exitCode)
                  "and OUT/expected.json (default spacing 4 mm)")
     ->check(CLI::Range(1, 10000))
     ->excludes("--dicom");
+  cmd->add_flag("--no-faults",
+                args->noFaults,
+                "With --study-tree: one clean CT series per study (for throughput benchmarks)");
   cmd->footer("Example: liverplan phantom --out phantom --seed 3 --spacing 1,1,2.5 --dicom");
   cmd->callback(
     [args, &exitCode]
