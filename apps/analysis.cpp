@@ -440,6 +440,27 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
                             { "twoStage", predictionJson(augmented[k]->twoStage) } };
     else
       p["augmentation"] = { { "note", "needs --height and --weight (sFLR)" } };
+    // The PVE embolizes the branches of the resected segments: growth goes to the remnant only.
+    std::vector<int> resected;
+    if (r.hasSegments)
+    {
+      for (int s = 1; s <= 8; ++s)
+        if (std::find(r.segmentsLeft.begin(), r.segmentsLeft.end(), s) == r.segmentsLeft.end())
+          resected.push_back(s);
+    }
+    else
+      resected = plans[k].segments;
+    if (r.hasSegments || !resected.empty())
+    {
+      const PortalEmbolization pve = portalEmbolizationFor(resected);
+      p["augmentation"]["portalEmbolization"] = { { "target", pve.target },
+                                                  { "segments", pve.segments },
+                                                  { "note", pve.note } };
+    }
+    else
+      p["augmentation"]["portalEmbolization"] = {
+        { "target", "not named" }, { "note", "no segment map: the resected segments are unknown" }
+      };
     j["plans"].push_back(p);
     j["comparison"].push_back(
       { { "plan", r.name },

@@ -397,3 +397,19 @@ TEST(AugmentationErrors, BadParametersThrowNamingTheField)
   EXPECT_TRUE(mentions(messageFor([](auto& p) { p.shindohMinSflrPercent = -29.6; }),
                        "shindohMinSflrPercent = -29.6"));
 }
+
+TEST(PortalEmbolization, FollowsThePlan)
+{
+  using liver::portalEmbolizationFor;
+  // Right hemihepatectomy (5-8): right PVE; segment 1 is never listed.
+  EXPECT_EQ(portalEmbolizationFor({ 5, 6, 7, 8 }).target, "right portal vein");
+  EXPECT_EQ(portalEmbolizationFor({ 1, 5, 6, 7, 8 }).segments, (std::vector<int>{ 5, 6, 7, 8 }));
+  // Extended right (4-8): right + segment 4.
+  EXPECT_EQ(portalEmbolizationFor({ 4, 5, 6, 7, 8 }).target,
+            "right portal vein + segment 4 branches");
+  EXPECT_EQ(portalEmbolizationFor({ 2, 3, 4 }).target, "left portal vein");
+  EXPECT_EQ(portalEmbolizationFor({ 2, 3, 4, 5, 8 }).target,
+            "left portal vein + right anterior (5, 8) branches");
+  EXPECT_EQ(portalEmbolizationFor({ 6, 7 }).target, "segmental portal branches of segments 6, 7");
+  EXPECT_EQ(portalEmbolizationFor({}).target, "none");
+}

@@ -1,6 +1,7 @@
 #include <liver/planning/augmentation.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -309,6 +310,55 @@ HypertrophyAssessment assessHypertrophy(double sflrBeforePercent,
   };
   a.source = "Shindoh, JACS 2013";
   return a;
+}
+
+PortalEmbolization portalEmbolizationFor(const std::vector<int>& resectedSegments)
+{
+  std::array<bool, 9> r{};
+  for (const int s : resectedSegments)
+    if (s >= 1 && s <= 8)
+      r[static_cast<std::size_t>(s)] = true;
+  PortalEmbolization e;
+  for (int s = 2; s <= 8; ++s)
+    if (r[static_cast<std::size_t>(s)])
+      e.segments.push_back(s);
+  const bool right = r[5] && r[6] && r[7] && r[8];
+  const bool left = r[2] && r[3] && r[4];
+  std::string list;
+  for (const int s : e.segments)
+    list += (list.empty() ? "" : ", ") + std::to_string(s);
+  if (e.segments.empty())
+  {
+    e.target = "none";
+    e.note = "no segment is resected: PVE does not apply";
+  }
+  else if (right && r[4])
+  {
+    e.target = "right portal vein + segment 4 branches";
+    e.note = "extended right hepatectomy: right PVE extended to segment 4 (the remnant is 2-3)";
+  }
+  else if (right)
+  {
+    e.target = "right portal vein";
+    e.note = "right hemihepatectomy: right PVE (the remnant is 2-4)";
+  }
+  else if (left && r[5] && r[8])
+  {
+    e.target = "left portal vein + right anterior (5, 8) branches";
+    e.note = "extended left hepatectomy: the remnant is 6-7";
+  }
+  else if (left)
+  {
+    e.target = "left portal vein";
+    e.note = "left hemihepatectomy: left PVE is rarely needed (the right liver is usually large)";
+  }
+  else
+  {
+    e.target = "segmental portal branches of segments " + list;
+    e.note = "no lobar PVE matches this resection: selective embolization of the branches of "
+             "the resected segments";
+  }
+  return e;
 }
 
 } // namespace liver

@@ -145,6 +145,18 @@ AugmentationPrediction predictTwoStage(double currentSflrPercent,
                                        double thresholdPercent,
                                        const AugmentationParameters& parameters = {});
 
+/// The portal branches a PVE before this resection embolizes: those feeding the segments to be
+/// resected, so that the growth goes to the future remnant only (right PVE for a right
+/// hemihepatectomy, right + segment 4 branches for an extended right hepatectomy). Segments 1..8;
+/// segment 1 is not embolized (it drains to the IVC and has its own small branches).
+struct PortalEmbolization
+{
+  std::string target;        ///< e.g. "right portal vein + segment 4 branches"
+  std::vector<int> segments; ///< resected segments whose branches are embolized (1 excluded)
+  std::string note;          ///< why, or why no standard PVE fits
+};
+PortalEmbolization portalEmbolizationFor(const std::vector<int>& resectedSegments);
+
 /// Measured hypertrophy between two studies and the verdict against Shindoh's cut-offs.
 struct HypertrophyAssessment
 {
