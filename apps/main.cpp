@@ -30,6 +30,7 @@ int main(int argc, char** argv)
   registerHypertrophy(app, exitCode);
   registerSegments(app, exitCode);
   registerBatch(app, exitCode);
+  registerDecide(app, exitCode);
 
   try
   {

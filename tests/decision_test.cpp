@@ -1,0 +1,811 @@
+/// The resectability rules one by one (DESIGN.md §3 Decision rules): each test builds the smallest
+/// clinical + imaging summary that makes one rule decide, and checks its status, conclusion and
+/// the strategy or warning it adds.
+
+#include <liver/planning/augmentation.h>
+#include <liver/planning/decision.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+using namespace liver;
+
+namespace
+{
+
+/// A fit colorectal patient with every prognostic field given and no poor factor.
+Clinical fitColorectal()
+{
+  Clinical c;
+  c.primaryTumour = PrimaryTumour::Colorectal;
+  c.ecog = 0;
+  c.extrahepaticDisease = ExtrahepaticDisease::None;
+  c.synchronous = false;
+  c.nodePositivePrimary = false;
+  c.ceaNgMl = 3.0;
+  c.diseaseFreeIntervalMonths = 24.0;
+  c.comorbidityPreventsSurgery = false;
+  c.patientRefusesSurgery = false;
+  c.mmr = MmrStatus::Proficient;
+  c.ras = MutationStatus::WildType;
+  c.braf = MutationStatus::WildType;
+  c.sidedness = Sidedness::Left;
+  return c;
+}
+
+/// A plan that resects 600 mL, keeps >= 2 contiguous segments, and its PVE/ALPPS predictions
+/// from the default parameters (planning/augmentation.h).
+PlanSummary plan(const std::string& name,
+                 bool r0,
+                 std::optional<double> sflr,
+                 double threshold = 30)
+{
+  PlanSummary p;
+  p.name = name;
+  p.r0 = r0;
+  p.marginStatus = r0 ? "R0" : "R2";
+  p.flrMl = sflr ? *sflr * 17.0 : 500.0; // SLV 1700 mL
+  p.flrPercent = p.flrMl / 16.0;
+  p.resectedMl = 600.0;
+  p.sflrPercent = sflr;
+  p.flrBodyWeightPercent = p.flrMl / 800.0; // 80 kg
+  p.thresholdPercent = threshold;
+  p.thresholdSource = "seed guideline";
+  p.pass = sflr && *sflr >= threshold;
+  p.contiguous = true;
+  p.segmentsLeft = { 1, 2, 3, 4 };
+  if (sflr)
+  {
+    p.pveMedianSflrPercent = predictPve(*sflr, threshold).median.predictedSflrPercent;
+    p.alppsMedianSflrPercent = predictAlpps(*sflr, threshold).median.predictedSflrPercent;
+  }
+  return p;
+}
+
+LesionSummary lesion(int id, double diameterMm, std::vector<int> segments)
+{
+  LesionSummary l;
+  l.id = id;
+  l.maxDiameterMm = diameterMm;
+  l.segments = std::move(segments);
+  return l;
+}
+
+/// Two lesions in the right liver and one plan.
+DecisionInputs inputs(std::vector<PlanSummary> plans)
+{
+  DecisionInputs in;
+  in.lesions = { lesion(1, 25.0, { 6 }), lesion(2, 18.0, { 7 }) };
+  in.bilobar = false;
+  in.bodyHeightCm = 175.0;
+  in.bodyWeightKg = 80.0;
+  in.plans = std::move(plans);
+  return in;
+}
+
+const TraceEntry& rule(const Decision& d, const std::string& id)
+{
+  const TraceEntry* e = findRule(d, id);
+  if (!e)
+    throw std::runtime_error("rule " + id + " not in the trace");
+  return *e;
+}
+
+std::vector<std::string> strategyIds(const Decision& d)
+{
+  std::vector<std::string> ids;
+  for (const Strategy& s : d.strategies)
+    ids.push_back(s.id);
+  return ids;
+}
+
+bool warns(const Decision& d, const std::string& ruleId)
+{
+  return std::any_of(d.warnings.begin(),
+                     d.warnings.end(),
+                     [&](const DecisionWarning& w) { return w.ruleId == ruleId; });
+}
+
+bool contains(const std::string& text, const std::string& part)
+{
+  return text.find(part) != std::string::npos;
+}
+
+/// The value a rule read, for input checks.
+TraceValue input(const TraceEntry& e, const std::string& name)
+{
+  for (const auto& [n, v] : e.inputs)
+    if (n == name)
+      return v;
+  throw std::runtime_error("input " + name + " not read by " + e.ruleId);
+}
+
+const std::vector<PlanSummary> resectable = { plan("right-hemihepatectomy", true, 35.0) };
+
+} // namespace
+
+// ---- Clinical validation ------------------------------------------------------------------------
+
+TEST(Clinical, RejectsAbsurdValuesNamingTheField)
+{
+  const auto rejects = [](auto set, const std::string& field)
+  {
+    Clinical c;
+    set(c);
+    try
+    {
+      validateClinical(c);
+      ADD_FAILURE() << field << " accepted";
+    }
+    catch (const std::invalid_argument& e)
+    {
+      EXPECT_TRUE(contains(e.what(), field)) << e.what();
+    }
+  };
+  rejects([](Clinical& c) { c.heightCm = 4000.0; }, "heightCm");
+  rejects([](Clinical& c) { c.heightCm = 40.0; }, "heightCm");
+  rejects([](Clinical& c) { c.weightKg = 5.0; }, "weightKg");
+  rejects([](Clinical& c) { c.ecog = 7; }, "ecog");
+  rejects([](Clinical& c) { c.ecog = -1; }, "ecog");
+  rejects([](Clinical& c) { c.ceaNgMl = -2.0; }, "ceaNgMl");
+  rejects([](Clinical& c) { c.ageYears = 150.0; }, "ageYears");
+  rejects([](Clinical& c) { c.netGrade = 4; }, "netGrade");
+  rejects([](Clinical& c) { c.numberOfMetastases = -1; }, "numberOfMetastases");
+  rejects([](Clinical& c) { c.diseaseFreeIntervalMonths = -3.0; }, "diseaseFreeIntervalMonths");
+  Clinical ok = fitColorectal();
+  ok.heightCm = 175.0;
+  ok.weightKg = 80.0;
+  ok.ageYears = 64.0;
+  EXPECT_NO_THROW(validateClinical(ok));
+  EXPECT_NO_THROW(validateClinical(Clinical{}));
+  Clinical bad;
+  bad.ecog = 5;
+  EXPECT_THROW(decide(bad, inputs(resectable)), std::invalid_argument);
+}
+
+TEST(Clinical, NamesRoundTripAndUnknownNamesListTheAccepted)
+{
+  for (const std::string& n : extrahepaticDiseaseNames())
+    EXPECT_EQ(toString(parseExtrahepaticDisease(n)), n);
+  for (const std::string& n : primaryTumourNames())
+    EXPECT_EQ(toString(parsePrimaryTumour(n)), n);
+  EXPECT_EQ(parseMmrStatus("MSI-H"), MmrStatus::Deficient);
+  EXPECT_EQ(parseSidedness("rectum"), Sidedness::Left);
+  try
+  {
+    parsePrimaryTumour("lung");
+    ADD_FAILURE();
+  }
+  catch (const std::invalid_argument& e)
+  {
+    EXPECT_TRUE(contains(e.what(), "colorectal, breast, neuroendocrine, other")) << e.what();
+  }
+}
+
+// ---- Rule table ---------------------------------------------------------------------------------
+
+TEST(DecisionRules, IdsAreUniqueAndEverySourceIsGiven)
+{
+  std::set<std::string> ids;
+  for (const RuleInfo& r : decisionRules())
+  {
+    EXPECT_TRUE(ids.insert(r.id).second) << r.id;
+    EXPECT_FALSE(r.source.empty()) << r.id;
+    EXPECT_FALSE(r.description.empty()) << r.id;
+  }
+  EXPECT_GE(ids.size(), 35u);
+}
+
+TEST(DecisionRules, SameInputsGiveTheSameDecision)
+{
+  const Decision a = decide(fitColorectal(), inputs(resectable));
+  const Decision b = decide(fitColorectal(), inputs(resectable));
+  ASSERT_EQ(a.trace.size(), b.trace.size());
+  EXPECT_EQ(a.category, b.category);
+  for (std::size_t k = 0; k < a.trace.size(); ++k)
+  {
+    EXPECT_EQ(a.trace[k].ruleId, b.trace[k].ruleId);
+    EXPECT_EQ(a.trace[k].conclusion, b.trace[k].conclusion);
+  }
+  EXPECT_EQ(strategyIds(a), strategyIds(b));
+}
+
+// ---- Candidacy ----------------------------------------------------------------------------------
+
+TEST(CandidacyR0, MetWithAnR0PlanNotMetWhenEveryPlanLeavesTumourNotAssessableWithoutPlans)
+{
+  EXPECT_EQ(rule(decide(fitColorectal(), inputs(resectable)), "candidacy.r0").status,
+            RuleStatus::Met);
+  PlanSummary r2 = plan("left-lateral", false, 60.0);
+  r2.leftLesionIds = { 1, 2 };
+  const Decision notMet = decide(fitColorectal(), inputs({ r2 }));
+  EXPECT_EQ(rule(notMet, "candidacy.r0").status, RuleStatus::NotMet);
+  EXPECT_TRUE(contains(rule(notMet, "candidacy.r0").conclusion, "left-lateral R2"));
+  const Decision none = decide(fitColorectal(), inputs({}));
+  EXPECT_EQ(rule(none, "candidacy.r0").status, RuleStatus::NotAssessable);
+  EXPECT_TRUE(
+    contains(rule(none, "candidacy.r0").conclusion, "not assessable: needs a resection plan"));
+  EXPECT_EQ(none.category, CategoryIncomplete);
+}
+
+TEST(CandidacyFlr, ComparesSflrWithTheThresholdOfTheClinicalLiverCondition)
+{
+  EXPECT_EQ(rule(decide(fitColorectal(), inputs(resectable)), "candidacy.flr").status,
+            RuleStatus::Met);
+  // Cirrhosis raises the threshold to 40 % (Azoulay): 35 % no longer suffices.
+  Clinical cirrhotic = fitColorectal();
+  cirrhotic.liverCondition = LiverCondition::Cirrhosis;
+  const Decision d = decide(cirrhotic, inputs(resectable));
+  const TraceEntry& flr = rule(d, "candidacy.flr");
+  EXPECT_EQ(flr.status, RuleStatus::NotMet);
+  EXPECT_EQ(std::get<double>(input(flr, "thresholdPercent")), 40.0);
+  EXPECT_EQ(std::get<std::string>(input(flr, "thresholdSource")), "Azoulay");
+  // Fewer than 2 contiguous segments fails even with a large sFLR.
+  PlanSummary split = plan("split", true, 50.0);
+  split.contiguous = false;
+  EXPECT_EQ(rule(decide(fitColorectal(), inputs({ split })), "candidacy.flr").status,
+            RuleStatus::NotMet);
+}
+
+TEST(CandidacyFlr, WithoutSflrItIsNotAssessableUnlessTheClinicalBodyGivesIt)
+{
+  DecisionInputs in = inputs({ plan("rh", true, std::nullopt) });
+  in.plans[0].flrMl = 600.0;
+  in.bodyHeightCm.reset();
+  in.bodyWeightKg.reset();
+  const Decision unknown = decide(fitColorectal(), in);
+  EXPECT_EQ(rule(unknown, "candidacy.flr").status, RuleStatus::NotAssessable);
+  EXPECT_TRUE(contains(rule(unknown, "candidacy.flr").conclusion, "needs heightCm and weightKg"));
+  EXPECT_EQ(unknown.category, CategoryIncomplete);
+
+  // 175 cm, 80 kg: BSA 1.972 m² (Mosteller), SLV 1704.7 mL (Vauthey): 600 mL is 35.2 %.
+  Clinical c = fitColorectal();
+  c.heightCm = 175.0;
+  c.weightKg = 80.0;
+  const Decision known = decide(c, in);
+  const TraceEntry& flr = rule(known, "candidacy.flr");
+  EXPECT_EQ(flr.status, RuleStatus::Met);
+  EXPECT_NEAR(std::get<double>(input(flr, "sflrPercent")), 600.0 / 1704.6998625 * 100.0, 1e-6);
+  EXPECT_EQ(known.category, CategoryResectableUpfront);
+}
+
+TEST(CandidacyPerformance, EcogZeroToOneIsGoodTwoAndAboveIsNot)
+{
+  Clinical c = fitColorectal();
+  c.ecog = 1;
+  EXPECT_EQ(rule(decide(c, inputs(resectable)), "candidacy.performance").status, RuleStatus::Met);
+  c.ecog = 2;
+  const Decision two = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(two, "candidacy.performance").status, RuleStatus::NotMet);
+  EXPECT_EQ(two.category, CategoryNotCandidate);
+  c.ecog.reset();
+  const Decision missing = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(missing, "candidacy.performance").conclusion, "not assessable: needs ecog");
+}
+
+TEST(CandidacyExtrahepatic, ControlledAndTheExceptionsPassUncontrolledFails)
+{
+  const auto status = [](ExtrahepaticDisease x, PrimaryTumour p, std::optional<bool> allR0 = {})
+  {
+    Clinical c = fitColorectal();
+    c.extrahepaticDisease = x;
+    c.primaryTumour = p;
+    c.extrahepaticR0Achievable = allR0;
+    return rule(decide(c, inputs(resectable)), "candidacy.extrahepatic").status;
+  };
+  EXPECT_EQ(status(ExtrahepaticDisease::Controlled, PrimaryTumour::Colorectal), RuleStatus::Met);
+  EXPECT_EQ(status(ExtrahepaticDisease::Uncontrolled, PrimaryTumour::Colorectal),
+            RuleStatus::NotMet);
+  EXPECT_EQ(status(ExtrahepaticDisease::IsolatedBoneRadiotherapy, PrimaryTumour::Colorectal),
+            RuleStatus::Met);
+  EXPECT_EQ(status(ExtrahepaticDisease::SolitaryPulmonary, PrimaryTumour::Breast), RuleStatus::Met);
+  EXPECT_EQ(status(ExtrahepaticDisease::SolitaryPulmonary, PrimaryTumour::Colorectal),
+            RuleStatus::NotMet);
+  // "Not an absolute contraindication when R0 of all sites is achievable."
+  EXPECT_EQ(status(ExtrahepaticDisease::Uncontrolled, PrimaryTumour::Colorectal, true),
+            RuleStatus::Met);
+}
+
+TEST(CandidacySurgeryPossible, ComorbidityOrRefusalExcludesSurgery)
+{
+  Clinical c = fitColorectal();
+  EXPECT_EQ(rule(decide(c, inputs(resectable)), "candidacy.surgery-possible").status,
+            RuleStatus::Met);
+  c.patientRefusesSurgery = true;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(d, "candidacy.surgery-possible").status, RuleStatus::NotMet);
+  EXPECT_TRUE(contains(rule(d, "candidacy.surgery-possible").conclusion, "refuses"));
+}
+
+TEST(CandidacyAll, AllCriteriaMustHold)
+{
+  EXPECT_EQ(rule(decide(fitColorectal(), inputs(resectable)), "candidacy.all").status,
+            RuleStatus::Met);
+  Clinical c = fitColorectal();
+  c.extrahepaticDisease = ExtrahepaticDisease::Uncontrolled;
+  const TraceEntry& all = rule(decide(c, inputs(resectable)), "candidacy.all");
+  EXPECT_EQ(all.status, RuleStatus::NotMet);
+  EXPECT_TRUE(contains(all.conclusion, "uncontrolled extrahepatic disease")) << all.conclusion;
+}
+
+// ---- Technical options --------------------------------------------------------------------------
+
+TEST(ResectionUpfront, ChoosesTheR0PlanWithTheLargestAdequateRemnant)
+{
+  const Decision d = decide(
+    fitColorectal(),
+    inputs({ plan("small", true, 32.0), plan("large", true, 45.0), plan("r2", false, 80.0) }));
+  const TraceEntry& up = rule(d, "resection.upfront");
+  EXPECT_EQ(up.status, RuleStatus::Met);
+  EXPECT_EQ(std::get<std::string>(input(up, "plan")), "large");
+  EXPECT_EQ(d.category, CategoryResectableUpfront);
+  EXPECT_TRUE(contains(d.strategies.front().text, "\"large\""));
+}
+
+TEST(ExpanderResectionAblation, AnR0PlanWithAblationWhenResectionAloneFallsShort)
+{
+  PlanSummary alone = plan("extended-right", true, 18.0);
+  PlanSummary combined = plan("right + ablate 3", true, 34.0);
+  combined.ablatedLesionIds = { 3 };
+  DecisionInputs in = inputs({ alone, combined });
+  in.lesions.push_back(lesion(3, 15.0, { 3 }));
+  in.bilobar = true;
+  in.plans[0].pveMedianSflrPercent = 24.0; // PVE cannot rescue the plan alone
+  in.plans[0].alppsMedianSflrPercent = 29.0;
+  const Decision d = decide(fitColorectal(), in);
+  EXPECT_EQ(rule(d, "expander.resection-ablation").status, RuleStatus::Met);
+  EXPECT_EQ(d.category, CategoryResectionAblation);
+  EXPECT_EQ(d.strategies.front().id, "resection-ablation");
+}
+
+TEST(ExpanderPve, RescuesAnSflrOf24PercentAtThreshold30)
+{
+  // 24 % x 1.379 = 33.1 % (van Lienden, CVIR 2013: +37.9 %).
+  const Decision d = decide(fitColorectal(), inputs({ plan("rh", true, 24.0) }));
+  const TraceEntry& pve = rule(d, "expander.pve");
+  EXPECT_EQ(pve.status, RuleStatus::Met);
+  EXPECT_NEAR(std::get<double>(input(pve, "pveMedianSflrPercent")), 24.0 * 1.379, 1e-9);
+  EXPECT_EQ(d.category, CategoryAfterPve);
+  EXPECT_EQ(rule(d, "expander.alpps").status, RuleStatus::NotMet); // not needed
+  // Not needed when the remnant is adequate now.
+  EXPECT_TRUE(contains(rule(decide(fitColorectal(), inputs(resectable)), "expander.pve").conclusion,
+                       "not needed"));
+}
+
+TEST(ExpanderAlpps, OnlyWhenPveFallsShort)
+{
+  // 18 %: PVE 24.8 % < 30 %, ALPPS 18 x 1.84 = 33.1 % >= 30 %.
+  const Decision d = decide(fitColorectal(), inputs({ plan("ext-right", true, 18.0) }));
+  EXPECT_EQ(rule(d, "expander.pve").status, RuleStatus::NotMet);
+  EXPECT_EQ(rule(d, "expander.alpps").status, RuleStatus::Met);
+  EXPECT_EQ(d.category, CategoryAfterAlpps);
+  // 12 %: ALPPS 22.1 % falls short too: not resectable now.
+  const Decision none = decide(fitColorectal(), inputs({ plan("ext-right", true, 12.0) }));
+  EXPECT_EQ(rule(none, "expander.alpps").status, RuleStatus::NotMet);
+  EXPECT_EQ(none.category, CategorySystemicReassess);
+}
+
+TEST(ExpanderTwoStage, APlanLeavingLesionsInTheRemnantThatStageOneClears)
+{
+  PlanSummary p = plan("right-hemihepatectomy", false, 26.0);
+  p.leftLesionIds = { 3 };
+  p.twoStageMedianSflrPercent = 33.0;
+  DecisionInputs in = inputs({ p });
+  in.lesions.push_back(lesion(3, 12.0, { 3 }));
+  const Decision d = decide(fitColorectal(), in);
+  const TraceEntry& two = rule(d, "expander.two-stage");
+  EXPECT_EQ(two.status, RuleStatus::Met);
+  EXPECT_EQ(std::get<std::string>(input(two, "leftLesions")), "3");
+  EXPECT_EQ(d.category, CategoryTwoStage);
+  EXPECT_EQ(rule(d, "candidacy.r0").status, RuleStatus::Met); // over two stages
+  in.plans[0].twoStageMedianSflrPercent = 27.0;
+  EXPECT_EQ(rule(decide(fitColorectal(), in), "expander.two-stage").status, RuleStatus::NotMet);
+}
+
+// ---- Colorectal ---------------------------------------------------------------------------------
+
+TEST(CrcResectable, ResectionThenPerioperativeFolfox)
+{
+  const Decision d = decide(fitColorectal(), inputs(resectable));
+  EXPECT_EQ(rule(d, "crc.resectable").status, RuleStatus::Applies);
+  EXPECT_EQ(strategyIds(d), (std::vector<std::string>{ "resection", "perioperative-folfox" }));
+}
+
+TEST(CrcPoorPrognosis, AnyFactorPutsNeoadjuvantChemotherapyFirst)
+{
+  Clinical c = fitColorectal();
+  c.ceaNgMl = 12.0;
+  const Decision cea = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(cea, "crc.poor-prognosis").status, RuleStatus::Met);
+  EXPECT_TRUE(contains(rule(cea, "crc.poor-prognosis").conclusion, "elevated CEA"));
+  EXPECT_EQ(strategyIds(cea),
+            (std::vector<std::string>{ "neoadjuvant-chemotherapy", "resection" }));
+  Clinical many = fitColorectal();
+  many.numberOfMetastases = 6;
+  EXPECT_TRUE(contains(rule(decide(many, inputs(resectable)), "crc.poor-prognosis").conclusion,
+                       "6 metastases"));
+  // A missing factor with none present: not assessable, and a warning says so.
+  Clinical missing = fitColorectal();
+  missing.ceaNgMl.reset();
+  const Decision m = decide(missing, inputs(resectable));
+  EXPECT_EQ(rule(m, "crc.poor-prognosis").status, RuleStatus::NotAssessable);
+  EXPECT_TRUE(contains(rule(m, "crc.poor-prognosis").conclusion, "needs ceaNgMl"));
+  EXPECT_TRUE(warns(m, "crc.poor-prognosis"));
+}
+
+namespace
+{
+/// An unresectable colorectal case: the only plan leaves tumour and nothing rescues it.
+Decision unresectable(const Clinical& c)
+{
+  PlanSummary p = plan("rh", false, 20.0);
+  p.leftLesionIds = { 1 };
+  p.twoStageMedianSflrPercent = 22.0;
+  return decide(c, inputs({ p }));
+}
+} // namespace
+
+TEST(CrcSystemicLeftWt, ChemotherapyPlusAntiEgfr)
+{
+  const Decision d = unresectable(fitColorectal());
+  EXPECT_EQ(d.category, CategorySystemicReassess);
+  EXPECT_EQ(rule(d, "crc.systemic.left-wt").status, RuleStatus::Met);
+  EXPECT_EQ(rule(d, "crc.systemic.right-wt").status, RuleStatus::NotMet);
+  EXPECT_EQ(strategyIds(d), (std::vector<std::string>{ "systemic-anti-egfr", "reassess" }));
+}
+
+TEST(CrcSystemicRightWt, TripletFolfoxiri)
+{
+  Clinical c = fitColorectal();
+  c.sidedness = Sidedness::Right;
+  const Decision d = unresectable(c);
+  EXPECT_EQ(rule(d, "crc.systemic.right-wt").status, RuleStatus::Met);
+  EXPECT_EQ(strategyIds(d), (std::vector<std::string>{ "systemic-folfoxiri", "reassess" }));
+}
+
+TEST(CrcSystemicMutated, TripletPlusBevacizumabWhicheverSide)
+{
+  Clinical c = fitColorectal();
+  c.braf = MutationStatus::Mutated;
+  const Decision d = unresectable(c);
+  EXPECT_EQ(rule(d, "crc.systemic.mutated").status, RuleStatus::Met);
+  EXPECT_EQ(rule(d, "crc.systemic.left-wt").status, RuleStatus::NotMet);
+  EXPECT_EQ(strategyIds(d),
+            (std::vector<std::string>{ "systemic-folfoxiri-bevacizumab", "reassess" }));
+  Clinical unknown = fitColorectal();
+  unknown.ras.reset();
+  const Decision u = unresectable(unknown);
+  EXPECT_EQ(rule(u, "crc.systemic.mutated").conclusion, "not assessable: needs ras");
+  EXPECT_EQ(u.strategies.front().id, "systemic-therapy");
+}
+
+TEST(CrcSystemicDmmr, OutsideTheGuidelinesSystemicRules)
+{
+  Clinical c = fitColorectal();
+  c.mmr = MmrStatus::Deficient;
+  const Decision d = unresectable(c);
+  EXPECT_EQ(rule(d, "crc.systemic.dmmr").status, RuleStatus::Applies);
+  EXPECT_EQ(findRule(d, "crc.systemic.left-wt"), nullptr);
+}
+
+TEST(FongScore, OnePointPerFactor)
+{
+  Clinical c = fitColorectal();
+  c.nodePositivePrimary = true;
+  c.diseaseFreeIntervalMonths = 6.0;
+  c.ceaNgMl = 250.0;
+  DecisionInputs in = inputs(resectable);
+  in.lesions[0].maxDiameterMm = 60.0;
+  const TraceEntry& all = rule(decide(c, in), "fong.score");
+  EXPECT_TRUE(contains(all.conclusion, "5/5")) << all.conclusion;
+  EXPECT_TRUE(contains(all.conclusion, "high risk"));
+  const TraceEntry& low = rule(decide(fitColorectal(), inputs(resectable)), "fong.score");
+  EXPECT_TRUE(contains(low.conclusion, "1/5 (> 1 tumour): low risk")) << low.conclusion;
+  Clinical missing = fitColorectal();
+  missing.diseaseFreeIntervalMonths.reset();
+  missing.synchronous = true; // synchronous: DFI 0 < 12 months
+  missing.ceaNgMl.reset();
+  const TraceEntry& partial = rule(decide(missing, inputs(resectable)), "fong.score");
+  EXPECT_EQ(partial.status, RuleStatus::NotAssessable);
+  EXPECT_TRUE(contains(partial.conclusion, "needs ceaNgMl; at least 2/5")) << partial.conclusion;
+}
+
+// ---- Breast -------------------------------------------------------------------------------------
+
+namespace
+{
+Clinical breastPatient()
+{
+  Clinical c;
+  c.primaryTumour = PrimaryTumour::Breast;
+  c.ecog = 0;
+  c.extrahepaticDisease = ExtrahepaticDisease::None;
+  c.chemotherapyStatus = ChemotherapyStatus::Ongoing;
+  c.chemotherapyResponse = ChemotherapyResponse::Partial;
+  c.hormoneReceptor = ReceptorStatus::Positive;
+  c.her2 = ReceptorStatus::Positive;
+  return c;
+}
+} // namespace
+
+TEST(BreastSystemicFirst, AlwaysAppliesAndChemotherapyNaiveWaits)
+{
+  Clinical c = breastPatient();
+  c.chemotherapyStatus = ChemotherapyStatus::None;
+  c.chemotherapyResponse.reset();
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(d, "breast.systemic-first").status, RuleStatus::Applies);
+  EXPECT_EQ(d.category, CategorySystemicReassess);
+  EXPECT_EQ(d.strategies.front().id, "systemic-breast");
+}
+
+TEST(BreastReceptors, HrAndHer2GuideTheSystemicTherapy)
+{
+  const Decision d = decide(breastPatient(), inputs(resectable));
+  EXPECT_TRUE(contains(rule(d, "breast.receptors").conclusion, "endocrine"));
+  EXPECT_TRUE(contains(rule(d, "breast.receptors").conclusion, "HER2-targeted"));
+  Clinical c = breastPatient();
+  c.her2.reset();
+  EXPECT_EQ(rule(decide(c, inputs(resectable)), "breast.receptors").conclusion,
+            "not assessable: needs her2");
+}
+
+TEST(BreastSurgery, LiverLimitedNotProgressingOnly)
+{
+  EXPECT_EQ(rule(decide(breastPatient(), inputs(resectable)), "breast.surgery").status,
+            RuleStatus::Met);
+  Clinical c = breastPatient();
+  c.chemotherapyResponse = ChemotherapyResponse::Progressing;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(d, "breast.surgery").status, RuleStatus::NotMet);
+  EXPECT_EQ(d.category, CategorySystemicReassess);
+}
+
+// ---- Neuroendocrine -----------------------------------------------------------------------------
+
+namespace
+{
+Clinical netPatient()
+{
+  Clinical c;
+  c.primaryTumour = PrimaryTumour::Neuroendocrine;
+  c.ecog = 0;
+  c.extrahepaticDisease = ExtrahepaticDisease::None;
+  c.symptomatic = false;
+  c.progressive = false;
+  c.hypervascular = true;
+  c.sstr = ReceptorStatus::Positive;
+  c.netGrade = 1;
+  return c;
+}
+DecisionInputs diffuse()
+{
+  DecisionInputs in = inputs({ plan("none", false, 60.0) });
+  in.plans[0].leftLesionIds = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  in.lesions.clear();
+  for (int k = 1; k <= 8; ++k)
+    in.lesions.push_back(lesion(k, 15.0, { 2 + (k % 7) }));
+  in.bilobar = true;
+  return in;
+}
+} // namespace
+
+TEST(NetResection, SolitaryOrIsolatedAndTechnicallyResectable)
+{
+  DecisionInputs one = inputs(resectable);
+  one.lesions.resize(1);
+  const Decision d = decide(netPatient(), one);
+  EXPECT_EQ(rule(d, "net.resection").status, RuleStatus::Met);
+  EXPECT_EQ(d.category, CategoryResectableUpfront);
+  EXPECT_EQ(rule(decide(netPatient(), diffuse()), "net.resection").status, RuleStatus::NotMet);
+}
+
+TEST(NetObservation, AsymptomaticStableDiffuseDisease)
+{
+  const Decision d = decide(netPatient(), diffuse());
+  EXPECT_EQ(rule(d, "net.observation").status, RuleStatus::Applies);
+  EXPECT_EQ(d.category, CategoryObservation);
+  Clinical c = netPatient();
+  c.progressive.reset();
+  EXPECT_EQ(rule(decide(c, diffuse()), "net.observation").conclusion,
+            "not assessable: needs progressive");
+}
+
+TEST(NetSomatostatin, SymptomsCallForASomatostatinAnalogue)
+{
+  Clinical c = netPatient();
+  c.symptomatic = true;
+  const Decision d = decide(c, diffuse());
+  EXPECT_EQ(rule(d, "net.somatostatin").status, RuleStatus::Applies);
+  EXPECT_EQ(d.strategies.front().id, "somatostatin-analogue");
+  EXPECT_EQ(rule(decide(netPatient(), diffuse()), "net.somatostatin").status,
+            RuleStatus::NotApplicable);
+}
+
+TEST(NetEmbolization, ProgressiveSymptomaticVascularTumours)
+{
+  Clinical c = netPatient();
+  c.symptomatic = true;
+  c.progressive = true;
+  EXPECT_EQ(rule(decide(c, diffuse()), "net.embolization").status, RuleStatus::Applies);
+  c.hypervascular = false;
+  EXPECT_EQ(rule(decide(c, diffuse()), "net.embolization").status, RuleStatus::NotApplicable);
+}
+
+TEST(NetPrrt, SomatostatinReceptorPositive)
+{
+  EXPECT_EQ(rule(decide(netPatient(), diffuse()), "net.prrt").status, RuleStatus::Applies);
+  Clinical c = netPatient();
+  c.sstr = ReceptorStatus::Negative;
+  EXPECT_EQ(rule(decide(c, diffuse()), "net.prrt").status, RuleStatus::NotApplicable);
+}
+
+// ---- Ablation -----------------------------------------------------------------------------------
+
+TEST(AblationPrimary, UpToNineMetastasesOfAtMost4CmWithoutExtrahepaticDisease)
+{
+  Clinical c = fitColorectal();
+  c.comorbidityPreventsSurgery = true;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(d, "ablation.primary").status, RuleStatus::Met);
+  EXPECT_EQ(d.category, CategoryAblationOnly);
+  DecisionInputs big = inputs(resectable);
+  big.lesions[0].maxDiameterMm = 45.0;
+  const Decision tooBig = decide(c, big);
+  EXPECT_EQ(rule(tooBig, "ablation.primary").status, RuleStatus::NotMet);
+  EXPECT_EQ(tooBig.category, CategoryNotCandidate);
+  Clinical many = c;
+  many.numberOfMetastases = 10;
+  EXPECT_TRUE(contains(rule(decide(many, inputs(resectable)), "ablation.primary").conclusion,
+                       "10 metastases > 9"));
+}
+
+TEST(AblationSize, EfficacyFallsAbove3Cm)
+{
+  Clinical c = fitColorectal();
+  c.patientRefusesSurgery = true;
+  const Decision small = decide(c, inputs(resectable)); // 25 and 18 mm
+  EXPECT_EQ(rule(small, "ablation.size").status, RuleStatus::NotApplicable);
+  EXPECT_TRUE(contains(rule(small, "ablation.size").conclusion, "above 2 cm: lesion 1"));
+  DecisionInputs in = inputs(resectable);
+  in.lesions[1].maxDiameterMm = 35.0;
+  const Decision large = decide(c, in);
+  EXPECT_EQ(rule(large, "ablation.size").status, RuleStatus::Applies);
+  EXPECT_TRUE(warns(large, "ablation.size"));
+}
+
+TEST(AblationHeatSink, ALesionNextToAVesselWarns)
+{
+  Clinical c = fitColorectal();
+  c.patientRefusesSurgery = true;
+  const Decision unknown = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(unknown, "ablation.heat-sink").status, RuleStatus::NotAssessable);
+  DecisionInputs in = inputs(resectable);
+  in.vesselsKnown = true;
+  EXPECT_EQ(rule(decide(c, in), "ablation.heat-sink").status, RuleStatus::NotApplicable);
+  in.lesions[0].vesselDistanceMm = 2.0;
+  const Decision near = decide(c, in);
+  EXPECT_EQ(rule(near, "ablation.heat-sink").status, RuleStatus::Applies);
+  EXPECT_TRUE(warns(near, "ablation.heat-sink"));
+}
+
+// ---- Warnings -----------------------------------------------------------------------------------
+
+TEST(WarningOtherPrimary, OnlyTheGeneralCriteriaApply)
+{
+  Clinical c = fitColorectal();
+  c.primaryTumour = PrimaryTumour::Other;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_TRUE(warns(d, "warning.other-primary"));
+  EXPECT_EQ(d.category, CategoryResectableUpfront);
+  EXPECT_EQ(findRule(d, "crc.resectable"), nullptr);
+}
+
+TEST(WarningBodyMismatch, ClinicalHeightAndWeightRecomputeTheSflr)
+{
+  Clinical c = fitColorectal();
+  c.heightCm = 160.0;
+  c.weightKg = 60.0;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_TRUE(warns(d, "warning.body-mismatch"));
+  // 160 cm, 60 kg: BSA 1.633 m², SLV 1275.1 mL; FLR 595 mL is 46.7 %.
+  const double slv = -794.41 + 1267.28 * std::sqrt(160.0 * 60.0 / 3600.0);
+  EXPECT_NEAR(std::get<double>(input(rule(d, "candidacy.flr"), "sflrPercent")),
+              35.0 * 17.0 / slv * 100.0,
+              1e-9);
+  EXPECT_FALSE(warns(decide(fitColorectal(), inputs(resectable)), "warning.body-mismatch"));
+}
+
+TEST(WarningFlrBodyWeight, AtMostHalfAPercentRaisesMorbidity)
+{
+  DecisionInputs in = inputs(resectable);
+  in.plans[0].flrBodyWeightPercent = 0.45;
+  EXPECT_TRUE(warns(decide(fitColorectal(), in), "warning.flr-body-weight"));
+  EXPECT_FALSE(warns(decide(fitColorectal(), inputs(resectable)), "warning.flr-body-weight"));
+}
+
+TEST(WarningSurgeryBeforeChemo, WheneverChemotherapyIsPlannedOrOngoing)
+{
+  EXPECT_TRUE(warns(decide(fitColorectal(), inputs(resectable)), "warning.surgery-before-chemo"));
+  Clinical c = fitColorectal();
+  c.primaryTumour = PrimaryTumour::Other;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_FALSE(warns(d, "warning.surgery-before-chemo"));
+  EXPECT_EQ(rule(d, "warning.surgery-before-chemo").status, RuleStatus::NotApplicable);
+  c.chemotherapyStatus = ChemotherapyStatus::Ongoing;
+  EXPECT_TRUE(warns(decide(c, inputs(resectable)), "warning.surgery-before-chemo"));
+}
+
+TEST(WarningNoBiopsy, ColorectalOrUnknownPrimary)
+{
+  EXPECT_TRUE(warns(decide(fitColorectal(), inputs(resectable)), "warning.no-biopsy"));
+  EXPECT_TRUE(warns(decide(Clinical{}, inputs(resectable)), "warning.no-biopsy"));
+  EXPECT_FALSE(warns(decide(breastPatient(), inputs(resectable)), "warning.no-biopsy"));
+}
+
+TEST(WarningCompleteResponse, VanishedLesionsAreNotAbsentDisease)
+{
+  EXPECT_FALSE(warns(decide(fitColorectal(), inputs(resectable)), "warning.complete-response"));
+  Clinical c = fitColorectal();
+  c.chemotherapyResponse = ChemotherapyResponse::Complete;
+  EXPECT_TRUE(warns(decide(c, inputs(resectable)), "warning.complete-response"));
+  Clinical more = fitColorectal();
+  more.numberOfMetastases = 4; // two on imaging
+  const Decision d = decide(more, inputs(resectable));
+  EXPECT_TRUE(contains(rule(d, "warning.complete-response").conclusion,
+                       "4 metastases known, 2 in the lesion map"));
+}
+
+TEST(WarningJudgeRemnant, DescribesWhatRemains)
+{
+  const Decision d = decide(fitColorectal(), inputs(resectable));
+  EXPECT_TRUE(warns(d, "warning.judge-remnant"));
+  EXPECT_TRUE(contains(rule(d, "warning.judge-remnant").conclusion, "segments left 1, 2, 3, 4"));
+}
+
+TEST(MdtReferral, EveryCase)
+{
+  for (const Clinical& c : { fitColorectal(), Clinical{}, breastPatient(), netPatient() })
+  {
+    const Decision d = decide(c, inputs(resectable));
+    EXPECT_TRUE(warns(d, "mdt.referral"));
+    EXPECT_EQ(d.trace.back().ruleId, "mdt.referral");
+  }
+}
+
+TEST(DecisionRules, EveryRuleIsReachable)
+{
+  std::set<std::string> seen;
+  const auto run = [&](const Clinical& c, const DecisionInputs& in)
+  {
+    for (const TraceEntry& e : decide(c, in).trace)
+      seen.insert(e.ruleId);
+  };
+  run(fitColorectal(), inputs(resectable));
+  Clinical refuse = fitColorectal();
+  refuse.patientRefusesSurgery = true;
+  run(refuse, inputs(resectable));
+  for (auto mmr : { MmrStatus::Proficient, MmrStatus::Deficient })
+  {
+    Clinical c = fitColorectal();
+    c.mmr = mmr;
+    run(c,
+        []
+        {
+          PlanSummary p = plan("rh", false, 20.0);
+          p.leftLesionIds = { 1 };
+          p.twoStageMedianSflrPercent = 22.0;
+          return inputs({ p });
+        }());
+  }
+  run(breastPatient(), inputs(resectable));
+  run(netPatient(), diffuse());
+  Clinical other = fitColorectal();
+  other.primaryTumour = PrimaryTumour::Other;
+  run(other, inputs(resectable));
+  for (const RuleInfo& r : decisionRules())
+    EXPECT_TRUE(seen.count(r.id)) << r.id << " never evaluated";
+}
