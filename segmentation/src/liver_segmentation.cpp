@@ -8,6 +8,7 @@
 #include <itkConnectedComponentImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkMedianImageFilter.h>
+#include <itkNearestNeighborInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
@@ -424,7 +425,7 @@ double addEnclosedPockets(const MaskImage::Pointer& liver,
                           const MaskImage::Pointer& body,
                           double huLow)
 {
-  constexpr double PocketClosingMm = 15.0, RayMm = 40.0;
+  constexpr double PocketClosingMm = 22.0, RayMm = 50.0;
   constexpr int RaysNeeded = 20;
   const Grid g = gridOf(*liver);
   const std::size_t n = g.size();
@@ -671,7 +672,13 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   fillHolesPerAxialSlice(liver);
   report.steps.push_back("grown back by " + format("%.1f mm", options.erosionMm) +
                          " inside the band, closed by 5 mm, holes filled per axial slice");
+  std::vector<std::uint8_t> beforePockets(lv, lv + n);
   const double pocketsMl = addEnclosedPockets(liver, working, body, report.huLow);
+  // The pockets are lesions (darker than the band) at the surface: the boundary refinement below
+  // must not peel them off again.
+  auto pockets = allocateLike<MaskImage>(*working, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    pockets->GetBufferPointer()[i] = lv[i] && !beforePockets[i];
   report.steps.push_back(format("added %.1f mL of hypodense pockets the liver encloses (lesions "
                                 "at its surface)",
                                 pocketsMl));
@@ -704,6 +711,14 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   resampler->SetDefaultPixelValue(1e6f);
   resampler->Update();
   const FloatImage::Pointer onCt = resampler->GetOutput();
+  auto pocketResampler = itk::ResampleImageFilter<MaskImage, MaskImage>::New();
+  pocketResampler->SetInput(pockets);
+  pocketResampler->SetInterpolator(
+    itk::NearestNeighborInterpolateImageFunction<MaskImage, double>::New());
+  pocketResampler->SetOutputParametersFromImage(&ct);
+  pocketResampler->SetDefaultPixelValue(0);
+  pocketResampler->Update();
+  const std::uint8_t* keep = pocketResampler->GetOutput()->GetBufferPointer();
   result.liver = allocateLike<LabelImage>(ct, 0);
   const float* sd = onCt->GetBufferPointer();
   std::uint16_t* out = result.liver->GetBufferPointer();
@@ -749,7 +764,7 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
         bool inside = sd[i] <= 0.0f;
         if (inside && sd[i] >= -narrow)
         {
-          inside = median7(i, x, y, z) >= boundaryHu;
+          inside = keep[i] || median7(i, x, y, z) >= boundaryHu;
           if (inside)
             front.push_back(i);
         }
