@@ -5,6 +5,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/segmentation/liver_segmentation.h>
 
+#include <Eigen/Dense>
 #include <itkConnectedComponentImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkMedianImageFilter.h>
@@ -13,6 +14,7 @@
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -478,6 +480,139 @@ double addEnclosedPockets(const MaskImage::Pointer& liver,
   return pocket.size() * voxelMl(g);
 }
 
+/// Lesions at the liver's surface are cut by it: a dark component inside the liver that reaches
+/// the surface is completed by the sphere fitted (least squares) to its interface with the
+/// parenchyma, adding the dark, non-fat voxels (-30 HU .. `huLow`) outside the liver that lie
+/// inside that sphere and connect to the component. Components whose interface is not
+/// sphere-like, or whose completion would be larger than what is inside, are left alone.
+/// Returns the mL added; the added voxels are also set in `added`.
+double completeSurfaceLesions(const MaskImage::Pointer& liver,
+                              const FloatImage::Pointer& working,
+                              const MaskImage::Pointer& body,
+                              double huLow,
+                              const MaskImage::Pointer& added)
+{
+  const Grid g = gridOf(*liver);
+  const std::size_t n = g.size();
+  std::uint8_t* lv = liver->GetBufferPointer();
+  std::uint8_t* ad = added->GetBufferPointer();
+  const float* hu = working->GetBufferPointer();
+  const std::uint8_t* bodyMask = body->GetBufferPointer();
+  const float low = static_cast<float>(huLow);
+  auto dark = [&](std::size_t i) { return hu[i] >= -30.0f && hu[i] < low; };
+  std::vector<std::int32_t> component(n, 0);
+  double addedMl = 0.0;
+  const double voxel = voxelMl(g);
+  const double minSpacing = std::min({ g.sx, g.sy, g.sz });
+  int next = 0;
+  for (std::size_t seed = 0; seed < n; ++seed)
+  {
+    if (!lv[seed] || component[seed] || !dark(seed))
+      continue;
+    // Flood the dark component inside the liver.
+    const int id = ++next;
+    std::vector<std::size_t> members{ seed };
+    component[seed] = id;
+    bool atSurface = false;
+    std::vector<std::array<double, 3>> interface;
+    for (std::size_t k = 0; k < members.size(); ++k)
+    {
+      const std::size_t i = members[k];
+      const long x = static_cast<long>(i % g.nx), y = static_cast<long>((i / g.nx) % g.ny),
+                 z = static_cast<long>(i / (static_cast<std::size_t>(g.nx) * g.ny));
+      const long q[6][3] = { { x - 1, y, z }, { x + 1, y, z }, { x, y - 1, z },
+                             { x, y + 1, z }, { x, y, z - 1 }, { x, y, z + 1 } };
+      for (const auto& p : q)
+      {
+        if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= g.nx || p[1] >= g.ny || p[2] >= g.nz)
+          continue;
+        const std::size_t j = g.at(p[0], p[1], p[2]);
+        if (!lv[j])
+        {
+          atSurface = true;
+          continue;
+        }
+        if (dark(j))
+        {
+          if (!component[j])
+          {
+            component[j] = id;
+            members.push_back(j);
+          }
+        }
+        else if (hu[j] >= low) // parenchyma: the lesion's true boundary, midway between voxels
+          interface.push_back(
+            { 0.5 * (x + p[0]) * g.sx, 0.5 * (y + p[1]) * g.sy, 0.5 * (z + p[2]) * g.sz });
+      }
+    }
+    const double insideMl = members.size() * voxel;
+    if (!atSurface || insideMl < 0.5 || interface.size() < 30)
+      continue;
+    // x^2 + y^2 + z^2 = 2 a x + 2 b y + 2 c z + d, in the least-squares sense.
+    Eigen::Matrix4d ata = Eigen::Matrix4d::Zero();
+    Eigen::Vector4d atb = Eigen::Vector4d::Zero();
+    for (const auto& p : interface)
+    {
+      const Eigen::Vector4d row(2 * p[0], 2 * p[1], 2 * p[2], 1.0);
+      ata += row * row.transpose();
+      atb += row * (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+    }
+    const Eigen::Vector4d s = ata.ldlt().solve(atb);
+    const double r2 = s[3] + s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+    if (!(r2 > 0))
+      continue;
+    const double r = std::sqrt(r2);
+    double residual = 0.0;
+    for (const auto& p : interface)
+    {
+      const double d =
+        std::sqrt(std::pow(p[0] - s[0], 2) + std::pow(p[1] - s[1], 2) + std::pow(p[2] - s[2], 2)) -
+        r;
+      residual += d * d;
+    }
+    residual = std::sqrt(residual / static_cast<double>(interface.size()));
+    if (r < 3.0 || r > 60.0 || residual > std::max(1.5 * minSpacing, 0.15 * r))
+      continue;
+    // Grow from the component into dark voxels outside the liver, inside the sphere.
+    const double reach2 = std::pow(r + 0.5 * minSpacing, 2);
+    std::vector<std::size_t> grown;
+    std::vector<std::size_t> front(members);
+    while (!front.empty())
+    {
+      const std::size_t i = front.back();
+      front.pop_back();
+      const long x = static_cast<long>(i % g.nx), y = static_cast<long>((i / g.nx) % g.ny),
+                 z = static_cast<long>(i / (static_cast<std::size_t>(g.nx) * g.ny));
+      const long q[6][3] = { { x - 1, y, z }, { x + 1, y, z }, { x, y - 1, z },
+                             { x, y + 1, z }, { x, y, z - 1 }, { x, y, z + 1 } };
+      for (const auto& p : q)
+      {
+        if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= g.nx || p[1] >= g.ny || p[2] >= g.nz)
+          continue;
+        const std::size_t j = g.at(p[0], p[1], p[2]);
+        if (lv[j] || ad[j] || !bodyMask[j] || !dark(j))
+          continue;
+        const double d2 = std::pow(p[0] * g.sx - s[0], 2) + std::pow(p[1] * g.sy - s[1], 2) +
+                          std::pow(p[2] * g.sz - s[2], 2);
+        if (d2 > reach2)
+          continue;
+        ad[j] = 1;
+        grown.push_back(j);
+        front.push_back(j);
+      }
+    }
+    if (grown.size() * voxel > 3.0 * insideMl)
+    {
+      for (const std::size_t j : grown) // mostly outside the liver: not a liver lesion
+        ad[j] = 0;
+      continue;
+    }
+    for (const std::size_t j : grown)
+      lv[j] = 1;
+    addedMl += grown.size() * voxel;
+  }
+  return addedMl;
+}
 } // namespace
 
 LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions& options)
@@ -679,6 +814,10 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   auto pockets = allocateLike<MaskImage>(*working, 0);
   for (std::size_t i = 0; i < n; ++i)
     pockets->GetBufferPointer()[i] = lv[i] && !beforePockets[i];
+  const double completedMl = completeSurfaceLesions(liver, working, body, report.huLow, pockets);
+  report.steps.push_back(format("completed lesions cut by the liver surface with fitted "
+                                "spheres: %.1f mL added",
+                                completedMl));
   report.steps.push_back(format("added %.1f mL of hypodense pockets the liver encloses (lesions "
                                 "at its surface)",
                                 pocketsMl));
