@@ -1,5 +1,6 @@
 
 #include "analysis.h"
+#include "decision_io.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/planning/augmentation.h>
@@ -492,6 +493,11 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
     if (labels.segments)
       j["files"]["segments"] = "segments.nii.gz";
   }
+  if (analyze)
+  {
+    j["clinical"] = clinicalJson(o.clinical);
+    j["decision"] = decideForResult(o.clinical, j);
+  }
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
 
   AnalysisOutcome outcome;
@@ -596,6 +602,18 @@ void printAnalysisTables(const AnalysisOutcome& outcome)
   for (const PlanResult& r : results)
     for (const std::string& w : r.warnings)
       logWarning("plan \"" + r.name + "\": " + w);
+  if (outcome.result.contains("decision"))
+  {
+    const nlohmann::json& d = outcome.result["decision"];
+    std::printf("\nResectability (decision support, full trace in result.json and `liverplan "
+                "decide`): %s\n",
+                d.value("categoryText", "").c_str());
+    int k = 0;
+    for (const nlohmann::json& s : d.value("strategies", nlohmann::json::array()))
+      std::printf("  %d. %s\n", ++k, s.value("text", "").c_str());
+    for (const nlohmann::json& w : d.value("warnings", nlohmann::json::array()))
+      std::printf("  ! %s\n", w.value("text", "").c_str());
+  }
   std::printf("%s\n", DecisionSupportDisclaimer);
 }
 

@@ -6,6 +6,7 @@
 #include "cli_common.h"
 
 #include <liver/planning/augmentation.h>
+#include <liver/planning/clinical.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 
@@ -34,6 +35,9 @@ struct AnalysisRequest
   bool autoSegments = false;
   PlanOptions planOptions;
   AugmentationParameters augmentation;
+  /// analyze: the clinical data the resectability decision reads (empty fields: "not
+  /// assessable"); the decision is made from the result JSON, as `liverplan decide` makes it.
+  Clinical clinical;
 };
 
 /// PVE, ALPPS and two-stage predictions for one plan (DESIGN.md §3 FLR augmentation).

@@ -3,6 +3,7 @@
 /// FLR %, sFLR %, threshold, pass, R0, lesion fates and margins, FLR augmentation).
 
 #include "analysis.h"
+#include "decision_io.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/volumetry/liver_function.h>
@@ -39,6 +40,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     std::vector<double> pveHypertrophy, alppsHypertrophy, pveDropout, twoStageInterval,
       twoStageCompletion;
     double pveWaitWeeks = 0.0, alppsWaitWeeks = 0.0; ///< set only when given
+    ClinicalArgs clinical;                           ///< analyze only
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd =
@@ -123,6 +125,8 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     ->delimiter(',')
     ->expected(2);
   addCtLoadOptions(*cmd, options->load);
+  if (analyze)
+    addClinicalOptions(*cmd, options->clinical);
   cmd->callback(
     [options, cmd, analyze, &exitCode]
     {
@@ -188,7 +192,27 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
             o.augmentation.twoStageCompletionLowPercent = o.twoStageCompletion[0];
             o.augmentation.twoStageCompletionHighPercent = o.twoStageCompletion[1];
           }
+          if (analyze)
+          {
+            // The body flags are the clinical data's too; clinical.json fills what they omit.
+            if (cmd->count("--height"))
+              o.clinical.heightCm = std::to_string(o.body.heightCm);
+            if (cmd->count("--weight"))
+              o.clinical.weightKg = std::to_string(o.body.weightKg);
+            if (cmd->count("--liver-condition"))
+              o.clinical.liverCondition = o.body.condition;
+          }
+          const Clinical clinical = analyze ? resolveClinical(o.clinical) : Clinical{};
+          if (!planOptions.heightCm && !planOptions.weightKg && clinical.heightCm &&
+              clinical.weightKg)
+          {
+            planOptions.heightCm = clinical.heightCm;
+            planOptions.weightKg = clinical.weightKg;
+          }
+          if (!cmd->count("--liver-condition") && clinical.liverCondition)
+            planOptions.condition = *clinical.liverCondition;
           AnalysisRequest request;
+          request.clinical = clinical;
           request.analyze = analyze;
           request.ct = o.ct;
           request.out = o.out;
