@@ -8,6 +8,7 @@
 /// completion marker). summary.csv is rebuilt from the status files at the end of every run.
 
 #include "cli_common.h"
+#include "decision_io.h"
 
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
@@ -200,8 +201,8 @@ std::map<std::string, nlohmann::json> completedStudies(const std::string& dir)
 /// Clinical values per study from a CSV keyed by StudyInstanceUID or PatientID.
 struct ClinicalTable
 {
-  std::string keyColumn; ///< "StudyInstanceUID" or "PatientID"
-  std::map<std::string, std::map<std::string, std::string>> rows;
+  std::string keyColumn;                      ///< "StudyInstanceUID" or "PatientID"
+  std::map<std::string, nlohmann::json> rows; ///< clinical.json of each key
 };
 
 std::vector<std::string> splitCsvLine(const std::string& line)
@@ -243,13 +244,6 @@ ClinicalTable loadClinicalCsv(const std::string& path)
     }
   if (key == header.size())
     throw InputError(path, "header: needs a StudyInstanceUID or PatientID column");
-  const std::set<std::string> known = { "heightCm", "weightKg", "liverCondition" };
-  for (std::size_t c = 0; c < header.size(); ++c)
-    if (c != key && !known.count(header[c]))
-      throw InputError(path,
-                       "header: unknown column '" + header[c] +
-                         "' (known: StudyInstanceUID or PatientID, heightCm, weightKg, "
-                         "liverCondition)");
   std::size_t lineNumber = 1;
   while (std::getline(in, line))
   {
@@ -266,9 +260,26 @@ ClinicalTable loadClinicalCsv(const std::string& path)
       throw InputError(path,
                        "line " + std::to_string(lineNumber) + ": " + table.keyColumn + " '" +
                          cells[key] + "' appears twice");
+    // The row as clinical.json (numbers, true/false/yes/no, text), checked like clinical.json.
+    nlohmann::json clinical = nlohmann::json::object();
     for (std::size_t c = 0; c < header.size(); ++c)
-      if (c != key && !cells[c].empty())
-        row[header[c]] = cells[c];
+    {
+      if (c == key || cells[c].empty())
+        continue;
+      const std::string& cell = cells[c];
+      char* end = nullptr;
+      const double number = std::strtod(cell.c_str(), &end);
+      if (end && *end == '\0')
+        clinical[header[c]] = number;
+      else if (cell == "true" || cell == "yes")
+        clinical[header[c]] = true;
+      else if (cell == "false" || cell == "no")
+        clinical[header[c]] = false;
+      else
+        clinical[header[c]] = cell;
+    }
+    parseClinicalJson(clinical.dump(), path + " line " + std::to_string(lineNumber));
+    row = clinical;
   }
   return table;
 }
@@ -509,21 +520,19 @@ int runBatch(const BatchOptions& o)
       job.arguments.insert(job.arguments.end(), { "--auto-plan", std::to_string(o.autoPlans) });
     if (o.autoSegments)
       job.arguments.push_back("--auto-segments");
-    std::string condition = o.condition;
+    nlohmann::json clinicalRow = nlohmann::json::object();
     const std::string key =
       clinical.keyColumn == "PatientID" ? job.study->patientId : job.study->studyInstanceUid;
     if (const auto row = clinical.rows.find(key); row != clinical.rows.end())
+      clinicalRow = row->second;
+    if (!o.condition.empty() && !clinicalRow.contains("liverCondition"))
+      clinicalRow["liverCondition"] = o.condition;
+    if (!clinicalRow.empty())
     {
-      for (const auto& [column, value] : row->second)
-        if (column == "heightCm")
-          job.arguments.insert(job.arguments.end(), { "--height", value });
-        else if (column == "weightKg")
-          job.arguments.insert(job.arguments.end(), { "--weight", value });
-        else if (column == "liverCondition")
-          condition = value;
+      const std::string file = (work / "clinical.json").string();
+      writeJson(file, clinicalRow);
+      job.arguments.insert(job.arguments.end(), { "--clinical", file });
     }
-    if (!condition.empty())
-      job.arguments.insert(job.arguments.end(), { "--liver-condition", condition });
   }
 
   struct sigaction action
@@ -698,8 +707,8 @@ void registerBatch(CLI::App& app, int& exitCode)
                   "normal, chemotherapy, steatosis, cirrhosis (the CSV's column wins)");
   cmd->add_option("--clinical-csv",
                   o->clinicalCsv,
-                  "CSV keyed by StudyInstanceUID or PatientID with heightCm, weightKg, "
-                  "liverCondition columns");
+                  "CSV keyed by StudyInstanceUID or PatientID; the other columns are "
+                  "clinical.json fields (heightCm, weightKg, liverCondition, primary, ecog, ...)");
   cmd->add_flag("--resume", o->resume, "Skip the studies OUT already holds complete");
   cmd->add_option("--shard",
                   o->shard,

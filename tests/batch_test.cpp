@@ -243,8 +243,9 @@ TEST(Batch, ClinicalCsvGivesHeightAndWeightPerPatient)
             0);
   const nlohmann::json small = readJson(dir + "/tree/expected.json");
   const std::string patient = small["studies"][0]["patientId"];
-  std::ofstream(dir + "/clinical.csv") << "PatientID,heightCm,weightKg,liverCondition\n"
-                                       << patient << ",175,80,normal\n";
+  std::ofstream(dir + "/clinical.csv")
+    << "PatientID,heightCm,weightKg,liverCondition,primary,ecog,extrahepatic\n"
+    << patient << ",175,80,normal,colorectal,0,none\n";
   std::vector<std::string> args = { "batch",      dir + "/tree",    "--out",
                                     dir + "/out", "--clinical-csv", dir + "/clinical.csv" };
   args.insert(args.end(), Plan.begin(), Plan.end());
@@ -255,8 +256,13 @@ TEST(Batch, ClinicalCsvGivesHeightAndWeightPerPatient)
   {
     if (row.at("status") != "ok")
       continue;
+    // Every analysis carries the resectability decision; with clinical data it can decide.
+    EXPECT_FALSE(row.at("decision").empty());
     if (row.at("patientId") == patient)
+    {
       EXPECT_FALSE(row.at("plan1_sflrPercent").empty()) << "height and weight give the sFLR";
+      EXPECT_NE(row.at("decision"), "incomplete");
+    }
     else
       EXPECT_TRUE(row.at("plan1_sflrPercent").empty());
   }
@@ -268,6 +274,13 @@ TEST(Batch, ClinicalCsvGivesHeightAndWeightPerPatient)
     ExitBadInput,
     "shoeSize");
   EXPECT_FALSE(fs::exists(dir + "/bad/summary.csv"));
+  std::ofstream(dir + "/absurd.csv") << "PatientID,ecog\nX,7\n";
+  expectOneLineError(
+    runLiverplan(
+      { "batch", tree().root, "--out", dir + "/absurd", "--clinical-csv", dir + "/absurd.csv" }),
+    ExitBadInput,
+    "ecog");
+  EXPECT_FALSE(fs::exists(dir + "/absurd"));
 }
 
 TEST(Batch, BadArgumentsAreRefusedBeforeAnyWork)
