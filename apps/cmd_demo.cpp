@@ -1,7 +1,9 @@
 /// `liverplan demo`: make the built-in phantom, then run the pipeline that exists on it as a user
 /// would (load the written CT and labels back, measure, standardize) and check against the truth.
 
+#include "analysis.h"
 #include "cli_common.h"
+#include "decision_io.h"
 
 #include <liver/data/phantom.h>
 #include <liver/imaging/errors.h>
@@ -64,6 +66,26 @@ nlohmann::json bodyJson(double heightCm,
            { "thresholdSource", threshold.source },
            { "thresholdRationale", threshold.rationale } };
 }
+
+/// The demo's patient (clinical.json): colorectal liver metastases, fit, no extrahepatic disease.
+constexpr const char* DemoClinicalJson = R"({
+  "comment": "LiverPlan demo patient: synthetic, not a real person",
+  "sex": "male",
+  "ageYears": 62,
+  "primaryTumour": "colorectal",
+  "ecog": 0,
+  "extrahepaticDisease": "none",
+  "chemotherapyStatus": "none",
+  "synchronous": false,
+  "nodePositivePrimary": true,
+  "ceaNgMl": 12,
+  "diseaseFreeIntervalMonths": 18,
+  "mmr": "proficient",
+  "ras": "wild-type",
+  "braf": "wild-type",
+  "sidedness": "left"
+}
+)";
 
 void registerDemo(CLI::App& app, int& exitCode)
 {
@@ -172,6 +194,36 @@ void registerDemo(CLI::App& app, int& exitCode)
                                          { "huBand",
                                            { automatic.report.huLow, automatic.report.huHigh } },
                                          { "steps", automatic.report.steps } };
+
+          // The whole pipeline as `analyze` runs it, on the phantom's CT and true labels: plans,
+          // FLR augmentation, the decision for a demo patient, and the report.
+          const std::string clinicalPath = o.out + "/clinical.json";
+          writeTextFile(clinicalPath, DemoClinicalJson);
+          AnalysisRequest request;
+          request.ct = phantomDir + "/ct.nii.gz";
+          request.out = o.out + "/analysis";
+          request.import.liverPath = phantomDir + "/liver.nii.gz";
+          request.import.lesionsPath = phantomDir + "/lesions.nii.gz";
+          request.import.segmentsPath = phantomDir + "/segments.nii.gz";
+          for (const char* spec : { "right-hemihepatectomy",
+                                    "extended-right-hemihepatectomy",
+                                    "left-lateral-sectionectomy" })
+            request.plans.push_back(parsePlanSpec(spec));
+          request.autoPlans = 3;
+          request.planOptions.heightCm = o.body.heightCm;
+          request.planOptions.weightKg = o.body.weightKg;
+          request.planOptions.bsaFormula = parseBsaFormula(o.body.bsa);
+          request.planOptions.slvFormula = parseSlvFormula(o.body.slv);
+          request.planOptions.condition = parseLiverCondition(o.body.condition);
+          request.clinical = loadClinicalFile(clinicalPath);
+          logInfo("analysing the phantom: plans, FLR augmentation, decision");
+          const AnalysisOutcome analysis = runAnalysis(request);
+          writeAnalysis(request, analysis);
+          j["analysis"] = { { "folder", "analysis" },
+                            { "result", "analysis/result.json" },
+                            { "clinical", "clinical.json" },
+                            { "decision", analysis.result["decision"]["category"] } };
+
           j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
           writeJson(o.out + "/result.json", j);
 
@@ -213,7 +265,12 @@ void registerDemo(CLI::App& app, int& exitCode)
                       phantom.truth.lesions.size());
           std::printf("  matches phantom truth: %s\n",
                       j["truthCheck"]["exact"].get<bool>() ? "yes" : "NO");
-          std::printf("  wrote %s/result.json\n", o.out.c_str());
+          std::printf("\nThe analysis of the phantom (%s/analysis/result.json), for the demo "
+                      "patient in %s:\n",
+                      o.out.c_str(),
+                      clinicalPath.c_str());
+          printAnalysisTables(analysis);
+          std::printf("  wrote %s/result.json and %s/analysis/\n", o.out.c_str(), o.out.c_str());
           if (!j["truthCheck"]["exact"].get<bool>())
             throw ProcessingError("measured volumes differ from the phantom's truth");
           return ExitOk;
