@@ -247,6 +247,16 @@ TEST(CliDemo, RunsThePipelineAndMatchesTheTruth)
   EXPECT_NEAR(segments, tlv, 1e-6);
   // Mosteller 170 cm 70 kg: sqrt(170 * 70 / 3600) = 1.8181 m²; Vauthey SLV = 1509.68 mL.
   EXPECT_NEAR(j["body"]["standardLiverVolumeMl"].get<double>(), -794.41 + 1267.28 * 1.818118, 0.01);
+  // The whole pipeline: plans (3 given + proposed), augmentation, and a decision for the demo
+  // patient, as `analyze` writes them.
+  const nlohmann::json a = readJson(out + "/analysis/result.json");
+  EXPECT_EQ(a["kind"], "analysis");
+  EXPECT_GE(a["plans"].size(), 3u);
+  EXPECT_EQ(a["plans"][0]["name"], "right-hemihepatectomy");
+  EXPECT_EQ(a["clinical"]["primaryTumour"], "colorectal");
+  EXPECT_EQ(a["decision"]["category"], j["analysis"]["decision"]);
+  EXPECT_FALSE(a["decision"]["trace"].empty());
+  EXPECT_TRUE(fs::exists(out + "/analysis/" + a["plans"][0]["remnantFile"].get<std::string>()));
 }
 
 TEST(CliDemo, AbsurdBodyMeasurementsAreRefusedBeforeAnyOutput)
