@@ -480,6 +480,20 @@ double addEnclosedPockets(const MaskImage::Pointer& liver,
   return pocket.size() * voxelMl(g);
 }
 
+/// Call visit(j, position of i, position of j) for each face neighbour j of voxel i in the grid.
+template<typename Visit>
+void forEachFaceNeighbour(const Grid& g, std::size_t i, Visit visit)
+{
+  const long x = static_cast<long>(i % g.nx), y = static_cast<long>((i / g.nx) % g.ny),
+             z = static_cast<long>(i / (static_cast<std::size_t>(g.nx) * g.ny));
+  const std::array<long, 3> at{ x, y, z };
+  const std::array<long, 3> q[6] = { { x - 1, y, z }, { x + 1, y, z }, { x, y - 1, z },
+                                     { x, y + 1, z }, { x, y, z - 1 }, { x, y, z + 1 } };
+  for (const auto& p : q)
+    if (p[0] >= 0 && p[1] >= 0 && p[2] >= 0 && p[0] < g.nx && p[1] < g.ny && p[2] < g.nz)
+      visit(g.at(p[0], p[1], p[2]), at, p);
+}
+
 /// Lesions at the liver's surface are cut by it: a dark component inside the liver that reaches
 /// the surface is completed by the sphere fitted (least squares) to its interface with the
 /// parenchyma, adding the dark, non-fat voxels (-30 HU .. `huLow`) outside the liver that lie
@@ -518,32 +532,29 @@ double completeSurfaceLesions(const MaskImage::Pointer& liver,
     for (std::size_t k = 0; k < members.size(); ++k)
     {
       const std::size_t i = members[k];
-      const long x = static_cast<long>(i % g.nx), y = static_cast<long>((i / g.nx) % g.ny),
-                 z = static_cast<long>(i / (static_cast<std::size_t>(g.nx) * g.ny));
-      const long q[6][3] = { { x - 1, y, z }, { x + 1, y, z }, { x, y - 1, z },
-                             { x, y + 1, z }, { x, y, z - 1 }, { x, y, z + 1 } };
-      for (const auto& p : q)
-      {
-        if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= g.nx || p[1] >= g.ny || p[2] >= g.nz)
-          continue;
-        const std::size_t j = g.at(p[0], p[1], p[2]);
-        if (!lv[j])
+      forEachFaceNeighbour(
+        g,
+        i,
+        [&](std::size_t j, const std::array<long, 3>& at, const std::array<long, 3>& p)
         {
-          atSurface = true;
-          continue;
-        }
-        if (dark(j))
-        {
-          if (!component[j])
+          if (!lv[j])
           {
-            component[j] = id;
-            members.push_back(j);
+            atSurface = true;
+            return;
           }
-        }
-        else if (hu[j] >= low) // parenchyma: the lesion's true boundary, midway between voxels
-          interface.push_back(
-            { 0.5 * (x + p[0]) * g.sx, 0.5 * (y + p[1]) * g.sy, 0.5 * (z + p[2]) * g.sz });
-      }
+          if (dark(j))
+          {
+            if (!component[j])
+            {
+              component[j] = id;
+              members.push_back(j);
+            }
+          }
+          else if (hu[j] >= low) // parenchyma: the lesion's true boundary, midway between voxels
+            interface.push_back({ 0.5 * (at[0] + p[0]) * g.sx,
+                                  0.5 * (at[1] + p[1]) * g.sy,
+                                  0.5 * (at[2] + p[2]) * g.sz });
+        });
     }
     const double insideMl = members.size() * voxel;
     if (!atSurface || insideMl < 0.5 || interface.size() < 30)
@@ -581,25 +592,21 @@ double completeSurfaceLesions(const MaskImage::Pointer& liver,
     {
       const std::size_t i = front.back();
       front.pop_back();
-      const long x = static_cast<long>(i % g.nx), y = static_cast<long>((i / g.nx) % g.ny),
-                 z = static_cast<long>(i / (static_cast<std::size_t>(g.nx) * g.ny));
-      const long q[6][3] = { { x - 1, y, z }, { x + 1, y, z }, { x, y - 1, z },
-                             { x, y + 1, z }, { x, y, z - 1 }, { x, y, z + 1 } };
-      for (const auto& p : q)
-      {
-        if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= g.nx || p[1] >= g.ny || p[2] >= g.nz)
-          continue;
-        const std::size_t j = g.at(p[0], p[1], p[2]);
-        if (lv[j] || ad[j] || !bodyMask[j] || !dark(j))
-          continue;
-        const double d2 = std::pow(p[0] * g.sx - s[0], 2) + std::pow(p[1] * g.sy - s[1], 2) +
-                          std::pow(p[2] * g.sz - s[2], 2);
-        if (d2 > reach2)
-          continue;
-        ad[j] = 1;
-        grown.push_back(j);
-        front.push_back(j);
-      }
+      forEachFaceNeighbour(
+        g,
+        i,
+        [&](std::size_t j, const std::array<long, 3>&, const std::array<long, 3>& p)
+        {
+          if (lv[j] || ad[j] || !bodyMask[j] || !dark(j))
+            return;
+          const double d2 = std::pow(p[0] * g.sx - s[0], 2) + std::pow(p[1] * g.sy - s[1], 2) +
+                            std::pow(p[2] * g.sz - s[2], 2);
+          if (d2 > reach2)
+            return;
+          ad[j] = 1;
+          grown.push_back(j);
+          front.push_back(j);
+        });
     }
     if (grown.size() * voxel > 3.0 * insideMl)
     {
