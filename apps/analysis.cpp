@@ -1,6 +1,7 @@
 
 #include "analysis.h"
 #include "decision_io.h"
+#include "report.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/planning/augmentation.h>
@@ -511,7 +512,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   return outcome;
 }
 
-void writeAnalysis(const AnalysisRequest& request, const AnalysisOutcome& outcome)
+void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome)
 {
   const std::string& out = request.out;
   const LiverLabels& labels = outcome.labels;
@@ -525,6 +526,17 @@ void writeAnalysis(const AnalysisRequest& request, const AnalysisOutcome& outcom
   }
   for (std::size_t k = 0; k < outcome.results.size(); ++k)
     writeImage(outcome.results[k].remnantMap.GetPointer(), out + "/" + outcome.remnantFiles[k]);
+  if (request.analyze)
+  {
+    outcome.result["inputFiles"] = inputDigestsJson(outcome.result, out, request.moreInputs);
+    std::vector<LabelImage::Pointer> maps;
+    for (const PlanResult& r : outcome.results)
+      maps.push_back(r.remnantMap);
+    const std::vector<ReportImage> images =
+      writeAnalysisReport(out, outcome.result, *outcome.ct.image, labels, maps, logWarning);
+    outcome.result["images"] = reportImagesJson(images);
+    outcome.result["files"]["report"] = "report.html";
+  }
   writeJson(out + "/result.json", outcome.result); // last: its presence means complete
 }
 

@@ -38,6 +38,9 @@ struct AnalysisRequest
   /// analyze: the clinical data the resectability decision reads (empty fields: "not
   /// assessable"); the decision is made from the result JSON, as `liverplan decide` makes it.
   Clinical clinical;
+  /// analyze: files the result does not name but the report's provenance lists with their
+  /// SHA-256, as {role, path} (e.g. {"clinical", clinical.json}); empty paths are ignored.
+  std::vector<std::pair<std::string, std::string>> moreInputs;
 };
 
 /// PVE, ALPPS and two-stage predictions for one plan (DESIGN.md §3 FLR augmentation).
@@ -62,9 +65,10 @@ struct AnalysisOutcome
 /// Run the pipeline; writes nothing. Throws InputError / ProcessingError like the libraries.
 AnalysisOutcome runAnalysis(const AnalysisRequest& request);
 
-/// Write the labels (analyze), the remnant maps and result.json into request.out, each atomically,
-/// result.json last.
-void writeAnalysis(const AnalysisRequest& request, const AnalysisOutcome& outcome);
+/// Write the labels (analyze), the remnant maps, for analyze the report (report.html and
+/// images/, the input files' SHA-256 added to the result) and result.json into request.out, each
+/// atomically, result.json last.
+void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome);
 
 /// The comparison tables of the plans and their augmentation predictions, on stdout.
 void printAnalysisTables(const AnalysisOutcome& outcome);

@@ -108,6 +108,7 @@ void registerHypertrophy(CLI::App& app, int& exitCode);
 void registerSegments(CLI::App& app, int& exitCode);
 void registerBatch(CLI::App& app, int& exitCode); // also registers `merge`
 void registerDecide(CLI::App& app, int& exitCode);
+void registerReport(CLI::App& app, int& exitCode);
 
 /// Whole-liver volumetry as JSON (defined with the demo).
 nlohmann::json volumetryJson(const Volumetry& volumetry);

@@ -216,8 +216,9 @@ void registerDemo(CLI::App& app, int& exitCode)
           request.planOptions.slvFormula = parseSlvFormula(o.body.slv);
           request.planOptions.condition = parseLiverCondition(o.body.condition);
           request.clinical = loadClinicalFile(clinicalPath);
+          request.moreInputs = { { "clinical", clinicalPath } };
           logInfo("analysing the phantom: plans, FLR augmentation, decision");
-          const AnalysisOutcome analysis = runAnalysis(request);
+          AnalysisOutcome analysis = runAnalysis(request);
           writeAnalysis(request, analysis);
           j["analysis"] = { { "folder", "analysis" },
                             { "result", "analysis/result.json" },

@@ -27,6 +27,9 @@ struct PhantomArgs
   bool dicom = false;
   unsigned studyTree = 0;
   bool noFaults = false;
+  double leftLobeGrowthPercent = 0.0;
+  std::vector<double> shiftMm;
+  double rotationDeg = 0.0;
 };
 
 /// --spacing (S or SX,SY,SZ) and --size onto a grid's spacing and size.
@@ -73,6 +76,10 @@ int runPhantom(const PhantomArgs& args)
   PhantomOptions options;
   options.seed = args.seed;
   options.noiseSdHu = args.noiseSdHu;
+  options.leftLobeGrowthPercent = args.leftLobeGrowthPercent;
+  options.rotationDeg = args.rotationDeg;
+  if (!args.shiftMm.empty())
+    options.shiftMm = { args.shiftMm[0], args.shiftMm[1], args.shiftMm[2] };
   applyGrid(args, options.spacingMm, options.size);
   const std::string dicomDir = (std::filesystem::path(args.out) / "dicom").string();
   std::error_code ec;
@@ -144,7 +151,19 @@ void registerPhantom(CLI::App& app, int& exitCode)
   cmd->add_flag("--no-faults",
                 args->noFaults,
                 "With --study-tree: one clean CT series per study (for throughput benchmarks)");
-  cmd->footer("Example: liverplan phantom --out phantom --seed 3 --spacing 1,1,2.5 --dicom");
+  // A second study "after PVE" of the same patient: grown left lobe, known rigid motion.
+  cmd->add_option("--left-lobe-growth",
+                  args->leftLobeGrowthPercent,
+                  "Grow the left lateral section (segments 2, 3) by PCT % of its volume (0..100)");
+  cmd->add_option("--shift", args->shiftMm, "Shift the whole patient by X,Y,Z mm (LPS, -50..50)")
+    ->delimiter(',')
+    ->expected(3);
+  cmd->add_option("--rotate",
+                  args->rotationDeg,
+                  "Rotate the whole patient by DEG about the z axis through the centre (-45..45)");
+  cmd->footer("Example: liverplan phantom --out phantom --seed 3 --spacing 1,1,2.5 --dicom\n"
+              "After PVE: liverplan phantom --out after --left-lobe-growth 30 --shift 6,-4,3 "
+              "--rotate 3");
   cmd->callback(
     [args, &exitCode]
     {

@@ -213,6 +213,8 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
             planOptions.condition = *clinical.liverCondition;
           AnalysisRequest request;
           request.clinical = clinical;
+          request.moreInputs = { { "clinical", o.clinical.clinicalFile },
+                                 { "plan-file", o.planFile } };
           request.analyze = analyze;
           request.ct = o.ct;
           request.out = o.out;
@@ -226,7 +228,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           request.autoSegments = o.autoSegments;
           request.planOptions = planOptions;
           request.augmentation = o.augmentation;
-          const AnalysisOutcome outcome = runAnalysis(request);
+          AnalysisOutcome outcome = runAnalysis(request);
           writeAnalysis(request, outcome);
           printAnalysisTables(outcome);
           std::printf("wrote %s/result.json and %zu remnant map(s)\n",

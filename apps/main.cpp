@@ -31,6 +31,7 @@ int main(int argc, char** argv)
   registerSegments(app, exitCode);
   registerBatch(app, exitCode);
   registerDecide(app, exitCode);
+  registerReport(app, exitCode);
 
   try
   {

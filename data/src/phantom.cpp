@@ -538,6 +538,131 @@ Grid makeGrid(const PhantomOptions& options)
   return grid;
 }
 
+/// Where the anatomy lands on the grid: the patient's rigid pose (rotation about z through the
+/// field-of-view centre, then a shift) and the stretch of the liver beyond the umbilical fissure
+/// plane (left lobe growth). Painting evaluates the anatomy at the pre-image of each voxel centre;
+/// with the default options every mapping is the identity and returns its input unchanged.
+struct Placement
+{
+  bool posed = false;
+  double cosZ = 1.0, sinZ = 0.0;
+  Vec3 shiftMm{};
+  bool grown = false;
+  double stretch = 1.0; ///< factor along the umbilical plane's normal, beyond the plane
+  Vec3 normal{};        ///< unit normal of the umbilical plane (towards segments 2 and 3)
+
+  /// World point to body anatomy (pose only).
+  Vec3 toBody(const Vec3& p) const
+  {
+    if (!posed)
+      return p;
+    const double x = p[0] - shiftMm[0], y = p[1] - shiftMm[1];
+    return { cosZ * x + sinZ * y, -sinZ * x + cosZ * y, p[2] - shiftMm[2] };
+  }
+  /// Body anatomy to world point.
+  Vec3 bodyToWorld(const Vec3& q) const
+  {
+    if (!posed)
+      return q;
+    return { cosZ * q[0] - sinZ * q[1] + shiftMm[0],
+             sinZ * q[0] + cosZ * q[1] + shiftMm[1],
+             q[2] + shiftMm[2] };
+  }
+  /// Signed distance in mm from the umbilical fissure plane (positive: segments 2 and 3).
+  double beyondMm(const Vec3& q) const
+  {
+    return (q[0] - UmbilicalPlane.xMm) * normal[0] + (q[1] - UmbilicalPlane.yMm) * normal[1];
+  }
+  /// World point to the point of the original (ungrown) liver that is painted there.
+  Vec3 toLiver(const Vec3& p) const
+  {
+    const Vec3 q = toBody(p);
+    if (!grown)
+      return q;
+    const double d = beyondMm(q);
+    if (d <= 0.0)
+      return q;
+    const double back = d * (1.0 - 1.0 / stretch);
+    return { q[0] - back * normal[0], q[1] - back * normal[1], q[2] };
+  }
+  /// Original liver point to world point.
+  Vec3 liverToWorld(const Vec3& q) const
+  {
+    if (!grown)
+      return bodyToWorld(q);
+    const double d = beyondMm(q);
+    if (d <= 0.0)
+      return bodyToWorld(q);
+    const double out = d * (stretch - 1.0);
+    return bodyToWorld({ q[0] + out * normal[0], q[1] + out * normal[1], q[2] });
+  }
+  /// World box holding the image of the anatomy box [lo, hi] (liver: with the stretch).
+  std::pair<Vec3, Vec3> worldBox(const Vec3& lo, const Vec3& hi, bool liver) const
+  {
+    if (!posed && !(liver && grown))
+      return { lo, hi };
+    // A stretched point moves by t n with 0 <= t <= the largest move of a corner.
+    Vec3 alo = lo, ahi = hi;
+    if (liver && grown)
+    {
+      double moveMm = 0.0;
+      for (int corner = 0; corner < 8; ++corner)
+        moveMm =
+          std::max(moveMm,
+                   beyondMm({ (corner & 1) ? hi[0] : lo[0], (corner & 2) ? hi[1] : lo[1], 0.0 }) *
+                     (stretch - 1.0));
+      for (int a = 0; a < 3; ++a)
+      {
+        alo[a] += std::min(0.0, moveMm * normal[a]);
+        ahi[a] += std::max(0.0, moveMm * normal[a]);
+      }
+    }
+    Vec3 wlo{ std::numeric_limits<double>::infinity(),
+              std::numeric_limits<double>::infinity(),
+              std::numeric_limits<double>::infinity() };
+    Vec3 whi{ -wlo[0], -wlo[1], -wlo[2] };
+    for (int corner = 0; corner < 8; ++corner)
+    {
+      const Vec3 w = bodyToWorld({ (corner & 1) ? ahi[0] : alo[0],
+                                   (corner & 2) ? ahi[1] : alo[1],
+                                   (corner & 4) ? ahi[2] : alo[2] });
+      for (int a = 0; a < 3; ++a)
+      {
+        wlo[a] = std::min(wlo[a], w[a]);
+        whi[a] = std::max(whi[a], w[a]);
+      }
+    }
+    return { wlo, whi };
+  }
+};
+
+Placement makePlacement(const PhantomOptions& options)
+{
+  const auto fail = [](const std::string& what)
+  { throw std::invalid_argument("phantom: " + what); };
+  if (!std::isfinite(options.leftLobeGrowthPercent) || options.leftLobeGrowthPercent < 0.0 ||
+      options.leftLobeGrowthPercent > 100.0)
+    fail("left lobe growth " + formatNumber(options.leftLobeGrowthPercent) +
+         " % must be within 0..100");
+  if (!std::isfinite(options.rotationDeg) || std::abs(options.rotationDeg) > 45.0)
+    fail("rotation " + formatNumber(options.rotationDeg) + " degrees must be within -45..45");
+  for (int a = 0; a < 3; ++a)
+    if (!std::isfinite(options.shiftMm[a]) || std::abs(options.shiftMm[a]) > 50.0)
+      fail("shift " + std::string(1, "xyz"[a]) + " = " + formatNumber(options.shiftMm[a]) +
+           " mm must be within -50..50");
+  Placement place;
+  place.posed = options.rotationDeg != 0.0 || options.shiftMm[0] != 0.0 ||
+                options.shiftMm[1] != 0.0 || options.shiftMm[2] != 0.0;
+  place.cosZ = std::cos(options.rotationDeg * Pi / 180.0);
+  place.sinZ = std::sin(options.rotationDeg * Pi / 180.0);
+  place.shiftMm = options.shiftMm;
+  place.grown = options.leftLobeGrowthPercent > 0.0;
+  place.stretch = 1.0 + options.leftLobeGrowthPercent / 100.0;
+  const double n = std::hypot(UmbilicalPlane.nx, UmbilicalPlane.ny);
+  place.normal = { UmbilicalPlane.nx / n, UmbilicalPlane.ny / n, 0.0 };
+  return place;
+}
+
 /// Voxel index range [first, last) whose centres fall in [loMm, hiMm] along one axis.
 std::pair<std::size_t, std::size_t> indexRange(const Grid& grid, int axis, double loMm, double hiMm)
 {
@@ -625,6 +750,7 @@ struct Canvas
   std::uint16_t* liver;
   std::uint16_t* segments;
   std::uint16_t* lesions;
+  const Placement& place;
 };
 
 void paintBody(const Canvas& c)
@@ -635,12 +761,14 @@ void paintBody(const Canvas& c)
   for (std::size_t j = 0; j < g.size[1]; ++j)
     for (std::size_t i = 0; i < g.size[0]; ++i)
     {
-      bone[j * g.size[0] + i] = crossSectionTissue(g.coordMm[0][i], g.coordMm[1][j], false);
-      disc[j * g.size[0] + i] = crossSectionTissue(g.coordMm[0][i], g.coordMm[1][j], true);
+      // The pose rotates about z only: the cross-section stays the same on every slice.
+      const Vec3 q = c.place.toBody({ g.coordMm[0][i], g.coordMm[1][j], 0.0 });
+      bone[j * g.size[0] + i] = crossSectionTissue(q[0], q[1], false);
+      disc[j * g.size[0] + i] = crossSectionTissue(q[0], q[1], true);
     }
   for (std::size_t k = 0; k < g.size[2]; ++k)
   {
-    const auto& slice = discSlice(g.coordMm[2][k]) ? disc : bone;
+    const auto& slice = discSlice(c.place.toBody({ 0.0, 0.0, g.coordMm[2][k] })[2]) ? disc : bone;
     std::copy(slice.begin(), slice.end(), c.tissue + k * sliceSize);
   }
 }
@@ -648,40 +776,48 @@ void paintBody(const Canvas& c)
 void paintThoraxAndOrgans(const Canvas& c)
 {
   const Grid& g = c.grid;
+  const Placement& place = c.place;
   const double inf = 1e9;
+  const auto thorax = place.worldBox({ -inf, -inf, 0.0 }, { inf, inf, inf }, false);
   forEachVoxel(g,
-               { -inf, -inf, 0.0 },
-               { inf, inf, inf },
+               thorax.first,
+               thorax.second,
                [&](std::size_t v, const Vec3& p)
                {
-                 if (c.tissue[v] == TissueCavity && !belowDiaphragm(p, DiaphragmMm))
+                 if (c.tissue[v] == TissueCavity && !belowDiaphragm(place.toBody(p), DiaphragmMm))
                    c.tissue[v] = TissueLung;
                });
+  const auto heart = place.worldBox(boxLo(Heart), boxHi(Heart), false);
   forEachVoxel(g,
-               boxLo(Heart),
-               boxHi(Heart),
+               heart.first,
+               heart.second,
                [&](std::size_t v, const Vec3& p)
                {
-                 if (c.tissue[v] == TissueLung && insideEllipsoid(Heart, p))
+                 if (c.tissue[v] == TissueLung && insideEllipsoid(Heart, place.toBody(p)))
                    c.tissue[v] = TissueHeart;
                });
   for (const auto& [kidney, tissue] :
        { std::pair{ KidneyRight, TissueKidneyRight }, std::pair{ KidneyLeft, TissueKidneyLeft } })
+  {
+    const auto box = place.worldBox(boxLo(kidney), boxHi(kidney), false);
     forEachVoxel(g,
-                 boxLo(kidney),
-                 boxHi(kidney),
+                 box.first,
+                 box.second,
                  [&](std::size_t v, const Vec3& p)
                  {
-                   if (c.tissue[v] == TissueCavity && insideEllipsoid(kidney, p))
+                   if (c.tissue[v] == TissueCavity && insideEllipsoid(kidney, place.toBody(p)))
                      c.tissue[v] = tissue;
                  });
+  }
+  const auto spleen = place.worldBox(boxLo(Spleen), boxHi(Spleen), false);
   forEachVoxel(g,
-               boxLo(Spleen),
-               boxHi(Spleen),
+               spleen.first,
+               spleen.second,
                [&](std::size_t v, const Vec3& p)
                {
-                 if (c.tissue[v] == TissueCavity && insideEllipsoid(Spleen, p) &&
-                     belowDiaphragm(p, -2.0))
+                 const Vec3 q = place.toBody(p);
+                 if (c.tissue[v] == TissueCavity && insideEllipsoid(Spleen, q) &&
+                     belowDiaphragm(q, -2.0))
                    c.tissue[v] = TissueSpleen;
                });
 }
@@ -694,16 +830,21 @@ void paintLiver(const Canvas& c)
   const Vec3 hi{ LiverCentreMm[0] + LiverSemiAxesMm[0],
                  LiverCentreMm[1] + LiverSemiAxesMm[1],
                  LiverCentreMm[2] + LiverSemiAxesMm[2] };
+  const auto box = c.place.worldBox(lo, hi, true);
   forEachVoxel(c.grid,
-               lo,
-               hi,
+               box.first,
+               box.second,
                [&](std::size_t v, const Vec3& p)
                {
-                 if (!insideLiver(p))
+                 const Vec3 q = c.place.toLiver(p);
+                 if (!insideLiver(q))
+                   return;
+                 // A grown lobe pushes against the spleen instead of covering it.
+                 if (c.place.grown && c.tissue[v] != TissueCavity)
                    return;
                  c.tissue[v] = TissueLiver;
                  c.liver[v] = 1;
-                 c.segments[v] = static_cast<std::uint16_t>(couinaudSegment(p));
+                 c.segments[v] = static_cast<std::uint16_t>(couinaudSegment(q));
                });
 }
 
@@ -718,15 +859,18 @@ void paintVessels(const Canvas& c)
       lo[a] = std::min(cap.startMm[a], cap.endMm[a]) - cap.radiusMm;
       hi[a] = std::max(cap.startMm[a], cap.endMm[a]) + cap.radiusMm;
     }
+    // Intrahepatic veins grow with the liver; the extrahepatic trunk only moves with the body.
+    const auto box = c.place.worldBox(lo, hi, vessel.intrahepatic);
     forEachVoxel(c.grid,
-                 lo,
-                 hi,
+                 box.first,
+                 box.second,
                  [&](std::size_t v, const Vec3& p)
                  {
                    const bool allowed = vessel.intrahepatic
                                           ? c.liver[v] != 0
                                           : (c.tissue[v] == TissueCavity || c.liver[v] != 0);
-                   if (allowed && capsuleDistanceMm(cap, p) <= 0.0)
+                   const Vec3 q = vessel.intrahepatic ? c.place.toLiver(p) : c.place.toBody(p);
+                   if (allowed && capsuleDistanceMm(cap, q) <= 0.0)
                      c.tissue[v] = vessel.tissue;
                  });
   }
@@ -843,6 +987,7 @@ std::string phantomUid(std::uint32_t seed, const std::string& role, std::uint64_
 Phantom makePhantom(const PhantomOptions& options)
 {
   const Grid grid = makeGrid(options);
+  const Placement place = makePlacement(options);
   Phantom phantom;
   phantom.ct = allocate<CtImage>(grid, false);
   phantom.liver = allocate<LabelImage>(grid, true);
@@ -854,8 +999,12 @@ Phantom makePhantom(const PhantomOptions& options)
                        phantom.organs->GetBufferPointer(),
                        phantom.liver->GetBufferPointer(),
                        phantom.segments->GetBufferPointer(),
-                       phantom.lesions->GetBufferPointer() };
+                       phantom.lesions->GetBufferPointer(),
+                       place };
   std::vector<PhantomLesion> lesions = placeLesions(options.seed);
+  // Lesions keep their size and move with the (grown, posed) liver around their centre.
+  for (PhantomLesion& lesion : lesions)
+    lesion.centreLpsMm = place.liverToWorld(lesion.centreLpsMm);
   paintBody(canvas);
   paintThoraxAndOrgans(canvas);
   paintLiver(canvas);

@@ -19,6 +19,17 @@ struct PhantomOptions
   std::array<double, 3> spacingMm{ 2.0, 2.0, 2.0 };
   std::array<unsigned, 3> size{ 0, 0, 0 };
   double noiseSdHu = 12.0;
+  /// Growth of the left lateral section (segments 2 and 3) in percent of its volume, 0..100, as
+  /// after portal vein embolization: the liver beyond the umbilical fissure plane is stretched
+  /// away from that plane by 1 + percent/100 (so is the small part of the caudate beyond it),
+  /// without covering other organs; lesions keep their size. Truth reports the voxel volumes.
+  double leftLobeGrowthPercent = 0.0;
+  /// Rigid pose of the whole patient, for a second study with a known motion: a rotation about the
+  /// z axis through the field-of-view centre (degrees, -45..45, from +x towards +y), then a shift
+  /// in LPS mm (-50..50 each). World point = R(rotationDeg) anatomy point + shiftMm. Lesion
+  /// centres in truth are in world coordinates; phantomLandmarksJson describes the default pose.
+  double rotationDeg = 0.0;
+  std::array<double, 3> shiftMm{ 0.0, 0.0, 0.0 };
 };
 
 /// Fixed field of view of the phantom in mm (x, y, z).
@@ -78,7 +89,7 @@ struct Phantom
 
 /// Generate the phantom. Same options, same voxels, on every run and platform.
 /// std::invalid_argument for non-positive or NaN spacing, a grid over 1024 voxels per axis, a
-/// partly zero `size`, or a negative noise SD.
+/// partly zero `size`, a negative noise SD, or a growth, rotation or shift out of its range.
 Phantom makePhantom(const PhantomOptions& options);
 
 /// Write ct.nii.gz, liver.nii.gz, lesions.nii.gz, segments.nii.gz, organs.nii.gz and truth.json

@@ -1,0 +1,165 @@
+/// `liverplan report RESULT_JSON [--out report.html] [--render-images]`: report.html again from
+/// an existing result.json, embedding the images it lists (or renders them again).
+
+#include "cli_common.h"
+#include "report.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace liver::cli
+{
+namespace
+{
+
+namespace fs = std::filesystem;
+
+nlohmann::json readResult(const std::string& path)
+{
+  std::ifstream in(path);
+  if (!in)
+    throw InputError(path, "cannot read the file");
+  try
+  {
+    nlohmann::json j = nlohmann::json::parse(in);
+    if (!j.is_object())
+      throw InputError(path, "not a liverplan result (a JSON object is expected)");
+    return j;
+  }
+  catch (const nlohmann::json::exception& e)
+  {
+    throw InputError(path, std::string("not valid JSON: ") + e.what());
+  }
+}
+
+/// `relative` as given when it exists, else under `dir`.
+std::string locate(const std::string& dir, const std::string& relative)
+{
+  std::error_code ec;
+  if (fs::path(relative).is_relative() && !fs::exists(relative, ec))
+    return (fs::path(dir) / relative).string();
+  return relative;
+}
+
+/// The images of `result` rendered again from the CT it names and the label files beside it.
+std::vector<ReportImage> renderAgain(const std::string& dir, const nlohmann::json& result)
+{
+  const nlohmann::json& ct = result.value("ct", nlohmann::json::object());
+  const std::string ctPath =
+    ct.contains("load") ? ct["load"].value("source", std::string()) : std::string();
+  if (ctPath.empty())
+    throw InputError("", "result.json names no CT (ct.load.source): cannot render the images");
+  CtLoadOptions load;
+  if (ct.contains("study"))
+    load.seriesUid = ct["study"].value("seriesInstanceUid", std::string());
+  const CtVolume volume = loadCtLogged(locate(dir, ctPath), load);
+
+  // The labels analyze wrote beside result.json, else the label files plan imported (a liver
+  // from any single map but TotalSegmentator's; lesions only from an id map, whose ids are
+  // those of result.json).
+  auto labelFile = [&](const std::string& role) -> std::string
+  {
+    const nlohmann::json files = result.value("files", nlohmann::json::object());
+    if (files.contains(role) && files[role].is_string())
+      return (fs::path(dir) / files[role].get<std::string>()).string();
+    if (result.contains("labels") && result["labels"].contains("sources"))
+      for (const nlohmann::json& s : result["labels"]["sources"])
+        if (s.value("role", "") == role &&
+            (role == "liver" ? s.value("format", "") != "totalsegmentator"
+                             : s.value("format", "") == "id-map"))
+          return locate(dir, s.value("path", ""));
+    return "";
+  };
+  LiverLabels labels;
+  for (const auto& [role, image] :
+       { std::pair<std::string, LabelImage::Pointer*>{ "liver", &labels.liver },
+         { "lesions", &labels.lesions } })
+  {
+    const std::string path = labelFile(role);
+    if (!path.empty())
+      *image = labelsOnGrid(loadLabels(path), *volume.image, path, false);
+  }
+  std::vector<LabelImage::Pointer> remnantMaps;
+  if (result.contains("plans") && result["plans"].is_array())
+    for (const nlohmann::json& plan : result["plans"])
+    {
+      const std::string file = plan.value("remnantFile", std::string());
+      const fs::path path = fs::path(dir) / file;
+      std::error_code ec;
+      if (file.empty() || !fs::exists(path, ec))
+      {
+        logWarning("report: no remnant map for plan \"" + plan.value("name", std::string()) +
+                   "\": its images are left out");
+        remnantMaps.push_back(nullptr);
+        continue;
+      }
+      remnantMaps.push_back(labelsOnGrid(loadLabels(path.string()), *volume.image, file, false));
+    }
+  return renderReportImages(dir, result, *volume.image, labels, remnantMaps, logWarning);
+}
+
+} // namespace
+
+void registerReport(CLI::App& app, int& exitCode)
+{
+  struct Options
+  {
+    std::string result;
+    std::string out;
+    bool renderImages = false;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+    "report",
+    "Write report.html (self-contained, printable) from an existing result.json of analyze, plan "
+    "or demo, embedding the images it lists from DIR/images/");
+  cmd->add_option("result", options->result, "result.json")->required();
+  cmd->add_option("--out", options->out, "Report file (default: report.html beside result.json)");
+  cmd->add_flag("--render-images",
+                options->renderImages,
+                "Render the images again into DIR/images/ from the CT result.json names and the "
+                "label and remnant maps beside it (3D views need an X display: xvfb-run -a)");
+  cmd->callback(
+    [options, &exitCode]
+    {
+      exitCode = runGuarded(
+        [&]
+        {
+          const Options& o = *options;
+          const nlohmann::json result = readResult(o.result);
+          const std::string dir = fs::path(o.result).parent_path().empty()
+                                    ? std::string(".")
+                                    : fs::path(o.result).parent_path().string();
+          const std::string out = o.out.empty() ? (fs::path(dir) / "report.html").string() : o.out;
+          const std::vector<ReportImage> images =
+            o.renderImages ? renderAgain(dir, result) : loadReportImages(dir, result);
+          nlohmann::json withInputs = result;
+          if (!result.contains("inputFiles") || !result["inputFiles"].is_array())
+          {
+            withInputs["inputFiles"] = inputDigestsJson(result, dir);
+            withInputs["inputFilesHashedBy"] = "report";
+          }
+          std::size_t embedded = 0;
+          for (const ReportImage& image : images)
+          {
+            if (!image.png.empty())
+              ++embedded;
+            else if (!o.renderImages) // renderReportImages has already warned
+              logWarning("report: " + (image.file.empty() ? image.caption : image.file) + ": " +
+                         image.skipped);
+          }
+          writeTextFile(out, renderReportHtml(withInputs, images));
+          std::printf("wrote %s (%zu image(s) embedded)\n", out.c_str(), embedded);
+          return static_cast<int>(ExitOk);
+        });
+    });
+}
+
+} // namespace liver::cli
