@@ -131,6 +131,10 @@ void registerDemo(CLI::App& app, int& exitCode)
           logInfo("making the phantom (seed " + std::to_string(o.phantom.seed) + ")");
           const Phantom phantom = makePhantom(o.phantom);
           writePhantom(phantom, phantomDir);
+          // The CT also as a DICOM series (the demo's own output: a previous run's is replaced),
+          // so that the analysis reads a study with its identifiers, as from a PACS.
+          std::filesystem::remove_all(phantomDir + "/dicom");
+          writePhantomDicom(phantom, phantomDir + "/dicom");
 
           logInfo("loading " + phantomDir + "/ct.nii.gz and its labels");
           const CtVolume ct = loadCtLogged(phantomDir + "/ct.nii.gz", {});
@@ -200,7 +204,7 @@ void registerDemo(CLI::App& app, int& exitCode)
           const std::string clinicalPath = o.out + "/clinical.json";
           writeTextFile(clinicalPath, DemoClinicalJson);
           AnalysisRequest request;
-          request.ct = phantomDir + "/ct.nii.gz";
+          request.ct = phantomDir + "/dicom";
           request.out = o.out + "/analysis";
           request.import.liverPath = phantomDir + "/liver.nii.gz";
           request.import.lesionsPath = phantomDir + "/lesions.nii.gz";
