@@ -705,10 +705,11 @@ void registerBatch(CLI::App& app, int& exitCode)
   cmd->add_option("--liver-condition",
                   o->condition,
                   "normal, chemotherapy, steatosis, cirrhosis (the CSV's column wins)");
-  cmd->add_option("--clinical-csv",
-                  o->clinicalCsv,
-                  "CSV keyed by StudyInstanceUID or PatientID; the other columns are "
-                  "clinical.json fields (heightCm, weightKg, liverCondition, primary, ecog, ...)");
+  cmd->add_option(
+    "--clinical-csv",
+    o->clinicalCsv,
+    "CSV keyed by StudyInstanceUID or PatientID; the other columns are "
+    "clinical.json fields (heightCm, weightKg, liverCondition, primaryTumour, ecog, ...)");
   cmd->add_flag("--resume", o->resume, "Skip the studies OUT already holds complete");
   cmd->add_option("--shard",
                   o->shard,

@@ -244,7 +244,7 @@ TEST(Batch, ClinicalCsvGivesHeightAndWeightPerPatient)
   const nlohmann::json small = readJson(dir + "/tree/expected.json");
   const std::string patient = small["studies"][0]["patientId"];
   std::ofstream(dir + "/clinical.csv")
-    << "PatientID,heightCm,weightKg,liverCondition,primary,ecog,extrahepatic\n"
+    << "PatientID,heightCm,weightKg,liverCondition,primaryTumour,ecog,extrahepaticDisease\n"
     << patient << ",175,80,normal,colorectal,0,none\n";
   std::vector<std::string> args = { "batch",      dir + "/tree",    "--out",
                                     dir + "/out", "--clinical-csv", dir + "/clinical.csv" };
