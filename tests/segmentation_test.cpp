@@ -298,3 +298,15 @@ TEST(LesionSegmentation, NoLesionOnTheNonContrastExampleLiver)
   EXPECT_EQ(found.count, 0u);
   EXPECT_NEAR(found.report.liverMedianHu, 45.0, 5.0);
 }
+
+TEST(LesionSegmentation, NoLesionInTheAutomaticExampleLiverFatIsNotALesion)
+{
+  // The automatic liver keeps a sliver of fissure fat (mean -23 HU, 2.5 mL) that the detector
+  // once reported as a 32 mm lesion; fat density is now refused.
+  LIVER_REQUIRE_DATA(ctPath, "totalsegmentator/example_ct_sm.nii.gz");
+  const CtVolume ct = loadCt(ctPath);
+  const LiverSegmentation liver = segmentLiver(*ct.image);
+  const LesionSegmentation found = segmentLesions(*ct.image, *liver.liver);
+  EXPECT_EQ(found.count, 0u);
+  EXPECT_GE(found.report.rejectedFat, 1u);
+}

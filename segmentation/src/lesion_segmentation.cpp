@@ -236,6 +236,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   std::vector<std::size_t> count(cores + 1, 0);
   std::vector<Eigen::Vector3d> sum(cores + 1, Eigen::Vector3d::Zero());
   std::vector<Eigen::Matrix3d> outer(cores + 1, Eigen::Matrix3d::Zero());
+  std::vector<double> huSum(cores + 1, 0.0);
   for (long z = 0; z < b.nz; ++z)
     for (long y = 0; y < b.ny; ++y)
       for (long x = 0; x < b.nx; ++x)
@@ -245,6 +246,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
           continue;
         const Eigen::Vector3d p(x * s[0], y * s[1], z * s[2]);
         ++count[c];
+        huSum[c] += ct.GetBufferPointer()[fullIndex(x, y, z)];
         sum[c] += p;
         outer[c] += p * p.transpose();
       }
@@ -266,6 +268,11 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     if (elongation > options.maxElongation)
     {
       ++report.rejectedElongated;
+      continue;
+    }
+    if (!options.hyperdense && huSum[c] / static_cast<double>(count[c]) < FatMaxHu)
+    {
+      ++report.rejectedFat;
       continue;
     }
     kept.emplace_back(count[c], c);
@@ -291,7 +298,8 @@ LesionSegmentation segmentLesions(const CtImage& ct,
            cores,
            static_cast<double>(kept.size()),
            static_cast<double>(report.rejectedSmall)) +
-    format(", %.0f elongated (vessel-like)", static_cast<double>(report.rejectedElongated)));
+    format(", %.0f elongated (vessel-like)", static_cast<double>(report.rejectedElongated)) +
+    format(", %.0f of fat density (mean below -10 HU)", static_cast<double>(report.rejectedFat)));
   return result;
 }
 

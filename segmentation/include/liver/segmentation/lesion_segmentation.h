@@ -9,6 +9,11 @@
 namespace liver
 {
 
+/// A hypodense candidate whose mean is below this is fat (fat is about -190..-30 HU; -10 allows
+/// for partial volume with the parenchyma): the falciform ligament, a fissure or the gallbladder
+/// fossa, not a metastasis.
+constexpr double FatMaxHu = -10.0;
+
 struct LesionSegmentationOptions
 {
   double minDiameterMm = 5.0;    ///< smaller candidates are dropped (equivalent-sphere diameter)
@@ -28,6 +33,7 @@ struct LesionSegmentationReport
   std::size_t candidates = 0;
   std::size_t rejectedSmall = 0;
   std::size_t rejectedElongated = 0;
+  std::size_t rejectedFat = 0; ///< mean below FatMaxHu: fat in a fissure or ligament, not a lesion
   std::vector<std::string> steps;
 };
 
