@@ -1,14 +1,21 @@
-/// `liverplan view CT --liver L --screenshot out.png`: an off-screen 3D snapshot of the liver and
-/// its lesions (the interactive window comes with the viewer issue).
+/// `liverplan view CT --liver L [--plan ...]`: the interactive planner window (3D view, slices,
+/// a movable cut plane with live FLR); with `--screenshot out.png` an off-screen 3D snapshot of
+/// the liver and its lesions instead.
 
 #include "cli_common.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/planning/plan.h>
+#include <liver/planning/resection.h>
+#include <liver/viewer/plan_window.h>
 #include <liver/viewer/snapshot.h>
+#include <liver/volumetry/liver_function.h>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 namespace liver::cli
 {
@@ -24,49 +31,145 @@ void registerView(CLI::App& app, int& exitCode)
     CtLoadOptions load;
     LabelImportOptions import;
     std::string format = "auto";
+    std::vector<std::string> plans;
+    std::string planFile;
+    BodyArgs body;
+    std::string plane;
+    std::string vessels;
+    std::string savePlan = "plan.json";
+    std::string replay;
+    std::string record;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
     "view",
-    "Render the liver and its lesions in 3D off-screen to a PNG (needs an X display: "
-    "use xvfb-run -a on a server)");
+    "Open the interactive planner: 3D view, axial/coronal/sagittal slices and a movable cut "
+    "plane with live remnant, FLR and margins (needs an X display); with --screenshot, render "
+    "the liver and its lesions off-screen to a PNG instead (use xvfb-run -a on a server)");
   cmd->add_option("ct", options->ct, "CT: .nii/.nii.gz/.nrrd/.mha file, DICOM file or folder")
     ->required();
-  cmd->add_option("--screenshot", options->screenshot, "PNG to write")->required();
-  cmd->add_option("--view", options->view, "anterior, posterior or superior")
+  cmd->add_option("--screenshot", options->screenshot, "PNG to write (off-screen, no window)");
+  cmd->add_option("--view", options->view, "anterior, posterior or superior (--screenshot)")
     ->capture_default_str();
-  cmd->add_option("--size", options->size, "Image size WxH in pixels")->capture_default_str();
+  auto* size = cmd
+                 ->add_option("--size",
+                              options->size,
+                              "Image size WxH in pixels (the window: 1400x900 unless given)")
+                 ->capture_default_str();
   addLabelImportOptions(*cmd, options->import, options->format);
   addCtLoadOptions(*cmd, options->load);
+  cmd->add_option("--plan",
+                  options->plans,
+                  "A plan to show (repeatable; the forms of `liverplan plan --plan`; n/p switch)");
+  cmd->add_option("--plan-file", options->planFile, "Plans as JSON (schema in the README)");
+  cmd->add_option("--vessels", options->vessels, "Vessel mask (non-zero = vessel) to show");
+  addBodyOptions(*cmd, options->body);
+  cmd->add_option("--plane",
+                  options->plane,
+                  "Initial cut plane \"x,y,z;nx,ny,nz\" (LPS mm; the normal's side is resected), "
+                  "shown first as its own plan");
+  cmd->add_option("--save-plan", options->savePlan, "Where the w key writes the current plan")
+    ->capture_default_str();
+  cmd->add_option("--replay",
+                  options->replay,
+                  "Play a recorded event log (vtkInteractorEventRecorder) off-screen, print the "
+                  "final results text and exit");
+  cmd->add_option("--record", options->record, "Record the interaction to this event log");
   cmd->callback(
-    [options, &exitCode]
+    [options, cmd, size, &exitCode]
     {
       exitCode = runGuarded(
         [&]
         {
-          SnapshotOptions snapshot;
-          snapshot.view = parseSnapshotView(options->view);
+          Options& o = *options;
           unsigned width = 0, height = 0;
           char extra = 0;
-          if (std::sscanf(options->size.c_str(), "%ux%u%c", &width, &height, &extra) != 2)
-            throw std::invalid_argument("--size must be WxH, e.g. 800x600 (got '" + options->size +
-                                        "')");
-          snapshot.widthPx = width;
-          snapshot.heightPx = height;
-          const CtVolume ct = loadCtLogged(options->ct, options->load);
-          const ImportedLabels imported =
-            importLabelsLogged(options->import, options->format, *ct.image);
+          if (std::sscanf(o.size.c_str(), "%ux%u%c", &width, &height, &extra) != 2)
+            throw std::invalid_argument("--size must be WxH, e.g. 800x600 (got '" + o.size + "')");
+          if (!o.screenshot.empty())
+          {
+            SnapshotOptions snapshot;
+            snapshot.view = parseSnapshotView(o.view);
+            snapshot.widthPx = width;
+            snapshot.heightPx = height;
+            const CtVolume ct = loadCtLogged(o.ct, o.load);
+            const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
+            if (!imported.labels.liver)
+              throw InputError("", "view needs a liver: give --liver or --totalseg");
+            renderSnapshot(
+              *imported.labels.liver, imported.labels.lesions.GetPointer(), snapshot, o.screenshot);
+            std::printf(
+              "wrote %s (%s view, %ux%u)\n", o.screenshot.c_str(), o.view.c_str(), width, height);
+            return ExitOk;
+          }
+
+          // The interactive window: check everything typed, then the display, before loading.
+          std::vector<ResectionPlan> plans;
+          if (!o.plane.empty())
+          {
+            ResectionPlan p = parsePlanSpec("plane:" + o.plane);
+            p.name = "plane";
+            plans.push_back(p);
+          }
+          for (const std::string& spec : o.plans)
+            plans.push_back(parsePlanSpec(spec));
+          if (!o.planFile.empty())
+            for (const ResectionPlan& p : loadPlanFile(o.planFile))
+              plans.push_back(p);
+          PlanOptions planOptions;
+          if (cmd->count("--height"))
+            planOptions.heightCm = o.body.heightCm;
+          if (cmd->count("--weight"))
+            planOptions.weightKg = o.body.weightKg;
+          if (planOptions.heightCm && !planOptions.weightKg)
+            throw std::invalid_argument("--height needs --weight (sFLR needs both)");
+          if (planOptions.heightCm && planOptions.weightKg)
+            bodySurfaceAreaM2(*planOptions.heightCm, *planOptions.weightKg); // checks ranges
+          planOptions.bsaFormula = parseBsaFormula(o.body.bsa);
+          planOptions.slvFormula = parseSlvFormula(o.body.slv);
+          planOptions.condition = parseLiverCondition(o.body.condition);
+          std::string events;
+          if (!o.replay.empty())
+          {
+            std::ifstream in(o.replay, std::ios::binary);
+            if (!in)
+              throw InputError(o.replay, "cannot read the event log");
+            std::ostringstream text;
+            text << in.rdbuf();
+            events = text.str();
+          }
+          if (!xDisplayAvailable())
+            throw ProcessingError("view: no X display (DISPLAY is unset or unreachable): the "
+                                  "window needs one; use --screenshot under `xvfb-run -a` on a "
+                                  "server");
+
+          const CtVolume ct = loadCtLogged(o.ct, o.load);
+          const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
           if (!imported.labels.liver)
             throw InputError("", "view needs a liver: give --liver or --totalseg");
-          renderSnapshot(*imported.labels.liver,
-                         imported.labels.lesions.GetPointer(),
-                         snapshot,
-                         options->screenshot);
-          std::printf("wrote %s (%s view, %ux%u)\n",
-                      options->screenshot.c_str(),
-                      options->view.c_str(),
-                      width,
-                      height);
+          LiverLabels labels = imported.labels;
+          if (!o.vessels.empty())
+            labels.vessels =
+              labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, o.import.resampleLabels);
+          PlanWindowOptions windowOptions;
+          if (size->count() > 0)
+          {
+            windowOptions.widthPx = width;
+            windowOptions.heightPx = height;
+          }
+          windowOptions.offScreen = !o.replay.empty();
+          windowOptions.savePlanPath = o.savePlan;
+          PlanWindow window(*ct.image, labels, planOptions, std::move(plans), windowOptions);
+          if (!o.record.empty())
+            window.record(o.record);
+          if (!o.replay.empty())
+          {
+            window.replay(events);
+            std::printf("%s\n", window.displayedText().c_str());
+            return ExitOk;
+          }
+          logInfo("view: n/p plan, 1-5 structures, r camera, s screenshot, w save plan, q quit");
+          window.start();
           return ExitOk;
         });
     });
