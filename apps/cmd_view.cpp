@@ -8,12 +8,15 @@
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 #include <liver/viewer/plan_window.h>
+#include <liver/viewer/report_images.h>
 #include <liver/viewer/snapshot.h>
 #include <liver/volumetry/liver_function.h>
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -49,7 +52,11 @@ void registerView(CLI::App& app, int& exitCode)
   cmd->add_option("ct", options->ct, "CT: .nii/.nii.gz/.nrrd/.mha file, DICOM file or folder")
     ->required();
   cmd->add_option("--screenshot", options->screenshot, "PNG to write (off-screen, no window)");
-  cmd->add_option("--view", options->view, "anterior, posterior or superior (--screenshot)")
+  cmd
+    ->add_option(
+      "--view",
+      options->view,
+      "anterior, posterior, superior, or axial:Z (a slice at LPS z mm, no X needed) (--screenshot)")
     ->capture_default_str();
   auto* size = cmd
                  ->add_option("--size",
@@ -86,6 +93,40 @@ void registerView(CLI::App& app, int& exitCode)
           char extra = 0;
           if (std::sscanf(o.size.c_str(), "%ux%u%c", &width, &height, &extra) != 2)
             throw std::invalid_argument("--size must be WxH, e.g. 800x600 (got '" + o.size + "')");
+          if (!o.screenshot.empty() && o.view.rfind("axial:", 0) == 0)
+          {
+            // An axial slice through z (LPS mm) with the liver and lesion outlines: drawn in
+            // memory, no X display needed.
+            char* end = nullptr;
+            const std::string zText = o.view.substr(6);
+            const double zMm = std::strtod(zText.c_str(), &end);
+            if (zText.empty() || *end != '\0' || !std::isfinite(zMm))
+              throw std::invalid_argument("--view axial:Z needs Z in LPS mm (got '" + o.view +
+                                          "')");
+            const CtVolume ct = loadCtLogged(o.ct, o.load);
+            const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
+            SliceOverlays overlays;
+            overlays.liver = imported.labels.liver.GetPointer();
+            overlays.lesions = imported.labels.lesions.GetPointer();
+            AxialSliceOptions slice;
+            slice.widthPx = width;
+            // The slice's centre in x and y: the middle of the CT (the field of view follows the
+            // liver when there is one).
+            const auto size = ct.image->GetLargestPossibleRegion().GetSize();
+            CtImage::IndexType middle;
+            for (unsigned a = 0; a < 3; ++a)
+              middle[a] = static_cast<itk::IndexValueType>(size[a] / 2);
+            CtImage::PointType centre;
+            ct.image->TransformIndexToPhysicalPoint(middle, centre);
+            const AxialSliceGeometry g = renderAxialSlice(
+              *ct.image, overlays, { centre[0], centre[1], zMm }, slice, o.screenshot);
+            std::printf("wrote %s (axial slice at z %.1f mm, %ux%u)\n",
+                        o.screenshot.c_str(),
+                        g.zLpsMm,
+                        g.widthPx,
+                        g.heightPx);
+            return ExitOk;
+          }
           if (!o.screenshot.empty())
           {
             SnapshotOptions snapshot;

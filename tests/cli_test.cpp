@@ -556,3 +556,36 @@ TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
                      ExitBadInput,
                      "nosflr.json");
 }
+
+TEST(CliView, AxialScreenshotNeedsNoDisplay)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string out = liver::test::makeTempDir("view-axial");
+  // No DISPLAY in the test environment is needed: the slice is drawn in memory.
+  const CommandResult r = runLiverplan({ "view",
+                                         phantom + "/ct.nii.gz",
+                                         "--liver",
+                                         phantom + "/liver.nii.gz",
+                                         "--screenshot",
+                                         out + "/axial.png",
+                                         "--view",
+                                         "axial:0",
+                                         "--size",
+                                         "300x300" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::ifstream png(out + "/axial.png", std::ios::binary);
+  char signature[8] = {};
+  png.read(signature, 8);
+  EXPECT_EQ(std::string(signature + 1, 3), "PNG");
+  expectOneLineError(
+    runLiverplan(
+      { "view", phantom + "/ct.nii.gz", "--screenshot", out + "/far.png", "--view", "axial:999" }),
+    ExitBadInput,
+    "outside the CT");
+  EXPECT_FALSE(fs::exists(out + "/far.png"));
+  expectOneLineError(
+    runLiverplan(
+      { "view", phantom + "/ct.nii.gz", "--screenshot", out + "/x.png", "--view", "axial:abc" }),
+    ExitBadInput,
+    "axial:Z");
+}
