@@ -821,13 +821,14 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   auto pockets = allocateLike<MaskImage>(*working, 0);
   for (std::size_t i = 0; i < n; ++i)
     pockets->GetBufferPointer()[i] = lv[i] && !beforePockets[i];
+
+  report.steps.push_back(format("added %.1f mL of hypodense pockets the liver encloses (lesions "
+                                "at its surface)",
+                                pocketsMl));
   const double completedMl = completeSurfaceLesions(liver, working, body, report.huLow, pockets);
   report.steps.push_back(format("completed lesions cut by the liver surface with fitted "
                                 "spheres: %.1f mL added",
                                 completedMl));
-  report.steps.push_back(format("added %.1f mL of hypodense pockets the liver encloses (lesions "
-                                "at its surface)",
-                                pocketsMl));
 
   // 8. Back to the CT's grid through the signed distance (linear): a smooth sub-voxel boundary,
   // then refined on the CT's own voxels near it. The working band's lower
