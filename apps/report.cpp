@@ -571,7 +571,7 @@ std::string planArticle(const json& plan, int k, const std::vector<ReportImage>&
   html += row("Threshold",
               number(field(threshold, "percent"), 0) + " % " + cell(field(threshold, "basis")) +
                 " (" + cell(field(threshold, "source")) + ")");
-  html += row("Pass", yesNo(field(r, "pass")));
+  html += row("Remnant adequate (volume, contiguity)", yesNo(field(r, "pass")));
   std::string reasons;
   for (const json& reason : field(r, "passReasons"))
     reasons += "<li>" + cell(reason) + "</li>";
@@ -643,7 +643,7 @@ std::string plansSection(const json& result, const std::vector<ReportImage>& ima
     return html + "<p>No resection plan was simulated.</p></section>\n";
   html += "<table class=\"comparison\"><thead><tr><th>Plan</th><th class=\"num\">Remnant mL</th>"
           "<th class=\"num\">FLR %</th><th class=\"num\">sFLR %</th>"
-          "<th class=\"num\">Threshold %</th><th>Pass</th><th>Margin</th></tr></thead><tbody>\n";
+          "<th class=\"num\">Threshold %</th><th>Remnant ok</th><th>Margin</th></tr></thead><tbody>\n";
   int k = 0;
   for (const json& plan : plans)
   {
