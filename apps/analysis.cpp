@@ -324,7 +324,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   if (!o.landmarks.empty())
     marks = loadLandmarks(o.landmarks);
 
-  const CtVolume ct = loadCtLogged(o.ct, o.load);
+  const CtVolume ct = o.loadedCt ? *o.loadedCt : loadCtLogged(o.ct, o.load);
   const ImportedLabels imported = importLabelsLogged(import, o.format, *ct.image);
   LiverLabels labels = imported.labels;
   nlohmann::json automatic = nullptr;

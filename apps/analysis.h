@@ -41,6 +41,8 @@ struct AnalysisRequest
   /// analyze: files the result does not name but the report's provenance lists with their
   /// SHA-256, as {role, path} (e.g. {"clinical", clinical.json}); empty paths are ignored.
   std::vector<std::pair<std::string, std::string>> moreInputs;
+  /// The CT of `ct` when the caller has loaded it already (it is not loaded again).
+  std::optional<CtVolume> loadedCt;
 };
 
 /// PVE, ALPPS and two-stage predictions for one plan (DESIGN.md §3 FLR augmentation).

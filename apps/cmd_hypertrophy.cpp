@@ -331,6 +331,7 @@ ExitCode remeasure(const RemeasureArgs& args,
     const auto [fixedCt, fixedLiver] =
       beforeStudy(args, before, beforePath, fixedCtPath, fixedLiverPath);
     const CtVolume movingCt = loadCtLogged(args.afterCt, {});
+    request.loadedCt = movingCt; // loaded once, for the registration and the analysis
     // The second liver, for the registration's quality (lesions and segments are not needed).
     LabelImportOptions liverOnly = args.afterImport;
     liverOnly.lesionsPath.clear();
