@@ -499,7 +499,8 @@ void forEachFaceNeighbour(const Grid& g, std::size_t i, Visit visit)
 /// parenchyma, adding the dark, non-fat voxels (-30 HU .. `huLow`) outside the liver that lie
 /// inside that sphere and connect to the component. Components whose interface is not
 /// sphere-like, or whose completion would be larger than what is inside, are left alone.
-/// Returns the mL added; the added voxels are also set in `added`.
+/// Returns the mL added; the voxels of each completed lesion (inside and added) are set in
+/// `added`, so that the boundary refinement keeps them.
 double completeSurfaceLesions(const MaskImage::Pointer& liver,
                               const FloatImage::Pointer& working,
                               const MaskImage::Pointer& body,
@@ -616,6 +617,9 @@ double completeSurfaceLesions(const MaskImage::Pointer& liver,
     }
     for (const std::size_t j : grown)
       lv[j] = 1;
+    // The whole lesion, the part that was inside too, is kept through the boundary refinement.
+    for (const std::size_t j : members)
+      ad[j] = 1;
     addedMl += grown.size() * voxel;
   }
   return addedMl;
