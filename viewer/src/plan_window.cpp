@@ -2,6 +2,8 @@
 /// spacing (mm along the image axes); LPS = origin + direction x frame. Image slices carry that
 /// frame as their user matrix; surfaces are transformed to LPS, so clipping planes are in LPS.
 
+#include "render_common.h"
+
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/viewer/plan_window.h>
@@ -17,7 +19,6 @@
 #include <vtkCellPicker.h>
 #include <vtkCommand.h>
 #include <vtkCutter.h>
-#include <vtkFlyingEdges3D.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkImageData.h>
 #include <vtkImageMapToColors.h>
@@ -32,7 +33,6 @@
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
 #include <vtkObjectFactory.h>
-#include <vtkPNGWriter.h>
 #include <vtkPlane.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
@@ -44,11 +44,8 @@
 #include <vtkSmartPointer.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
-#include <vtkTransform.h>
 #include <vtkTransformPolyDataFilter.h>
 #include <vtkWindowToImageFilter.h>
-
-#include <X11/Xlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -139,11 +136,6 @@ struct Box
   }
 };
 
-struct DisplayCloser
-{
-  void operator()(Display* d) const { XCloseDisplay(d); }
-};
-
 struct LesionInfo
 {
   std::vector<std::size_t> voxels; ///< box indices inside the liver
@@ -190,7 +182,7 @@ struct PlanWindow::Impl
   PlanOptions planOptions;
   std::vector<ResectionPlan> plans;
   PlanWindowOptions options;
-  std::unique_ptr<Display, DisplayCloser> display;
+  detail::DisplayConnection display;
 
   // Geometry.
   std::array<double, 3> spacing{};
@@ -619,15 +611,7 @@ vtkSmartPointer<vtkPolyData> PlanWindow::Impl::surface(const std::vector<std::ui
           out[(static_cast<std::size_t>(z + 1) * dims[1] + static_cast<std::size_t>(y + 1)) *
                 dims[0] +
               static_cast<std::size_t>(x + 1)] = 1;
-  vtkNew<vtkFlyingEdges3D> edges;
-  edges->SetInputData(image);
-  edges->SetValue(0, 0.5);
-  edges->ComputeNormalsOn();
-  vtkNew<vtkTransform> transform;
-  transform->SetMatrix(frameToLps);
-  vtkNew<vtkTransformPolyDataFilter> toLps;
-  toLps->SetInputConnection(edges->GetOutputPort());
-  toLps->SetTransform(transform);
+  const auto toLps = detail::isoSurfaceInLps(image, frameToLps, true);
   toLps->Update();
   auto poly = vtkSmartPointer<vtkPolyData>::New();
   poly->DeepCopy(toLps->GetOutput());
@@ -683,9 +667,7 @@ void PlanWindow::Impl::buildScene()
   style = vtkSmartPointer<PlanStyle>::New();
   style->impl = this;
   iren->SetInteractorStyle(style);
-  if (!window->SupportsOpenGL())
-    throw ProcessingError("no OpenGL context for the viewer window (run under `xvfb-run -a` when "
-                          "there is no display)");
+  detail::requireOpenGl(window, "the viewer window");
 
   // Lesions (once: their fate only changes their colour) and vessels.
   for (auto& [id, info] : lesions)
@@ -1236,23 +1218,7 @@ void PlanWindow::Impl::resetCamera3d(SnapshotView view, bool oblique)
   vtkCamera* camera = view3d->GetActiveCamera();
   // Parallel projection, as in the snapshots: sizes read the same at every depth, and a drag
   // moves the plane by the same amount wherever it was grabbed.
-  camera->ParallelProjectionOn();
-  camera->SetFocalPoint(0, 0, 0);
-  switch (view)
-  {
-    case SnapshotView::Anterior:
-      camera->SetPosition(0, -1, 0);
-      camera->SetViewUp(0, 0, 1);
-      break;
-    case SnapshotView::Posterior:
-      camera->SetPosition(0, 1, 0);
-      camera->SetViewUp(0, 0, 1);
-      break;
-    case SnapshotView::Superior:
-      camera->SetPosition(0, 0, 1);
-      camera->SetViewUp(0, -1, 0);
-      break;
-  }
+  detail::placeCamera(camera, view);
   if (oblique)
   {
     camera->Azimuth(-30.0);
@@ -1580,33 +1546,14 @@ void PlanWindow::Impl::onChar(char key)
       break;
     case 's':
       window->Render();
+      try
       {
-        vtkNew<vtkWindowToImageFilter> grab;
-        grab->SetInput(window);
-        grab->SetInputBufferTypeToRGB();
-        grab->ReadFrontBufferOff();
-        grab->Update();
-        const std::filesystem::path target(options.screenshotPath);
-        if (!target.parent_path().empty())
-          std::filesystem::create_directories(target.parent_path());
-        const std::filesystem::path temporary =
-          target.parent_path() / (".tmp-" + target.filename().string());
-        vtkNew<vtkPNGWriter> writer;
-        writer->SetInputConnection(grab->GetOutputPort());
-        writer->SetFileName(temporary.string().c_str());
-        writer->Write();
-        std::error_code ec;
-        if (writer->GetErrorCode() != 0 || !std::filesystem::exists(temporary))
-        {
-          std::filesystem::remove(temporary, ec);
-          lesionPanel->SetInput(("cannot write " + options.screenshotPath).c_str());
-        }
-        else
-        {
-          std::filesystem::rename(temporary, target, ec);
-          lesionPanel->SetInput(
-            ((ec ? "cannot write " : "wrote ") + options.screenshotPath).c_str());
-        }
+        detail::writeWindowPng(window, options.screenshotPath);
+        lesionPanel->SetInput(("wrote " + options.screenshotPath).c_str());
+      }
+      catch (const OutputError&)
+      {
+        lesionPanel->SetInput(("cannot write " + options.screenshotPath).c_str());
       }
       break;
     case 'w':
@@ -1682,11 +1629,7 @@ std::string PlanWindow::Impl::planJsonText() const
 
 bool xDisplayAvailable()
 {
-  Display* d = XOpenDisplay(nullptr);
-  if (!d)
-    return false;
-  XCloseDisplay(d);
-  return true;
+  return detail::openDisplay() != nullptr;
 }
 
 PlanWindow::PlanWindow(const CtImage& ct,
@@ -1742,7 +1685,7 @@ PlanWindow::PlanWindow(const CtImage& ct,
   }
   m.plans = std::move(plans);
   // VTK 9.1 aborts the process when it cannot reach an X server: connect first.
-  m.display.reset(XOpenDisplay(nullptr));
+  m.display = detail::openDisplay();
   if (!m.display)
     throw ProcessingError("no X display for the viewer window (DISPLAY is unset or "
                           "unreachable): use --screenshot with `xvfb-run -a` on a server");
@@ -1900,12 +1843,7 @@ void PlanWindow::saveScreenshot(const std::string& path)
 std::vector<unsigned char> PlanWindow::captureRgb(int& widthPx, int& heightPx)
 {
   m_impl->window->Render();
-  vtkNew<vtkWindowToImageFilter> grab;
-  grab->SetInput(m_impl->window);
-  grab->SetInputBufferTypeToRGB();
-  grab->ReadFrontBufferOff();
-  grab->ShouldRerenderOff();
-  grab->Update();
+  const auto grab = detail::grabRgb(m_impl->window, false);
   vtkImageData* image = grab->GetOutput();
   const int* dims = image->GetDimensions();
   widthPx = dims[0];

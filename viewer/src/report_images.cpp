@@ -1,34 +1,24 @@
 /// Report images: a plan's 3D view (VTK, off-screen through X) and axial CT slices with overlays
 /// (drawn into an RGB buffer here, written with vtkPNGWriter: no display needed).
 
+#include "render_common.h"
+
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/viewer/report_images.h>
 
 #include <vtkActor.h>
 #include <vtkCamera.h>
-#include <vtkFlyingEdges3D.h>
 #include <vtkImageData.h>
-#include <vtkMatrix4x4.h>
 #include <vtkNew.h>
-#include <vtkPNGWriter.h>
-#include <vtkPolyDataMapper.h>
-#include <vtkProperty.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
-#include <vtkTransform.h>
-#include <vtkTransformPolyDataFilter.h>
-#include <vtkWindowToImageFilter.h>
-
-#include <X11/Xlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
-#include <functional>
+#include <cstdio>
 #include <limits>
-#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -36,128 +26,6 @@ namespace liver
 {
 namespace
 {
-
-using VoxelTest = std::function<bool(std::uint16_t)>;
-
-/// The voxels of `labels` that pass `test` as a padded binary vtkImageData in index units, and
-/// the 4x4 matrix that maps those index coordinates to LPS mm. False when no voxel passes.
-bool maskToVtk(const LabelImage& labels,
-               const VoxelTest& test,
-               vtkImageData* image,
-               vtkMatrix4x4* indexToLps)
-{
-  const auto size = labels.GetBufferedRegion().GetSize();
-  const long nx = static_cast<long>(size[0]), ny = static_cast<long>(size[1]),
-             nz = static_cast<long>(size[2]);
-  const std::uint16_t* p = labels.GetBufferPointer();
-  long lo[3] = { nx, ny, nz }, hi[3] = { -1, -1, -1 };
-  for (long z = 0; z < nz; ++z)
-    for (long y = 0; y < ny; ++y)
-      for (long x = 0; x < nx; ++x)
-        if (p[(z * ny + y) * nx + x] && test(p[(z * ny + y) * nx + x]))
-        {
-          const long v[3] = { x, y, z };
-          for (int a = 0; a < 3; ++a)
-          {
-            lo[a] = std::min(lo[a], v[a]);
-            hi[a] = std::max(hi[a], v[a]);
-          }
-        }
-  if (hi[0] < 0)
-    return false;
-  // One voxel of background on every side closes the surface at the image border.
-  image->SetDimensions(static_cast<int>(hi[0] - lo[0] + 3),
-                       static_cast<int>(hi[1] - lo[1] + 3),
-                       static_cast<int>(hi[2] - lo[2] + 3));
-  image->SetOrigin(
-    static_cast<double>(lo[0] - 1), static_cast<double>(lo[1] - 1), static_cast<double>(lo[2] - 1));
-  image->SetSpacing(1.0, 1.0, 1.0);
-  image->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
-  auto* out = static_cast<unsigned char*>(image->GetScalarPointer());
-  const int* dims = image->GetDimensions();
-  std::fill(out, out + static_cast<std::size_t>(dims[0]) * dims[1] * dims[2], 0);
-  for (long z = lo[2]; z <= hi[2]; ++z)
-    for (long y = lo[1]; y <= hi[1]; ++y)
-      for (long x = lo[0]; x <= hi[0]; ++x)
-      {
-        const std::uint16_t v = p[(z * ny + y) * nx + x];
-        if (v && test(v))
-          out[(static_cast<std::size_t>(z - lo[2] + 1) * dims[1] + (y - lo[1] + 1)) * dims[0] +
-              (x - lo[0] + 1)] = 1;
-      }
-  const auto& d = labels.GetDirection();
-  const auto& s = labels.GetSpacing();
-  const auto& o = labels.GetOrigin();
-  const auto start = labels.GetBufferedRegion().GetIndex();
-  indexToLps->Identity();
-  for (int r = 0; r < 3; ++r)
-  {
-    double translation = o[r];
-    for (int c = 0; c < 3; ++c)
-    {
-      indexToLps->SetElement(r, c, d[r][c] * s[c]);
-      translation += d[r][c] * s[c] * static_cast<double>(start[c]);
-    }
-    indexToLps->SetElement(r, 3, translation);
-  }
-  return true;
-}
-
-/// A flat, unlit surface actor of the voxels passing `test`; null when there are none.
-vtkSmartPointer<vtkActor> surfaceActor(const LabelImage& labels,
-                                       const VoxelTest& test,
-                                       const Rgb& rgb,
-                                       double opacity)
-{
-  vtkNew<vtkImageData> image;
-  vtkNew<vtkMatrix4x4> matrix;
-  if (!maskToVtk(labels, test, image, matrix))
-    return nullptr;
-  vtkNew<vtkFlyingEdges3D> surface;
-  surface->SetInputData(image);
-  surface->SetValue(0, 0.5);
-  surface->ComputeNormalsOff();
-  vtkNew<vtkTransform> transform;
-  transform->SetMatrix(matrix);
-  vtkNew<vtkTransformPolyDataFilter> toLps;
-  toLps->SetInputConnection(surface->GetOutputPort());
-  toLps->SetTransform(transform);
-  vtkNew<vtkPolyDataMapper> mapper;
-  mapper->SetInputConnection(toLps->GetOutputPort());
-  mapper->ScalarVisibilityOff();
-  auto actor = vtkSmartPointer<vtkActor>::New();
-  actor->SetMapper(mapper);
-  actor->GetProperty()->SetColor(rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
-  actor->GetProperty()->SetOpacity(opacity);
-  actor->GetProperty()->LightingOff();
-  return actor;
-}
-
-/// Write `image` as PNG to `pngPath` through a temporary file in the same folder.
-void writePngAtomically(vtkImageData* image, const std::string& pngPath)
-{
-  const std::filesystem::path target(pngPath);
-  std::error_code ec;
-  if (!target.parent_path().empty())
-    std::filesystem::create_directories(target.parent_path(), ec);
-  const std::filesystem::path temporary =
-    target.parent_path() / (".tmp-" + target.filename().string());
-  vtkNew<vtkPNGWriter> writer;
-  writer->SetInputData(image);
-  writer->SetFileName(temporary.string().c_str());
-  writer->Write();
-  if (writer->GetErrorCode() != 0 || !std::filesystem::exists(temporary))
-  {
-    std::filesystem::remove(temporary, ec);
-    throw OutputError(pngPath + ": cannot write PNG");
-  }
-  std::filesystem::rename(temporary, target, ec);
-  if (ec)
-  {
-    std::filesystem::remove(temporary, ec);
-    throw OutputError(pngPath + ": cannot write: " + ec.message());
-  }
-}
 
 // ---- 2D drawing into an RGB buffer (row 0 at the top) ----
 
@@ -297,19 +165,8 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
                         const SnapshotOptions& options,
                         const std::string& pngPath)
 {
-  if (options.widthPx < 16 || options.heightPx < 16 || options.widthPx > 8192 ||
-      options.heightPx > 8192)
-    throw std::invalid_argument("snapshot size must be 16..8192 pixels per side");
-  // As renderSnapshot: connect to X first (VTK 9.1 aborts without a display) and keep the
-  // connection open until the image is read back, so that Xvfb does not reset in between.
-  struct DisplayCloser
-  {
-    void operator()(Display* d) const { XCloseDisplay(d); }
-  };
-  const std::unique_ptr<Display, DisplayCloser> display(XOpenDisplay(nullptr));
-  if (!display)
-    throw ProcessingError("no X display for off-screen rendering (DISPLAY is unset or "
-                          "unreachable): run under `xvfb-run -a`");
+  detail::checkSnapshotSize(options);
+  const detail::DisplayConnection display = detail::openOffScreenDisplay();
 
   // Layer 0: the remnant (opaque) and the resected part (translucent). Layer 1, drawn over it
   // with its own depth buffer: ablation zones and lesions, so that the ones inside the remnant
@@ -320,9 +177,9 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
   lesionLayer->SetLayer(1);
   lesionLayer->SetActiveCamera(liverLayer->GetActiveCamera());
 
-  auto remnant = surfaceActor(
+  auto remnant = detail::flatSurfaceActor(
     remnantMap, [](std::uint16_t v) { return v == 1; }, RemnantColour, 1.0);
-  auto resected = surfaceActor(
+  auto resected = detail::flatSurfaceActor(
     remnantMap, [](std::uint16_t v) { return v == 2; }, ResectedColour, 0.4);
   if (!remnant && !resected)
     throw InputError("", "the remnant map has no remnant or resected voxel: nothing to render");
@@ -330,13 +187,13 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
     liverLayer->AddActor(remnant);
   if (resected)
     liverLayer->AddActor(resected);
-  if (auto ablation = surfaceActor(
+  if (auto ablation = detail::flatSurfaceActor(
         remnantMap, [](std::uint16_t v) { return v == 3; }, AblationColour, 0.5))
     lesionLayer->AddActor(ablation);
   if (lesions)
     for (const LesionMark mark : { LesionMark::Resected, LesionMark::Ablated, LesionMark::Left })
     {
-      auto actor = surfaceActor(
+      auto actor = detail::flatSurfaceActor(
         *lesions,
         [&marks, mark](std::uint16_t id)
         {
@@ -350,35 +207,8 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
     }
 
   vtkNew<vtkRenderWindow> window;
-  window->SetDisplayId(display.get());
-  window->SetOffScreenRendering(1);
-  window->SetNumberOfLayers(2);
-  window->SetSize(static_cast<int>(options.widthPx), static_cast<int>(options.heightPx));
-  window->AddRenderer(liverLayer);
-  window->AddRenderer(lesionLayer);
-  if (!window->SupportsOpenGL())
-    throw ProcessingError("no OpenGL context for off-screen rendering (run under `xvfb-run -a` "
-                          "when there is no display)");
-
-  // LPS: anterior is -y, superior +z. An anterior view puts the patient's right on screen left.
-  vtkCamera* camera = liverLayer->GetActiveCamera();
-  camera->SetFocalPoint(0, 0, 0);
-  switch (options.view)
-  {
-    case SnapshotView::Anterior:
-      camera->SetPosition(0, -1, 0);
-      camera->SetViewUp(0, 0, 1);
-      break;
-    case SnapshotView::Posterior:
-      camera->SetPosition(0, 1, 0);
-      camera->SetViewUp(0, 0, 1);
-      break;
-    case SnapshotView::Superior:
-      camera->SetPosition(0, 0, 1);
-      camera->SetViewUp(0, -1, 0);
-      break;
-  }
-  camera->ParallelProjectionOn();
+  detail::setUpOffScreenWindow(window, display.get(), options, { liverLayer, lesionLayer });
+  detail::placeCamera(liverLayer->GetActiveCamera(), options.view);
   liverLayer->ResetCamera(); // frames the whole liver (remnant and resected part)
   liverLayer->ResetCameraClippingRange();
   // The overlay shares the camera; its clipping range must hold its own actors too.
@@ -386,13 +216,7 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
   liverLayer->ComputeVisiblePropBounds(bounds);
   lesionLayer->ResetCameraClippingRange(bounds);
   window->Render();
-
-  vtkNew<vtkWindowToImageFilter> grab;
-  grab->SetInput(window);
-  grab->SetInputBufferTypeToRGB();
-  grab->ReadFrontBufferOff();
-  grab->Update();
-  writePngAtomically(grab->GetOutput(), pngPath);
+  detail::writeWindowPng(window, pngPath);
 }
 
 AxialSliceGeometry renderAxialSlice(const CtImage& ct,
@@ -591,7 +415,7 @@ AxialSliceGeometry renderAxialSlice(const CtImage& ct,
   const std::size_t row = static_cast<std::size_t>(canvas.width) * 3;
   for (unsigned v = 0; v < heightPx; ++v)
     std::copy_n(&canvas.rgb[v * row], row, out + (heightPx - 1 - v) * row);
-  writePngAtomically(image, pngPath);
+  detail::writePngAtomically(image, pngPath);
   AxialSliceGeometry geometry;
   geometry.widthPx = canvas.width;
   geometry.heightPx = heightPx;

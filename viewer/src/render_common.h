@@ -1,0 +1,99 @@
+#pragma once
+/// Pieces shared by the off-screen snapshots, the report's 3D view and the planner window:
+/// the X connection, the off-screen window, the standard cameras, the read-back and atomic PNG
+/// writing, and label masks as surfaces in LPS. Internal to liver::viewer (VTK stays here).
+
+#include <liver/imaging/types.h>
+#include <liver/viewer/snapshot.h>
+
+#include <vtkSmartPointer.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+
+class vtkActor;
+class vtkCamera;
+class vtkImageData;
+class vtkMatrix4x4;
+class vtkRenderWindow;
+class vtkRenderer;
+class vtkTransformPolyDataFilter;
+class vtkWindowToImageFilter;
+
+// Xlib's own declaration, without its macros (None, Status, Bool, ...) in every includer.
+struct _XDisplay;
+typedef struct _XDisplay Display;
+
+namespace liver::detail
+{
+
+struct DisplayCloser
+{
+  void operator()(Display* display) const;
+};
+using DisplayConnection = std::unique_ptr<Display, DisplayCloser>;
+
+/// A connection to the X server that DISPLAY names; null when there is none.
+DisplayConnection openDisplay();
+
+/// As openDisplay, but throws ProcessingError (run under `xvfb-run -a`) when there is no X server.
+/// VTK 9.1 aborts the process when it cannot reach one, so connect first; hand this connection to
+/// VTK and keep it open until the image is read back: closing it in between lets Xvfb reset (it
+/// does when its last client leaves), and VTK's own connection then fails during the reset.
+DisplayConnection openOffScreenDisplay();
+
+/// std::invalid_argument unless both sides of the snapshot are 16..8192 px.
+void checkSnapshotSize(const SnapshotOptions& options);
+
+/// ProcessingError ("no OpenGL context for `what`") when `window` cannot make an OpenGL context.
+void requireOpenGl(vtkRenderWindow* window, const std::string& what);
+
+/// Make `window` an off-screen window on `display` of the snapshot's size, with `layers` as its
+/// renderers in layers 0, 1, ...; ProcessingError when it has no OpenGL context.
+void setUpOffScreenWindow(vtkRenderWindow* window,
+                          Display* display,
+                          const SnapshotOptions& options,
+                          std::initializer_list<vtkRenderer*> layers);
+
+/// A parallel projection looking at the origin from `view`'s side. LPS: anterior is -y, superior
+/// +z; an anterior view puts the patient's right on screen left. The caller resets the camera.
+void placeCamera(vtkCamera* camera, SnapshotView view);
+
+/// The window's back buffer read back as RGB (rendered again first when `rerender`), updated.
+vtkSmartPointer<vtkWindowToImageFilter> grabRgb(vtkRenderWindow* window, bool rerender = true);
+
+/// Write `image` as PNG to `pngPath` through a temporary file in the same folder (created when
+/// missing); OutputError when it cannot.
+void writePngAtomically(vtkImageData* image, const std::string& pngPath);
+
+/// Render `window` and write its back buffer as PNG to `pngPath` (as writePngAtomically).
+void writeWindowPng(vtkRenderWindow* window, const std::string& pngPath);
+
+/// Which non-zero label values a mask keeps; an empty test keeps them all.
+using VoxelTest = std::function<bool(std::uint16_t)>;
+
+/// The non-zero voxels of `labels` that pass `test` as a binary vtkImageData in index units,
+/// cropped to their bounding box and padded by one voxel, and the 4x4 matrix that maps those
+/// index coordinates to LPS mm. False when no voxel passes.
+bool maskToVtk(const LabelImage& labels,
+               const VoxelTest& test,
+               vtkImageData* image,
+               vtkMatrix4x4* indexToLps);
+
+/// The 0.5 iso-surface of the binary `image` (flying edges) mapped through `toLps`, not updated.
+vtkSmartPointer<vtkTransformPolyDataFilter> isoSurfaceInLps(vtkImageData* image,
+                                                            vtkMatrix4x4* toLps,
+                                                            bool computeNormals);
+
+/// A flat, unlit surface actor of the voxels of `labels` passing `test`, colour 0..255; null
+/// when there are none.
+vtkSmartPointer<vtkActor> flatSurfaceActor(const LabelImage& labels,
+                                           const VoxelTest& test,
+                                           const std::array<unsigned char, 3>& rgb,
+                                           double opacity);
+
+} // namespace liver::detail
