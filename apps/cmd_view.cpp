@@ -17,11 +17,66 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace liver::cli
 {
+
+namespace
+{
+
+/// What `view --result` takes from an `analyze` output: the plans (by their canonical specs and
+/// names), the label files when no label option was given, and the body and liver condition.
+void useAnalysis(const std::string& path,
+                 LabelImportOptions& import,
+                 std::vector<ResectionPlan>& plans,
+                 PlanOptions& planOptions,
+                 bool conditionGiven)
+{
+  namespace fs = std::filesystem;
+  const fs::path file = fs::is_directory(path) ? fs::path(path) / "result.json" : fs::path(path);
+  std::ifstream in(file);
+  if (!in)
+    throw InputError(file.string(), "cannot read the analysis result");
+  nlohmann::json result;
+  try
+  {
+    result = nlohmann::json::parse(in);
+    for (const nlohmann::json& p : result.at("plans"))
+    {
+      ResectionPlan plan = parsePlanSpec(p.at("spec").get<std::string>());
+      plan.name = p.at("name").get<std::string>();
+      plans.push_back(plan);
+    }
+    const fs::path folder = file.parent_path();
+    const nlohmann::json files = result.value("files", nlohmann::json::object());
+    const bool labelsGiven = !import.liverPath.empty() || !import.totalsegPath.empty();
+    if (!labelsGiven && files.contains("liver"))
+    {
+      import.liverPath = (folder / files["liver"].get<std::string>()).string();
+      if (files.contains("lesions") && import.lesionsPath.empty())
+        import.lesionsPath = (folder / files["lesions"].get<std::string>()).string();
+      if (files.contains("segments") && import.segmentsPath.empty())
+        import.segmentsPath = (folder / files["segments"].get<std::string>()).string();
+    }
+    const nlohmann::json& body = result.value("body", nlohmann::json());
+    if (body.is_object() && body.contains("heightCm") && body.contains("weightKg"))
+    {
+      planOptions.heightCm = body["heightCm"].get<double>();
+      planOptions.weightKg = body["weightKg"].get<double>();
+    }
+    if (!conditionGiven && result.contains("liverCondition"))
+      planOptions.condition = parseLiverCondition(result["liverCondition"].get<std::string>());
+  }
+  catch (const nlohmann::json::exception& e)
+  {
+    throw InputError(file.string(), std::string("not an analyze result: ") + e.what());
+  }
+}
+
+} // namespace
 
 void registerView(CLI::App& app, int& exitCode)
 {
@@ -36,6 +91,7 @@ void registerView(CLI::App& app, int& exitCode)
     std::string format = "auto";
     std::vector<std::string> plans;
     std::string planFile;
+    std::string result; ///< an `analyze` output folder or its result.json
     BodyArgs body;
     std::string plane;
     std::string vessels;
@@ -69,6 +125,11 @@ void registerView(CLI::App& app, int& exitCode)
                   options->plans,
                   "A plan to show (repeatable; the forms of `liverplan plan --plan`; n/p switch)");
   cmd->add_option("--plan-file", options->planFile, "Plans as JSON (schema in the README)");
+  cmd->add_option("--result",
+                  options->result,
+                  "An `analyze` output folder (or its result.json): its plans (n/p switch), and "
+                  "its liver, lesions and segments and the patient's height and weight unless "
+                  "given here");
   cmd->add_option("--vessels", options->vessels, "Vessel mask (non-zero = vessel) to show");
   addBodyOptions(*cmd, options->body);
   cmd->add_option("--plane",
@@ -158,6 +219,8 @@ void registerView(CLI::App& app, int& exitCode)
             for (const ResectionPlan& p : loadPlanFile(o.planFile))
               plans.push_back(p);
           PlanOptions planOptions;
+          if (!o.result.empty())
+            useAnalysis(o.result, o.import, plans, planOptions, cmd->count("--liver-condition"));
           if (cmd->count("--height"))
             planOptions.heightCm = o.body.heightCm;
           if (cmd->count("--weight"))
@@ -168,7 +231,8 @@ void registerView(CLI::App& app, int& exitCode)
             bodySurfaceAreaM2(*planOptions.heightCm, *planOptions.weightKg); // checks ranges
           planOptions.bsaFormula = parseBsaFormula(o.body.bsa);
           planOptions.slvFormula = parseSlvFormula(o.body.slv);
-          planOptions.condition = parseLiverCondition(o.body.condition);
+          if (o.result.empty() || cmd->count("--liver-condition"))
+            planOptions.condition = parseLiverCondition(o.body.condition);
           std::string events;
           if (!o.replay.empty())
           {

@@ -445,6 +445,52 @@ TEST_F(PlanWindowTest, SavedPlaneIsAPlanFileTheCliAcceptsWithTheSameFlr)
   EXPECT_EQ(std::count(noDisplay.err.begin(), noDisplay.err.end(), '\n'), 1) << noDisplay.err;
 }
 
+TEST_F(PlanWindowTest, ResultOptionShowsThePlansOfAnAnalysis)
+{
+  // `view CT --result OUT` takes the plans, labels and body of an `analyze` output: the first
+  // plan shown is the analysis's first, with its exact FLR.
+  const std::string data = s_dir + "/phantom-result";
+  writePhantom(*s_phantom, data);
+  const test::CommandResult analysis = test::runLiverplan({ "analyze",
+                                                            data + "/ct.nii.gz",
+                                                            "--liver",
+                                                            data + "/liver.nii.gz",
+                                                            "--lesions",
+                                                            data + "/lesions.nii.gz",
+                                                            "--segments",
+                                                            data + "/segments.nii.gz",
+                                                            "--plan",
+                                                            "right-hemihepatectomy",
+                                                            "--plan",
+                                                            "left-lateral-sectionectomy",
+                                                            "--height",
+                                                            "170",
+                                                            "--weight",
+                                                            "70",
+                                                            "--out",
+                                                            s_dir + "/analysis" });
+  ASSERT_EQ(analysis.exitCode, 0) << analysis.err;
+  const nlohmann::json result = test::readJson(s_dir + "/analysis/result.json");
+  const std::string events = s_dir + "/result-events.log";
+  {
+    std::FILE* f = std::fopen(events.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("# StreamVersion 1.1\nMouseMoveEvent 5 5 0 0 0 0\n", f);
+    std::fclose(f);
+  }
+  const test::CommandResult view = test::runLiverplan(
+    { "view", data + "/ct.nii.gz", "--result", s_dir + "/analysis", "--replay", events });
+  ASSERT_EQ(view.exitCode, 0) << view.err;
+  EXPECT_TRUE(test::contains(view.out, "right-hemihepatectomy")) << view.out;
+  EXPECT_TRUE(
+    test::contains(view.out, flrText(result["plans"][0]["result"]["flrPercent"].get<double>())))
+    << view.out;
+  EXPECT_TRUE(test::contains(view.out, "sFLR")) << "height and weight come from the result";
+  const test::CommandResult bad = test::runLiverplan(
+    { "view", data + "/ct.nii.gz", "--result", s_dir + "/nowhere", "--replay", events });
+  EXPECT_EQ(bad.exitCode, 2) << bad.err;
+}
+
 TEST_F(PlanWindowTest, ClicksAndTheWheelInTheSlicesMoveTheLinkedCursor)
 {
   // Window 1000x700: the slices fill x >= 620, axial on top, coronal in the middle.
