@@ -211,6 +211,16 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           }
           if (!cmd->count("--liver-condition") && clinical.liverCondition)
             planOptions.condition = *clinical.liverCondition;
+          // Anatomical plans need segments: say so before loading or segmenting anything.
+          const bool segmentSource = !o.import.segmentsPath.empty() ||
+                                     !o.import.totalsegPath.empty() || !o.landmarks.empty() ||
+                                     o.autoSegments;
+          for (const ResectionPlan& p : plans)
+            if (!p.segments.empty() && !segmentSource)
+              throw InputError("",
+                               "plan \"" + p.name +
+                                 "\" resects Couinaud segments: give --segments, --totalseg, "
+                                 "--landmarks or --auto-segments");
           AnalysisRequest request;
           request.clinical = clinical;
           request.moreInputs = { { "clinical", o.clinical.clinicalFile },

@@ -182,7 +182,7 @@ TEST(PlanCli, BadInputIsOneLineWithExitCodeTwoAndNoOutput)
     { { "--plan", "segments:2,9" }, true, "segment 9 is outside 1..8" },
     { { "--plan", "wedge:42@10" }, true, "lesion 42 is not in the lesion map" },
     { { "--plan", "ablate:42" }, true, "lesion 42 is not in the lesion map" },
-    { { "--plan", "right-hemihepatectomy" }, false, "no segment map was given" },
+    { { "--plan", "right-hemihepatectomy" }, false, "resects Couinaud segments: give --segments" },
     { { "--plan", "wedge:1", "--height", "500", "--weight", "70" }, true, "heightCm" },
     { { "--plan", "wedge:1", "--height", "170", "--weight", "5" }, true, "weightKg" },
     { { "--plan", "wedge:1", "--height", "170" }, true, "--height needs --weight" },

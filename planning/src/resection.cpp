@@ -369,9 +369,10 @@ PlanResult evaluatePlan(const LiverLabels& labels,
     throw std::invalid_argument("segmentKeptFraction must be in (0, 1]");
 
   if (!plan.segments.empty() && !labels.segments)
-    throw InputError("",
-                     planName + " resects Couinaud segments " + joinIds(plan.segments) +
-                       " but no segment map was given (--segments or --totalseg)");
+    throw InputError(
+      "",
+      planName + " resects Couinaud segments " + joinIds(plan.segments) +
+        " but no segment map was given (--segments, --totalseg, --landmarks or --auto-segments)");
   const Workspace ws = makeWorkspace(labels);
 
   std::set<int> namedLesions;
