@@ -329,9 +329,12 @@ std::string errorFromLog(const fs::path& log)
       error = line;
   }
   std::string reason = error.empty() ? last : error;
-  const std::string prefix = "liverplan: error: ";
-  if (reason.rfind(prefix, 0) == 0)
-    reason = reason.substr(prefix.size());
+  for (const std::string prefix : { "liverplan: error: ", "liverplan: " })
+    if (reason.rfind(prefix, 0) == 0)
+    {
+      reason = reason.substr(prefix.size());
+      break;
+    }
   return reason;
 }
 
@@ -385,9 +388,14 @@ public:
     const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     const std::size_t run = done_ - skipped_;
-    const double perHour = elapsed > 0 ? 3600.0 * static_cast<double>(run) / elapsed : 0.0;
+    // A rate needs some time to mean anything (studies without a series end at once).
+    const bool rated = run > 0 && elapsed >= 1.0;
+    const double perHour = rated ? 3600.0 * static_cast<double>(run) / elapsed : 0.0;
     const double etaMin =
-      run ? elapsed / static_cast<double>(run) * static_cast<double>(total_ - done_) / 60.0 : 0.0;
+      rated ? elapsed / static_cast<double>(run) * static_cast<double>(total_ - done_) / 60.0 : 0.0;
+    char rate[96] = "rate and ETA after the first second";
+    if (rated)
+      std::snprintf(rate, sizeof rate, "%.1f studies/h, ETA %.1f min", perHour, etaMin);
     char text[256];
     if (tty_)
     {
@@ -397,27 +405,25 @@ public:
       bar.resize(width, '.');
       std::snprintf(text,
                     sizeof text,
-                    "\r[%s] %zu/%zu  %zu error(s)  %.1f studies/h  ETA %.1f min   ",
+                    "\r[%s] %zu/%zu  %zu error(s)  %s   ",
                     bar.c_str(),
                     done_,
                     total_,
                     errors_,
-                    perHour,
-                    etaMin);
+                    rate);
       std::cerr << text << (done_ == total_ ? "\n" : "") << std::flush;
     }
     else
     {
       std::snprintf(text,
                     sizeof text,
-                    "batch: %zu/%zu %s %s (%.1f s; %.1f studies/h, ETA %.1f min)",
+                    "batch: %zu/%zu %s %s (%.1f s; %s)",
                     done_,
                     total_,
                     uid.c_str(),
                     status.c_str(),
                     seconds,
-                    perHour,
-                    etaMin);
+                    rate);
       logInfo(text);
     }
   }
