@@ -9,6 +9,7 @@
 
 #include "cli_common.h"
 #include "decision_io.h"
+#include "report.h"
 
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
@@ -24,6 +25,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sched.h>
@@ -172,6 +174,44 @@ std::string summaryCsv(const std::vector<nlohmann::json>& rows)
     csv << line << "\n";
   }
   return csv.str();
+}
+
+/// summary.html: the summary as a page, each study linked to its report (relative paths, so the
+/// folder can be moved); `studyDir` gives a row's folder relative to the page.
+std::string summaryHtml(const std::vector<nlohmann::json>& rows,
+                        const std::function<std::string(const std::string&)>& studyDir)
+{
+  std::string html =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>LiverPlan batch "
+    "summary</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:"
+    "collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:90%}th{background:#eef}"
+    ".error{color:#a00}.disclaimer{border:2px solid #a00;padding:.5em;margin:1em 0}</style>"
+    "</head><body>\n<h1>LiverPlan batch summary</h1>\n<p class=\"disclaimer\">" +
+    htmlEscape(DecisionSupportDisclaimer) +
+    "</p>\n<table><thead><tr><th>Study</th><th>Patient</th><th>Date</th><th>Status</th>"
+    "<th>TLV mL</th><th>Tumour mL</th><th>Lesions</th><th>Plans: FLR % / sFLR %</th>"
+    "<th>Decision</th><th>Error</th></tr></thead><tbody>\n";
+  for (const nlohmann::json& row : rows)
+  {
+    const std::string uid = row.value("studyInstanceUid", "");
+    const bool ok = row.value("status", "") == "ok";
+    std::string plans;
+    for (const nlohmann::json& p : row.value("plans", nlohmann::json::array()))
+      plans += htmlEscape(p.value("name", "")) + ": " + p.value("flrPercent", "") + " / " +
+               (p.value("sflrPercent", "").empty() ? "-" : p.value("sflrPercent", "")) + "<br>";
+    const std::string link =
+      ok ? "<a href=\"" + htmlEscape(studyDir(uid)) + "/report.html\">" + htmlEscape(uid) + "</a>"
+         : htmlEscape(uid);
+    html += "<tr><td>" + link + "</td><td>" + htmlEscape(row.value("patientId", "")) + "</td><td>" +
+            htmlEscape(row.value("studyDate", "")) + "</td><td" + (ok ? "" : " class=\"error\"") +
+            ">" + htmlEscape(row.value("status", "")) + "</td><td>" +
+            htmlEscape(row.value("totalLiverMl", "")) + "</td><td>" +
+            htmlEscape(row.value("tumourMl", "")) + "</td><td>" +
+            htmlEscape(row.value("lesions", "")) + "</td><td>" + plans + "</td><td>" +
+            htmlEscape(row.value("decision", "")) + "</td><td>" +
+            htmlEscape(row.value("error", "")) + "</td></tr>\n";
+  }
+  return html + "</tbody></table>\n</body></html>\n";
 }
 
 /// Read DIR/*/status.json: the completed studies of a batch output folder, by study UID.
@@ -677,6 +717,8 @@ int runBatch(const BatchOptions& o)
       failed += row->second.value("status", "") != "ok";
     }
   writeTextFile(o.out + "/summary.csv", summaryCsv(rows));
+  writeTextFile(o.out + "/summary.html",
+                summaryHtml(rows, [](const std::string& uid) { return uid; }));
   fs::remove_all(partialRoot, ec);
   std::printf("batch: %zu of %zu stud%s complete, %zu with errors; wrote %s/summary.csv\n",
               rows.size(),
@@ -740,13 +782,19 @@ void registerBatch(CLI::App& app, int& exitCode)
         [&]
         {
           std::map<std::string, nlohmann::json> all;
+          std::map<std::string, std::string> folderOf; // study UID -> its shard folder
           for (const std::string& dir : *dirs)
           {
             if (!fs::is_directory(dir))
               throw InputError(dir, "not a batch output folder");
             for (auto& [uid, row] : completedStudies(dir))
+            {
               if (!all.emplace(uid, row).second)
                 throw InputError(dir, "study " + uid + " is also in another folder");
+              folderOf[uid] = (fs::relative(fs::absolute(dir), fs::absolute(*mergedOut)) / uid)
+                                .lexically_normal()
+                                .string();
+            }
           }
           std::vector<nlohmann::json> rows;
           for (auto& [uid, row] : all)
@@ -754,6 +802,8 @@ void registerBatch(CLI::App& app, int& exitCode)
           std::error_code ec;
           fs::create_directories(*mergedOut, ec);
           writeTextFile(*mergedOut + "/summary.csv", summaryCsv(rows));
+          writeTextFile(*mergedOut + "/summary.html",
+                        summaryHtml(rows, [&](const std::string& uid) { return folderOf[uid]; }));
           std::printf("merged %zu stud%s from %zu folder(s) into %s/summary.csv\n",
                       rows.size(),
                       rows.size() == 1 ? "y" : "ies",

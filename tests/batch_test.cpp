@@ -230,6 +230,19 @@ TEST(Batch, ShardsMergedEqualThePlainRun)
   const CommandResult r = runLiverplan(merge);
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(withoutTimings(readText(base + "/merged/summary.csv")), withoutTimings(plainSummary()));
+  // summary.html links every analysed study's report, wherever its shard folder is.
+  const std::string html = readText(base + "/merged/summary.html");
+  std::size_t links = 0;
+  for (std::size_t at = html.find("href=\""); at != std::string::npos;
+       at = html.find("href=\"", at + 1))
+  {
+    const std::size_t start = at + 6;
+    const std::string target = html.substr(start, html.find('"', start) - start);
+    EXPECT_TRUE(fs::exists(base + "/merged/" + target)) << target;
+    ++links;
+  }
+  EXPECT_EQ(links, 18u); // the 20 studies but the truncated one and the one without CT
+  EXPECT_TRUE(contains(html, "multidisciplinary"));
   // A study in two folders is refused.
   const CommandResult twice = runLiverplan({ "merge", dirs[0], dirs[0], "--out", base + "/m2" });
   expectOneLineError(twice, ExitBadInput, "also in another folder");
