@@ -7,6 +7,7 @@
 #include <itkMedianImageFilter.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -97,6 +98,36 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   float* hu = median->GetOutput()->GetBufferPointer();
   for (std::size_t i = 0; i < b.size(); ++i)
     hu[i] *= sign;
+  // The growth decides on a lighter filter, the median of a voxel and its 6 face neighbours:
+  // the 3x3x3 median rounds off a small lesion's edge (a 16 mm lesion at 2.5 mm lost ~20 %).
+  std::vector<float> edgeHu(b.size());
+  {
+    const float* raw = cropped->GetBufferPointer();
+    const std::size_t plane = static_cast<std::size_t>(b.nx) * b.ny;
+    for (long z = 0; z < b.nz; ++z)
+      for (long y = 0; y < b.ny; ++y)
+        for (long x = 0; x < b.nx; ++x)
+        {
+          const std::size_t i = b.at(x, y, z);
+          std::array<float, 7> v;
+          int k = 0;
+          v[k++] = raw[i];
+          if (x > 0)
+            v[k++] = raw[i - 1];
+          if (x + 1 < b.nx)
+            v[k++] = raw[i + 1];
+          if (y > 0)
+            v[k++] = raw[i - b.nx];
+          if (y + 1 < b.ny)
+            v[k++] = raw[i + b.nx];
+          if (z > 0)
+            v[k++] = raw[i - plane];
+          if (z + 1 < b.nz)
+            v[k++] = raw[i + plane];
+          std::nth_element(v.begin(), v.begin() + k / 2, v.begin() + k);
+          edgeHu[i] = sign * v[k / 2];
+        }
+  }
   // Beyond this (signed) HU a voxel is fat or air (hypodense search) or bone, calcification or
   // dense contrast (hyperdense search), never a lesion.
   const float exclusion = options.hyperdense ? -400.0f : -50.0f;
@@ -224,7 +255,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
         continue;
       const std::size_t j = b.at(qx, qy, qz);
       const float step = static_cast<float>(s[k / 2]);
-      if (grown[j] || !inLiver[j] || hu[j] >= limit || reach[i] + step > options.marginMm)
+      if (grown[j] || !inLiver[j] || edgeHu[j] >= limit || reach[i] + step > options.marginMm)
         continue;
       grown[j] = c;
       reach[j] = reach[i] + step;
