@@ -2,6 +2,8 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/planning/resection.h>
+#include <liver/volumetry/liver_function.h>
 
 #include <CLI/CLI.hpp>
 #include <itkMacro.h>
@@ -124,6 +126,22 @@ void addBodyOptions(CLI::App& command, BodyArgs& body)
                 body.condition,
                 "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR threshold)")
     ->capture_default_str();
+}
+
+void applyBodyOptions(const CLI::App& command, const BodyArgs& body, PlanOptions& options)
+{
+  if (command.count("--height"))
+    options.heightCm = body.heightCm;
+  if (command.count("--weight"))
+    options.weightKg = body.weightKg;
+  if (options.heightCm && !options.weightKg)
+    throw std::invalid_argument("--height needs --weight (sFLR needs both)");
+  if (options.heightCm && options.weightKg)
+    bodySurfaceAreaM2(*options.heightCm, *options.weightKg); // checks the ranges
+  options.bsaFormula = parseBsaFormula(body.bsa);
+  options.slvFormula = parseSlvFormula(body.slv);
+  if (command.count("--liver-condition") || options.condition == LiverCondition::Unknown)
+    options.condition = parseLiverCondition(body.condition);
 }
 
 void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::string& format)

@@ -18,6 +18,11 @@ namespace CLI
 class App;
 }
 
+namespace liver
+{
+struct PlanOptions; // liver/planning/resection.h
+}
+
 namespace liver::cli
 {
 
@@ -66,6 +71,11 @@ struct BodyArgs
 /// Add --height, --weight, --bsa-formula, --slv-formula and --liver-condition; non-zero height
 /// and weight in `body` are shown as defaults.
 void addBodyOptions(CLI::App& command, BodyArgs& body);
+
+/// The body options given on `command` into `options`: height and weight when given (--height
+/// needs --weight; ranges checked), the formulas, and the liver condition when given or when
+/// `options` has none yet. std::invalid_argument naming the option for bad values.
+void applyBodyOptions(const CLI::App& command, const BodyArgs& body, PlanOptions& options);
 
 /// Add the label import options (--liver, --lesions, --segments, --totalseg, --format,
 /// --liver-label, --resample-labels) to a subcommand; `format` receives --format's text.

@@ -150,15 +150,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
             return static_cast<int>(ExitUsage);
           }
           PlanOptions planOptions;
-          if (cmd->count("--height"))
-            planOptions.heightCm = o.body.heightCm;
-          if (cmd->count("--weight"))
-            planOptions.weightKg = o.body.weightKg;
-          if (planOptions.heightCm && !planOptions.weightKg)
-            throw std::invalid_argument("--height needs --weight (sFLR needs both)");
-          planOptions.bsaFormula = parseBsaFormula(o.body.bsa);
-          planOptions.slvFormula = parseSlvFormula(o.body.slv);
-          planOptions.condition = parseLiverCondition(o.body.condition);
+          applyBodyOptions(*cmd, o.body, planOptions);
           if (cmd->count("--sflr-threshold"))
             planOptions.thresholdPercent = o.thresholdPercent;
           if (cmd->count("--pve-wait-weeks"))

@@ -221,18 +221,7 @@ void registerView(CLI::App& app, int& exitCode)
           PlanOptions planOptions;
           if (!o.result.empty())
             useAnalysis(o.result, o.import, plans, planOptions, cmd->count("--liver-condition"));
-          if (cmd->count("--height"))
-            planOptions.heightCm = o.body.heightCm;
-          if (cmd->count("--weight"))
-            planOptions.weightKg = o.body.weightKg;
-          if (planOptions.heightCm && !planOptions.weightKg)
-            throw std::invalid_argument("--height needs --weight (sFLR needs both)");
-          if (planOptions.heightCm && planOptions.weightKg)
-            bodySurfaceAreaM2(*planOptions.heightCm, *planOptions.weightKg); // checks ranges
-          planOptions.bsaFormula = parseBsaFormula(o.body.bsa);
-          planOptions.slvFormula = parseSlvFormula(o.body.slv);
-          if (o.result.empty() || cmd->count("--liver-condition"))
-            planOptions.condition = parseLiverCondition(o.body.condition);
+          applyBodyOptions(*cmd, o.body, planOptions);
           std::string events;
           if (!o.replay.empty())
           {
