@@ -84,11 +84,11 @@ Shard parseShard(const std::string& text)
 }
 
 /// One row of summary.csv, as status.json stores it.
-const std::vector<std::string> FixedColumns = { "studyInstanceUid", "patientId",
-                                                "studyDate",        "seriesInstanceUid",
-                                                "status",           "error",
-                                                "totalLiverMl",     "tumourMl",
-                                                "functionalMl",     "lesions" };
+const std::vector<std::string> FixedColumns = {
+  "studyInstanceUid", "patientId",    "studyDate", "seriesInstanceUid",
+  "seriesChoice",     "status",       "error",     "totalLiverMl",
+  "tumourMl",         "functionalMl", "lesions"
+};
 const std::vector<std::string> PlanColumns = { "name", "remnantMl", "flrPercent",  "sflrPercent",
                                                "pass", "r0",        "augmentation" };
 
