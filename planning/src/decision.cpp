@@ -79,11 +79,21 @@ struct Eval
   std::string conclusion;
   Inputs inputs;
   std::vector<std::string> needs; ///< missing inputs (status NotAssessable)
+
+  /// Not assessable for want of `missing`: the status, the needs and the conclusion saying so.
+  void notAssessableFor(std::vector<std::string> missing);
 };
 
 std::string notAssessable(const std::vector<std::string>& needs)
 {
   return "not assessable: needs " + joinTexts(needs);
+}
+
+void Eval::notAssessableFor(std::vector<std::string> missing)
+{
+  status = RuleStatus::NotAssessable;
+  needs = std::move(missing);
+  conclusion = notAssessable(needs);
 }
 
 /// Collects the decision.
@@ -220,9 +230,7 @@ Option chooseOption(const std::vector<const PlanEval*>& candidates,
   }
   else if (!unknownNeeds.empty())
   {
-    o.eval.status = RuleStatus::NotAssessable;
-    o.eval.needs = unknownNeeds;
-    o.eval.conclusion = notAssessable(unknownNeeds);
+    o.eval.notAssessableFor(unknownNeeds);
   }
   else
   {
@@ -532,9 +540,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   if (plans.empty())
     for (Option* o : { &upfront, &combined, &pve, &alpps, &twoStage })
     {
-      o->eval.status = RuleStatus::NotAssessable;
-      o->eval.needs = { "a resection plan (analyze/plan with --plan or --auto-plan)" };
-      o->eval.conclusion = notAssessable(o->eval.needs);
+      o->eval.notAssessableFor({ "a resection plan (analyze/plan with --plan or --auto-plan)" });
     }
   // A PVE that works makes ALPPS unnecessary (ALPPS only when PVE falls short).
   if (pve.eval.status == RuleStatus::Met && alpps.eval.status == RuleStatus::Met &&
@@ -690,9 +696,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     r0.inputs = { { "plans", count(plans.size()) }, { "plansR0", count(r0Count) } };
     if (plans.empty())
     {
-      r0.status = RuleStatus::NotAssessable;
-      r0.needs = { "a resection plan (analyze/plan with --plan or --auto-plan)" };
-      r0.conclusion = notAssessable(r0.needs);
+      r0.notAssessableFor({ "a resection plan (analyze/plan with --plan or --auto-plan)" });
     }
     else if (r0Count > 0)
     {
@@ -730,18 +734,15 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     }
     else if (r0.status == RuleStatus::NotAssessable)
     {
-      flr.status = RuleStatus::NotAssessable;
-      flr.needs = r0.needs;
-      flr.conclusion = notAssessable(flr.needs);
+      flr.notAssessableFor(r0.needs);
     }
     else if (upfront.eval.status == RuleStatus::NotAssessable ||
              combined.eval.status == RuleStatus::NotAssessable)
     {
-      flr.status = RuleStatus::NotAssessable;
       for (const Option* o : { &upfront, &combined })
         for (const std::string& n : o->eval.needs)
           addUnique(flr.needs, n);
-      flr.conclusion = notAssessable(flr.needs);
+      flr.notAssessableFor(flr.needs);
     }
     else
     {
@@ -756,9 +757,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   performance.inputs = { { "ecog", value(c.ecog) } };
   if (!c.ecog)
   {
-    performance.status = RuleStatus::NotAssessable;
-    performance.needs = { "ecog" };
-    performance.conclusion = notAssessable(performance.needs);
+    performance.notAssessableFor({ "ecog" });
   }
   else if (*c.ecog <= MaxGoodEcog)
   {
@@ -777,9 +776,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
                           { "extrahepaticR0Achievable", value(c.extrahepaticR0Achievable) } };
   if (!c.extrahepaticDisease)
   {
-    extrahepatic.status = RuleStatus::NotAssessable;
-    extrahepatic.needs = { "extrahepaticDisease" };
-    extrahepatic.conclusion = notAssessable(extrahepatic.needs);
+    extrahepatic.notAssessableFor({ "extrahepaticDisease" });
   }
   else
   {
@@ -815,9 +812,8 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     {
       if (!c.primaryTumour)
       {
-        extrahepatic.status = RuleStatus::NotAssessable;
-        extrahepatic.needs = { "primaryTumour (the solitary pulmonary exception is for breast)" };
-        extrahepatic.conclusion = notAssessable(extrahepatic.needs);
+        extrahepatic.notAssessableFor(
+          { "primaryTumour (the solitary pulmonary exception is for breast)" });
       }
       else if (*c.primaryTumour == PrimaryTumour::Breast)
         extrahepatic.status = RuleStatus::Met,
@@ -890,9 +886,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     std::vector<std::string> needs = techNeeds;
     for (const std::string& n : patientNeeds)
       addUnique(needs, n);
-    all.status = RuleStatus::NotAssessable;
-    all.needs = needs;
-    all.conclusion = notAssessable(needs);
+    all.notAssessableFor(needs);
   }
   else
   {
@@ -977,8 +971,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     else
     {
       m.needs = needsFor(false);
-      m.status = RuleStatus::NotAssessable;
-      m.conclusion = notAssessable(m.needs);
+      m.notAssessableFor(m.needs);
     }
     b.add("crc.systemic.mutated", m);
     if (m.status == RuleStatus::Met)
@@ -1005,9 +998,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       }
       else
       {
-        e.status = RuleStatus::NotAssessable;
-        e.needs = needsFor(true);
-        e.conclusion = notAssessable(e.needs);
+        e.notAssessableFor(needsFor(true));
       }
       b.add(left ? "crc.systemic.left-wt" : "crc.systemic.right-wt", e);
       if (e.status == RuleStatus::Met)
@@ -1042,12 +1033,11 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     std::string regimen;
     if (!c.hormoneReceptor || !c.her2)
     {
-      rec.status = RuleStatus::NotAssessable;
       if (!c.hormoneReceptor)
         rec.needs.push_back("hormoneReceptor");
       if (!c.her2)
         rec.needs.push_back("her2");
-      rec.conclusion = notAssessable(rec.needs);
+      rec.notAssessableFor(rec.needs);
       regimen = "guided by HR/HER2 (not given)";
     }
     else
@@ -1068,8 +1058,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   {
     Eval ssa{ RuleStatus::NotApplicable, "", { { "symptomatic", value(c.symptomatic) } }, {} };
     if (!c.symptomatic)
-      ssa.status = RuleStatus::NotAssessable, ssa.needs = { "symptomatic" },
-      ssa.conclusion = notAssessable(ssa.needs);
+      ssa.notAssessableFor({ "symptomatic" });
     else if (*c.symptomatic)
       ssa.status = RuleStatus::Applies,
       ssa.conclusion = "applies: symptomatic -> somatostatin analogue";
@@ -1094,14 +1083,13 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       emb.conclusion = "applies: progressive symptomatic vascular tumours -> (chemo)embolization";
     else
     {
-      emb.status = RuleStatus::NotAssessable;
       for (const auto& [name, v] :
            { std::pair<const char*, std::optional<bool>>{ "progressive", c.progressive },
              { "symptomatic", c.symptomatic },
              { "hypervascular", c.hypervascular } })
         if (!v)
           emb.needs.push_back(name);
-      emb.conclusion = notAssessable(emb.needs);
+      emb.notAssessableFor(emb.needs);
     }
     b.add("net.embolization", emb);
     if (emb.status == RuleStatus::Applies)
@@ -1111,8 +1099,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
 
     Eval prrt{ RuleStatus::NotApplicable, "", { { "sstr", value(c.sstr) } }, {} };
     if (!c.sstr)
-      prrt.status = RuleStatus::NotAssessable, prrt.needs = { "sstr" },
-      prrt.conclusion = notAssessable(prrt.needs);
+      prrt.notAssessableFor({ "sstr" });
     else if (*c.sstr == ReceptorStatus::Positive)
       prrt.status = RuleStatus::Applies,
       prrt.conclusion = "applies: somatostatin-receptor-positive -> PRRT is an option";
@@ -1133,12 +1120,11 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
         std::string("not applicable: ") + (c.symptomatic == true ? "symptomatic" : "progressive");
     else if (!c.symptomatic || !c.progressive)
     {
-      obs.status = RuleStatus::NotAssessable;
       if (!c.symptomatic)
         obs.needs.push_back("symptomatic");
       if (!c.progressive)
         obs.needs.push_back("progressive");
-      obs.conclusion = notAssessable(obs.needs);
+      obs.notAssessableFor(obs.needs);
     }
     else
     {
@@ -1177,12 +1163,11 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       abl.status = RuleStatus::NotMet, abl.conclusion = "not met: " + joinTexts(fails, "; ");
     else if (!largestMm || !c.extrahepaticDisease)
     {
-      abl.status = RuleStatus::NotAssessable;
       if (!largestMm)
         abl.needs.push_back("lesion diameters");
       if (!c.extrahepaticDisease)
         abl.needs.push_back("extrahepaticDisease");
-      abl.conclusion = notAssessable(abl.needs);
+      abl.notAssessableFor(abl.needs);
     }
     else
       abl.status = RuleStatus::Met, abl.conclusion = "met: " + std::to_string(lesionCount) +
@@ -1374,8 +1359,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       res.conclusion = "not met: " + std::to_string(lesionCount) +
                        " metastases are not solitary/isolated (isolated: <= 3 in one lobe)";
     else if (!isolated)
-      res.status = RuleStatus::NotAssessable, res.needs = { "a Couinaud segment map (bilobar)" },
-      res.conclusion = notAssessable(res.needs);
+      res.notAssessableFor({ "a Couinaud segment map (bilobar)" });
     else if (techNone)
       res.status = RuleStatus::NotMet,
       res.conclusion = "not met: solitary/isolated but no plan reaches R0 with an adequate remnant";
@@ -1581,8 +1565,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     e.inputs = { { "plan", chosenPlan ? TraceValue(chosenPlan->plan->name) : TraceValue() },
                  { "flrBodyWeightPercent", value(ratioNow) } };
     if (!ratioNow)
-      e.status = RuleStatus::NotAssessable, e.needs = { "weightKg" },
-      e.conclusion = notAssessable(e.needs);
+      e.notAssessableFor({ "weightKg" });
     else if (*ratioNow <= FlrBodyWeightMinPercent)
     {
       e.status = RuleStatus::Applies;
