@@ -5,6 +5,8 @@
 #include <liver/planning/augmentation.h>
 #include <liver/planning/decision.h>
 
+#include "decision_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +14,9 @@
 #include <set>
 
 using namespace liver;
+using liver::test::lesion;
+using liver::test::strategyIds;
+using liver::test::warns;
 
 namespace
 {
@@ -65,15 +70,6 @@ PlanSummary plan(const std::string& name,
   return p;
 }
 
-LesionSummary lesion(int id, double diameterMm, std::vector<int> segments)
-{
-  LesionSummary l;
-  l.id = id;
-  l.maxDiameterMm = diameterMm;
-  l.segments = std::move(segments);
-  return l;
-}
-
 /// Two lesions in the right liver and one plan.
 DecisionInputs inputs(std::vector<PlanSummary> plans)
 {
@@ -92,21 +88,6 @@ const TraceEntry& rule(const Decision& d, const std::string& id)
   if (!e)
     throw std::runtime_error("rule " + id + " not in the trace");
   return *e;
-}
-
-std::vector<std::string> strategyIds(const Decision& d)
-{
-  std::vector<std::string> ids;
-  for (const Strategy& s : d.strategies)
-    ids.push_back(s.id);
-  return ids;
-}
-
-bool warns(const Decision& d, const std::string& ruleId)
-{
-  return std::any_of(d.warnings.begin(),
-                     d.warnings.end(),
-                     [&](const DecisionWarning& w) { return w.ruleId == ruleId; });
 }
 
 bool contains(const std::string& text, const std::string& part)

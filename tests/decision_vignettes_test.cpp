@@ -5,11 +5,16 @@
 #include <liver/planning/augmentation.h>
 #include <liver/planning/decision.h>
 
+#include "decision_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 using namespace liver;
+using liver::test::lesion;
+using liver::test::strategyIds;
+using liver::test::warns;
 
 namespace
 {
@@ -56,15 +61,6 @@ PlanSummary plan(const std::string& name, bool r0, double sflr, double threshold
   return p;
 }
 
-LesionSummary lesion(int id, double diameterMm, std::vector<int> segments)
-{
-  LesionSummary l;
-  l.id = id;
-  l.maxDiameterMm = diameterMm;
-  l.segments = std::move(segments);
-  return l;
-}
-
 DecisionInputs imaging(std::vector<LesionSummary> lesions, std::vector<PlanSummary> plans)
 {
   DecisionInputs in;
@@ -100,14 +96,6 @@ DecisionInputs unresectableDisease()
   return in;
 }
 
-std::vector<std::string> strategyIds(const Decision& d)
-{
-  std::vector<std::string> ids;
-  for (const Strategy& s : d.strategies)
-    ids.push_back(s.id);
-  return ids;
-}
-
 /// The decision has `category`, exactly `strategies` in order, and every rule of `rules` in its
 /// trace with the given status.
 void expectDecision(const Decision& d,
@@ -125,13 +113,6 @@ void expectDecision(const Decision& d,
   }
   EXPECT_NE(findRule(d, "mdt.referral"), nullptr);
   EXPECT_FALSE(d.sources.empty());
-}
-
-bool warns(const Decision& d, const std::string& ruleId)
-{
-  return std::any_of(d.warnings.begin(),
-                     d.warnings.end(),
-                     [&](const DecisionWarning& w) { return w.ruleId == ruleId; });
 }
 
 } // namespace
