@@ -166,9 +166,13 @@ TEST(Batch, ChoosesTheRightSeriesAndReportsBrokenStudiesWithReasons)
       ++errors;
       const std::string fault = e["fault"];
       if (contains(fault, "truncated"))
+      {
         EXPECT_TRUE(contains(row.at("error"), "truncated")) << row.at("error");
+      }
       if (contains(fault, "no CT"))
+      {
         EXPECT_TRUE(contains(row.at("error"), "no series qualifies")) << row.at("error");
+      }
       // Errors name the study's own files, never the batch's temporary links.
       EXPECT_FALSE(contains(row.at("error"), ".partial")) << row.at("error");
     }

@@ -28,12 +28,8 @@ const std::string& smallPhantom()
 {
   static const std::string dir = []
   {
-    const std::string d = liver::test::makeTempDir("cli-phantom");
-    const CommandResult r =
-      runLiverplan({ "phantom", "--out", d, "--spacing", "4", "--seed", "3", "--dicom" });
-    if (r.exitCode != 0)
-      throw std::runtime_error("phantom failed: " + r.err);
-    return d;
+    return liver::test::writePhantomFolder("cli-phantom",
+                                           { "--spacing", "4", "--seed", "3", "--dicom" });
   }();
   return dir;
 }

@@ -283,10 +283,7 @@ const std::string& cliPhantomDir()
 {
   static const std::string dir = []
   {
-    const std::string d = liver::test::makeTempDir("couinaud-phantom");
-    const CommandResult r = runLiverplan({ "phantom", "--out", d, "--spacing", "4" });
-    if (r.exitCode != 0)
-      throw std::runtime_error("phantom failed: " + r.err);
+    const std::string d = liver::test::writePhantomFolder("couinaud-phantom", { "--spacing", "4" });
     writeText(d, "landmarks.json", liver::phantomLandmarksJson());
     return d;
   }();

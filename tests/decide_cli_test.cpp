@@ -27,26 +27,23 @@ const std::string& analysedPhantom()
 {
   static const std::string dir = []
   {
-    const std::string d = liver::test::makeTempDir("decide-phantom");
-    CommandResult r = runLiverplan({ "phantom", "--out", d, "--spacing", "4" });
-    if (r.exitCode != 0)
-      throw std::runtime_error("phantom failed: " + r.err);
-    r = runLiverplan({ "analyze",
-                       d + "/ct.nii.gz",
-                       "--liver",
-                       d + "/liver.nii.gz",
-                       "--lesions",
-                       d + "/lesions.nii.gz",
-                       "--segments",
-                       d + "/segments.nii.gz",
-                       "--plan",
-                       "right-hemihepatectomy",
-                       "--height",
-                       "175",
-                       "--weight",
-                       "80",
-                       "--out",
-                       d + "/analysis" });
+    const std::string d = liver::test::writePhantomFolder("decide-phantom", { "--spacing", "4" });
+    const CommandResult r = runLiverplan({ "analyze",
+                                           d + "/ct.nii.gz",
+                                           "--liver",
+                                           d + "/liver.nii.gz",
+                                           "--lesions",
+                                           d + "/lesions.nii.gz",
+                                           "--segments",
+                                           d + "/segments.nii.gz",
+                                           "--plan",
+                                           "right-hemihepatectomy",
+                                           "--height",
+                                           "175",
+                                           "--weight",
+                                           "80",
+                                           "--out",
+                                           d + "/analysis" });
     if (r.exitCode != 0)
       throw std::runtime_error("analyze failed: " + r.err);
     return d;

@@ -27,13 +27,8 @@ namespace
 /// A 4 mm phantom made once for the tests in this file.
 const std::string& phantomDir()
 {
-  static const std::string dir = []
-  {
-    const std::string d = liver::test::makeTempDir("plan-phantom");
-    const CommandResult r = runLiverplan({ "phantom", "--out", d, "--spacing", "4" });
-    if (r.exitCode != 0)
-      throw std::runtime_error("phantom failed: " + r.err);
-    return d;
+  static const std::string dir = [] {
+    return liver::test::writePhantomFolder("plan-phantom", { "--spacing", "4" });
   }();
   return dir;
 }

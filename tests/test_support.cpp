@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -89,6 +91,17 @@ CommandResult runLiverplan(const std::vector<std::string>& args)
   result.out = readAll(outPath);
   result.err = readAll(errPath);
   return result;
+}
+
+std::string writePhantomFolder(const std::string& tag, const std::vector<std::string>& args)
+{
+  const std::string dir = makeTempDir(tag);
+  std::vector<std::string> command = { "phantom", "--out", dir };
+  command.insert(command.end(), args.begin(), args.end());
+  const CommandResult r = runLiverplan(command);
+  if (r.exitCode != 0)
+    throw std::runtime_error("liverplan phantom failed: " + r.err);
+  return dir;
 }
 
 void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part)

@@ -29,6 +29,10 @@ struct CommandResult
 /// Run the real `liverplan` binary with `args` (no shell; arguments are passed as given).
 CommandResult runLiverplan(const std::vector<std::string>& args);
 
+/// `liverplan phantom --out DIR ARGS...` into a fresh temporary folder named after `tag`, for a
+/// test fixture: returns the folder; std::runtime_error with the binary's stderr when it fails.
+std::string writePhantomFolder(const std::string& tag, const std::vector<std::string>& args);
+
 /// Exit codes of the binary (README).
 constexpr int ExitUsage = 1;
 constexpr int ExitBadInput = 2;
