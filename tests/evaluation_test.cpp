@@ -635,3 +635,125 @@ TEST(CliEvaluate, LabelSelectsInTheReferenceWhenThePredictionIsBinary)
   EXPECT_EQ(j["prediction"]["voxelCount"], 39350);
   EXPECT_EQ(j["prediction"]["label"], "any non-zero");
 }
+
+// Per-lesion detection (LiTS): boxes on a 1 mm grid, so 1000 voxels = 1 mL.
+
+TEST(LesionDetection, ExactMatchPartialMissAndFalsePositiveAreCountedApart)
+{
+  auto reference = makeGrid({ 40, 20, 20 }, { 1.0, 1.0, 1.0 });
+  auto prediction = makeGrid({ 40, 20, 20 }, { 1.0, 1.0, 1.0 });
+  paintBox(*reference, { 0, 0, 0 }, { 10, 10, 10 }, 2);  // 1000 voxels, predicted exactly
+  paintBox(*reference, { 20, 0, 0 }, { 30, 10, 10 }, 2); // 1000 voxels, 30 % predicted
+  paintBox(*prediction, { 0, 0, 0 }, { 10, 10, 10 });
+  paintBox(*prediction, { 20, 0, 0 }, { 23, 10, 10 }); // IoU 300 / 1000
+  paintBox(*prediction, { 0, 12, 0 }, { 8, 20, 12 });  // 768 voxels, no reference lesion
+  paintBox(*prediction, { 32, 0, 0 }, { 40, 10, 15 }); // 1200 voxels = 1.2 mL, false
+  LesionDetectionOptions options;
+  options.referenceLabel = 2;
+  const LesionDetectionMetrics m = evaluateLesionDetection(*reference, *prediction, options);
+  ASSERT_EQ(m.reference.size(), 2u);
+  ASSERT_EQ(m.predicted.size(), 4u);
+  EXPECT_EQ(m.detected, 1u);
+  EXPECT_EQ(m.missed, 1u);
+  // Reference ids follow size, ties in raster order: the left box is 1.
+  EXPECT_TRUE(m.reference[0].detected);
+  EXPECT_DOUBLE_EQ(m.reference[0].dice, 1.0);
+  EXPECT_DOUBLE_EQ(m.reference[0].volumeMl, 1.0);
+  EXPECT_NEAR(m.reference[0].centroidLpsMm[0], 4.5, 1e-12);
+  EXPECT_FALSE(m.reference[1].detected);
+  EXPECT_DOUBLE_EQ(m.reference[1].iou, 0.3);
+  EXPECT_DOUBLE_EQ(m.reference[1].dice, 600.0 / 1300.0);
+  EXPECT_DOUBLE_EQ(m.reference[1].coverage, 0.3);
+  EXPECT_EQ(m.falsePositives, 2u);
+  EXPECT_EQ(m.largeFalsePositives, 1u);
+  EXPECT_DOUBLE_EQ(m.falsePositiveMl, 1.2 + 0.768);
+  EXPECT_EQ(m.unmatchedOverlapping, 1u);
+  // Predicted ids by size: 1.2 mL false, 1 mL match, 0.768 mL false, 0.3 mL partial.
+  EXPECT_TRUE(m.predicted[0].falsePositive);
+  EXPECT_TRUE(m.predicted[1].truePositive);
+  EXPECT_TRUE(m.predicted[2].falsePositive);
+  EXPECT_FALSE(m.predicted[3].truePositive);
+  EXPECT_FALSE(m.predicted[3].falsePositive);
+  EXPECT_DOUBLE_EQ(m.predicted[3].overlapFraction, 1.0);
+}
+
+TEST(LesionDetection, IouOfExactlyOneHalfIsNotDetected)
+{
+  auto reference = makeGrid({ 10, 4, 4 }, { 1.0, 1.0, 1.0 });
+  auto half = makeGrid({ 10, 4, 4 }, { 1.0, 1.0, 1.0 });
+  auto threeQuarters = makeGrid({ 10, 4, 4 }, { 1.0, 1.0, 1.0 });
+  paintBox(*reference, { 0, 0, 0 }, { 4, 1, 1 });
+  paintBox(*half, { 0, 0, 0 }, { 2, 1, 1 });
+  paintBox(*threeQuarters, { 0, 0, 0 }, { 3, 1, 1 });
+  EXPECT_EQ(evaluateLesionDetection(*reference, *half).detected, 0u); // LiTS: IoU > 0.5
+  EXPECT_EQ(evaluateLesionDetection(*reference, *threeQuarters).detected, 1u);
+}
+
+TEST(LesionDetection, OnePredictionSpanningTwoLesionsMergesThem)
+{
+  auto reference = makeGrid({ 30, 10, 10 }, { 1.0, 1.0, 1.0 });
+  auto prediction = makeGrid({ 30, 10, 10 }, { 1.0, 1.0, 1.0 });
+  paintBox(*reference, { 0, 0, 0 }, { 10, 10, 10 });
+  paintBox(*reference, { 12, 0, 0 }, { 22, 10, 10 });
+  paintBox(*prediction, { 0, 0, 0 }, { 22, 10, 10 }); // both and the gap between them
+  const LesionDetectionMetrics m = evaluateLesionDetection(*reference, *prediction);
+  ASSERT_EQ(m.reference.size(), 2u);
+  EXPECT_EQ(m.detected, 2u);
+  EXPECT_EQ(m.reference[0].group, m.reference[1].group);
+  EXPECT_DOUBLE_EQ(m.reference[0].iou, 2000.0 / 2200.0);
+  EXPECT_DOUBLE_EQ(m.reference[1].dice, 4000.0 / 4200.0);
+  EXPECT_EQ(m.falsePositives, 0u);
+  ASSERT_EQ(m.predicted.size(), 1u);
+  EXPECT_TRUE(m.predicted[0].truePositive);
+}
+
+TEST(LesionDetection, CornerContactMakesTwoLesionsAndEmptyReferenceMakesEveryPredictionFalse)
+{
+  auto reference = makeGrid({ 6, 6, 6 }, { 2.0, 2.0, 2.0 });
+  auto prediction = makeGrid({ 6, 6, 6 }, { 2.0, 2.0, 2.0 });
+  prediction->SetPixel({ { 1, 1, 1 } }, 3);
+  prediction->SetPixel({ { 2, 2, 2 } }, 3); // touches the first at a corner only
+  const LesionDetectionMetrics m = evaluateLesionDetection(*reference, *prediction);
+  EXPECT_TRUE(m.reference.empty());
+  EXPECT_EQ(m.detected, 0u);
+  EXPECT_EQ(m.missed, 0u);
+  EXPECT_EQ(m.falsePositives, 2u);
+  EXPECT_DOUBLE_EQ(m.falsePositiveMl, 2 * 0.008);
+  EXPECT_EQ(m.largeFalsePositives, 0u);
+}
+
+TEST(LesionDetection, RefusesMismatchedGridsAndBadThreshold)
+{
+  auto a = makeGrid({ 4, 4, 4 }, { 1.0, 1.0, 1.0 });
+  auto b = makeGrid({ 4, 4, 5 }, { 1.0, 1.0, 1.0 });
+  EXPECT_THROW(evaluateLesionDetection(*a, *b), std::invalid_argument);
+  LesionDetectionOptions options;
+  options.minIou = 1.0;
+  EXPECT_THROW(evaluateLesionDetection(*a, *a, options), std::invalid_argument);
+}
+
+TEST(CliEvaluate, PhantomLesionsAgainstThemselvesAreAllDetected)
+{
+  const std::string dir = phantomAt(4);
+  const std::string json = liver::test::makeTempDir("eval") + "/lesions.json";
+  const CommandResult r = runLiverplan({ "evaluate",
+                                         "--lesions-ref",
+                                         dir + "/lesions.nii.gz",
+                                         "--pred-lesions",
+                                         dir + "/lesions.nii.gz",
+                                         "--json",
+                                         json });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json j = readJson(json)["lesionDetection"];
+  const nlohmann::json truth = readJson(dir + "/truth.json");
+  EXPECT_EQ(j["referenceCount"], truth["lesions"].size());
+  EXPECT_EQ(j["detected"], truth["lesions"].size());
+  EXPECT_EQ(j["falsePositives"], 0);
+  for (const auto& lesion : j["reference"])
+    EXPECT_EQ(lesion["dice"], 1.0);
+  EXPECT_FALSE(readJson(json).contains("metrics")); // no liver pair given
+  // Neither pair: a usage error.
+  EXPECT_EQ(runLiverplan({ "evaluate", "--json", json }).exitCode, ExitUsage);
+  EXPECT_EQ(runLiverplan({ "evaluate", "--lesions-ref", dir + "/lesions.nii.gz" }).exitCode,
+            ExitUsage);
+}

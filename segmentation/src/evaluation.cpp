@@ -5,12 +5,16 @@
 
 #include <liver/imaging/io.h>
 
+#include <itkConnectedComponentImageFilter.h>
 #include <itkMultiThreaderBase.h>
+#include <itkRelabelComponentImageFilter.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -274,6 +278,71 @@ DirectedDistances directedDistances(const Box& box,
   return result;
 }
 
+using ComponentImage = itk::Image<std::uint32_t, 3>;
+
+/// Connected components (face neighbours) of the voxels equal to `label` (0 = any non-zero), 1 =
+/// largest.
+ComponentImage::Pointer lesionComponents(const LabelImage& labels, std::uint16_t label)
+{
+  auto mask = LabelImage::New();
+  mask->CopyInformation(&labels);
+  mask->SetRegions(labels.GetLargestPossibleRegion());
+  mask->Allocate();
+  const std::size_t n = labels.GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::uint16_t* in = labels.GetBufferPointer();
+  std::uint16_t* out = mask->GetBufferPointer();
+  for (std::size_t v = 0; v < n; ++v)
+    out[v] = (label == 0 ? in[v] != 0 : in[v] == label) ? 1 : 0;
+  using Components = itk::ConnectedComponentImageFilter<LabelImage, ComponentImage>;
+  auto components = Components::New();
+  components->SetInput(mask);
+  components->FullyConnectedOff(); // face neighbours, as scipy.ndimage.label in LiTS
+  using Relabel = itk::RelabelComponentImageFilter<ComponentImage, ComponentImage>;
+  auto relabel = Relabel::New();
+  relabel->SetInput(components->GetOutput());
+  relabel->Update();
+  return relabel->GetOutput();
+}
+
+/// Voxel count and physical centroid of every component 1..count.
+struct ComponentStats
+{
+  std::vector<std::uint64_t> voxels;
+  std::vector<std::array<double, 3>> centroidLpsMm;
+};
+
+ComponentStats componentStats(const ComponentImage& components, std::size_t count)
+{
+  ComponentStats stats;
+  stats.voxels.assign(count + 1, 0);
+  std::vector<std::array<double, 3>> indexSum(count + 1, { 0.0, 0.0, 0.0 });
+  const auto size = components.GetLargestPossibleRegion().GetSize();
+  const std::uint32_t* c = components.GetBufferPointer();
+  for (std::size_t z = 0, v = 0; z < size[2]; ++z)
+    for (std::size_t y = 0; y < size[1]; ++y)
+      for (std::size_t x = 0; x < size[0]; ++x, ++v)
+        if (c[v] != 0)
+        {
+          ++stats.voxels[c[v]];
+          indexSum[c[v]][0] += static_cast<double>(x);
+          indexSum[c[v]][1] += static_cast<double>(y);
+          indexSum[c[v]][2] += static_cast<double>(z);
+        }
+  stats.centroidLpsMm.assign(count + 1, { 0.0, 0.0, 0.0 });
+  for (std::size_t k = 1; k <= count; ++k)
+  {
+    if (stats.voxels[k] == 0)
+      continue;
+    itk::ContinuousIndex<double, 3> index;
+    for (int a = 0; a < 3; ++a)
+      index[a] = indexSum[k][a] / static_cast<double>(stats.voxels[k]);
+    itk::Point<double, 3> point;
+    components.TransformContinuousIndexToPhysicalPoint(index, point);
+    stats.centroidLpsMm[k] = { point[0], point[1], point[2] };
+  }
+  return stats;
+}
+
 } // namespace
 
 SegmentationMetrics evaluateSegmentation(const LabelImage& reference,
@@ -369,6 +438,143 @@ SegmentationMetrics evaluateSegmentation(const LabelImage& reference,
   m.assdMm = (predToRef.sumMm + refToPred.sumMm) / surfaceCount;
   m.rmssdMm = std::sqrt((predToRef.sumSquaresMm2 + refToPred.sumSquaresMm2) / surfaceCount);
   m.mssdMm = std::max(predToRef.maxMm, refToPred.maxMm);
+  return m;
+}
+
+LesionDetectionMetrics evaluateLesionDetection(const LabelImage& reference,
+                                               const LabelImage& prediction,
+                                               const LesionDetectionOptions& options)
+{
+  const std::string mismatch = describeGridMismatch(reference, prediction);
+  if (!mismatch.empty())
+    throw std::invalid_argument("evaluateLesionDetection: prediction grid differs: " + mismatch);
+  if (!(options.minIou >= 0.0 && options.minIou < 1.0))
+    throw std::invalid_argument("evaluateLesionDetection: minIou must be in [0, 1), not " +
+                                std::to_string(options.minIou));
+
+  const ComponentImage::Pointer refComponents = lesionComponents(reference, options.referenceLabel);
+  const ComponentImage::Pointer predComponents =
+    lesionComponents(prediction, options.predictionLabel);
+  std::uint32_t nRef = 0, nPred = 0;
+  const std::size_t n = reference.GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::uint32_t* r = refComponents->GetBufferPointer();
+  const std::uint32_t* p = predComponents->GetBufferPointer();
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> overlap; // (pred, ref) -> voxels
+  for (std::size_t v = 0; v < n; ++v)
+  {
+    nRef = std::max(nRef, r[v]);
+    nPred = std::max(nPred, p[v]);
+    if (r[v] != 0 && p[v] != 0)
+      ++overlap[{ p[v], r[v] }];
+  }
+  const ComponentStats refStats = componentStats(*refComponents, nRef);
+  const ComponentStats predStats = componentStats(*predComponents, nPred);
+  const auto& sp = reference.GetSpacing();
+  const double voxelMl = sp[0] * sp[1] * sp[2] / 1000.0;
+
+  // Each reference lesion belongs to the prediction overlapping it most (first on ties); the
+  // reference lesions one prediction owns form one group, named by its smallest member.
+  std::vector<std::uint32_t> owner(nRef + 1, 0);
+  std::vector<std::uint64_t> ownerOverlap(nRef + 1, 0);
+  std::vector<std::uint64_t> refCovered(nRef + 1, 0), predCovered(nPred + 1, 0);
+  for (const auto& [key, voxels] : overlap)
+  {
+    const auto [pi, rj] = key;
+    refCovered[rj] += voxels;
+    predCovered[pi] += voxels;
+    if (voxels > ownerOverlap[rj])
+    {
+      ownerOverlap[rj] = voxels;
+      owner[rj] = pi;
+    }
+  }
+  std::vector<int> group(nRef + 1, 0);
+  std::map<std::uint32_t, int> groupOfOwner;
+  for (std::uint32_t j = 1; j <= nRef; ++j)
+  {
+    if (owner[j] == 0)
+      group[j] = static_cast<int>(j);
+    else
+      group[j] = groupOfOwner.emplace(owner[j], static_cast<int>(j)).first->second;
+  }
+
+  // Each prediction is matched to the group it overlaps most; predictions of one group merge.
+  std::vector<int> matched(nPred + 1, 0);
+  for (std::uint32_t i = 1; i <= nPred; ++i)
+  {
+    std::map<int, std::uint64_t> byGroup;
+    for (auto it = overlap.lower_bound({ i, 0 }); it != overlap.end() && it->first.first == i; ++it)
+      byGroup[group[it->first.second]] += it->second;
+    std::uint64_t best = 0;
+    for (const auto& [g, voxels] : byGroup)
+      if (voxels > best)
+      {
+        best = voxels;
+        matched[i] = g;
+      }
+  }
+  struct GroupSums
+  {
+    std::uint64_t referenceVoxels = 0, predictionVoxels = 0, intersection = 0;
+  };
+  std::map<int, GroupSums> sums;
+  for (std::uint32_t j = 1; j <= nRef; ++j)
+    sums[group[j]].referenceVoxels += refStats.voxels[j];
+  for (std::uint32_t i = 1; i <= nPred; ++i)
+    if (matched[i] != 0)
+      sums[matched[i]].predictionVoxels += predStats.voxels[i];
+  for (const auto& [key, voxels] : overlap)
+    if (matched[key.first] != 0 && matched[key.first] == group[key.second])
+      sums[group[key.second]].intersection += voxels;
+
+  LesionDetectionMetrics m;
+  std::map<int, bool> groupDetected;
+  for (std::uint32_t j = 1; j <= nRef; ++j)
+  {
+    const GroupSums& s = sums[group[j]];
+    ReferenceLesion lesion;
+    lesion.id = static_cast<int>(j);
+    lesion.voxels = refStats.voxels[j];
+    lesion.volumeMl = static_cast<double>(lesion.voxels) * voxelMl;
+    lesion.centroidLpsMm = refStats.centroidLpsMm[j];
+    lesion.group = group[j];
+    const double unionVoxels =
+      static_cast<double>(s.referenceVoxels + s.predictionVoxels - s.intersection);
+    lesion.iou = static_cast<double>(s.intersection) / unionVoxels;
+    lesion.dice = 2.0 * static_cast<double>(s.intersection) /
+                  static_cast<double>(s.referenceVoxels + s.predictionVoxels);
+    lesion.detected = s.intersection > 0 && lesion.iou > options.minIou;
+    lesion.coverage = static_cast<double>(refCovered[j]) /
+                      static_cast<double>(std::max<std::uint64_t>(1, lesion.voxels));
+    for (std::uint32_t i = 1; i <= nPred; ++i)
+      if (matched[i] == group[j])
+        lesion.predictions.push_back(static_cast<int>(i));
+    groupDetected[group[j]] = lesion.detected;
+    (lesion.detected ? m.detected : m.missed) += 1;
+    m.reference.push_back(lesion);
+  }
+  for (std::uint32_t i = 1; i <= nPred; ++i)
+  {
+    PredictedLesion lesion;
+    lesion.id = static_cast<int>(i);
+    lesion.voxels = predStats.voxels[i];
+    lesion.volumeMl = static_cast<double>(lesion.voxels) * voxelMl;
+    lesion.centroidLpsMm = predStats.centroidLpsMm[i];
+    lesion.matchedGroup = matched[i];
+    lesion.truePositive = matched[i] != 0 && groupDetected[matched[i]];
+    lesion.falsePositive = predCovered[i] == 0;
+    lesion.overlapFraction = static_cast<double>(predCovered[i]) /
+                             static_cast<double>(std::max<std::uint64_t>(1, lesion.voxels));
+    if (lesion.falsePositive)
+    {
+      ++m.falsePositives;
+      m.falsePositiveMl += lesion.volumeMl;
+      m.largeFalsePositives += lesion.volumeMl >= options.largeFalsePositiveMl;
+    }
+    else if (!lesion.truePositive)
+      ++m.unmatchedOverlapping;
+    m.predicted.push_back(lesion);
+  }
   return m;
 }
 

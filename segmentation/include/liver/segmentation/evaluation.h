@@ -26,8 +26,10 @@
 
 #include <liver/imaging/types.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace liver
 {
@@ -66,5 +68,75 @@ struct SegmentationMetrics
 SegmentationMetrics evaluateSegmentation(const LabelImage& reference,
                                          const LabelImage& prediction,
                                          const EvaluationOptions& options = {});
+
+/// Per-lesion detection as LiTS scores it (Bilic et al., Med Image Anal 84:102680, 2023;
+/// reference code lits-challenge-scoring, evaluate.py and helpers/calc_metric.py detect_lesions):
+/// - lesions are the connected components (face neighbours, scipy.ndimage.label's default) of the
+///   reference lesion mask and of the predicted lesion mask;
+/// - reference lesions overlapped most by the same predicted lesion are merged into one group,
+///   each predicted lesion is matched to the group it overlaps most, and the predicted lesions
+///   matched to one group are merged;
+/// - a group's reference lesions are detected when the group's intersection over union with its
+///   matched predictions exceeds 0.5 (strictly, as `overlap_fraction <= min_overlap` rejects;
+///   IoU > 0.5 is Dice > 2/3);
+/// - per-lesion Dice and IoU are those of the lesion's group with its matched predictions (0 when
+///   none is matched); coverage is the fraction of the lesion's own voxels inside any prediction.
+/// False positives here are predicted lesions that overlap no reference lesion at all (LiTS also
+/// counts a prediction that overlaps a missed lesion as FP; those are counted apart, as
+/// `unmatchedOverlapping`).
+struct LesionDetectionOptions
+{
+  std::uint16_t referenceLabel = 0;  ///< lesion voxels of the reference; 0 = any non-zero
+  std::uint16_t predictionLabel = 0; ///< lesion voxels of the prediction; 0 = any non-zero
+  double minIou = 0.5;               ///< detected when IoU > minIou (LiTS: 0.5)
+  double largeFalsePositiveMl = 1.0; ///< false positives at least this large are counted apart
+};
+
+/// One reference lesion (connected component; id 1 = largest).
+struct ReferenceLesion
+{
+  int id = 0;
+  std::uint64_t voxels = 0;
+  double volumeMl = 0.0;
+  std::array<double, 3> centroidLpsMm{};
+  int group = 0;         ///< lesions merged by one prediction share a group (smallest member id)
+  bool detected = false; ///< its group's IoU with the matched predictions > minIou
+  double iou = 0.0;      ///< of the group with its matched predictions
+  double dice = 0.0;     ///< of the group with its matched predictions
+  double coverage = 0.0; ///< fraction of this lesion's voxels inside any predicted lesion
+  std::vector<int> predictions; ///< ids of the predicted lesions matched to its group
+};
+
+/// One predicted lesion (connected component; id 1 = largest).
+struct PredictedLesion
+{
+  int id = 0;
+  std::uint64_t voxels = 0;
+  double volumeMl = 0.0;
+  std::array<double, 3> centroidLpsMm{};
+  int matchedGroup = 0;         ///< group of the reference lesions it overlaps most; 0 = none
+  bool truePositive = false;    ///< its group was detected
+  bool falsePositive = false;   ///< overlaps no reference lesion at all
+  double overlapFraction = 0.0; ///< fraction of its voxels inside any reference lesion
+};
+
+/// LiTS detection counts and the lesions behind them.
+struct LesionDetectionMetrics
+{
+  std::vector<ReferenceLesion> reference;
+  std::vector<PredictedLesion> predicted;
+  std::size_t detected = 0;             ///< reference lesions detected
+  std::size_t missed = 0;               ///< reference lesions not detected
+  std::size_t falsePositives = 0;       ///< predicted lesions overlapping no reference lesion
+  std::size_t largeFalsePositives = 0;  ///< of those, at least largeFalsePositiveMl
+  double falsePositiveMl = 0.0;         ///< their total volume
+  std::size_t unmatchedOverlapping = 0; ///< predictions touching a reference lesion, not detected
+};
+
+/// Score the lesions of `prediction` against those of `reference` (same grid) as described
+/// above. std::invalid_argument when the grids differ or minIou is outside [0, 1).
+LesionDetectionMetrics evaluateLesionDetection(const LabelImage& reference,
+                                               const LabelImage& prediction,
+                                               const LesionDetectionOptions& options = {});
 
 } // namespace liver
