@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/safe_path.h>
 #include <liver/planning/augmentation.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
@@ -33,25 +34,6 @@ namespace
 nlohmann::json optionalJson(const std::optional<double>& value)
 {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-/// A file-name-safe form of a plan name.
-std::string slug(const std::string& name)
-{
-  std::string s;
-  for (char c : name)
-  {
-    const bool keep = std::isalnum(static_cast<unsigned char>(c)) != 0;
-    if (keep)
-      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    else if (!s.empty() && s.back() != '-')
-      s += '-';
-  }
-  while (!s.empty() && s.back() == '-')
-    s.pop_back();
-  if (s.size() > 60)
-    s.resize(60);
-  return s.empty() ? "plan" : s;
 }
 
 nlohmann::json planJson(const ResectionPlan& plan)
@@ -427,7 +409,8 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   for (std::size_t k = 0; k < results.size(); ++k)
   {
     const PlanResult& r = results[k];
-    files.push_back("remnant-" + std::to_string(k + 1) + "-" + slug(r.name) + ".nii.gz");
+    files.push_back("remnant-" + std::to_string(k + 1) + "-" + fileNameSlug(r.name, "plan") +
+                    ".nii.gz");
     nlohmann::json p = planJson(plans[k]);
     p["proposed"] = k >= given;
     if (k >= given)
@@ -515,17 +498,22 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
 void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome)
 {
   const std::string& out = request.out;
+  // Every file goes to OUT itself; a symlink placed in OUT must not lead the writes elsewhere.
+  auto inside = [&out](const std::string& name) { return outputPathInside(out, name).string(); };
+  if (request.analyze)
+    for (const char* checked : { "report.html", "images/index.json" }) // before the first write
+      inside(checked);
   const LiverLabels& labels = outcome.labels;
   if (request.analyze)
   {
-    writeImage(labels.liver.GetPointer(), out + "/liver.nii.gz");
+    writeImage(labels.liver.GetPointer(), inside("liver.nii.gz"));
     if (labels.lesions)
-      writeImage(labels.lesions.GetPointer(), out + "/lesions.nii.gz");
+      writeImage(labels.lesions.GetPointer(), inside("lesions.nii.gz"));
     if (labels.segments)
-      writeImage(labels.segments.GetPointer(), out + "/segments.nii.gz");
+      writeImage(labels.segments.GetPointer(), inside("segments.nii.gz"));
   }
   for (std::size_t k = 0; k < outcome.results.size(); ++k)
-    writeImage(outcome.results[k].remnantMap.GetPointer(), out + "/" + outcome.remnantFiles[k]);
+    writeImage(outcome.results[k].remnantMap.GetPointer(), inside(outcome.remnantFiles[k]));
   if (request.analyze)
   {
     outcome.result["inputFiles"] = inputDigestsJson(outcome.result, out, request.moreInputs);
@@ -537,7 +525,7 @@ void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome)
     outcome.result["images"] = reportImagesJson(images);
     outcome.result["files"]["report"] = "report.html";
   }
-  writeJson(out + "/result.json", outcome.result); // last: its presence means complete
+  writeJson(inside("result.json"), outcome.result); // last: its presence means complete
 }
 
 void printAnalysisTables(const AnalysisOutcome& outcome)

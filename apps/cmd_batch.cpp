@@ -2,10 +2,12 @@
 /// N at a time, each in its own worker process (a crash or a corrupt study costs that study only),
 /// resumable, shardable; and `liverplan merge DIR...` to join shard outputs into one summary.
 ///
-/// Layout of DIR: one folder per study, named by its StudyInstanceUID, holding result.json,
-/// labels, remnant maps, log.txt and status.json. A study folder appears only complete: the worker
-/// writes into DIR/.partial/UID and the folder is renamed into place after status.json (the
-/// completion marker). summary.csv is rebuilt from the status files at the end of every run.
+/// Layout of DIR: one folder per study, named by its StudyInstanceUID (a UID that is not 1..64
+/// characters of [0-9.] becomes a sanitized prefix and a hash, see safePathComponent), holding
+/// result.json, labels, remnant maps, log.txt and status.json. A study folder appears only
+/// complete: the worker writes into DIR/.partial/NAME and the folder is renamed into place after
+/// status.json (the completion marker). summary.csv is rebuilt from the status files at the end of
+/// every run.
 
 #include "cli_common.h"
 #include "decision_io.h"
@@ -13,6 +15,7 @@
 
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
+#include <liver/imaging/safe_path.h>
 
 #include <CLI/CLI.hpp>
 
@@ -50,18 +53,6 @@ std::atomic<int> g_interrupts{ 0 };
 extern "C" void onInterrupt(int)
 {
   g_interrupts.fetch_add(1);
-}
-
-/// FNV-1a 64: a hash that is the same on every machine and run (std::hash is not).
-std::uint64_t stableHash(const std::string& text)
-{
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text)
-  {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 struct Shard
@@ -349,6 +340,12 @@ struct Job
   std::vector<std::pair<std::string, std::string>> links; ///< link given to the worker, file
 };
 
+/// A study's staging folder under OUT/.partial, named safely from its UID.
+fs::path studyWorkDir(const fs::path& partialRoot, const std::string& studyInstanceUid)
+{
+  return outputPathInside(partialRoot, safePathComponent(studyInstanceUid));
+}
+
 struct Running
 {
   std::size_t job = 0;
@@ -495,12 +492,13 @@ int runBatch(const BatchOptions& o)
     throw OutputError(o.out + ": cannot create the output folder: " + ec.message());
   // One batch per output folder at a time (shards write to folders of their own).
   const std::string lockPath = o.out + "/.lock";
-  const int lock = open(lockPath.c_str(), O_RDWR | O_CREAT, 0644);
+  const int lock = open(lockPath.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
   if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
     throw OutputError(o.out + ": another batch is writing into this folder");
   const fs::path partialRoot = fs::path(o.out) / ".partial";
   fs::remove_all(partialRoot, ec); // what a killed run left half-written
   fs::create_directories(partialRoot);
+  outputPathInside(o.out, ".partial");
 
   std::map<std::string, nlohmann::json> done =
     o.resume ? completedStudies(o.out) : std::map<std::string, nlohmann::json>{};
@@ -541,7 +539,7 @@ int runBatch(const BatchOptions& o)
   {
     if (!job.series)
       continue;
-    const fs::path work = partialRoot / job.study->studyInstanceUid;
+    const fs::path work = studyWorkDir(partialRoot, job.study->studyInstanceUid);
     const fs::path input = work / "input";
     fs::create_directories(input);
     std::size_t n = 0;
@@ -612,11 +610,11 @@ int runBatch(const BatchOptions& o)
     row["seriesChoice"] = job.choice;
     row["seconds"] = seconds;
     row["peakRssMiB"] = peakKb / 1024;
-    const fs::path work = partialRoot / uid;
+    const fs::path work = studyWorkDir(partialRoot, uid);
     const fs::path staged = work / "out";
     fs::create_directories(staged);
     writeJson((staged / "status.json").string(), row); // the completion marker, last
-    const fs::path target = fs::path(o.out) / uid;
+    const fs::path target = outputPathInside(o.out, safePathComponent(uid));
     fs::remove_all(target);
     fs::rename(staged, target);
     fs::remove_all(work);
@@ -644,7 +642,7 @@ int runBatch(const BatchOptions& o)
         ++next;
         continue;
       }
-      const fs::path out = partialRoot / job.study->studyInstanceUid / "out";
+      const fs::path out = studyWorkDir(partialRoot, job.study->studyInstanceUid) / "out";
       fs::create_directories(out);
       const pid_t pid = spawnWorker(job.arguments, out / "log.txt");
       running[pid] = { next, std::chrono::steady_clock::now() };
@@ -668,7 +666,7 @@ int runBatch(const BatchOptions& o)
     const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.started).count();
     running.erase(it);
-    const fs::path out = partialRoot / job.study->studyInstanceUid / "out";
+    const fs::path out = studyWorkDir(partialRoot, job.study->studyInstanceUid) / "out";
     if (WIFSIGNALED(status) && g_interrupts.load() > 1)
       continue; // stopped by the user: not complete, run again on --resume
     nlohmann::json row;
@@ -697,7 +695,8 @@ int runBatch(const BatchOptions& o)
       for (const auto& [link, file] : job.links)
         if (const std::size_t at = reason.find(link); at != std::string::npos)
           reason.replace(at, link.size(), file);
-      const std::string input = (partialRoot / job.study->studyInstanceUid / "input").string();
+      const std::string input =
+        (studyWorkDir(partialRoot, job.study->studyInstanceUid) / "input").string();
       if (const std::size_t at = reason.find(input); at != std::string::npos)
         reason.replace(at, input.size(), "series " + job.series->seriesInstanceUid);
       row = { { "status", "error" },
@@ -718,7 +717,7 @@ int runBatch(const BatchOptions& o)
     }
   writeTextFile(o.out + "/summary.csv", summaryCsv(rows));
   writeTextFile(o.out + "/summary.html",
-                summaryHtml(rows, [](const std::string& uid) { return uid; }));
+                summaryHtml(rows, [](const std::string& uid) { return safePathComponent(uid); }));
   fs::remove_all(partialRoot, ec);
   std::printf("batch: %zu of %zu stud%s complete, %zu with errors; wrote %s/summary.csv\n",
               rows.size(),
@@ -791,9 +790,10 @@ void registerBatch(CLI::App& app, int& exitCode)
             {
               if (!all.emplace(uid, row).second)
                 throw InputError(dir, "study " + uid + " is also in another folder");
-              folderOf[uid] = (fs::relative(fs::absolute(dir), fs::absolute(*mergedOut)) / uid)
-                                .lexically_normal()
-                                .string();
+              folderOf[uid] =
+                (fs::relative(fs::absolute(dir), fs::absolute(*mergedOut)) / safePathComponent(uid))
+                  .lexically_normal()
+                  .string();
             }
           }
           std::vector<nlohmann::json> rows;

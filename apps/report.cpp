@@ -6,6 +6,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/safe_path.h>
 #include <liver/viewer/report_images.h>
 
 #include <algorithm>
@@ -641,9 +642,10 @@ std::string plansSection(const json& result, const std::vector<ReportImage>& ima
   std::string html = "<section id=\"plans\" class=\"page\"><h2>Resection plans</h2>\n";
   if (!plans.is_array() || plans.empty())
     return html + "<p>No resection plan was simulated.</p></section>\n";
-  html += "<table class=\"comparison\"><thead><tr><th>Plan</th><th class=\"num\">Remnant mL</th>"
-          "<th class=\"num\">FLR %</th><th class=\"num\">sFLR %</th>"
-          "<th class=\"num\">Threshold %</th><th>Remnant ok</th><th>Margin</th></tr></thead><tbody>\n";
+  html +=
+    "<table class=\"comparison\"><thead><tr><th>Plan</th><th class=\"num\">Remnant mL</th>"
+    "<th class=\"num\">FLR %</th><th class=\"num\">sFLR %</th>"
+    "<th class=\"num\">Threshold %</th><th>Remnant ok</th><th>Margin</th></tr></thead><tbody>\n";
   int k = 0;
   for (const json& plan : plans)
   {
@@ -1010,6 +1012,8 @@ std::vector<ReportImage> loadReportImages(const std::string& dir, const json& re
       i.skipped = field(j, "skipped").get<std::string>();
     else if (!field(j, "file").is_string() || i.file.empty())
       i.skipped = "no file name";
+    else if (resolveInside(dir, i.file).empty())
+      i.skipped = i.file + " is outside the result's folder";
     else
     {
       const std::string bytes = readBinary((fs::path(dir) / i.file).string());

@@ -4,6 +4,9 @@
 
 #include "test_support.h"
 
+#include <liver/data/phantom.h>
+#include <liver/imaging/safe_path.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -307,4 +310,39 @@ TEST(Batch, BadArgumentsAreRefusedBeforeAnyWork)
     runLiverplan({ "batch", tree().root, "--out", dir + "/o", "--shard", "3/3" }), 2, "--shard");
   expectOneLineError(
     runLiverplan({ "batch", dir + "/nothing-here", "--out", dir + "/o2" }), 2, "nothing-here");
+}
+
+TEST(Batch, HostileStudyUidCannotLeaveTheOutputFolder)
+{
+  // A StudyInstanceUID of "../../escaped" once put the study's folder two levels above --out.
+  const std::string base = makeTempDir("batch-escape");
+  liver::PhantomOptions options;
+  options.seed = 31;
+  options.spacingMm = { 4.0, 4.0, 4.0 };
+  liver::Phantom phantom = liver::makePhantom(options);
+  const std::string hostile = "../../escaped";
+  phantom.study.studyInstanceUid = hostile;
+  liver::writePhantomDicom(phantom, base + "/in/study");
+  const std::string out = base + "/a/b/out";
+  std::vector<std::string> args = { "batch", base + "/in", "--out", out };
+  args.insert(args.end(), Plan.begin(), Plan.end());
+  const CommandResult r = runLiverplan(args);
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_FALSE(fs::exists(base + "/a/escaped"));
+  EXPECT_FALSE(fs::exists(base + "/escaped"));
+  const std::string folder = liver::safePathComponent(hostile);
+  EXPECT_EQ(folder.find('/'), std::string::npos);
+  EXPECT_EQ(folder.find(".."), std::string::npos);
+  ASSERT_TRUE(fs::exists(out + "/" + folder + "/status.json")) << folder;
+  // The original value stays in the JSON and the summary.
+  const nlohmann::json status = readJson(out + "/" + folder + "/status.json");
+  EXPECT_EQ(status["studyInstanceUid"], hostile);
+  EXPECT_EQ(status["status"], "ok");
+  const auto rows = rowsByStudy(readText(out + "/summary.csv"));
+  ASSERT_EQ(rows.count(hostile), 1u);
+  EXPECT_EQ(rows.at(hostile).at("status"), "ok");
+  EXPECT_TRUE(contains(readText(out + "/summary.html"), "href=\"" + folder + "/report.html\""));
+  std::vector<std::string> entries = listDir(out);
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{ ".lock", folder, "summary.csv", "summary.html" }));
 }

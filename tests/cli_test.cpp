@@ -391,6 +391,29 @@ TEST(CliAnalyze, WholePipelineFromTheCtAlone)
     ExitUsage);
 }
 
+TEST(CliAnalyze, SymlinkInTheOutputFolderCannotLeadWritesElsewhere)
+{
+  const std::string& phantom = smallPhantom();
+  const std::string base = liver::test::makeTempDir("analyze-symlink");
+  const std::string out = base + "/out";
+  fs::create_directories(out);
+  fs::create_directories(base + "/elsewhere");
+  fs::create_directory_symlink(base + "/elsewhere", out + "/images");
+  const CommandResult r = runLiverplan({ "analyze",
+                                         phantom + "/ct.nii.gz",
+                                         "--liver",
+                                         phantom + "/liver.nii.gz",
+                                         "--lesions",
+                                         phantom + "/lesions.nii.gz",
+                                         "--out",
+                                         out });
+  liver::test::expectOneLineError(r, liver::test::ExitOutput, "leaves the output folder");
+  EXPECT_TRUE(contains(r.err, "images")) << r.err;
+  EXPECT_TRUE(fs::is_empty(base + "/elsewhere"));
+  EXPECT_FALSE(fs::exists(out + "/liver.nii.gz")) << "refused before the first write";
+  EXPECT_FALSE(fs::exists(out + "/result.json"));
+}
+
 TEST(CliAnalyze, PlansCarryPveAlppsAndTwoStagePredictions)
 {
   const std::string& phantom = smallPhantom();

@@ -5,6 +5,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/safe_path.h>
 #include <liver/imaging/slice_stack.h>
 
 #include <itkImageFileWriter.h>
@@ -354,4 +355,75 @@ TEST(CtLoading, TruncatedFilesOfEveryFormatAreRefused)
     fs::copy_file(path, labelsPath);
     EXPECT_THROW(loadLabels(labelsPath), InputError) << name;
   }
+}
+
+TEST(SafePath, UidsStayAndEverythingElseBecomesAPlainNameWithAHash)
+{
+  EXPECT_EQ(safePathComponent("1.2.840.113619.2.55.3"), "1.2.840.113619.2.55.3");
+  EXPECT_TRUE(isSafeUid(std::string(64, '1')));
+  EXPECT_FALSE(isSafeUid(std::string(65, '1')));
+  EXPECT_FALSE(isSafeUid(".."));
+  EXPECT_FALSE(isSafeUid("."));
+  EXPECT_FALSE(isSafeUid(""));
+  EXPECT_FALSE(isSafeUid("1.2/3"));
+  for (const std::string& hostile : std::vector<std::string>{ "../../escaped",
+                                                              "..",
+                                                              ".",
+                                                              "",
+                                                              "/etc/passwd",
+                                                              "a/../../b",
+                                                              "CT Abdomen (portal)",
+                                                              std::string(300, 'x'),
+                                                              std::string("a\0b", 3),
+                                                              "\xff\xfe..",
+                                                              ".hidden",
+                                                              "C:\\x\\y" })
+  {
+    const std::string name = safePathComponent(hostile);
+    SCOPED_TRACE(name);
+    EXPECT_FALSE(name.empty());
+    EXPECT_NE(name.front(), '.');
+    EXPECT_EQ(name.find('/'), std::string::npos);
+    EXPECT_EQ(name.find('\\'), std::string::npos);
+    EXPECT_EQ(name.find(".."), std::string::npos);
+    EXPECT_LE(name.size(), 53u); // 40 + '-' + 12 hex digits
+    EXPECT_FALSE(isSafeUid(name)) << "a mapped name never collides with a real UID";
+  }
+  EXPECT_EQ(safePathComponent("CT Abdomen (portal)").substr(0, 18), "CT_Abdomen_portal_");
+  EXPECT_NE(safePathComponent("a b"), safePathComponent("a_b")) << "the hash keeps them apart";
+  EXPECT_EQ(safePathComponent("../../escaped"), safePathComponent("../../escaped"));
+  EXPECT_EQ(fileNameSlug("Right hemi + S1", "plan"), "right-hemi-s1");
+  EXPECT_EQ(fileNameSlug("../..", "plan"), "plan");
+}
+
+TEST(SafePath, WritesLeavingTheOutputFolderAreRefusedAlsoThroughSymlinks)
+{
+  const fs::path base = test::makeTempDir("safe-path");
+  const fs::path out = base / "out";
+  fs::create_directories(out / "sub");
+  fs::create_directories(base / "elsewhere");
+  fs::create_directories(base / "out2");
+  EXPECT_EQ(outputPathInside(out, "result.json"), out / "result.json");
+  EXPECT_EQ(outputPathInside(out, "sub/new/x.nii.gz"), out / "sub/new/x.nii.gz");
+  EXPECT_EQ(outputPathInside(out, "sub/../y"), out / "sub/../y");
+  EXPECT_THROW(outputPathInside(out, "../escaped"), OutputError);
+  EXPECT_THROW(outputPathInside(out, "../out2/x"), OutputError) << "a sibling sharing a prefix";
+  EXPECT_THROW(outputPathInside(out, "/tmp/x"), OutputError);
+  fs::create_directory_symlink(base / "elsewhere", out / "images");
+  EXPECT_THROW(outputPathInside(out, "images/a.png"), OutputError);
+  fs::create_symlink(base / "elsewhere" / "file", out / "result.json");
+  EXPECT_THROW(outputPathInside(out, "result.json"), OutputError);
+  fs::create_directory_symlink(out / "sub", out / "inner");
+  EXPECT_EQ(outputPathInside(out, "inner/z"), out / "inner/z") << "a symlink staying inside";
+  try
+  {
+    outputPathInside(out, "images/a.png");
+  }
+  catch (const OutputError& e)
+  {
+    EXPECT_TRUE(std::string(e.what()).find("leaves the output folder") != std::string::npos);
+  }
+  // The output folder itself may be reached through a symlink.
+  fs::create_directory_symlink(out, base / "link-to-out");
+  EXPECT_EQ(outputPathInside(base / "link-to-out", "r.json"), base / "link-to-out" / "r.json");
 }

@@ -36,6 +36,8 @@ std::string writePhantomFolder(const std::string& tag, const std::vector<std::st
 /// Exit codes of the binary (README).
 constexpr int ExitUsage = 1;
 constexpr int ExitBadInput = 2;
+constexpr int ExitProcessing = 3;
+constexpr int ExitOutput = 4;
 
 /// The run failed with `exitCode` and exactly one error line mentioning `part`.
 void expectOneLineError(const CommandResult& r, int exitCode, const std::string& part);
