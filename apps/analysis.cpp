@@ -236,31 +236,14 @@ void applyAugmentationOverrides(const std::string& planFile, AugmentationParamet
   }
   if (!root.is_object() || !root.contains("augmentation"))
     return;
-  const std::map<std::string, double AugmentationParameters::*> fields = {
-    { "pveLowHypertrophyPercent", &AugmentationParameters::pveLowHypertrophyPercent },
-    { "pveMedianHypertrophyPercent", &AugmentationParameters::pveMedianHypertrophyPercent },
-    { "pveHighHypertrophyPercent", &AugmentationParameters::pveHighHypertrophyPercent },
-    { "pveWaitWeeks", &AugmentationParameters::pveWaitWeeks },
-    { "pveDropoutLowPercent", &AugmentationParameters::pveDropoutLowPercent },
-    { "pveDropoutHighPercent", &AugmentationParameters::pveDropoutHighPercent },
-    { "alppsLowHypertrophyPercent", &AugmentationParameters::alppsLowHypertrophyPercent },
-    { "alppsMedianHypertrophyPercent", &AugmentationParameters::alppsMedianHypertrophyPercent },
-    { "alppsHighHypertrophyPercent", &AugmentationParameters::alppsHighHypertrophyPercent },
-    { "alppsWaitWeeks", &AugmentationParameters::alppsWaitWeeks },
-    { "twoStageMinIntervalWeeks", &AugmentationParameters::twoStageMinIntervalWeeks },
-    { "twoStageMaxIntervalWeeks", &AugmentationParameters::twoStageMaxIntervalWeeks },
-    { "twoStageCompletionLowPercent", &AugmentationParameters::twoStageCompletionLowPercent },
-    { "twoStageCompletionHighPercent", &AugmentationParameters::twoStageCompletionHighPercent },
-    { "shindohMinKgrPercentPerWeek", &AugmentationParameters::shindohMinKgrPercentPerWeek },
-    { "shindohMinDhPoints", &AugmentationParameters::shindohMinDhPoints },
-    { "shindohMinSflrPercent", &AugmentationParameters::shindohMinSflrPercent }
-  };
   const nlohmann::json& overrides = root["augmentation"];
   if (!overrides.is_object())
     throw InputError(planFile, "augmentation: must be an object of parameter names to numbers");
   for (const auto& item : overrides.items())
   {
-    const auto field = fields.find(item.key());
+    const auto& fields = augmentationParameterFields();
+    const auto field = std::find_if(
+      fields.begin(), fields.end(), [&](const auto& f) { return item.key() == f.first; });
     if (field == fields.end())
       throw InputError(planFile, "augmentation." + item.key() + ": unknown parameter");
     if (!item.value().is_number())
@@ -392,6 +375,10 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
       { { "role", "vessels" }, { "path", o.vessels }, { "format", "mask" } });
   j["body"] = body;
   j["liverCondition"] = toString(planOptions.condition);
+  // The parameters the predictions were made with: `decide` judges them by these.
+  j["augmentationParameters"] = nlohmann::json::object();
+  for (const auto& [name, field] : augmentationParameterFields())
+    j["augmentationParameters"][name] = o.augmentation.*field;
   j["conventions"] = {
     { "planes", "the part of the liver on the side the normal points to is resected" },
     { "marginMm", "gap between the lesion's voxels and the nearest voxel across the cut surface" },

@@ -11,6 +11,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/registration.h>
 #include <liver/planning/augmentation.h>
+#include <liver/volumetry/liver_function.h>
 
 #include <CLI/CLI.hpp>
 
@@ -407,7 +408,8 @@ ExitCode remeasure(const RemeasureArgs& args,
     if (!r.sflrPercent)
       throw ProcessingError("plan '" + r.name + "': no sFLR on the second study");
     const double sflr0 = plans[k].result["sflrPercent"].get<double>();
-    const HypertrophyAssessment h = assessHypertrophy(sflr0, *r.sflrPercent, weeks);
+    const HypertrophyAssessment h =
+      assessHypertrophy(sflr0, *r.sflrPercent, weeks, r.thresholdPercent);
     const double flr0 = plans[k].result.value("flrMl", 0.0);
     nlohmann::json planes = nlohmann::json::array();
     for (const CutPlane& p : outcome.plans[k].planes)
@@ -574,8 +576,18 @@ void registerHypertrophy(CLI::App& app, int& exitCode)
             weeks = weeksBetween(before, options->before, after, options->after);
             weeksSource = "StudyDate";
           }
-          const HypertrophyAssessment h = assessHypertrophy(
-            a["sflrPercent"].get<double>(), b["sflrPercent"].get<double>(), weeks);
+          // The sFLR after growth is judged by the threshold of that study's plan result (the
+          // liver condition's or the user's); a hand-written result without one gets the seed's
+          // default 30 %.
+          const nlohmann::json threshold = b.value("threshold", nlohmann::json::object());
+          const double thresholdPercent =
+            threshold.contains("percent") && threshold["percent"].is_number()
+              ? threshold["percent"].get<double>()
+              : flrThreshold(LiverCondition::Unknown).minimumPercent;
+          const HypertrophyAssessment h = assessHypertrophy(a["sflrPercent"].get<double>(),
+                                                            b["sflrPercent"].get<double>(),
+                                                            weeks,
+                                                            thresholdPercent);
           const double flrBefore = a.value("flrMl", 0.0), flrAfter = b.value("flrMl", 0.0);
 
           nlohmann::json j = jsonHeader("hypertrophy");

@@ -140,6 +140,7 @@ const std::vector<ClinicalKey>& clinicalKeys()
     enumKey("liverCondition", &Clinical::liverCondition, &parseLiverCondition),
     enumKey("chemotherapyStatus", &Clinical::chemotherapyStatus, &parseChemotherapyStatus),
     enumKey("chemotherapyResponse", &Clinical::chemotherapyResponse, &parseChemotherapyResponse),
+    numberKey("chemotherapyWeeks", &Clinical::chemotherapyWeeks),
     enumKey("mmr", &Clinical::mmr, &parseMmrStatus),
     enumKey("ras", &Clinical::ras, &parseMutationStatus),
     enumKey("braf", &Clinical::braf, &parseMutationStatus),
@@ -450,6 +451,21 @@ DecisionInputs decisionInputsFromResult(const Json& result, const std::string& f
       throw InputError(file, std::string("liverCondition: ") + e.what());
     }
   }
+  if (result.contains("augmentationParameters"))
+  {
+    const Json& given = result["augmentationParameters"];
+    for (const auto& [name, field] : augmentationParameterFields())
+      if (const auto v = r.optionalNumber(given, name, "augmentationParameters."))
+        in.augmentation.*field = *v;
+    try
+    {
+      validateAugmentationParameters(in.augmentation);
+    }
+    catch (const std::invalid_argument& e)
+    {
+      throw InputError(file, std::string("augmentationParameters: ") + e.what());
+    }
+  }
   const Json& plans = result.contains("plans") ? r.array(result, "plans", "") : Json::array();
   std::map<int, double> vesselMm;
   for (std::size_t k = 0; k < plans.size(); ++k)
@@ -588,6 +604,9 @@ void addClinicalOptions(CLI::App& command, ClinicalArgs& a)
   command.add_option("--chemotherapy",
                      a.chemotherapy,
                      "Chemotherapy status: " + joinNames(chemotherapyStatusNames()));
+  command.add_option("--chemotherapy-weeks",
+                     a.chemotherapyWeeks,
+                     "Weeks of chemotherapy given (unknown counts as > 12 for the threshold)");
   command.add_option("--response",
                      a.response,
                      "Response to chemotherapy: " + joinNames(chemotherapyResponseNames()));
@@ -645,6 +664,8 @@ Clinical resolveClinical(const ClinicalArgs& a)
   set(a.chemotherapy,
       [&](const std::string& t)
       { c.chemotherapyStatus = flagEnum(t, "--chemotherapy", &parseChemotherapyStatus); });
+  set(a.chemotherapyWeeks,
+      [&](const std::string& t) { c.chemotherapyWeeks = flagNumber(t, "--chemotherapy-weeks"); });
   set(a.response,
       [&](const std::string& t)
       { c.chemotherapyResponse = flagEnum(t, "--response", &parseChemotherapyResponse); });

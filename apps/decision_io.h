@@ -58,7 +58,8 @@ void printDecision(const Decision& decision, std::ostream& out);
 struct ClinicalArgs
 {
   std::string clinicalFile;
-  std::string primary, sex, age, ecog, extrahepatic, extrahepaticR0, chemotherapy, response;
+  std::string primary, sex, age, ecog, extrahepatic, extrahepaticR0, chemotherapy,
+    chemotherapyWeeks, response;
   std::string mmr, ras, braf, sidedness, synchronous, nodePositive, cea, dfiMonths;
   std::string hormoneReceptor, her2, netGrade, sstr, symptomatic, progressive, hypervascular;
   std::string comorbidity, refuses, metastases;

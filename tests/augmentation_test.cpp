@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,7 +66,6 @@ TEST(AugmentationParameters, DefaultsAreDesignNumbersAndStatedAssumptions)
   EXPECT_DOUBLE_EQ(p.twoStageCompletionHighPercent, 82.0);
   EXPECT_DOUBLE_EQ(p.shindohMinKgrPercentPerWeek, 2.0);
   EXPECT_DOUBLE_EQ(p.shindohMinDhPoints, 7.5);
-  EXPECT_DOUBLE_EQ(p.shindohMinSflrPercent, 29.6);
   EXPECT_NO_THROW(validateAugmentationParameters(p));
 }
 
@@ -241,27 +241,24 @@ TEST(AugmentationParameters, EveryTwoStageOverrideChangesThePrediction)
 TEST(AugmentationParameters, EveryShindohOverrideChangesTheVerdict)
 {
   // 25 -> 33 % in 4 weeks: DH 8 points, KGR 2 %/week, sFLR 33 %: adequate by default.
-  ASSERT_TRUE(assessHypertrophy(25.0, 33.0, 4.0).adequate);
+  ASSERT_TRUE(assessHypertrophy(25.0, 33.0, 4.0, 30.0).adequate);
   AugmentationParameters kgr;
   kgr.shindohMinKgrPercentPerWeek = 2.5;
-  const HypertrophyAssessment a = assessHypertrophy(25.0, 33.0, 4.0, kgr);
+  const HypertrophyAssessment a = assessHypertrophy(25.0, 33.0, 4.0, 30.0, kgr);
   EXPECT_FALSE(a.kgrMet);
   EXPECT_FALSE(a.adequate);
+  // DH is reported beside the primary KGR criterion: a stricter DH changes dhMet, not the verdict.
   AugmentationParameters dh;
   dh.shindohMinDhPoints = 9.0;
-  const HypertrophyAssessment b = assessHypertrophy(25.0, 33.0, 4.0, dh);
+  const HypertrophyAssessment b = assessHypertrophy(25.0, 33.0, 4.0, 30.0, dh);
   EXPECT_FALSE(b.dhMet);
-  EXPECT_FALSE(b.adequate);
-  AugmentationParameters sflr;
-  sflr.shindohMinSflrPercent = 35.0;
-  const HypertrophyAssessment c = assessHypertrophy(25.0, 33.0, 4.0, sflr);
-  EXPECT_FALSE(c.sflrMet);
-  EXPECT_FALSE(c.adequate);
+  EXPECT_TRUE(b.adequate);
+  EXPECT_EQ(b.reasons[2], "not met: DH 8 points < 9 points (reported beside)");
 }
 
 TEST(HypertrophyAssessment, DegreeAndKineticGrowthRateByHand)
 {
-  const HypertrophyAssessment a = assessHypertrophy(25.0, 33.0, 4.0);
+  const HypertrophyAssessment a = assessHypertrophy(25.0, 33.0, 4.0, 30.0);
   EXPECT_NEAR(a.degreeOfHypertrophyPoints, 8.0, Tolerance);
   EXPECT_NEAR(a.relativeGrowthPercent, 32.0, Tolerance); // 8 / 25
   EXPECT_NEAR(a.kineticGrowthRatePercentPerWeek, 2.0, Tolerance);
@@ -271,12 +268,12 @@ TEST(HypertrophyAssessment, DegreeAndKineticGrowthRateByHand)
   EXPECT_TRUE(a.adequate);
   EXPECT_EQ(a.source, "Shindoh, JACS 2013");
   ASSERT_EQ(a.reasons.size(), 3u);
-  EXPECT_EQ(a.reasons[0], "met: KGR 2 %/week >= 2 %/week");
-  EXPECT_EQ(a.reasons[1], "met: DH 8 points >= 7.5 points");
-  EXPECT_EQ(a.reasons[2], "met: sFLR 33 % >= 29.6 %");
+  EXPECT_EQ(a.reasons[0], "met: KGR 2 %/week >= 2 %/week (primary criterion)");
+  EXPECT_EQ(a.reasons[1], "met: sFLR 33 % >= 30 % (the liver's threshold)");
+  EXPECT_EQ(a.reasons[2], "met: DH 8 points >= 7.5 points (reported beside)");
 
   // Shrinking remnant: negative DH and KGR, nothing met.
-  const HypertrophyAssessment s = assessHypertrophy(30.0, 27.0, 3.0);
+  const HypertrophyAssessment s = assessHypertrophy(30.0, 27.0, 3.0, 30.0);
   EXPECT_NEAR(s.degreeOfHypertrophyPoints, -3.0, Tolerance);
   EXPECT_NEAR(s.kineticGrowthRatePercentPerWeek, -1.0, Tolerance);
   EXPECT_NEAR(s.relativeGrowthPercent, -10.0, Tolerance);
@@ -286,42 +283,98 @@ TEST(HypertrophyAssessment, DegreeAndKineticGrowthRateByHand)
 TEST(HypertrophyAssessment, KgrCutOffBothSides)
 {
   // DH 8 and sFLR 33 % are met in both; only the weeks change KGR.
-  const HypertrophyAssessment at = assessHypertrophy(25.0, 33.0, 4.0); // 2.0 %/week
+  const HypertrophyAssessment at = assessHypertrophy(25.0, 33.0, 4.0, 30.0); // 2.0 %/week
   EXPECT_TRUE(at.kgrMet);
   EXPECT_TRUE(at.adequate);
-  const HypertrophyAssessment below = assessHypertrophy(25.0, 33.0, 5.0); // 1.6 %/week
+  const HypertrophyAssessment below = assessHypertrophy(25.0, 33.0, 5.0, 30.0); // 1.6 %/week
   EXPECT_NEAR(below.kineticGrowthRatePercentPerWeek, 1.6, Tolerance);
   EXPECT_FALSE(below.kgrMet);
   EXPECT_TRUE(below.dhMet);
   EXPECT_TRUE(below.sflrMet);
   EXPECT_FALSE(below.adequate);
-  EXPECT_EQ(below.reasons[0], "not met: KGR 1.6 %/week < 2 %/week");
+  EXPECT_EQ(below.reasons[0], "not met: KGR 1.6 %/week < 2 %/week (primary criterion)");
 }
 
-TEST(HypertrophyAssessment, DhCutOffBothSides)
+TEST(HypertrophyAssessment, DhIsReportedBesideTheVerdict)
 {
-  const HypertrophyAssessment at = assessHypertrophy(25.0, 32.5, 2.0); // DH 7.5, KGR 3.75
+  const HypertrophyAssessment at = assessHypertrophy(25.0, 32.5, 2.0, 30.0); // DH 7.5, KGR 3.75
   EXPECT_TRUE(at.dhMet);
   EXPECT_TRUE(at.adequate);
-  const HypertrophyAssessment below = assessHypertrophy(25.0, 32.4, 2.0); // DH 7.4, KGR 3.7
+  const HypertrophyAssessment below = assessHypertrophy(25.0, 32.4, 2.0, 30.0); // DH 7.4, KGR 3.7
   EXPECT_NEAR(below.degreeOfHypertrophyPoints, 7.4, Tolerance);
   EXPECT_FALSE(below.dhMet);
   EXPECT_TRUE(below.kgrMet);
   EXPECT_TRUE(below.sflrMet);
-  EXPECT_FALSE(below.adequate);
+  EXPECT_TRUE(below.adequate); // KGR is the primary criterion (Shindoh, JACS 2013)
 }
 
-TEST(HypertrophyAssessment, SflrCutOffBothSides)
+TEST(HypertrophyAssessment, SflrCutOffIsTheGivenThresholdBothSides)
 {
-  const HypertrophyAssessment at = assessHypertrophy(22.0, 29.6, 3.0); // DH 7.6, KGR 2.53
+  const HypertrophyAssessment at = assessHypertrophy(22.0, 30.0, 3.0, 30.0); // KGR 2.67
   EXPECT_TRUE(at.sflrMet);
   EXPECT_TRUE(at.adequate);
-  const HypertrophyAssessment below = assessHypertrophy(21.9, 29.5, 3.0); // DH 7.6, KGR 2.53
+  const HypertrophyAssessment below = assessHypertrophy(21.9, 29.9, 3.0, 30.0); // KGR 2.67
   EXPECT_FALSE(below.sflrMet);
   EXPECT_TRUE(below.kgrMet);
-  EXPECT_TRUE(below.dhMet);
   EXPECT_FALSE(below.adequate);
-  EXPECT_EQ(below.reasons[2], "not met: sFLR 29.5 % < 29.6 %");
+  EXPECT_EQ(below.reasons[1], "not met: sFLR 29.9 % < 30 % (the liver's threshold)");
+}
+
+TEST(DecisionCorrections, HypertrophyJudgesKgrFirstAgainstTheLiverConditionsThreshold)
+{
+  // Normal liver (20 %, Kishi 2009): 15 -> 21 % in 2 weeks is KGR 3 %/week, DH 6 points. The old
+  // verdict (all three cut-offs, sFLR >= 29.6 %) called this inadequate.
+  const HypertrophyAssessment normal = assessHypertrophy(15.0, 21.0, 2.0, 20.0);
+  EXPECT_NEAR(normal.kineticGrowthRatePercentPerWeek, 3.0, Tolerance);
+  EXPECT_TRUE(normal.kgrMet);
+  EXPECT_FALSE(normal.dhMet);
+  EXPECT_TRUE(normal.sflrMet);
+  EXPECT_TRUE(normal.adequate);
+  EXPECT_DOUBLE_EQ(normal.thresholdPercent, 20.0);
+  // Cirrhosis (40 %, Azoulay): 25 -> 33 % grows fast enough but the remnant stays too small.
+  const HypertrophyAssessment cirrhotic = assessHypertrophy(25.0, 33.0, 4.0, 40.0);
+  EXPECT_TRUE(cirrhotic.kgrMet);
+  EXPECT_FALSE(cirrhotic.sflrMet);
+  EXPECT_FALSE(cirrhotic.adequate);
+  // Slow growth fails whatever the remnant: 20 -> 35 % over 10 weeks is KGR 1.5 %/week.
+  EXPECT_FALSE(assessHypertrophy(20.0, 35.0, 10.0, 30.0).adequate);
+  EXPECT_TRUE(mentions(invalidArgumentMessage([] { assessHypertrophy(25.0, 30.0, 4.0, 0.0); }),
+                       "thresholdPercent = 0"));
+}
+
+TEST(DecisionCorrections, PredictedGrowthGivesTheKgrOfAPrediction)
+{
+  // PVE from 15 %: 15 x 1.379 = 20.685 % after 4 weeks: DH 5.685 points, KGR 1.42 %/week.
+  const AugmentationParameters p;
+  const PredictedGrowth g = predictedGrowth(15.0 * 1.379, 37.9, 4.0, p);
+  EXPECT_NEAR(g.startSflrPercent, 15.0, Tolerance);
+  EXPECT_NEAR(g.degreeOfHypertrophyPoints, 5.685, Tolerance);
+  EXPECT_NEAR(g.kineticGrowthRatePercentPerWeek, 1.42125, Tolerance);
+  EXPECT_FALSE(g.kgrMet);
+  EXPECT_FALSE(g.dhMet);
+  // ALPPS from 15 %: 27.6 % after 2 weeks: KGR 6.3 %/week.
+  const PredictedGrowth a = predictedGrowth(15.0 * 1.84, 84.0, 2.0, p);
+  EXPECT_NEAR(a.kineticGrowthRatePercentPerWeek, 6.3, Tolerance);
+  EXPECT_TRUE(a.kgrMet);
+  EXPECT_TRUE(a.dhMet);
+}
+
+TEST(AugmentationParameters, FieldNamesCoverEveryParameterOnce)
+{
+  // Setting every named field to a distinct value must change a distinct member.
+  AugmentationParameters p;
+  std::set<std::string> names;
+  double v = 1000.0;
+  for (const auto& [name, field] : augmentationParameterFields())
+  {
+    EXPECT_TRUE(names.insert(name).second) << name;
+    p.*field = ++v;
+  }
+  std::set<double> values;
+  for (const auto& [name, field] : augmentationParameterFields())
+    values.insert(p.*field);
+  EXPECT_EQ(values.size(), names.size());
+  EXPECT_EQ(names.size(), sizeof(AugmentationParameters) / sizeof(double));
 }
 
 TEST(AugmentationErrors, BadInputsThrowNamingTheArgument)
@@ -344,14 +397,14 @@ TEST(AugmentationErrors, BadInputsThrowNamingTheArgument)
                        "standardLiverVolumeMl = 0"));
   EXPECT_TRUE(mentions(invalidArgumentMessage([&] { predictTwoStage(18.0, 300.0, nan, 30.0); }),
                        "standardLiverVolumeMl"));
-  EXPECT_TRUE(mentions(invalidArgumentMessage([] { assessHypertrophy(0.0, 30.0, 4.0); }),
+  EXPECT_TRUE(mentions(invalidArgumentMessage([] { assessHypertrophy(0.0, 30.0, 4.0, 30.0); }),
                        "sflrBeforePercent = 0"));
-  EXPECT_TRUE(mentions(invalidArgumentMessage([] { assessHypertrophy(25.0, -1.0, 4.0); }),
+  EXPECT_TRUE(mentions(invalidArgumentMessage([] { assessHypertrophy(25.0, -1.0, 4.0, 30.0); }),
                        "sflrAfterPercent = -1"));
+  EXPECT_TRUE(mentions(invalidArgumentMessage([] { assessHypertrophy(25.0, 30.0, 0.0, 30.0); }),
+                       "weeks = 0"));
   EXPECT_TRUE(
-    mentions(invalidArgumentMessage([] { assessHypertrophy(25.0, 30.0, 0.0); }), "weeks = 0"));
-  EXPECT_TRUE(
-    mentions(invalidArgumentMessage([&] { assessHypertrophy(25.0, 30.0, nan); }), "weeks"));
+    mentions(invalidArgumentMessage([&] { assessHypertrophy(25.0, 30.0, nan, 30.0); }), "weeks"));
 }
 
 TEST(AugmentationErrors, BadParametersThrowNamingTheField)
@@ -394,8 +447,6 @@ TEST(AugmentationErrors, BadParametersThrowNamingTheField)
                        "shindohMinKgrPercentPerWeek = -2"));
   EXPECT_TRUE(
     mentions(messageFor([&](auto& p) { p.shindohMinDhPoints = nan; }), "shindohMinDhPoints"));
-  EXPECT_TRUE(mentions(messageFor([](auto& p) { p.shindohMinSflrPercent = -29.6; }),
-                       "shindohMinSflrPercent = -29.6"));
 }
 
 TEST(PortalEmbolization, FollowsThePlan)

@@ -277,3 +277,47 @@ TEST(DecideCli, HelpListsTheClinicalFlags)
                             "--height" })
     EXPECT_TRUE(contains(help.out, flag)) << flag;
 }
+
+TEST(DecisionCorrections, DecideUsesTheAugmentationParametersTheResultWasMadeWith)
+{
+  const std::string dir = liver::test::makeTempDir("decide-augmentation");
+  // analyze records the parameters its predictions used (here the defaults).
+  nlohmann::json result = readJson(resultPath());
+  ASSERT_TRUE(result.contains("augmentationParameters")) << "analyze must record them";
+  EXPECT_DOUBLE_EQ(result["augmentationParameters"]["pveMedianHypertrophyPercent"].get<double>(),
+                   37.9);
+  EXPECT_DOUBLE_EQ(result["augmentationParameters"]["shindohMinKgrPercentPerWeek"].get<double>(),
+                   2.0);
+  // The same result made with a KGR cut-off of 5 %/week and 60-70 % two-stage completion: the
+  // two-stage prediction (about 2.3 %/week) no longer qualifies, and the texts quote 5 %/week.
+  result["augmentationParameters"]["shindohMinKgrPercentPerWeek"] = 5.0;
+  result["augmentationParameters"]["twoStageCompletionLowPercent"] = 60.0;
+  result["augmentationParameters"]["twoStageCompletionHighPercent"] = 70.0;
+  std::ofstream(dir + "/result.json") << result.dump();
+  const std::string clinical =
+    writeFile(dir, "clinical.json", R"({"primaryTumour": "colorectal", "ecog": 0,
+      "extrahepaticDisease": "none", "chemotherapyStatus": "completed", "chemotherapyWeeks": 6})");
+  const CommandResult r = runLiverplan({ "decide",
+                                         "--clinical",
+                                         clinical,
+                                         "--result",
+                                         dir + "/result.json",
+                                         "--json",
+                                         dir + "/d.json" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json j = readJson(dir + "/d.json");
+  EXPECT_NE(j["decision"]["category"], "two-stage") << r.out;
+  for (const nlohmann::json& e : j["decision"]["trace"])
+    if (e["ruleId"] == "expander.two-stage")
+      EXPECT_TRUE(contains(e["conclusion"].get<std::string>(), "(< 5.0, primary criterion)"))
+        << e["conclusion"];
+  EXPECT_DOUBLE_EQ(j["clinical"]["chemotherapyWeeks"].get<double>(), 6.0);
+
+  // A bad recorded parameter is a one-line error naming the field.
+  result["augmentationParameters"]["pveWaitWeeks"] = -1.0;
+  std::ofstream(dir + "/bad.json") << result.dump();
+  expectOneLineError(
+    runLiverplan({ "decide", "--clinical", clinical, "--result", dir + "/bad.json" }),
+    ExitBadInput,
+    "augmentationParameters: pveWaitWeeks = -1");
+}

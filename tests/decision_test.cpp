@@ -790,3 +790,94 @@ TEST(DecisionRules, EveryRuleIsReachable)
   for (const RuleInfo& r : decisionRules())
     EXPECT_TRUE(seen.count(r.id)) << r.id << " never evaluated";
 }
+
+// ---- Corrections of issue 14 (each failed before its fix) ---------------------------------------
+
+TEST(DecisionCorrections, ExpanderMustMeetKgrItQuotes)
+{
+  // Normal liver, threshold 20 % (Kishi 2009). PVE from 15 %: 20.7 % after 4 weeks reaches 20 %
+  // but grows 1.4 %/week, below the 2 %/week the strategy text quotes (Shindoh, JACS 2013).
+  Clinical c = fitColorectal();
+  c.liverCondition = LiverCondition::Normal;
+  const Decision d = decide(c, inputs({ plan("ext-right", true, 15.0, 20.0) }));
+  const TraceEntry& pve = rule(d, "expander.pve");
+  EXPECT_EQ(pve.status, RuleStatus::NotMet);
+  EXPECT_TRUE(contains(pve.conclusion, "reaches 20.0 % but predicted KGR 1.4 %/week (< 2.0"))
+    << pve.conclusion;
+  EXPECT_NEAR(std::get<double>(input(pve, "predictedKgrPercentPerWeek")), 15.0 * 0.379 / 4.0, 1e-9);
+  // ALPPS: 27.6 % after 2 weeks, KGR 6.3 %/week: it qualifies.
+  const TraceEntry& alpps = rule(d, "expander.alpps");
+  EXPECT_EQ(alpps.status, RuleStatus::Met) << alpps.conclusion;
+  EXPECT_TRUE(contains(alpps.conclusion, "predicted KGR 6.3 %/week (>= 2.0")) << alpps.conclusion;
+  EXPECT_EQ(d.category, CategoryAfterAlpps);
+}
+
+TEST(DecisionCorrections, ExpanderTextsUseTheResultsAugmentationParameters)
+{
+  // The result was made with a KGR cut-off of 1 %/week, a 3-week PVE wait and 10-30 % dropout:
+  // the same plan now qualifies for PVE, and the text quotes those numbers, not the defaults.
+  Clinical c = fitColorectal();
+  c.liverCondition = LiverCondition::Normal;
+  DecisionInputs in = inputs({ plan("ext-right", true, 15.0, 20.0) });
+  in.augmentation.shindohMinKgrPercentPerWeek = 1.0;
+  in.augmentation.pveWaitWeeks = 3.0;
+  in.augmentation.pveDropoutLowPercent = 10.0;
+  in.augmentation.pveDropoutHighPercent = 30.0;
+  const Decision d = decide(c, in);
+  EXPECT_EQ(rule(d, "expander.pve").status, RuleStatus::Met) << rule(d, "expander.pve").conclusion;
+  EXPECT_EQ(d.category, CategoryAfterPve);
+  const std::string& text = d.strategies.front().text;
+  EXPECT_TRUE(contains(text, "after ~3.0 weeks")) << text;
+  EXPECT_TRUE(contains(text, "10.0-30.0 % never reach resection")) << text;
+  EXPECT_TRUE(contains(text, "proceed when KGR >= 1.0 %/week")) << text;
+  // KGR over the 3-week wait: 5.685 / 3 = 1.9 %/week.
+  EXPECT_TRUE(contains(text, "predicted KGR 1.9 %/week")) << text;
+}
+
+TEST(DecisionCorrections, ChemotherapyOverTwelveWeeksOrUnknownMeansThirtyPercent)
+{
+  // sFLR 25 %: enough for a normal liver (20 %), not for a chemotherapy-exposed one (30 %).
+  const std::vector<PlanSummary> plans = { plan("rh", true, 25.0, 20.0) };
+  Clinical c = fitColorectal();
+  c.liverCondition = LiverCondition::Normal;
+  c.chemotherapyStatus = ChemotherapyStatus::Completed;
+  c.chemotherapyWeeks = 8.0;
+  const Decision shortCourse = decide(c, inputs(plans));
+  EXPECT_EQ(rule(shortCourse, "candidacy.flr").status, RuleStatus::Met);
+  EXPECT_FALSE(warns(shortCourse, "warning.chemotherapy-liver"));
+
+  // 16 weeks and "normal" forced by the user: 30 %, with a warning.
+  c.chemotherapyWeeks = 16.0;
+  const Decision forced = decide(c, inputs(plans));
+  const TraceEntry& flr = rule(forced, "candidacy.flr");
+  EXPECT_EQ(flr.status, RuleStatus::NotMet);
+  EXPECT_EQ(std::get<double>(input(flr, "thresholdPercent")), 30.0);
+  EXPECT_EQ(std::get<std::string>(input(flr, "thresholdSource")), "Shindoh, Ann Surg Oncol 2013");
+  EXPECT_EQ(std::get<std::string>(input(flr, "liverCondition")), "chemotherapy");
+  EXPECT_TRUE(warns(forced, "warning.chemotherapy-liver"));
+  EXPECT_TRUE(contains(rule(forced, "warning.chemotherapy-liver").conclusion, "called normal"));
+
+  // Unknown duration counts as > 12 weeks; no liver condition given at all.
+  Clinical unknown = fitColorectal();
+  unknown.chemotherapyStatus = ChemotherapyStatus::Ongoing;
+  const Decision unknownWeeks = decide(unknown, inputs(plans));
+  const TraceEntry& u = rule(unknownWeeks, "candidacy.flr");
+  EXPECT_EQ(std::get<double>(input(u, "thresholdPercent")), 30.0);
+  EXPECT_EQ(std::get<std::string>(input(u, "thresholdSource")), "Shindoh, Ann Surg Oncol 2013");
+
+  // A user threshold of 20 % after long chemotherapy is kept, and warned about.
+  std::vector<PlanSummary> userPlans = plans;
+  userPlans[0].thresholdSource = "user";
+  const Decision user = decide(unknown, inputs(userPlans));
+  EXPECT_EQ(rule(user, "candidacy.flr").status, RuleStatus::Met);
+  EXPECT_TRUE(warns(user, "warning.chemotherapy-liver"));
+  EXPECT_TRUE(
+    contains(rule(user, "warning.chemotherapy-liver").conclusion, "user threshold of 20.0"));
+
+  // Steatosis is 30 % by the consensus (Abdalla et al., Ann Surg Oncol 2006), not Shindoh.
+  Clinical steatotic = fitColorectal();
+  steatotic.liverCondition = LiverCondition::Steatosis;
+  EXPECT_EQ(std::get<std::string>(
+              input(rule(decide(steatotic, inputs(plans)), "candidacy.flr"), "thresholdSource")),
+            "Abdalla et al., Ann Surg Oncol 2006 (consensus)");
+}

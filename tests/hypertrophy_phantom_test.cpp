@@ -130,7 +130,9 @@ TEST(HypertrophyPhantom, RecoversTruthDhAndKgrFromTheSecondStudy)
   const double sflrAfter = truthSflrPercent(studies().b);
   const double dhTruth = sflrAfter - sflrBefore;
   const double kgrTruth = dhTruth / Weeks;
-  const bool adequateTruth = kgrTruth >= 2.0 && dhTruth >= 7.5 && sflrAfter >= 29.6;
+  // KGR >= 2 %/week is the primary criterion; the sFLR must reach the threshold of the run (no
+  // liver condition given: the seed's 30 %); DH is reported beside (Shindoh, JACS 2013).
+  const bool adequateTruth = kgrTruth >= 2.0 && sflrAfter >= 30.0;
   ASSERT_GT(dhTruth, 7.5 + 1.0); // the phantoms are made to pass Shindoh's cut-offs clearly
   ASSERT_TRUE(adequateTruth);
 

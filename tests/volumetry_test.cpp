@@ -612,10 +612,10 @@ TEST(LiverFunction, ThresholdsFollowLiverConditionWithSources)
   EXPECT_EQ(normal.source, "Kishi 2009");
   const auto chemo = liver::flrThreshold(LiverCondition::Chemotherapy);
   EXPECT_EQ(chemo.minimumPercent, 30.0);
-  EXPECT_EQ(chemo.source, "Shindoh");
+  EXPECT_EQ(chemo.source, "Shindoh, Ann Surg Oncol 2013");
   const auto steatosis = liver::flrThreshold(LiverCondition::Steatosis);
   EXPECT_EQ(steatosis.minimumPercent, 30.0);
-  EXPECT_EQ(steatosis.source, "Shindoh");
+  EXPECT_EQ(steatosis.source, "Abdalla et al., Ann Surg Oncol 2006 (consensus)");
   const auto cirrhosis = liver::flrThreshold(LiverCondition::Cirrhosis);
   EXPECT_EQ(cirrhosis.minimumPercent, 40.0);
   EXPECT_EQ(cirrhosis.source, "Azoulay");

@@ -174,7 +174,48 @@ void validateAugmentationParameters(const AugmentationParameters& p)
 
   requireNonNegative("shindohMinKgrPercentPerWeek", p.shindohMinKgrPercentPerWeek);
   requireNonNegative("shindohMinDhPoints", p.shindohMinDhPoints);
-  requireNonNegative("shindohMinSflrPercent", p.shindohMinSflrPercent);
+}
+
+const std::vector<std::pair<const char*, double AugmentationParameters::*>>&
+augmentationParameterFields()
+{
+  using P = AugmentationParameters;
+  static const std::vector<std::pair<const char*, double P::*>> fields = {
+    { "pveMedianHypertrophyPercent", &P::pveMedianHypertrophyPercent },
+    { "pveLowHypertrophyPercent", &P::pveLowHypertrophyPercent },
+    { "pveHighHypertrophyPercent", &P::pveHighHypertrophyPercent },
+    { "pveWaitWeeks", &P::pveWaitWeeks },
+    { "pveDropoutLowPercent", &P::pveDropoutLowPercent },
+    { "pveDropoutHighPercent", &P::pveDropoutHighPercent },
+    { "alppsMedianHypertrophyPercent", &P::alppsMedianHypertrophyPercent },
+    { "alppsLowHypertrophyPercent", &P::alppsLowHypertrophyPercent },
+    { "alppsHighHypertrophyPercent", &P::alppsHighHypertrophyPercent },
+    { "alppsWaitWeeks", &P::alppsWaitWeeks },
+    { "twoStageMinIntervalWeeks", &P::twoStageMinIntervalWeeks },
+    { "twoStageMaxIntervalWeeks", &P::twoStageMaxIntervalWeeks },
+    { "twoStageCompletionLowPercent", &P::twoStageCompletionLowPercent },
+    { "twoStageCompletionHighPercent", &P::twoStageCompletionHighPercent },
+    { "shindohMinKgrPercentPerWeek", &P::shindohMinKgrPercentPerWeek },
+    { "shindohMinDhPoints", &P::shindohMinDhPoints },
+  };
+  return fields;
+}
+
+PredictedGrowth predictedGrowth(double predictedSflrPercent,
+                                double relativeHypertrophyPercent,
+                                double weeks,
+                                const AugmentationParameters& parameters)
+{
+  requireNonNegative("predictedSflrPercent", predictedSflrPercent);
+  requireNonNegative("relativeHypertrophyPercent", relativeHypertrophyPercent);
+  requirePositive("weeks", weeks);
+  PredictedGrowth g;
+  g.startSflrPercent = predictedSflrPercent / (1.0 + relativeHypertrophyPercent / 100.0);
+  g.degreeOfHypertrophyPoints = predictedSflrPercent - g.startSflrPercent;
+  g.kineticGrowthRatePercentPerWeek = g.degreeOfHypertrophyPoints / weeks;
+  g.kgrMet = g.kineticGrowthRatePercentPerWeek >= parameters.shindohMinKgrPercentPerWeek;
+  g.dhMet = g.degreeOfHypertrophyPoints >= parameters.shindohMinDhPoints;
+  return g;
 }
 
 std::string toString(AugmentationStrategy strategy)
@@ -275,38 +316,51 @@ AugmentationPrediction predictTwoStage(double currentSflrPercent,
 HypertrophyAssessment assessHypertrophy(double sflrBeforePercent,
                                         double sflrAfterPercent,
                                         double weeks,
+                                        double thresholdPercent,
                                         const AugmentationParameters& parameters)
 {
   requirePositive("sflrBeforePercent", sflrBeforePercent);
   requireNonNegative("sflrAfterPercent", sflrAfterPercent);
   requirePositive("weeks", weeks);
+  validateThreshold(thresholdPercent);
   validateAugmentationParameters(parameters);
 
   HypertrophyAssessment a;
   a.sflrBeforePercent = sflrBeforePercent;
   a.sflrAfterPercent = sflrAfterPercent;
   a.weeks = weeks;
+  a.thresholdPercent = thresholdPercent;
   a.degreeOfHypertrophyPoints = sflrAfterPercent - sflrBeforePercent;
   a.relativeGrowthPercent = a.degreeOfHypertrophyPoints / sflrBeforePercent * 100.0;
   a.kineticGrowthRatePercentPerWeek = a.degreeOfHypertrophyPoints / weeks;
   a.kgrMet = a.kineticGrowthRatePercentPerWeek >= parameters.shindohMinKgrPercentPerWeek;
   a.dhMet = a.degreeOfHypertrophyPoints >= parameters.shindohMinDhPoints;
-  a.sflrMet = sflrAfterPercent >= parameters.shindohMinSflrPercent;
-  a.adequate = a.kgrMet && a.dhMet && a.sflrMet;
-  const auto line =
-    [](bool met, const std::string& what, double value, const std::string& unit, double cutoff)
+  a.sflrMet = sflrAfterPercent >= thresholdPercent;
+  a.adequate = a.kgrMet && a.sflrMet;
+  const auto line = [](bool met,
+                       const std::string& what,
+                       double value,
+                       const std::string& unit,
+                       double cutoff,
+                       const std::string& role)
   {
     return std::string(met ? "met: " : "not met: ") + what + " " + formatNumber(value) + unit +
-           (met ? " >= " : " < ") + formatNumber(cutoff) + unit;
+           (met ? " >= " : " < ") + formatNumber(cutoff) + unit + " (" + role + ")";
   };
   a.reasons = {
     line(a.kgrMet,
          "KGR",
          a.kineticGrowthRatePercentPerWeek,
          " %/week",
-         parameters.shindohMinKgrPercentPerWeek),
-    line(a.dhMet, "DH", a.degreeOfHypertrophyPoints, " points", parameters.shindohMinDhPoints),
-    line(a.sflrMet, "sFLR", sflrAfterPercent, " %", parameters.shindohMinSflrPercent),
+         parameters.shindohMinKgrPercentPerWeek,
+         "primary criterion"),
+    line(a.sflrMet, "sFLR", sflrAfterPercent, " %", thresholdPercent, "the liver's threshold"),
+    line(a.dhMet,
+         "DH",
+         a.degreeOfHypertrophyPoints,
+         " points",
+         parameters.shindohMinDhPoints,
+         "reported beside"),
   };
   a.source = "Shindoh, JACS 2013";
   return a;

@@ -158,6 +158,7 @@ void validateClinical(const Clinical& c)
                                 " ng/mL is not a valid CEA (must be >= 0)");
   checkRange(c.ceaNgMl, "ceaNgMl", 0.0, 1.0e6, "ng/mL");
   checkRange(c.diseaseFreeIntervalMonths, "diseaseFreeIntervalMonths", 0.0, 600.0, "months");
+  checkRange(c.chemotherapyWeeks, "chemotherapyWeeks", 0.0, 520.0, "weeks");
   if (c.netGrade)
     checkRange(static_cast<double>(*c.netGrade), "netGrade", 1.0, 3.0, "(WHO grade)");
   if (c.numberOfMetastases)

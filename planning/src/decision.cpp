@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 
 namespace liver
 {
@@ -26,6 +27,15 @@ std::string fmt1(double value)
   char text[32];
   std::snprintf(text, sizeof text, "%.1f", value);
   return text;
+}
+
+/// "predicted KGR 2.3 %/week (>= 2.0, primary criterion), DH 9.1 points (>= 7.5)".
+std::string growthText(const PredictedGrowth& g, const AugmentationParameters& a)
+{
+  return "predicted KGR " + fmt1(g.kineticGrowthRatePercentPerWeek) + " %/week (" +
+         (g.kgrMet ? ">= " : "< ") + fmt1(a.shindohMinKgrPercentPerWeek) +
+         ", primary criterion), DH " + fmt1(g.degreeOfHypertrophyPoints) + " points (" +
+         (g.dhMet ? ">= " : "< ") + fmt1(a.shindohMinDhPoints) + ")";
 }
 
 std::string joinInts(const std::vector<int>& values)
@@ -150,7 +160,19 @@ struct PlanEval
   std::string sflrFrom;
   double threshold = 30.0;
   std::string thresholdSource;
-  std::optional<double> pve, alpps, twoStage;
+  std::optional<double> pve, alpps, twoStage; ///< median predicted sFLR %
+  const AugmentationParameters* augmentation = nullptr;
+
+  /// The growth the median prediction of `median` (pve, alpps or twoStage) implies.
+  std::optional<PredictedGrowth> growth(const std::optional<double> PlanEval::*median) const
+  {
+    if (!(this->*median))
+      return std::nullopt;
+    const AugmentationParameters& a = *augmentation;
+    return median == &PlanEval::alpps
+             ? predictedGrowth(*alpps, a.alppsMedianHypertrophyPercent, a.alppsWaitWeeks, a)
+             : predictedGrowth(*(this->*median), a.pveMedianHypertrophyPercent, a.pveWaitWeeks, a);
+  }
 
   bool resects() const { return plan->resectedMl > 0.0; }
   bool ablates() const { return !plan->ablatedLesionIds.empty(); }
@@ -266,6 +288,31 @@ const char* categoryText(const std::string& id)
   return texts.at(id);
 }
 
+/// The liver condition the thresholds are set for: the clinical one, else the result's; a liver
+/// given > 12 weeks of chemotherapy (or for an unknown time) is chemotherapy-exposed when it is
+/// otherwise called normal or unknown (Shindoh, Ann Surg Oncol 2013).
+struct LiverConditionEval
+{
+  std::optional<LiverCondition> given;     ///< clinical, else result.json; empty when unknown
+  std::optional<LiverCondition> condition; ///< the one the thresholds use
+  bool chemotherapyExposed = false;        ///< chemotherapy given > 12 weeks or unknown duration
+};
+
+LiverConditionEval liverConditionFor(const Clinical& c, const DecisionInputs& in)
+{
+  const auto known = [](const std::optional<LiverCondition>& v)
+  { return v && *v != LiverCondition::Unknown ? v : std::nullopt; };
+  LiverConditionEval e;
+  e.given = known(c.liverCondition) ? known(c.liverCondition) : known(in.liverCondition);
+  e.chemotherapyExposed = (c.chemotherapyStatus == ChemotherapyStatus::Ongoing ||
+                           c.chemotherapyStatus == ChemotherapyStatus::Completed) &&
+                          (!c.chemotherapyWeeks || *c.chemotherapyWeeks > ChemotherapyInjuryWeeks);
+  e.condition = e.given;
+  if (e.chemotherapyExposed && (!e.given || *e.given == LiverCondition::Normal))
+    e.condition = LiverCondition::Chemotherapy;
+  return e;
+}
+
 } // namespace
 
 const std::vector<RuleInfo>& decisionRules()
@@ -274,7 +321,8 @@ const std::vector<RuleInfo>& decisionRules()
     { "candidacy.r0", "a plan reaches R0 (no lesion left, every margin >= 1 mm)", SrcSeed },
     { "candidacy.flr",
       "a plan reaching R0 keeps sFLR >= the threshold with >= 2 contiguous segments",
-      "seed guideline; thresholds Kishi 2009 / Shindoh / Azoulay" },
+      "seed guideline; Kishi 2009; Shindoh, Ann Surg Oncol 2013; Abdalla et al., Ann Surg Oncol "
+      "2006 (consensus); Azoulay" },
     { "candidacy.performance", "good performance status (ECOG 0-1)", SrcSeed },
     { "candidacy.extrahepatic",
       "extrahepatic disease absent or controlled (exceptions: isolated bone metastases "
@@ -349,6 +397,10 @@ const std::vector<RuleInfo>& decisionRules()
     { "warning.body-mismatch",
       "the clinical height/weight differ from the ones the result's sFLR used",
       "DESIGN.md §3 Volumes (sFLR from BSA and SLV)" },
+    { "warning.chemotherapy-liver",
+      "chemotherapy > 12 weeks (or of unknown duration) makes the threshold 30 %; a liver called "
+      "normal, or a lower user threshold, after such chemotherapy is warned about",
+      "Shindoh, Ann Surg Oncol 2013" },
     { "warning.flr-body-weight",
       "FLR / body weight <= 0.5 % raises morbidity",
       "Truant, JACS 2007" },
@@ -409,18 +461,15 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   if (recompute)
     slvMl = standardLiverVolumeMl(bodySurfaceAreaM2(*c.heightCm, *c.weightKg, in.bsaFormula),
                                   in.slvFormula);
-  const std::optional<LiverCondition> condition =
-    c.liverCondition.value_or(LiverCondition::Unknown) == LiverCondition::Unknown
-      ? std::nullopt
-      : c.liverCondition;
-  const TraceValue conditionName =
-    condition ? TraceValue(toString(c.liverCondition.value_or(LiverCondition::Unknown)))
-              : TraceValue();
+  const LiverConditionEval liver = liverConditionFor(c, in);
+  const std::optional<LiverCondition> condition = liver.condition;
+  const TraceValue conditionName = value(condition);
   std::vector<PlanEval> plans;
   for (const PlanSummary& p : in.plans)
   {
     PlanEval e;
     e.plan = &p;
+    e.augmentation = &in.augmentation;
     e.threshold = p.thresholdPercent;
     e.thresholdSource = p.thresholdSource.empty() ? "result.json" : p.thresholdSource;
     if (condition && p.thresholdSource != "user")
@@ -453,8 +502,8 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       }
       else if (e.threshold > 0.0 && e.threshold <= 100.0)
       {
-        e.pve = predictPve(*e.sflr, e.threshold).median.predictedSflrPercent;
-        e.alpps = predictAlpps(*e.sflr, e.threshold).median.predictedSflrPercent;
+        e.pve = predictPve(*e.sflr, e.threshold, in.augmentation).median.predictedSflrPercent;
+        e.alpps = predictAlpps(*e.sflr, e.threshold, in.augmentation).median.predictedSflrPercent;
       }
     }
     plans.push_back(e);
@@ -502,7 +551,8 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
         return false;
       if (!(p.*median) || !p.plan->contiguous)
         return std::nullopt;
-      return *(p.*median) >= p.threshold;
+      // The prediction qualifies only if it also meets the growth criterion it is judged by.
+      return *(p.*median) >= p.threshold && p.growth(median)->kgrMet;
     };
   };
   const auto growNeeds = [](const std::optional<double> PlanEval::*median, const char* what)
@@ -570,22 +620,32 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     combinedText = "Resection + ablation of lesion(s) " +
                    joinInts(combined.plan->plan->ablatedLesionIds) + ": " +
                    combined.plan->summary();
+  const AugmentationParameters& aug = in.augmentation;
+  const std::string proceedWhen =
+    "proceed when KGR >= " + fmt1(aug.shindohMinKgrPercentPerWeek) +
+    " %/week (primary criterion) and sFLR >= threshold, DH >= " + fmt1(aug.shindohMinDhPoints) +
+    " points reported beside (Shindoh, JACS 2013)";
   if (pve.plan && pve.plan->pve)
     pveText = "PVE, then resection (" + pve.plan->summary() + "); predicted median sFLR " +
-              fmt1(*pve.plan->pve) +
-              " % after ~4 weeks (population estimate; 20-40 % never reach resection, Heil & "
-              "Schadde 2020); proceed when sFLR >= threshold, DH >= 7.5 points and KGR >= 2 "
-              "%/week (Shindoh, JACS 2013)";
+              fmt1(*pve.plan->pve) + " % after ~" + fmt1(aug.pveWaitWeeks) + " weeks (" +
+              growthText(*pve.plan->growth(&PlanEval::pve), aug) + "; population estimate; " +
+              fmt1(aug.pveDropoutLowPercent) + "-" + fmt1(aug.pveDropoutHighPercent) +
+              " % never reach resection, Heil & Schadde 2020); " + proceedWhen;
   if (alpps.plan && alpps.plan->alpps)
     alppsText = "ALPPS (" + alpps.plan->summary() + "); predicted median sFLR " +
-                fmt1(*alpps.plan->alpps) + " % after 1-2 weeks (population estimate)";
+                fmt1(*alpps.plan->alpps) + " % after " + fmt1(aug.alppsWaitWeeks) + " weeks (" +
+                growthText(*alpps.plan->growth(&PlanEval::alpps), aug) +
+                "; population estimate); " + proceedWhen;
   if (twoStage.plan && twoStage.plan->twoStage)
-    twoStageText = "Two-stage hepatectomy: stage 1 clears lesion(s) " +
-                   joinInts(twoStage.plan->plan->leftLesionIds) +
-                   " from the future remnant (wedges/ablation), then PVE, stage 2 (" +
-                   twoStage.plan->summary() + ") after 4-8 weeks; predicted median sFLR " +
-                   fmt1(*twoStage.plan->twoStage) +
-                   " %; completed in ~78-82 % (Tsai, HPB 2010; Passot, JACS 2016)";
+    twoStageText =
+      "Two-stage hepatectomy: stage 1 clears lesion(s) " +
+      joinInts(twoStage.plan->plan->leftLesionIds) +
+      " from the future remnant (wedges/ablation), then PVE, stage 2 (" + twoStage.plan->summary() +
+      ") after " + fmt1(aug.twoStageMinIntervalWeeks) + "-" + fmt1(aug.twoStageMaxIntervalWeeks) +
+      " weeks; predicted median sFLR " + fmt1(*twoStage.plan->twoStage) + " % (" +
+      growthText(*twoStage.plan->growth(&PlanEval::twoStage), aug) + "); completed in ~" +
+      fmt1(aug.twoStageCompletionLowPercent) + "-" + fmt1(aug.twoStageCompletionHighPercent) +
+      " % (Tsai, HPB 2010; Passot, JACS 2016)";
   describe(upfront,
            "met: " + (upfront.plan ? upfront.plan->summary() : std::string()),
            upfront.plan ? "not met: best " + upfront.plan->summary() : std::string());
@@ -594,44 +654,44 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
              "; ablates lesion(s) " +
              (combined.plan ? joinInts(combined.plan->plan->ablatedLesionIds) : std::string()),
            combined.plan ? "not met: best " + combined.plan->summary() : std::string());
-  if (pve.plan)
-    pve.eval.inputs.push_back({ "pveMedianSflrPercent", value(pve.plan->pve) });
-  describe(pve,
-           "met: predicted median sFLR after PVE " +
-             (pve.plan && pve.plan->pve ? fmt1(*pve.plan->pve) : std::string("?")) +
-             " % >= " + (pve.plan ? fmt1(pve.plan->threshold) : std::string()) + " %",
-           pve.plan && pve.plan->pve ? "not met: predicted median sFLR after PVE " +
-                                         fmt1(*pve.plan->pve) + " % for " + pve.plan->summary()
-                                     : std::string("not met: no plan needing augmentation"),
-           true);
-  if (alpps.plan)
-    alpps.eval.inputs.push_back({ "alppsMedianSflrPercent", value(alpps.plan->alpps) });
-  describe(alpps,
-           "met: predicted median sFLR after ALPPS " +
-             (alpps.plan && alpps.plan->alpps ? fmt1(*alpps.plan->alpps) : std::string("?")) +
-             " % >= " + (alpps.plan ? fmt1(alpps.plan->threshold) : std::string()) +
-             " % (PVE falls short)",
-           alpps.plan && alpps.plan->alpps
-             ? "not met: predicted median sFLR after ALPPS " + fmt1(*alpps.plan->alpps) +
-                 " % for " + alpps.plan->summary()
-             : std::string("not met: no plan needing augmentation"),
-           true);
-  if (twoStage.plan)
+  for (const auto& [option, median, name, inputName] :
+       { std::tuple<Option*, std::optional<double> PlanEval::*, const char*, const char*>{
+           &pve, &PlanEval::pve, "PVE", "pveMedianSflrPercent" },
+         { &alpps, &PlanEval::alpps, "ALPPS", "alppsMedianSflrPercent" },
+         { &twoStage, &PlanEval::twoStage, "stage 1 and PVE", "twoStageMedianSflrPercent" } })
   {
-    twoStage.eval.inputs.push_back({ "leftLesions", joinInts(twoStage.plan->plan->leftLesionIds) });
-    twoStage.eval.inputs.push_back({ "twoStageMedianSflrPercent", value(twoStage.plan->twoStage) });
+    const PlanEval* p = option->plan;
+    if (p && median == &PlanEval::twoStage)
+      option->eval.inputs.push_back({ "leftLesions", joinInts(p->plan->leftLesionIds) });
+    if (p)
+      option->eval.inputs.push_back({ inputName, value(p->*median) });
+    const std::optional<PredictedGrowth> g = p ? p->growth(median) : std::nullopt;
+    if (g)
+    {
+      option->eval.inputs.push_back(
+        { "predictedKgrPercentPerWeek", g->kineticGrowthRatePercentPerWeek });
+      option->eval.inputs.push_back({ "predictedDhPoints", g->degreeOfHypertrophyPoints });
+    }
+    const std::string predicted =
+      g ? "predicted median sFLR after " + std::string(name) + " " + fmt1(*(p->*median)) + " %"
+        : std::string();
+    std::string metText, failText;
+    if (g)
+    {
+      metText = "met: " + predicted + " >= " + fmt1(p->threshold) + " %, " + growthText(*g, aug);
+      if (median == &PlanEval::twoStage)
+        metText = "met: stage 1 clears lesion(s) " + joinInts(p->plan->leftLesionIds) + "; " +
+                  metText.substr(5);
+      failText = *(p->*median) >= p->threshold && !g->kgrMet
+                   ? "not met: " + predicted + " reaches " + fmt1(p->threshold) + " % but " +
+                       growthText(*g, aug) + " for " + p->summary()
+                   : "not met: " + predicted + " for " + p->summary();
+    }
+    else
+      failText =
+        median == &PlanEval::twoStage ? "not met" : "not met: no plan needing augmentation";
+    describe(*option, metText, failText, median != &PlanEval::twoStage);
   }
-  describe(twoStage,
-           "met: stage 1 clears lesion(s) " +
-             (twoStage.plan ? joinInts(twoStage.plan->plan->leftLesionIds) : std::string()) +
-             "; predicted median sFLR after stage 1 and PVE " +
-             (twoStage.plan && twoStage.plan->twoStage ? fmt1(*twoStage.plan->twoStage)
-                                                       : std::string("?")) +
-             " % >= " + (twoStage.plan ? fmt1(twoStage.plan->threshold) : std::string()) + " %",
-           twoStage.plan && twoStage.plan->twoStage
-             ? "not met: predicted median sFLR " + fmt1(*twoStage.plan->twoStage) + " % for " +
-                 twoStage.plan->summary()
-             : std::string("not met"));
 
   struct TechOption
   {
@@ -1554,6 +1614,44 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
                                : "not applicable";
     }
     b.add("warning.body-mismatch", e);
+  }
+  {
+    Eval e;
+    e.inputs = { { "chemotherapyStatus", value(c.chemotherapyStatus) },
+                 { "chemotherapyWeeks", value(c.chemotherapyWeeks) },
+                 { "liverConditionGiven", value(liver.given) },
+                 { "liverConditionUsed", value(liver.condition) } };
+    std::vector<std::string> why;
+    const double chemoMin = flrThreshold(LiverCondition::Chemotherapy).minimumPercent;
+    if (liver.chemotherapyExposed && liver.given == LiverCondition::Normal)
+      why.push_back("the liver was called normal after chemotherapy " +
+                    (c.chemotherapyWeeks ? "of " + fmt1(*c.chemotherapyWeeks) + " weeks"
+                                         : std::string("of unknown duration")) +
+                    ": the " + fmt1(chemoMin) +
+                    " % threshold of a chemotherapy-exposed liver "
+                    "applies (Shindoh, Ann Surg Oncol 2013)");
+    if (liver.chemotherapyExposed)
+      for (const PlanEval& p : plans)
+        if (p.plan->thresholdSource == "user" && p.threshold < chemoMin)
+          why.push_back("plan \"" + p.plan->name + "\" uses a user threshold of " +
+                        fmt1(p.threshold) + " %, below the " + fmt1(chemoMin) +
+                        " % for a liver after > 12 weeks of chemotherapy");
+    if (!why.empty())
+    {
+      e.status = RuleStatus::Applies;
+      e.conclusion = "applies: " + joinTexts(why, "; ");
+      b.warn("warning.chemotherapy-liver", "Chemotherapy-exposed liver: " + joinTexts(why, "; "));
+    }
+    else if (!c.chemotherapyStatus)
+      e.notAssessableFor({ "chemotherapyStatus" });
+    else
+    {
+      e.status = RuleStatus::NotApplicable;
+      e.conclusion = liver.chemotherapyExposed
+                       ? "not applicable: the chemotherapy-exposed threshold is in use"
+                       : "not applicable: no chemotherapy > 12 weeks";
+    }
+    b.add("warning.chemotherapy-liver", e);
   }
   {
     Eval e;

@@ -200,13 +200,13 @@ FlrThreshold flrThreshold(LiverCondition condition)
                "liver insufficiency becomes frequent." };
     case LiverCondition::Chemotherapy:
       return { 30.0,
-               "Shindoh",
+               "Shindoh, Ann Surg Oncol 2013",
                "More than 12 weeks of preoperative chemotherapy injures the parenchyma, so the "
                "remnant must reach an sFLR of 30 %." };
     case LiverCondition::Steatosis:
       return {
         30.0,
-        "Shindoh",
+        "Abdalla et al., Ann Surg Oncol 2006 (consensus)",
         "A steatotic liver functions and regenerates less well, so the remnant must reach an "
         "sFLR of 30 %."
       };

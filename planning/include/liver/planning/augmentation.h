@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace liver
@@ -52,12 +53,36 @@ struct AugmentationParameters
   double twoStageCompletionLowPercent = 78.0;
   double twoStageCompletionHighPercent = 82.0;
 
-  /// Shindoh's cut-offs for adequate hypertrophy (DESIGN.md; Shindoh, JACS 2013): kinetic growth
-  /// rate %/week, degree of hypertrophy in percentage points, sFLR % after augmentation.
+  /// Shindoh's cut-offs for hypertrophy (DESIGN.md; Shindoh, JACS 2013): the kinetic growth rate
+  /// %/week is the primary criterion; the degree of hypertrophy in percentage points is reported
+  /// beside it. The sFLR after growth is judged against the liver condition's threshold
+  /// (flrThreshold), not a fixed number.
   double shindohMinKgrPercentPerWeek = 2.0;
   double shindohMinDhPoints = 7.5;
-  double shindohMinSflrPercent = 29.6;
 };
+
+/// Every parameter by its field name (the keys of plan.json's "augmentation" object and of
+/// result.json's "augmentationParameters"), in declaration order.
+const std::vector<std::pair<const char*, double AugmentationParameters::*>>&
+augmentationParameterFields();
+
+/// Growth a prediction implies: start sFLR = predicted / (1 + relative %), DH = predicted - start,
+/// KGR = DH / weeks, and whether it meets the growth criterion it is judged by (KGR >=
+/// shindohMinKgrPercentPerWeek; DH reported beside, DESIGN.md §3 FLR augmentation).
+struct PredictedGrowth
+{
+  double startSflrPercent = 0;
+  double degreeOfHypertrophyPoints = 0;
+  double kineticGrowthRatePercentPerWeek = 0;
+  bool kgrMet = false;
+  bool dhMet = false;
+};
+/// std::invalid_argument unless predictedSflrPercent >= 0, relativeHypertrophyPercent >= 0 and
+/// weeks > 0 (finite).
+PredictedGrowth predictedGrowth(double predictedSflrPercent,
+                                double relativeHypertrophyPercent,
+                                double weeks,
+                                const AugmentationParameters& parameters);
 
 /// std::invalid_argument naming the field when a parameter is negative, not finite, out of
 /// range (percentages of patients outside 0..100, waits outside (0, 52] weeks) or when
@@ -157,28 +182,33 @@ struct PortalEmbolization
 };
 PortalEmbolization portalEmbolizationFor(const std::vector<int>& resectedSegments);
 
-/// Measured hypertrophy between two studies and the verdict against Shindoh's cut-offs.
+/// Measured hypertrophy between two studies and the verdict: KGR >= 2 %/week is the primary
+/// criterion (Shindoh, JACS 2013: the best single predictor); the sFLR after growth must reach the
+/// liver condition's threshold; DH >= 7.5 points is reported beside them (DESIGN.md §3).
 struct HypertrophyAssessment
 {
   double sflrBeforePercent = 0;
   double sflrAfterPercent = 0;
   double weeks = 0;
+  double thresholdPercent = 0;                ///< the liver condition's minimum sFLR %
   double degreeOfHypertrophyPoints = 0;       ///< DH = sFLR after - sFLR before
   double relativeGrowthPercent = 0;           ///< (after - before) / before x 100
   double kineticGrowthRatePercentPerWeek = 0; ///< KGR = DH / weeks
-  bool kgrMet = false;                        ///< KGR >= shindohMinKgrPercentPerWeek
-  bool dhMet = false;                         ///< DH >= shindohMinDhPoints
-  bool sflrMet = false;                       ///< sFLR after >= shindohMinSflrPercent
-  bool adequate = false;                      ///< all three met
-  std::vector<std::string> reasons;           ///< one line per cut-off, met or not
+  bool kgrMet = false;                        ///< KGR >= shindohMinKgrPercentPerWeek (primary)
+  bool dhMet = false;                         ///< DH >= shindohMinDhPoints (reported beside)
+  bool sflrMet = false;                       ///< sFLR after >= thresholdPercent
+  bool adequate = false;                      ///< KGR met and sFLR met
+  std::vector<std::string> reasons;           ///< KGR, sFLR, DH lines, met or not
   std::string source;                         ///< "Shindoh, JACS 2013"
 };
 
-/// DH, KGR and Shindoh's verdict. std::invalid_argument naming the argument unless sFLR before
-/// > 0, sFLR after >= 0 (both finite) and weeks > 0 and finite, or a parameter is invalid.
+/// DH, KGR and the verdict against the liver condition's threshold (flrThreshold, or the user's).
+/// std::invalid_argument naming the argument unless sFLR before > 0, sFLR after >= 0 (both
+/// finite), weeks > 0 and finite, thresholdPercent in (0, 100], and the parameters are valid.
 HypertrophyAssessment assessHypertrophy(double sflrBeforePercent,
                                         double sflrAfterPercent,
                                         double weeks,
+                                        double thresholdPercent,
                                         const AugmentationParameters& parameters = {});
 
 } // namespace liver

@@ -95,6 +95,9 @@ struct Clinical
   std::optional<LiverCondition> liverCondition; ///< LiverCondition::Unknown counts as not given
   std::optional<ChemotherapyStatus> chemotherapyStatus;
   std::optional<ChemotherapyResponse> chemotherapyResponse;
+  /// Weeks of chemotherapy given (ongoing or completed); empty = duration unknown, which counts as
+  /// more than 12 weeks for the remnant threshold (DESIGN.md §3 Thresholds).
+  std::optional<double> chemotherapyWeeks;
   // Colorectal
   std::optional<MmrStatus> mmr;
   std::optional<MutationStatus> ras;
@@ -122,8 +125,9 @@ struct Clinical
 
 /// std::invalid_argument naming the field and value for absurd values: height outside 50..250 cm,
 /// weight outside 20..350 kg (the ranges of bodySurfaceAreaM2), age outside 0..120 years, ECOG
-/// outside 0..4, negative or non-finite CEA, disease-free interval outside 0..600 months, NET
-/// grade outside 1..3, negative number of metastases.
+/// outside 0..4, negative or non-finite CEA, disease-free interval outside 0..600 months,
+/// chemotherapy duration outside 0..520 weeks, NET grade outside 1..3, negative number of
+/// metastases.
 void validateClinical(const Clinical& clinical);
 
 /// Names used in clinical.json and on the command line (e.g. "colorectal", "uncontrolled",

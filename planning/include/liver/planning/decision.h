@@ -6,6 +6,7 @@
 ///
 /// The output is decision support for a multidisciplinary team, never an order.
 
+#include <liver/planning/augmentation.h>
 #include <liver/planning/clinical.h>
 #include <liver/volumetry/liver_function.h>
 
@@ -67,6 +68,9 @@ struct DecisionInputs
   BsaFormula bsaFormula = BsaFormula::Mosteller;
   SlvFormula slvFormula = SlvFormula::Vauthey;
   std::optional<LiverCondition> liverCondition; ///< the condition the thresholds were set for
+  /// The parameters the plans' predictions were made with (result.json "augmentationParameters";
+  /// the defaults for an older result): the expanders are judged and described by these.
+  AugmentationParameters augmentation;
   std::vector<PlanSummary> plans;
 };
 

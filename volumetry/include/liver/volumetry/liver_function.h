@@ -21,16 +21,18 @@ enum class SlvFormula
 
 enum class LiverCondition
 {
-  Normal,           ///< 20 % (Kishi 2009)
-  Chemotherapy,     ///< chemotherapy > 12 weeks: 30 % (Shindoh)
-  Steatosis,        ///< 30 % (Shindoh)
-  Cirrhosis,        ///< 40 % (Azoulay)
-  Unknown           ///< default 30 % (seed guideline)
+  Normal,       ///< 20 % (Kishi 2009)
+  Chemotherapy, ///< chemotherapy > 12 weeks: 30 % (Shindoh, Ann Surg Oncol 2013)
+  Steatosis,    ///< 30 % (Abdalla et al., Ann Surg Oncol 2006, consensus)
+  Cirrhosis,    ///< 40 % (Azoulay)
+  Unknown       ///< default 30 % (seed guideline)
 };
 
 /// Body surface area in m². std::invalid_argument unless 50 <= height cm <= 250 and
 /// 20 <= weight kg <= 350.
-double bodySurfaceAreaM2(double heightCm, double weightKg, BsaFormula formula = BsaFormula::Mosteller);
+double bodySurfaceAreaM2(double heightCm,
+                         double weightKg,
+                         BsaFormula formula = BsaFormula::Mosteller);
 
 /// Standard liver volume in mL from BSA in m².
 double standardLiverVolumeMl(double bsaM2, SlvFormula formula = SlvFormula::Vauthey);
@@ -42,7 +44,8 @@ double measuredFlrPercent(double flrMl, double totalLiverMl, double tumourMl);
 /// Standardized FLR % = FLR / SLV x 100.
 double standardizedFlrPercent(double flrMl, double slvMl);
 
-/// FLR / body weight % = FLR mL / (weight kg x 1000) x 100 (<= 0.5 % raises morbidity: Truant 2007).
+/// FLR / body weight % = FLR mL / (weight kg x 1000) x 100 (<= 0.5 % raises morbidity: Truant
+/// 2007).
 double flrBodyWeightPercent(double flrMl, double weightKg);
 
 /// The minimum sFLR % for a liver condition, with the source id of the number.
@@ -53,6 +56,10 @@ struct FlrThreshold
   std::string rationale;
 };
 FlrThreshold flrThreshold(LiverCondition condition);
+
+/// Chemotherapy given for more than this many weeks (or for an unknown time) makes the liver a
+/// chemotherapy-exposed one: LiverCondition::Chemotherapy, 30 % (Shindoh, Ann Surg Oncol 2013).
+inline constexpr double ChemotherapyInjuryWeeks = 12.0;
 
 /// Parse names used on the command line and in JSON ("mosteller", "vauthey", "cirrhosis", ...).
 /// std::invalid_argument naming the accepted values otherwise.
