@@ -405,6 +405,7 @@ DecisionInputs decisionInputsFromResult(const Json& result, const std::string& f
     LesionSummary l;
     l.id = static_cast<int>(r.number(lesions[k], "id", path));
     l.maxDiameterMm = r.optionalNumber(lesions[k], "maxDiameterMm", path);
+    l.volumeMl = r.optionalNumber(lesions[k], "volumeMl", path);
     l.segments = r.ints(lesions[k], "segments", path);
     for (int s : l.segments)
     {

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <random>
 #include <set>
 
 using namespace liver;
@@ -261,7 +263,8 @@ TEST(CandidacyPerformance, EcogZeroToOneIsGoodTwoAndAboveIsNot)
   c.ecog = 2;
   const Decision two = decide(c, inputs(resectable));
   EXPECT_EQ(rule(two, "candidacy.performance").status, RuleStatus::NotMet);
-  EXPECT_EQ(two.category, CategoryNotCandidate);
+  EXPECT_EQ(rule(two, "candidacy.all").status, RuleStatus::NotMet);
+  EXPECT_NE(two.category, CategoryResectableUpfront); // ablation-only: see DecisionCorrections
   c.ecog.reset();
   const Decision missing = decide(c, inputs(resectable));
   EXPECT_EQ(rule(missing, "candidacy.performance").conclusion, "not assessable: needs ecog");
@@ -280,7 +283,7 @@ TEST(CandidacyExtrahepatic, ControlledAndTheExceptionsPassUncontrolledFails)
   EXPECT_EQ(status(ExtrahepaticDisease::Controlled, PrimaryTumour::Colorectal), RuleStatus::Met);
   EXPECT_EQ(status(ExtrahepaticDisease::Uncontrolled, PrimaryTumour::Colorectal),
             RuleStatus::NotMet);
-  EXPECT_EQ(status(ExtrahepaticDisease::IsolatedBoneRadiotherapy, PrimaryTumour::Colorectal),
+  EXPECT_EQ(status(ExtrahepaticDisease::IsolatedBoneRadiotherapy, PrimaryTumour::Breast),
             RuleStatus::Met);
   EXPECT_EQ(status(ExtrahepaticDisease::SolitaryPulmonary, PrimaryTumour::Breast), RuleStatus::Met);
   EXPECT_EQ(status(ExtrahepaticDisease::SolitaryPulmonary, PrimaryTumour::Colorectal),
@@ -616,10 +619,11 @@ TEST(NetEmbolization, ProgressiveSymptomaticVascularTumours)
   EXPECT_EQ(rule(decide(c, diffuse()), "net.embolization").status, RuleStatus::NotApplicable);
 }
 
-TEST(NetPrrt, SomatostatinReceptorPositive)
+TEST(NetPrrt, ProgressiveSomatostatinReceptorPositive)
 {
-  EXPECT_EQ(rule(decide(netPatient(), diffuse()), "net.prrt").status, RuleStatus::Applies);
   Clinical c = netPatient();
+  c.progressive = true;
+  EXPECT_EQ(rule(decide(c, diffuse()), "net.prrt").status, RuleStatus::Applies);
   c.sstr = ReceptorStatus::Negative;
   EXPECT_EQ(rule(decide(c, diffuse()), "net.prrt").status, RuleStatus::NotApplicable);
 }
@@ -880,4 +884,350 @@ TEST(DecisionCorrections, ChemotherapyOverTwelveWeeksOrUnknownMeansThirtyPercent
   EXPECT_EQ(std::get<std::string>(
               input(rule(decide(steatotic, inputs(plans)), "candidacy.flr"), "thresholdSource")),
             "Abdalla et al., Ann Surg Oncol 2006 (consensus)");
+}
+
+TEST(DecisionCorrections, BoneMetastasisExceptionOnlyForBreast)
+{
+  // The seed lists both exceptions under breast cancer: a colorectal patient with isolated bone
+  // metastases goes through "R0 of every extrahepatic site achievable".
+  Clinical c = fitColorectal();
+  c.extrahepaticDisease = ExtrahepaticDisease::IsolatedBoneRadiotherapy;
+  const Decision crc = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(crc, "candidacy.extrahepatic").status, RuleStatus::NotMet);
+  EXPECT_TRUE(
+    contains(rule(crc, "candidacy.extrahepatic").conclusion, "an exception only in breast cancer"));
+  EXPECT_EQ(crc.category, CategoryNotCandidate);
+  c.extrahepaticR0Achievable = true;
+  EXPECT_EQ(rule(decide(c, inputs(resectable)), "candidacy.extrahepatic").status, RuleStatus::Met);
+  Clinical breast = c;
+  breast.primaryTumour = PrimaryTumour::Breast;
+  breast.extrahepaticR0Achievable.reset();
+  const Decision b = decide(breast, inputs(resectable));
+  EXPECT_EQ(rule(b, "candidacy.extrahepatic").status, RuleStatus::Met);
+  EXPECT_TRUE(contains(rule(b, "candidacy.extrahepatic").conclusion, "by exception"));
+}
+
+TEST(DecisionCorrections, FlrBodyWeightUsesTheClinicalWeightAndOnlyARecommendedPlan)
+{
+  // FLR 595 mL; the result used 80 kg (0.74 %), the clinic says 125 kg: 0.476 % <= 0.5 %.
+  Clinical heavy = fitColorectal();
+  heavy.heightCm = 175.0;
+  heavy.weightKg = 125.0;
+  const Decision d = decide(heavy, inputs(resectable));
+  const TraceEntry& bw = rule(d, "warning.flr-body-weight");
+  EXPECT_EQ(bw.status, RuleStatus::Applies) << bw.conclusion;
+  EXPECT_NEAR(std::get<double>(input(bw, "flrBodyWeightPercent")), 0.48, 1e-12);
+  EXPECT_EQ(std::get<std::string>(input(bw, "flrBodyWeightFrom")), "clinical weightKg");
+  EXPECT_TRUE(warns(d, "warning.flr-body-weight"));
+
+  // An R2 plan nobody recommends gets no FLR/BW warning.
+  PlanSummary r2 = plan("r2", false, 10.0);
+  r2.leftLesionIds = { 1 };
+  r2.flrBodyWeightPercent = 0.2;
+  const Decision none = decide(fitColorectal(), inputs({ r2 }));
+  EXPECT_FALSE(warns(none, "warning.flr-body-weight"));
+  EXPECT_EQ(rule(none, "warning.flr-body-weight").status, RuleStatus::NotApplicable);
+
+  // 0.504 % is shown as 0.50 % and is at the cut-off: never "0.5 % > 0.5 %".
+  DecisionInputs edge = inputs(resectable);
+  edge.plans[0].flrBodyWeightPercent = 0.504;
+  const Decision e = decide(fitColorectal(), edge);
+  EXPECT_EQ(rule(e, "warning.flr-body-weight").status, RuleStatus::Applies);
+  EXPECT_TRUE(contains(rule(e, "warning.flr-body-weight").conclusion, "0.50 % <= 0.50 %"))
+    << rule(e, "warning.flr-body-weight").conclusion;
+  edge.plans[0].flrBodyWeightPercent = 0.506;
+  EXPECT_TRUE(contains(rule(decide(fitColorectal(), edge), "warning.flr-body-weight").conclusion,
+                       "0.51 % > 0.50 %"));
+}
+
+TEST(DecisionCorrections, AblationConsideredForPoorPerformanceStatus)
+{
+  // ECOG 3, two lesions of 25 and 18 mm, no extrahepatic disease: ablation as primary treatment.
+  Clinical c = fitColorectal();
+  c.ecog = 3;
+  const Decision d = decide(c, inputs(resectable));
+  EXPECT_EQ(rule(d, "ablation.primary").status, RuleStatus::Met);
+  EXPECT_EQ(d.category, CategoryAblationOnly);
+  EXPECT_EQ(strategyIds(d), (std::vector<std::string>{ "ablation" }));
+  EXPECT_TRUE(contains(d.strategies.front().text, "ECOG 3")) << d.strategies.front().text;
+  // A 45 mm lesion exceeds the 4 cm of the seed: non-surgical care.
+  DecisionInputs big = inputs(resectable);
+  big.lesions[0].maxDiameterMm = 45.0;
+  const Decision tooBig = decide(c, big);
+  EXPECT_EQ(tooBig.category, CategoryNotCandidate);
+  EXPECT_EQ(strategyIds(tooBig), (std::vector<std::string>{ "non-surgical-care" }));
+}
+
+TEST(DecisionCorrections, ImagingClinicMismatchWarnsAndEmptyMapIsNoResectionVerdict)
+{
+  // Clinic: 3 metastases; the lesion map is empty, so every plan is "R0" by definition.
+  Clinical c = fitColorectal();
+  c.numberOfMetastases = 3;
+  DecisionInputs empty = inputs(resectable);
+  empty.lesions.clear();
+  const Decision d = decide(c, empty);
+  EXPECT_TRUE(warns(d, "warning.imaging-mismatch"));
+  EXPECT_EQ(rule(d, "candidacy.r0").status, RuleStatus::NotAssessable);
+  EXPECT_EQ(rule(d, "resection.upfront").status, RuleStatus::NotAssessable);
+  EXPECT_NE(d.category, CategoryResectableUpfront);
+  EXPECT_EQ(d.category, CategoryIncomplete);
+  EXPECT_TRUE(contains(d.categoryText, "lesion map")) << d.categoryText;
+  // Even without a clinical count an empty map is no resection verdict.
+  EXPECT_EQ(decide(fitColorectal(), empty).category, CategoryIncomplete);
+  // A map with a different count warns; the same count does not.
+  Clinical two = fitColorectal();
+  two.numberOfMetastases = 5;
+  EXPECT_TRUE(warns(decide(two, inputs(resectable)), "warning.imaging-mismatch"));
+  two.numberOfMetastases = 2;
+  EXPECT_FALSE(warns(decide(two, inputs(resectable)), "warning.imaging-mismatch"));
+}
+
+TEST(DecisionCorrections, BorderlineExpansionStaysOnTheTable)
+{
+  // sFLR 14 % (R0): ALPPS median 25.8 % < 30 %, but its high scenario 14 x 2.26 = 31.6 % reaches
+  // it. The category is "systemic and re-assess", and ALPPS stays listed with its numbers.
+  const Decision d = decide(fitColorectal(), inputs({ plan("ext-right", true, 14.0) }));
+  EXPECT_EQ(d.category, CategorySystemicReassess);
+  EXPECT_EQ(rule(d, "expander.borderline").status, RuleStatus::Applies);
+  const std::vector<std::string> ids = strategyIds(d);
+  const auto it = std::find(ids.begin(), ids.end(), "alpps-borderline");
+  ASSERT_NE(it, ids.end());
+  const std::string& text = d.strategies[static_cast<std::size_t>(it - ids.begin())].text;
+  EXPECT_TRUE(contains(text, "high scenario 31.6 % reaches 30.0 %, median 25.8 % falls short"))
+    << text;
+  // 10 %: even the high scenario (22.6 %) falls short: no borderline route.
+  const Decision none = decide(fitColorectal(), inputs({ plan("ext-right", true, 10.0) }));
+  EXPECT_EQ(rule(none, "expander.borderline").status, RuleStatus::NotApplicable);
+  const std::vector<std::string> noneIds = strategyIds(none);
+  EXPECT_EQ(std::count(noneIds.begin(), noneIds.end(), "alpps-borderline"), 0);
+}
+
+TEST(DecisionCorrections, BreastSystemicTherapyIsPrimaryAndSurgeryNeedsOligometastaticDisease)
+{
+  // Responding, liver-limited, 2 lesions: surgery as an adjunct; systemic therapy listed first.
+  const Decision d = decide(breastPatient(), inputs(resectable));
+  EXPECT_EQ(rule(d, "breast.surgery").status, RuleStatus::Met);
+  EXPECT_EQ(d.category, CategoryResectableUpfront);
+  EXPECT_EQ(strategyIds(d), (std::vector<std::string>{ "systemic-breast", "resection" }));
+  EXPECT_TRUE(contains(d.strategies[1].text, "Adjunct to the systemic therapy"))
+    << d.strategies[1].text;
+  EXPECT_TRUE(contains(d.categoryText, "adjunct to systemic therapy")) << d.categoryText;
+  // Six liver metastases are not oligometastatic (<= 5, project reading): systemic therapy.
+  Clinical six = breastPatient();
+  six.numberOfMetastases = 6;
+  const Decision many = decide(six, inputs(resectable));
+  EXPECT_EQ(rule(many, "breast.surgery").status, RuleStatus::NotMet);
+  EXPECT_TRUE(contains(rule(many, "breast.surgery").conclusion, "not oligometastatic"));
+  EXPECT_EQ(many.category, CategorySystemicReassess);
+  EXPECT_EQ(many.strategies.front().id, "systemic-breast");
+}
+
+TEST(DecisionCorrections, NetGradeThreeIsNotObservedPrrtNeedsProgressionDebulkingIsOutsideTheSeed)
+{
+  // Grade 3, asymptomatic, stable, diffuse: not observation.
+  Clinical g3 = netPatient();
+  g3.netGrade = 3;
+  const Decision d = decide(g3, diffuse());
+  EXPECT_EQ(rule(d, "net.observation").status, RuleStatus::NotApplicable);
+  EXPECT_NE(d.category, CategoryObservation);
+  EXPECT_EQ(d.category, CategorySystemicReassess);
+  // PRRT: SSTR-positive but stable disease is not a PRRT indication.
+  EXPECT_EQ(rule(decide(netPatient(), diffuse()), "net.prrt").status, RuleStatus::NotApplicable);
+  // Debulking: 8 lesions of 10 mL; a plan with an adequate remnant leaves 2 (75 % removed).
+  DecisionInputs in = diffuse();
+  for (LesionSummary& l : in.lesions)
+    l.volumeMl = 10.0;
+  PlanSummary debulk = plan("debulking", false, 40.0);
+  debulk.leftLesionIds = { 7, 8 };
+  debulk.marginStatus = "R2";
+  in.plans.push_back(debulk);
+  Clinical symptomatic = netPatient();
+  symptomatic.symptomatic = true;
+  const Decision withPlan = decide(symptomatic, in);
+  const TraceEntry& e = rule(withPlan, "net.debulking");
+  EXPECT_EQ(e.status, RuleStatus::Applies) << e.conclusion;
+  EXPECT_TRUE(contains(e.conclusion, "outside the seed guideline"));
+  EXPECT_NEAR(std::get<double>(input(e, "removedPercent")), 75.0, 1e-9); // 60 of 80 mL
+  const std::vector<std::string> ids = strategyIds(withPlan);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "debulking"), ids.end());
+  // Without lesion volumes it is not assessable.
+  EXPECT_EQ(rule(decide(symptomatic, diffuse()), "net.debulking").status,
+            RuleStatus::NotAssessable);
+}
+
+namespace
+{
+
+/// A random value of an optional field: empty one time in four.
+template<typename T, typename Make>
+std::optional<T> maybe(std::mt19937& rng, Make make)
+{
+  if (std::uniform_int_distribution<int>(0, 3)(rng) == 0)
+    return std::nullopt;
+  return make();
+}
+
+Clinical randomClinical(std::mt19937& rng)
+{
+  const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const auto real = [&](double lo, double hi)
+  { return std::uniform_real_distribution<double>(lo, hi)(rng); };
+  const auto flag = [&] { return maybe<bool>(rng, [&] { return pick(2) == 1; }); };
+  const auto receptor = [&]
+  { return maybe<ReceptorStatus>(rng, [&] { return static_cast<ReceptorStatus>(pick(2)); }); };
+  const auto mutation = [&]
+  { return maybe<MutationStatus>(rng, [&] { return static_cast<MutationStatus>(pick(2)); }); };
+  Clinical c;
+  c.heightCm = maybe<double>(rng, [&] { return real(150.0, 195.0); });
+  c.weightKg = maybe<double>(rng, [&] { return real(45.0, 130.0); });
+  c.primaryTumour = maybe<PrimaryTumour>(rng, [&] { return static_cast<PrimaryTumour>(pick(4)); });
+  c.ecog = maybe<int>(rng, [&] { return pick(5); });
+  c.extrahepaticDisease =
+    maybe<ExtrahepaticDisease>(rng, [&] { return static_cast<ExtrahepaticDisease>(pick(5)); });
+  c.extrahepaticR0Achievable = flag();
+  c.liverCondition =
+    maybe<LiverCondition>(rng, [&] { return static_cast<LiverCondition>(pick(5)); });
+  c.chemotherapyStatus =
+    maybe<ChemotherapyStatus>(rng, [&] { return static_cast<ChemotherapyStatus>(pick(3)); });
+  c.chemotherapyWeeks = maybe<double>(rng, [&] { return real(0.0, 30.0); });
+  c.chemotherapyResponse =
+    maybe<ChemotherapyResponse>(rng, [&] { return static_cast<ChemotherapyResponse>(pick(4)); });
+  c.mmr = maybe<MmrStatus>(rng, [&] { return static_cast<MmrStatus>(pick(2)); });
+  c.ras = mutation();
+  c.braf = mutation();
+  c.sidedness = maybe<Sidedness>(rng, [&] { return static_cast<Sidedness>(pick(2)); });
+  c.synchronous = flag();
+  c.nodePositivePrimary = flag();
+  c.ceaNgMl = maybe<double>(rng, [&] { return real(0.0, 300.0); });
+  c.diseaseFreeIntervalMonths = maybe<double>(rng, [&] { return real(0.0, 60.0); });
+  c.hormoneReceptor = receptor();
+  c.her2 = receptor();
+  c.netGrade = maybe<int>(rng, [&] { return 1 + pick(3); });
+  c.sstr = receptor();
+  c.symptomatic = flag();
+  c.progressive = flag();
+  c.hypervascular = flag();
+  c.comorbidityPreventsSurgery = maybe<bool>(rng, [&] { return pick(6) == 0; });
+  c.patientRefusesSurgery = maybe<bool>(rng, [&] { return pick(8) == 0; });
+  if (pick(3) == 0)
+    c.numberOfMetastases = pick(12);
+  return c;
+}
+
+DecisionInputs randomInputs(std::mt19937& rng)
+{
+  const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const auto real = [&](double lo, double hi)
+  { return std::uniform_real_distribution<double>(lo, hi)(rng); };
+  DecisionInputs in;
+  const int lesions = pick(9);
+  for (int k = 1; k <= lesions; ++k)
+  {
+    LesionSummary l = lesion(k, real(5.0, 70.0), { 2 + pick(7) });
+    if (pick(4) == 0)
+      l.maxDiameterMm.reset();
+    if (pick(2) == 0)
+      l.volumeMl = real(1.0, 200.0);
+    if (pick(3) == 0)
+      l.vesselDistanceMm = real(0.0, 5.0);
+    in.lesions.push_back(l);
+  }
+  in.bilobar = maybe<bool>(rng, [&] { return pick(2) == 1; });
+  in.vesselsKnown = pick(2) == 1;
+  if (pick(4) != 0)
+  {
+    in.bodyHeightCm = real(150.0, 195.0);
+    in.bodyWeightKg = real(45.0, 130.0);
+  }
+  const int plans = pick(4);
+  for (int k = 0; k < plans; ++k)
+  {
+    const std::optional<double> sflr = maybe<double>(rng, [&] { return real(8.0, 60.0); });
+    PlanSummary p = plan("plan" + std::to_string(k), pick(2) == 1, sflr, 20.0 + 10.0 * pick(3));
+    if (pick(4) == 0)
+      p.thresholdSource = "user";
+    if (pick(5) == 0)
+      p.resectedMl = 0.0;
+    if (pick(4) == 0)
+      p.contiguous = pick(2) == 1 ? std::optional<bool>() : std::optional<bool>(false);
+    for (int id = 1; id <= lesions; ++id)
+    {
+      if (!p.r0 && pick(3) == 0)
+        p.leftLesionIds.push_back(id);
+      else if (pick(5) == 0)
+        p.ablatedLesionIds.push_back(id);
+    }
+    if (!p.r0 && p.leftLesionIds.empty() && lesions > 0)
+      p.leftLesionIds.push_back(1);
+    if (sflr && pick(2) == 0)
+      p.twoStageMedianSflrPercent = *sflr * real(1.0, 1.8);
+    in.plans.push_back(p);
+  }
+  return in;
+}
+
+} // namespace
+
+TEST(DecisionCorrections, CategoryStrategiesAndCandidacyAgreeOnRandomCases)
+{
+  // 20,000 random patients x imaging summaries (fixed seed): a surgical category if and only if
+  // candidacy.all reads "surgical candidate", its strategy listed before any other surgical one,
+  // and no surgical strategy under a non-surgical category.
+  const std::set<std::string> surgical = { CategoryResectableUpfront,
+                                           CategoryAfterPve,
+                                           CategoryAfterAlpps,
+                                           CategoryTwoStage,
+                                           CategoryResectionAblation };
+  const std::map<std::string, std::string> strategyOf = {
+    { CategoryResectableUpfront, "resection" },
+    { CategoryAfterPve, "pve" },
+    { CategoryAfterAlpps, "alpps" },
+    { CategoryTwoStage, "two-stage" },
+    { CategoryResectionAblation, "resection-ablation" }
+  };
+  const std::set<std::string> surgicalStrategies = {
+    "resection", "resection-ablation", "pve", "alpps", "two-stage"
+  };
+  std::mt19937 rng(20261206);
+  std::map<std::string, int> seen;
+  for (int k = 0; k < 20000; ++k)
+  {
+    const Clinical c = randomClinical(rng);
+    const DecisionInputs in = randomInputs(rng);
+    const Decision d = decide(c, in);
+    ++seen[d.category];
+    const TraceEntry& all = rule(d, "candidacy.all");
+    const bool isSurgical = surgical.count(d.category) > 0;
+    const std::string where = "case " + std::to_string(k) + ": " + d.category + " / " +
+                              toString(all.status) + ": " + all.conclusion;
+    ASSERT_EQ(all.status == RuleStatus::Met, isSurgical) << where;
+    ASSERT_EQ(all.conclusion.rfind("surgical candidate", 0) == 0, isSurgical) << where;
+    const std::vector<std::string> ids = strategyIds(d);
+    const auto firstSurgical = std::find_if(
+      ids.begin(), ids.end(), [&](const std::string& id) { return surgicalStrategies.count(id); });
+    if (isSurgical)
+    {
+      ASSERT_NE(firstSurgical, ids.end()) << where;
+      ASSERT_EQ(*firstSurgical, strategyOf.at(d.category)) << where;
+    }
+    else if (d.category == CategoryIncomplete)
+    {
+      ASSERT_FALSE(ids.empty()) << where;
+      ASSERT_EQ(ids.front(), "complete-data") << where;
+    }
+    else
+      ASSERT_EQ(firstSurgical, ids.end()) << where << " lists " << *firstSurgical;
+  }
+  // The generator reaches every category the rules can give.
+  for (const char* category : { CategoryResectableUpfront,
+                                CategoryAfterPve,
+                                CategoryAfterAlpps,
+                                CategoryTwoStage,
+                                CategoryResectionAblation,
+                                CategoryAblationOnly,
+                                CategorySystemicReassess,
+                                CategoryObservation,
+                                CategoryNotCandidate,
+                                CategoryIncomplete })
+    EXPECT_GT(seen[category], 0) << category << " never produced";
 }

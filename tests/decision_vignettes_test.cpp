@@ -192,9 +192,10 @@ TEST(Vignette, BreastLiverLimitedRespondingIsResected)
   c.hormoneReceptor = ReceptorStatus::Positive;
   c.her2 = ReceptorStatus::Negative;
   const Decision d = decide(c, rightLiverDisease());
+  // Issue 14 (correction 8): systemic therapy is primary and listed first; surgery the adjunct.
   expectDecision(d,
                  CategoryResectableUpfront,
-                 { "resection", "systemic-breast" },
+                 { "systemic-breast", "resection" },
                  { { "breast.systemic-first", RuleStatus::Applies },
                    { "breast.receptors", RuleStatus::Applies },
                    { "breast.surgery", RuleStatus::Met } });
@@ -278,14 +279,24 @@ TEST(Vignette, NeuroendocrineDiffuseAsymptomaticIsObserved)
 
 TEST(Vignette, Ecog3IsNotASurgicalCandidate)
 {
+  // Issue 14 (correction 7): three lesions <= 32 mm without extrahepatic disease - ablation is
+  // the primary treatment for a patient who cannot have surgery.
   Clinical c = colorectal();
   c.ecog = 3;
   expectDecision(decide(c, rightLiverDisease()),
-                 CategoryNotCandidate,
-                 { "non-surgical-care" },
+                 CategoryAblationOnly,
+                 { "ablation" },
                  { { "candidacy.performance", RuleStatus::NotMet },
                    { "candidacy.all", RuleStatus::NotMet },
-                   { "resection.upfront", RuleStatus::Met } });
+                   { "resection.upfront", RuleStatus::Met },
+                   { "ablation.primary", RuleStatus::Met } });
+  // With a 62 mm lesion ablation is out too: non-surgical care.
+  DecisionInputs big = rightLiverDisease();
+  big.lesions[0].maxDiameterMm = 62.0;
+  expectDecision(decide(c, big),
+                 CategoryNotCandidate,
+                 { "non-surgical-care" },
+                 { { "ablation.primary", RuleStatus::NotMet } });
 }
 
 TEST(Vignette, UncontrolledExtrahepaticDiseaseGetsSystemicTherapy)
@@ -300,16 +311,21 @@ TEST(Vignette, UncontrolledExtrahepaticDiseaseGetsSystemicTherapy)
                    { "crc.systemic.left-wt", RuleStatus::Met } });
 }
 
-TEST(Vignette, IsolatedBoneMetastasisControllableWithRadiationDoesNotExclude)
+TEST(Vignette, IsolatedBoneMetastasisIsAnExceptionForBreastOnly)
 {
+  // Issue 14 (correction 3): the seed states the exception for breast cancer. A colorectal patient
+  // with isolated bone metastases is not a candidate unless R0 of every site is achievable.
   Clinical c = colorectal();
   c.extrahepaticDisease = ExtrahepaticDisease::IsolatedBoneRadiotherapy;
-  const Decision d = decide(c, rightLiverDisease());
-  expectDecision(d,
+  expectDecision(decide(c, rightLiverDisease()),
+                 CategoryNotCandidate,
+                 { "systemic-anti-egfr" },
+                 { { "candidacy.extrahepatic", RuleStatus::NotMet } });
+  c.extrahepaticR0Achievable = true;
+  expectDecision(decide(c, rightLiverDisease()),
                  CategoryResectableUpfront,
                  { "resection", "perioperative-folfox" },
                  { { "candidacy.extrahepatic", RuleStatus::Met } });
-  EXPECT_NE(findRule(d, "candidacy.extrahepatic")->conclusion.find("exception"), std::string::npos);
 }
 
 TEST(Vignette, Sflr24PercentRescuedByPve)

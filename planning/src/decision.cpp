@@ -19,6 +19,10 @@ namespace
 {
 
 const char* const SrcSeed = "seed guideline";
+const char* const NeedPlan = "a resection plan (analyze/plan with --plan or --auto-plan)";
+/// An empty lesion map makes every plan "R0" by definition, which is no resection verdict.
+const char* const NeedLesionMap =
+  "a lesion map showing the metastases (the map has none: R0 there is by definition)";
 
 using Inputs = std::vector<std::pair<std::string, TraceValue>>;
 
@@ -36,6 +40,13 @@ std::string growthText(const PredictedGrowth& g, const AugmentationParameters& a
          (g.kgrMet ? ">= " : "< ") + fmt1(a.shindohMinKgrPercentPerWeek) +
          ", primary criterion), DH " + fmt1(g.degreeOfHypertrophyPoints) + " points (" +
          (g.dhMet ? ">= " : "< ") + fmt1(a.shindohMinDhPoints) + ")";
+}
+
+std::string fmt2(double value)
+{
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  return text;
 }
 
 std::string joinInts(const std::vector<int>& values)
@@ -129,6 +140,19 @@ public:
     for (const std::string& n : e.needs)
       addUnique(m_d.missing, n);
   }
+  /// Settle a rule already in the trace (candidacy.all once the category is known).
+  void replace(const std::string& ruleId, const Eval& e)
+  {
+    for (TraceEntry& t : m_d.trace)
+      if (t.ruleId == ruleId)
+      {
+        t.inputs = e.inputs;
+        t.conclusion = e.conclusion;
+        t.status = e.status;
+      }
+    for (const std::string& n : e.needs)
+      addUnique(m_d.missing, n);
+  }
   void warn(const std::string& ruleId, const std::string& text)
   {
     m_d.warnings.push_back({ ruleId, text });
@@ -160,6 +184,8 @@ struct PlanEval
   std::string sflrFrom;
   double threshold = 30.0;
   std::string thresholdSource;
+  std::optional<double> flrBodyWeight; ///< FLR / body weight %, with the weight sFLR used
+  std::string flrBodyWeightFrom;
   std::optional<double> pve, alpps, twoStage; ///< median predicted sFLR %
   const AugmentationParameters* augmentation = nullptr;
 
@@ -325,8 +351,8 @@ const std::vector<RuleInfo>& decisionRules()
       "2006 (consensus); Azoulay" },
     { "candidacy.performance", "good performance status (ECOG 0-1)", SrcSeed },
     { "candidacy.extrahepatic",
-      "extrahepatic disease absent or controlled (exceptions: isolated bone metastases "
-      "controllable with radiation; a solitary pulmonary metastasis in breast cancer; R0 of all "
+      "extrahepatic disease absent or controlled (breast cancer only: isolated bone metastases "
+      "controllable with radiation, a solitary pulmonary metastasis; any primary: R0 of all "
       "sites achievable)",
       SrcSeed },
     { "candidacy.surgery-possible",
@@ -347,7 +373,14 @@ const std::vector<RuleInfo>& decisionRules()
       "a plan leaving lesions in the remnant that stage 1 can clear, reaching the threshold "
       "after PVE (median)",
       "seed guideline (expanders: two-stage); Tsai, HPB 2010; Passot, JACS 2016" },
-    { "candidacy.all", "surgical candidate only when all criteria hold", SrcSeed },
+    { "expander.borderline",
+      "no median reaches the threshold but ALPPS's or two-stage's high scenario does: listed "
+      "for the MDT as a borderline option",
+      "DESIGN.md §3 FLR augmentation (low / median / high scenarios)" },
+    { "candidacy.all",
+      "surgical candidate only when all criteria hold and the primary's rules give a surgical "
+      "category",
+      SrcSeed },
     { "crc.resectable",
       "colorectal, resectable: resection, consider perioperative FOLFOX (3 months before and "
       "after)",
@@ -379,15 +412,23 @@ const std::vector<RuleInfo>& decisionRules()
       "chemotherapy",
       SrcSeed },
     { "net.resection", "neuroendocrine: resection for solitary/isolated metastases", SrcSeed },
-    { "net.observation", "neuroendocrine: observation often appropriate", SrcSeed },
+    { "net.observation",
+      "neuroendocrine: observation often appropriate (not for grade 3)",
+      SrcSeed },
     { "net.somatostatin", "neuroendocrine: somatostatin analogue for symptoms", SrcSeed },
     { "net.embolization",
       "neuroendocrine: (chemo)embolization for progressive symptomatic vascular tumours",
       SrcSeed },
-    { "net.prrt", "neuroendocrine: PRRT for somatostatin-receptor-positive tumours", SrcSeed },
+    { "net.prrt",
+      "neuroendocrine: PRRT for progressive somatostatin-receptor-positive tumours",
+      "seed guideline; NETTER-1 (Strosberg, NEJM 2017): progressive SSTR-positive disease" },
+    { "net.debulking",
+      "neuroendocrine, not solitary/isolated: a plan removing >= 70 % of the tumour volume "
+      "(outside the seed guideline)",
+      "Sarmiento, JACS 2003; Graff-Baker, Surgery 2014" },
     { "ablation.primary",
-      "primary ablation only when comorbidity prevents surgery or the patient refuses: up to 9 "
-      "metastases <= 4 cm without extrahepatic disease",
+      "primary ablation only when the patient cannot have surgery (poor performance status or "
+      "comorbidity) or refuses it: up to 9 metastases <= 4 cm without extrahepatic disease",
       SrcSeed },
     { "ablation.size", "ablation efficacy falls above 2-3 cm", SrcSeed },
     { "ablation.heat-sink",
@@ -412,6 +453,9 @@ const std::vector<RuleInfo>& decisionRules()
     { "warning.complete-response",
       "complete radiological response is not absence of disease",
       SrcSeed },
+    { "warning.imaging-mismatch",
+      "the clinical number of metastases differs from the lesion map's",
+      "project reading (issue 14)" },
     { "warning.judge-remnant", "judge what remains, not only what is removed", SrcSeed },
     { "mdt.referral",
       "every case goes to a multidisciplinary team at a hepatobiliary centre",
@@ -478,6 +522,13 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       e.threshold = t.minimumPercent;
       e.thresholdSource = t.source;
     }
+    e.flrBodyWeight = p.flrBodyWeightPercent;
+    e.flrBodyWeightFrom = "result.json";
+    if (c.weightKg && (recompute || !p.flrBodyWeightPercent))
+    {
+      e.flrBodyWeight = flrBodyWeightPercent(p.flrMl, *c.weightKg);
+      e.flrBodyWeightFrom = "clinical weightKg";
+    }
     if (!recompute)
     {
       e.sflr = p.sflrPercent;
@@ -516,6 +567,8 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   /// Largest lesion diameter in mm (0 without lesions); empty when a diameter is unknown.
   const std::optional<double> largestMm = [&]() -> std::optional<double>
   {
+    if (imagingCount < lesionCount)
+      return std::nullopt; // lesions known clinically that the map does not show
     double largest = 0.0;
     for (const LesionSummary& l : in.lesions)
     {
@@ -587,11 +640,9 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     growNeeds(&PlanEval::twoStage,
               "a two-stage prediction (result.json from analyze/plan with --height/--weight)"),
     "no plan leaves lesions in the remnant for a first stage to clear");
-  if (plans.empty())
+  if (plans.empty() || imagingCount == 0)
     for (Option* o : { &upfront, &combined, &pve, &alpps, &twoStage })
-    {
-      o->eval.notAssessableFor({ "a resection plan (analyze/plan with --plan or --auto-plan)" });
-    }
+      o->eval.notAssessableFor({ plans.empty() ? NeedPlan : NeedLesionMap });
   // A PVE that works makes ALPPS unnecessary (ALPPS only when PVE falls short).
   if (pve.eval.status == RuleStatus::Met && alpps.eval.status == RuleStatus::Met &&
       pve.plan == alpps.plan)
@@ -755,9 +806,9 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       }
     r0.inputs = { { "plans", count(plans.size()) }, { "plansR0", count(r0Count) } };
     if (plans.empty())
-    {
-      r0.notAssessableFor({ "a resection plan (analyze/plan with --plan or --auto-plan)" });
-    }
+      r0.notAssessableFor({ NeedPlan });
+    else if (imagingCount == 0)
+      r0.notAssessableFor({ NeedLesionMap });
     else if (r0Count > 0)
     {
       r0.status = RuleStatus::Met;
@@ -864,23 +915,21 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       extrahepatic.status = RuleStatus::Met, extrahepatic.conclusion = "met: none";
     else if (x == ExtrahepaticDisease::Controlled)
       extrahepatic.status = RuleStatus::Met, extrahepatic.conclusion = "met: controlled";
-    else if (x == ExtrahepaticDisease::IsolatedBoneRadiotherapy)
-      extrahepatic.status = RuleStatus::Met,
-      extrahepatic.conclusion =
-        "met by exception: isolated bone metastases controllable with radiation";
-    else if (x == ExtrahepaticDisease::SolitaryPulmonary)
+    else if (x == ExtrahepaticDisease::IsolatedBoneRadiotherapy ||
+             x == ExtrahepaticDisease::SolitaryPulmonary)
     {
+      // The seed states both exceptions for breast cancer, and only there (DESIGN.md §3).
+      const std::string what = x == ExtrahepaticDisease::IsolatedBoneRadiotherapy
+                                 ? "isolated bone metastases controllable with radiation"
+                                 : "a solitary pulmonary metastasis";
       if (!c.primaryTumour)
-      {
         extrahepatic.notAssessableFor(
-          { "primaryTumour (the solitary pulmonary exception is for breast)" });
-      }
+          { "primaryTumour (the bone and solitary pulmonary exceptions are for breast)" });
       else if (*c.primaryTumour == PrimaryTumour::Breast)
         extrahepatic.status = RuleStatus::Met,
-        extrahepatic.conclusion =
-          "met by exception: solitary pulmonary metastasis in breast cancer";
+        extrahepatic.conclusion = "met by exception: " + what + " in breast cancer";
       else
-        allSites("a solitary pulmonary metastasis is an exception only in breast cancer");
+        allSites(what + " (an exception only in breast cancer)");
     }
     else
       allSites("uncontrolled extrahepatic disease");
@@ -970,7 +1019,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       addUnique(blockers, n);
     return std::string(CategoryIncomplete);
   };
-  const auto techStrategies = [&]()
+  const auto techStrategies = [&](const std::string& prefix = std::string())
   {
     if (!tech)
       return;
@@ -978,10 +1027,11 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     for (const TechOption& t : techOrder)
       if (t.option->eval.status == RuleStatus::Met)
       {
-        b.strategy(t.strategyId, (first ? "" : "Alternative: ") + *t.text);
+        b.strategy(t.strategyId, prefix + (first ? "" : "Alternative: ") + *t.text);
         first = false;
       }
   };
+  std::string nonSurgicalWhy; ///< why a primary's rule makes the category non-surgical
   const bool crc = c.primaryTumour == PrimaryTumour::Colorectal;
   const bool breast = c.primaryTumour == PrimaryTumour::Breast;
   const bool net = c.primaryTumour == PrimaryTumour::Neuroendocrine;
@@ -1157,17 +1207,28 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
                  "(Chemo)embolization of the progressive symptomatic vascular "
                  "liver metastases");
 
-    Eval prrt{ RuleStatus::NotApplicable, "", { { "sstr", value(c.sstr) } }, {} };
-    if (!c.sstr)
-      prrt.notAssessableFor({ "sstr" });
-    else if (*c.sstr == ReceptorStatus::Positive)
-      prrt.status = RuleStatus::Applies,
-      prrt.conclusion = "applies: somatostatin-receptor-positive -> PRRT is an option";
-    else
+    Eval prrt{ RuleStatus::NotApplicable,
+               "",
+               { { "sstr", value(c.sstr) }, { "progressive", value(c.progressive) } },
+               {} };
+    if (c.sstr == ReceptorStatus::Negative)
       prrt.conclusion = "not applicable: somatostatin-receptor-negative";
+    else if (c.progressive == false)
+      prrt.conclusion = "not applicable: not progressive";
+    else if (!c.sstr || !c.progressive)
+    {
+      if (!c.sstr)
+        prrt.needs.push_back("sstr");
+      if (!c.progressive)
+        prrt.needs.push_back("progressive");
+      prrt.notAssessableFor(prrt.needs);
+    }
+    else
+      prrt.status = RuleStatus::Applies,
+      prrt.conclusion = "applies: progressive somatostatin-receptor-positive disease -> PRRT";
     b.add("net.prrt", prrt);
     if (prrt.status == RuleStatus::Applies)
-      b.strategy("prrt", "PRRT (somatostatin-receptor-positive)");
+      b.strategy("prrt", "PRRT (progressive, somatostatin-receptor-positive)");
 
     Eval obs{ RuleStatus::NotApplicable,
               "",
@@ -1175,7 +1236,9 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
                 { "progressive", value(c.progressive) },
                 { "netGrade", value(c.netGrade) } },
               {} };
-    if (c.symptomatic == true || c.progressive == true)
+    if (c.netGrade == 3)
+      obs.conclusion = "not applicable: grade 3 - not a disease to observe";
+    else if (c.symptomatic == true || c.progressive == true)
       obs.conclusion =
         std::string("not applicable: ") + (c.symptomatic == true ? "symptomatic" : "progressive");
     else if (!c.symptomatic || !c.progressive)
@@ -1190,8 +1253,6 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     {
       obs.status = RuleStatus::Applies;
       obs.conclusion = "applies: asymptomatic and not progressive -> observation often appropriate";
-      if (c.netGrade == 3)
-        obs.conclusion += " (grade 3: the MDT weighs observation carefully)";
     }
     b.add("net.observation", obs);
     return obs;
@@ -1201,11 +1262,17 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     b.strategy("non-surgical-care", "Non-surgical management by the oncology team (" + why + ")");
   };
 
-  if (surgeryPossible.status == RuleStatus::NotMet)
+  // Why the patient cannot have surgery: poor performance status, comorbidity or refusal.
+  std::vector<std::string> noSurgeryWhy;
+  for (const Eval* e : { &performance, &surgeryPossible })
+    if (e->status == RuleStatus::NotMet)
+      noSurgeryWhy.push_back(e->conclusion.substr(std::string("not met: ").size()));
+  if (!noSurgeryWhy.empty())
   {
-    // Primary ablation: comorbidity or refusal (seed guideline).
+    // Primary ablation when the patient cannot have surgery or refuses it (seed guideline).
     Eval abl;
     abl.inputs = { { "lesionCount", count(lesionCount) },
+                   { "ecog", value(c.ecog) },
                    { "largestDiameterMm", value(largestMm) },
                    { "extrahepaticDisease", value(c.extrahepaticDisease) },
                    { "comorbidityPreventsSurgery", value(c.comorbidityPreventsSurgery) },
@@ -1240,7 +1307,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       b.strategy("ablation",
                  "Ablation (RFA) of the " + std::to_string(lesionCount) +
                    " liver metastases as primary treatment (surgery not possible: " +
-                   surgeryPossible.conclusion.substr(9) + ")");
+                   joinTexts(noSurgeryWhy, "; ") + ")");
     }
     else if (abl.status == RuleStatus::NotAssessable)
     {
@@ -1250,15 +1317,13 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     else
     {
       category = CategoryNotCandidate;
-      nonSurgical(surgeryPossible.conclusion.substr(9));
+      nonSurgical(joinTexts(noSurgeryWhy, "; "));
     }
   }
   else if (patientFails)
   {
     category = CategoryNotCandidate;
-    if (performance.status == RuleStatus::NotMet)
-      nonSurgical("ECOG " + std::to_string(*c.ecog) + ": liver surgery not indicated");
-    else if (crc)
+    if (crc)
       crcSystemic();
     else if (breast)
       breastSystemic();
@@ -1351,34 +1416,52 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   }
   else if (breast)
   {
+    // Systemic therapy is primary; surgery an adjunct for oligometastatic disease without
+    // uncontrolled extrahepatic disease, not progressing on chemotherapy (seed guideline).
     breastSystemic();
     Eval surg;
     surg.inputs = { { "candidacy.extrahepatic", toString(extrahepatic.status) },
+                    { "extrahepaticDisease", value(c.extrahepaticDisease) },
+                    { "lesionCount", count(lesionCount) },
                     { "chemotherapyStatus", value(c.chemotherapyStatus) },
-                    { "chemotherapyResponse", value(c.chemotherapyResponse) } };
+                    { "chemotherapyResponse", value(c.chemotherapyResponse) },
+                    { "diseaseFreeIntervalMonths", value(c.diseaseFreeIntervalMonths) } };
     if (!c.chemotherapyStatus)
       surg.needs.push_back("chemotherapyStatus");
     else if (*c.chemotherapyStatus != ChemotherapyStatus::None && !c.chemotherapyResponse)
       surg.needs.push_back("chemotherapyResponse");
     if (extrahepatic.status == RuleStatus::NotAssessable)
       surg.needs.push_back("extrahepaticDisease");
+    const bool oligometastatic =
+      lesionCount <= static_cast<std::size_t>(BreastOligometastaticMaxLesions);
     if (c.chemotherapyStatus == ChemotherapyStatus::None)
       surg.status = RuleStatus::NotMet,
-      surg.conclusion = "not yet: systemic therapy first, then re-assess (liver-limited or "
-                        "oligometastatic, not progressing)";
+      surg.conclusion = "not yet: systemic therapy first, then re-assess (oligometastatic, "
+                        "not progressing)";
     else if (c.chemotherapyResponse == ChemotherapyResponse::Progressing)
       surg.status = RuleStatus::NotMet, surg.conclusion = "not met: progressing on chemotherapy";
+    else if (!oligometastatic)
+      surg.status = RuleStatus::NotMet,
+      surg.conclusion = "not met: " + std::to_string(lesionCount) +
+                        " liver metastases are not oligometastatic disease (<= 5, project "
+                        "reading)";
     else if (!surg.needs.empty())
-      surg.status = RuleStatus::NotAssessable, surg.conclusion = notAssessable(surg.needs);
+      surg.notAssessableFor(surg.needs);
     else
-      surg.status = RuleStatus::Met, surg.conclusion = "met: liver-limited or oligometastatic (" +
-                                                       toString(*c.extrahepaticDisease) + "), " +
-                                                       toString(*c.chemotherapyResponse) +
-                                                       " on chemotherapy";
+      surg.status = RuleStatus::Met,
+      surg.conclusion =
+        "met: oligometastatic (" + std::to_string(lesionCount) + " <= 5), extrahepatic " +
+        toString(*c.extrahepaticDisease) + ", " + toString(*c.chemotherapyResponse) +
+        " on chemotherapy" +
+        (c.diseaseFreeIntervalMonths
+           ? ", disease-free interval " + fmt1(*c.diseaseFreeIntervalMonths) + " months"
+           : std::string(", disease-free interval not given")) +
+        ": surgery as an adjunct to systemic therapy";
     b.add("breast.surgery", surg);
     if (surg.status == RuleStatus::NotMet)
     {
       category = CategorySystemicReassess;
+      nonSurgicalWhy = "breast: " + surg.conclusion;
       if (c.chemotherapyResponse == ChemotherapyResponse::Progressing)
         b.strategy("systemic-change",
                    "Change the systemic therapy (progressing); liver surgery not indicated while "
@@ -1393,10 +1476,7 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     else
     {
       category = techCategory();
-      Strategy systemic = b.decision().strategies.front();
-      b.decision().strategies.clear();
-      techStrategies();
-      b.strategy(systemic.id, systemic.text + " (continue as oncology decides)");
+      techStrategies("Adjunct to the systemic therapy: ");
       if (category == CategorySystemicReassess)
         b.strategy("reassess", "Re-assess at the MDT after systemic therapy");
     }
@@ -1431,23 +1511,75 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
       res.conclusion = "met: " + std::string(lesionCount == 1 ? "solitary" : "isolated") +
                        " metastasis/es, " + categoryText(tech->category);
     b.add("net.resection", res);
+    // Debulking (outside the seed): the plan with an adequate remnant that removes the largest
+    // share of the tumour volume, when it reaches 70 % (Sarmiento 2003; Graff-Baker 2014).
+    Eval debulk{ RuleStatus::NotApplicable, "", {}, {} };
+    std::string debulkText;
+    const PlanEval* debulkPlan = nullptr;
+    double debulkPercent = 0.0;
+    double tumourMl = 0.0;
+    bool volumesKnown = !in.lesions.empty();
+    for (const LesionSummary& l : in.lesions)
+      if (l.volumeMl)
+        tumourMl += *l.volumeMl;
+      else
+        volumesKnown = false;
+    if (res.status != RuleStatus::Met && volumesKnown && tumourMl > 0.0)
+      for (const PlanEval& p : plans)
+      {
+        double leftMl = 0.0;
+        for (const LesionSummary& l : in.lesions)
+          if (std::count(p.plan->leftLesionIds.begin(), p.plan->leftLesionIds.end(), l.id))
+            leftMl += *l.volumeMl;
+        const double removed = 100.0 * (tumourMl - leftMl) / tumourMl;
+        if (p.pass() == true && removed > debulkPercent)
+          debulkPlan = &p, debulkPercent = removed;
+      }
+    debulk.inputs = { { "net.resection", toString(res.status) },
+                      { "tumourVolumeMl", volumesKnown ? TraceValue(tumourMl) : TraceValue() },
+                      { "plan", debulkPlan ? TraceValue(debulkPlan->plan->name) : TraceValue() },
+                      { "removedPercent", debulkPlan ? TraceValue(debulkPercent) : TraceValue() } };
+    if (res.status == RuleStatus::Met)
+      debulk.conclusion = "not applicable: solitary/isolated disease is resected";
+    else if (!volumesKnown)
+      debulk.notAssessableFor({ "lesion volumes (volumetry.lesions[].volumeMl)" });
+    else if (debulkPlan && debulkPercent >= NetDebulkingMinPercent)
+    {
+      debulk.status = RuleStatus::Applies;
+      debulk.conclusion = "applies (outside the seed guideline): plan \"" + debulkPlan->plan->name +
+                          "\" removes " + fmt1(debulkPercent) +
+                          " % of the tumour volume (>= 70 %) with an adequate remnant";
+      debulkText = "Outside the seed guideline, for the MDT: debulking by " +
+                   debulkPlan->summary() + ", removing " + fmt1(debulkPercent) +
+                   " % of the tumour volume (>= 70 %: Sarmiento, JACS 2003; Graff-Baker, "
+                   "Surgery 2014)";
+    }
+    else
+      debulk.conclusion = "not applicable: no plan with an adequate remnant removes >= 70 % of "
+                          "the tumour volume";
     if (res.status == RuleStatus::Met)
     {
       category = techCategory();
       techStrategies();
+      b.add("net.debulking", debulk);
       netOptions();
     }
     else
     {
+      b.add("net.debulking", debulk);
       const Eval obs = netOptions();
+      nonSurgicalWhy = "neuroendocrine: " + res.conclusion;
       if (obs.status == RuleStatus::Applies)
       {
         category = CategoryObservation;
         b.strategy("observation", "Observation with imaging follow-up");
       }
-      else if (c.symptomatic == true || c.progressive == true)
+      else if (c.netGrade == 3 || c.symptomatic == true || c.progressive == true)
       {
         category = CategorySystemicReassess;
+        if (c.netGrade == 3)
+          b.strategy("systemic-therapy",
+                     "Systemic therapy chosen by oncology (grade 3 neuroendocrine)");
         b.strategy("reassess", "Re-assess at the MDT after treatment");
       }
       else
@@ -1458,6 +1590,8 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
           for (const std::string& n : res.needs)
             addUnique(blockers, n);
       }
+      if (!debulkText.empty())
+        b.strategy("debulking", debulkText);
     }
   }
   else
@@ -1474,6 +1608,94 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     techStrategies();
     if (category == CategorySystemicReassess)
       b.strategy("reassess", "Systemic therapy chosen by oncology, then re-assess at the MDT");
+  }
+
+  // Borderline expansion: no median reaches the threshold, but ALPPS's or two-stage's high
+  // scenario does - the route stays listed for the MDT with its numbers.
+  {
+    Eval bl{ RuleStatus::NotApplicable, "", { { "category", category } }, {} };
+    std::vector<std::string> found;
+    if (category == CategorySystemicReassess && techNone)
+    {
+      struct Route
+      {
+        const char* strategyId;
+        const char* name;
+        const std::vector<const PlanEval*>* candidates;
+        std::optional<double> PlanEval::*median;
+        double medianPercent, highPercent, weeks;
+      };
+      const AugmentationParameters& a = in.augmentation;
+      for (const Route& r : { Route{ "alpps-borderline",
+                                     "ALPPS",
+                                     &r0Any,
+                                     &PlanEval::alpps,
+                                     a.alppsMedianHypertrophyPercent,
+                                     a.alppsHighHypertrophyPercent,
+                                     a.alppsWaitWeeks },
+                              Route{ "two-stage-borderline",
+                                     "two-stage hepatectomy",
+                                     &leavesLesions,
+                                     &PlanEval::twoStage,
+                                     a.pveMedianHypertrophyPercent,
+                                     a.pveHighHypertrophyPercent,
+                                     a.pveWaitWeeks } })
+      {
+        const PlanEval* best = nullptr;
+        double bestHigh = 0.0;
+        for (const PlanEval* p : *r.candidates)
+        {
+          if (!(p->*r.median) || p->plan->contiguous == false)
+            continue;
+          const double start = *(p->*r.median) / (1.0 + r.medianPercent / 100.0);
+          const double high = start * (1.0 + r.highPercent / 100.0);
+          if (high >= p->threshold && (high - start) / r.weeks >= a.shindohMinKgrPercentPerWeek &&
+              high > bestHigh)
+            best = p, bestHigh = high;
+        }
+        if (!best)
+          continue;
+        const std::string numbers = std::string(r.name) + " for " + best->summary() +
+                                    ": high scenario " + fmt1(bestHigh) + " % reaches " +
+                                    fmt1(best->threshold) + " %, median " +
+                                    fmt1(*(best->*r.median)) + " % falls short";
+        found.push_back(numbers);
+        b.strategy(r.strategyId,
+                   "Borderline, for the MDT: " + numbers +
+                     " (population estimates; re-measure after systemic therapy)");
+      }
+      bl.conclusion = found.empty() ? "not applicable: no high scenario reaches the threshold"
+                                    : "applies: " + joinTexts(found, "; ");
+      if (!found.empty())
+        bl.status = RuleStatus::Applies;
+    }
+    else
+      bl.conclusion = "not applicable: the category is not \"systemic therapy and re-assess\" for "
+                      "want of a technical option";
+    b.add("expander.borderline", bl);
+  }
+
+  // candidacy.all agrees with the category: a non-surgical category never reads "surgical
+  // candidate" (issue 14).
+  const bool surgicalCategory = category == CategoryResectableUpfront ||
+                                category == CategoryAfterPve || category == CategoryAfterAlpps ||
+                                category == CategoryTwoStage ||
+                                category == CategoryResectionAblation;
+  if (all.status == RuleStatus::Met && !surgicalCategory)
+  {
+    Eval settled = all;
+    settled.inputs.push_back({ "category", category });
+    if (category == CategoryIncomplete)
+      settled.notAssessableFor(blockers.empty() ? std::vector<std::string>{ "the data the category "
+                                                                            "names" }
+                                                : blockers);
+    else
+    {
+      settled.status = RuleStatus::NotMet;
+      settled.conclusion = "not a surgical candidate now: " + std::string(categoryText(category)) +
+                           (nonSurgicalWhy.empty() ? "" : " (" + nonSurgicalWhy + ")");
+    }
+    b.replace("candidacy.all", settled);
   }
 
   // Fong clinical risk score (colorectal): one point each (Fong, Ann Surg 1999).
@@ -1654,29 +1876,32 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     b.add("warning.chemotherapy-liver", e);
   }
   {
+    // Only the plan a strategy recommends; the ratio is compared as printed (2 decimals).
     Eval e;
-    const std::optional<double> ratio =
-      chosenPlan ? chosenPlan->plan->flrBodyWeightPercent : std::nullopt;
-    std::optional<double> ratioNow = ratio;
-    if (!ratioNow && chosenPlan && c.weightKg)
-      ratioNow = flrBodyWeightPercent(chosenPlan->plan->flrMl, *c.weightKg);
-    e.inputs = { { "plan", chosenPlan ? TraceValue(chosenPlan->plan->name) : TraceValue() },
-                 { "flrBodyWeightPercent", value(ratioNow) } };
-    if (!ratioNow)
+    const PlanEval* recommended = tech ? tech->option->plan : nullptr;
+    std::optional<double> ratio;
+    if (recommended && recommended->flrBodyWeight)
+      ratio = std::round(recommended->flrBodyWeight.value() * 100.0) / 100.0;
+    e.inputs = { { "plan", recommended ? TraceValue(recommended->plan->name) : TraceValue() },
+                 { "flrBodyWeightPercent", value(ratio) },
+                 { "flrBodyWeightFrom",
+                   recommended ? TraceValue(recommended->flrBodyWeightFrom) : TraceValue() } };
+    if (!recommended)
+      e.status = RuleStatus::NotApplicable, e.conclusion = "not applicable: no plan is recommended";
+    else if (!ratio)
       e.notAssessableFor({ "weightKg" });
-    else if (*ratioNow <= FlrBodyWeightMinPercent)
+    else if (*ratio <= FlrBodyWeightMinPercent)
     {
       e.status = RuleStatus::Applies;
-      e.conclusion = "applies: FLR/body weight " + fmt1(*ratioNow) + " % <= 0.5 %";
+      e.conclusion = "applies: FLR/body weight " + fmt2(*ratio) + " % <= 0.50 %";
       b.warn("warning.flr-body-weight",
-             "FLR / body weight " + fmt1(*ratioNow) + " % <= 0.5 % for plan \"" +
-               chosenPlan->plan->name + "\": higher morbidity (Truant, JACS 2007)");
+             "FLR / body weight " + fmt2(*ratio) + " % <= 0.50 % for plan \"" +
+               recommended->plan->name + "\": higher morbidity (Truant, JACS 2007)");
     }
     else
       e.status = RuleStatus::NotApplicable,
-      e.conclusion = "not applicable: FLR/body weight " + fmt1(*ratioNow) + " % > 0.5 %";
-    if (chosenPlan)
-      b.add("warning.flr-body-weight", e);
+      e.conclusion = "not applicable: FLR/body weight " + fmt2(*ratio) + " % > 0.50 %";
+    b.add("warning.flr-body-weight", e);
   }
   {
     const bool chemoPlanned = b.hasStrategy("neoadjuvant-chemotherapy") ||
@@ -1739,6 +1964,30 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
     b.add("warning.complete-response", e);
   }
   {
+    Eval e;
+    e.inputs = { { "numberOfMetastases", value(c.numberOfMetastases) },
+                 { "lesionsOnImaging", count(imagingCount) } };
+    if (!c.numberOfMetastases)
+      e.status = RuleStatus::NotApplicable,
+      e.conclusion = "not applicable: no clinical number of metastases";
+    else if (static_cast<std::size_t>(*c.numberOfMetastases) != imagingCount)
+    {
+      e.status = RuleStatus::Applies;
+      e.conclusion = "applies: " + std::to_string(*c.numberOfMetastases) +
+                     " metastases known clinically, " + std::to_string(imagingCount) +
+                     " in the lesion map";
+      b.warn("warning.imaging-mismatch",
+             "Imaging and clinic disagree: " + e.conclusion.substr(9) +
+               " - check the lesion map (or the clinical count) before relying on the plans" +
+               (imagingCount == 0 ? "; an empty map makes every plan R0 by definition" : ""));
+    }
+    else
+      e.status = RuleStatus::NotApplicable,
+      e.conclusion = "not applicable: the lesion map shows the " + std::to_string(imagingCount) +
+                     " metastases known clinically";
+    b.add("warning.imaging-mismatch", e);
+  }
+  {
     Eval e{ RuleStatus::Applies, "", {}, {} };
     if (chosenPlan)
     {
@@ -1774,6 +2023,8 @@ Decision decide(const Clinical& c, const DecisionInputs& in)
   Decision& d = b.decision();
   d.category = category;
   d.categoryText = categoryText(category);
+  if (breast && surgicalCategory)
+    d.categoryText += " - as an adjunct to systemic therapy (breast)";
   if (category == CategoryIncomplete)
   {
     if (blockers.empty())

@@ -25,6 +25,7 @@ struct LesionSummary
 {
   int id = 0;
   std::optional<double> maxDiameterMm;
+  std::optional<double> volumeMl; ///< lesion volume (mL), for the NET debulking fraction
   /// Gap to the nearest vessel voxel in mm when a vessel map was given and the gap is small
   /// (<= AblationVesselDistanceMm); empty otherwise (see DecisionInputs::vesselsKnown).
   std::optional<double> vesselDistanceMm;
@@ -151,8 +152,13 @@ inline constexpr double AblationEfficacyDiameterMm = 30.0;
 inline constexpr double AblationHeatSinkMm = 5.0;
 /// FLR / body weight <= 0.5 % raises morbidity (Truant, JACS 2007).
 inline constexpr double FlrBodyWeightMinPercent = 0.5;
-/// NET "isolated" metastases: at most this many, in one lobe.
+/// NET "isolated" metastases: at most this many, in one lobe (project reading).
 inline constexpr int NetIsolatedMaxCount = 3;
+/// NET debulking: a plan removing at least this % of the tumour volume (Sarmiento, JACS 2003;
+/// Graff-Baker, Surgery 2014 lowered 90 % to 70 %). Outside the seed guideline.
+inline constexpr double NetDebulkingMinPercent = 70.0;
+/// Breast "oligometastatic": at most this many liver metastases (project reading of the seed).
+inline constexpr int BreastOligometastaticMaxLesions = 5;
 
 /// A rule's id, what it checks, and its source (for documentation and tests).
 struct RuleInfo
