@@ -2,9 +2,11 @@
 /// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
 
 #include <liver/imaging/io.h>
+#include <liver/segmentation/contrast_phase.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/liver_segmentation.h>
+#include <liver/segmentation/quality_control.h>
 #include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/volumetry.h>
 
@@ -102,6 +104,13 @@ nlohmann::json couinaudJson(const CouinaudResult& result);
 
 /// The automatic liver segmentation's decisions as JSON (defined with `liverplan segment`).
 nlohmann::json segmentationReportJson(const LiverSegmentationReport& report);
+
+/// The measured contrast phase as JSON (defined with `liverplan segment`).
+nlohmann::json contrastPhaseJson(const ContrastPhaseEstimate& phase);
+
+/// Quality control of a segmentation as JSON: status, reasons, every check (defined with
+/// `liverplan segment`).
+nlohmann::json qualityControlJson(const QualityControl& qc);
 
 /// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
 void registerInfo(CLI::App& app, int& exitCode);

@@ -2,6 +2,7 @@
 
 #include "cli_common.h"
 
+#include <liver/segmentation/contrast_phase.h>
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
@@ -64,6 +65,43 @@ nlohmann::json segmentationReportJson(const LiverSegmentationReport& r)
            { "chosenCentroidLpsMm", r.chosenCentroidLpsMm },
            { "liverVolumeMl", r.volumeMl },
            { "steps", r.steps } };
+}
+
+nlohmann::json contrastPhaseJson(const ContrastPhaseEstimate& e)
+{
+  auto optional = [](const std::optional<double>& v)
+  { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  return { { "phase", toString(e.phase) },
+           { "aortaHu", optional(e.aortaHu) },
+           { "portalVeinHu", optional(e.portalVeinHu) },
+           { "liverHu", optional(e.liverHu) },
+           { "confidence", e.confidence },
+           { "how", e.how },
+           { "aortaLpsMm", e.aortaHu ? nlohmann::json(e.aortaLpsMm) : nlohmann::json(nullptr) },
+           { "aortaSlices", e.aortaSlices } };
+}
+
+nlohmann::json qualityControlJson(const QualityControl& qc)
+{
+  nlohmann::json checks = nlohmann::json::array();
+  for (const QualityCheck& c : qc.checks)
+    checks.push_back({ { "id", c.id },
+                       { "passed", c.passed },
+                       { "assessed", c.assessed },
+                       { "value", c.value },
+                       { "reason", c.reason } });
+  return { { "status", qc.status },
+           { "reasons", qc.reasons },
+           { "checks", checks },
+           { "liverVolumeMl", qc.liverVolumeMl },
+           { "liverHu", { { "mean", qc.meanHu }, { "sd", qc.sdHu }, { "skewness", qc.skewness } } },
+           { "fatFraction", qc.fatFraction },
+           { "boneFraction", qc.boneFraction },
+           { "surfaceRatio", qc.surfaceRatio },
+           { "components", qc.components },
+           { "detachedMl", qc.detachedMl },
+           { "lesionCount", qc.lesionCount },
+           { "tumourMl", qc.tumourMl } };
 }
 
 void registerSegment(CLI::App& app, int& exitCode)
@@ -153,6 +191,9 @@ void registerSegment(CLI::App& app, int& exitCode)
               throw;
             }
           }
+          const ContrastPhaseEstimate phase = estimateContrastPhase(*ct.image, *labels.liver);
+          logInfo("contrast phase: " + toString(phase.phase) + " (" + phase.how + ")");
+          j["contrastPhase"] = contrastPhaseJson(phase);
           if (!labels.lesions || options->detectLesions)
           {
             const LesionSegmentation detected =
@@ -170,6 +211,11 @@ void registerSegment(CLI::App& app, int& exitCode)
               labels.lesions ? mergeLesions(*labels.lesions, *detected.lesions) : detected.lesions;
           }
           const Volumetry volumetry = measureLiver(labels, *ct.image);
+          QualityControlOptions qcOptions;
+          qcOptions.phase = phase.phase;
+          const QualityControl qc = checkSegmentationQuality(
+            *ct.image, *labels.liver, labels.lesions.GetPointer(), qcOptions);
+          j["qualityControl"] = qualityControlJson(qc);
           j["status"] = "ok";
           j["volumetry"] = volumetryJson(volumetry);
           j["files"] = { { "liver", "liver.nii.gz" }, { "lesions", "lesions.nii.gz" } };
@@ -186,6 +232,9 @@ void registerSegment(CLI::App& app, int& exitCode)
           if (labels.vessels)
             writeImage(labels.vessels.GetPointer(), options->out + "/vessels.nii.gz");
           writeJson(options->out + "/segmentation.json", j);
+          std::printf("quality control: %s\n", qc.status.c_str());
+          for (const std::string& reason : qc.reasons)
+            std::printf("  review: %s\n", reason.c_str());
           std::printf("liver %.1f mL (%s), %zu lesion(s), %.1f mL tumour\n",
                       volumetry.totalLiverMl,
                       j["liver"]["method"].get<std::string>().c_str(),
