@@ -315,6 +315,22 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
                              { "found", lesions.count },
                              { "steps", lesions.report.steps } };
   }
+  // The phase measured on the CT; quality control of what was segmented automatically.
+  const ContrastPhaseEstimate phase = estimateContrastPhase(*ct.image, *labels.liver);
+  logInfo("contrast phase: " + toString(phase.phase) + " (" + phase.how + ")");
+  nlohmann::json qualityControl = nullptr;
+  if (!automatic.is_null())
+  {
+    QualityControlOptions qcOptions;
+    qcOptions.phase = phase.phase;
+    if (body.contains("standardLiverVolumeMl"))
+      qcOptions.standardLiverVolumeMl = body["standardLiverVolumeMl"].get<double>();
+    const QualityControl qc =
+      checkSegmentationQuality(*ct.image, *labels.liver, labels.lesions.GetPointer(), qcOptions);
+    for (const std::string& reason : qc.reasons)
+      logWarning("quality control: review: " + reason);
+    qualityControl = qualityControlJson(qc);
+  }
   if (!o.vessels.empty())
     labels.vessels =
       labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, import.resampleLabels);
@@ -368,6 +384,9 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   j["labels"] = importedLabelsJson(imported);
   if (!automatic.is_null())
     j["automaticSegmentation"] = automatic;
+  j["contrastPhase"] = contrastPhaseJson(phase);
+  if (!qualityControl.is_null())
+    j["qualityControl"] = qualityControl;
   j["volumetry"] = volumetryJson(measureLiver(labels, *ct.image));
   j["segments"] = segmentsJson;
   if (!o.vessels.empty())

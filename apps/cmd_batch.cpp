@@ -76,9 +76,9 @@ Shard parseShard(const std::string& text)
 
 /// One row of summary.csv, as status.json stores it.
 const std::vector<std::string> FixedColumns = {
-  "studyInstanceUid", "patientId",    "studyDate", "seriesInstanceUid",
-  "seriesChoice",     "status",       "error",     "totalLiverMl",
-  "tumourMl",         "functionalMl", "lesions"
+  "studyInstanceUid", "patientId", "studyDate",    "seriesInstanceUid", "seriesChoice",
+  "status",           "error",     "totalLiverMl", "tumourMl",          "functionalMl",
+  "lesions",          "qc",        "qcReasons",    "contrastPhase"
 };
 const std::vector<std::string> PlanColumns = { "name", "remnantMl", "flrPercent",  "sflrPercent",
                                                "pass", "r0",        "augmentation" };
@@ -110,6 +110,14 @@ nlohmann::json rowFromResult(const nlohmann::json& result)
   row["tumourMl"] = fixed(v.at("tumourMl").get<double>(), 3);
   row["functionalMl"] = fixed(v.at("functionalMl").get<double>(), 3);
   row["lesions"] = std::to_string(v.at("lesions").size());
+  // Quality control of the automatic segmentation ("" when every label was imported).
+  const nlohmann::json qc = result.value("qualityControl", nlohmann::json::object());
+  row["qc"] = qc.value("status", "");
+  std::string reasons;
+  for (const nlohmann::json& reason : qc.value("reasons", nlohmann::json::array()))
+    reasons += (reasons.empty() ? "" : "; ") + reason.get<std::string>();
+  row["qcReasons"] = reasons;
+  row["contrastPhase"] = result.value("contrastPhase", nlohmann::json::object()).value("phase", "");
   row["plans"] = nlohmann::json::array();
   for (const nlohmann::json& p : result.at("plans"))
   {

@@ -232,6 +232,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 td.rule { word-break: normal; overflow-wrap: anywhere; width: 20%; }
 .band { color: var(--muted); }
 .ok { color: #0a6b2d; font-weight: bold; }
+.qc-review { border: 3px solid #b00020; background: #fff4f4; padding: 4px 14px; margin: 12px 0; }
+.qc-ok { border: 2px solid #0a6b2d; padding: 4px 14px; margin: 12px 0; }
 .bad { color: #b00020; font-weight: bold; }
 .note { color: var(--muted); font-size: 12px; }
 ul.warnings li { color: var(--warn); }
@@ -1030,6 +1032,43 @@ std::vector<ReportImage> loadReportImages(const std::string& dir, const json& re
   return images;
 }
 
+namespace
+{
+
+/// Quality control of the automatic segmentation, shown at the top: a user must see when not to
+/// trust the result. Nothing when every label was imported (no QC in result.json).
+std::string qualityControlBanner(const json& result)
+{
+  const json& qc = field(result, "qualityControl");
+  const json& phase = field(result, "contrastPhase");
+  std::string phaseText;
+  if (phase.is_object())
+    phaseText = "<p>Contrast phase measured on the CT: <b>" + cell(field(phase, "phase")) +
+                "</b> (confidence " + number(field(phase, "confidence"), 2) + "; " +
+                cell(field(phase, "how")) + ").</p>";
+  if (!qc.is_object())
+    return phaseText.empty() ? std::string() : "<section id=\"qc\">" + phaseText + "</section>\n";
+  const bool ok = text(field(qc, "status")) == "ok";
+  std::string html = "<section id=\"qc\" class=\"" + std::string(ok ? "qc-ok" : "qc-review") +
+                     "\"><h2>Automatic segmentation: " +
+                     (ok ? std::string("quality control ok")
+                         : std::string("REVIEW NEEDED before using these numbers")) +
+                     "</h2>";
+  if (!ok)
+  {
+    html += "<ul>";
+    for (const json& reason : field(qc, "reasons"))
+      html += "<li>" + cell(reason) + "</li>";
+    html += "</ul>";
+  }
+  else
+    html += "<p>Plausibility checks passed (volume, HU, surface, scan coverage, pieces, "
+            "lesions); they catch gross errors, not every error: check the outlines.</p>";
+  return html + phaseText + "</section>\n";
+}
+
+} // namespace
+
 std::string renderReportHtml(const json& result, const std::vector<ReportImage>& images)
 {
   const json& study = field(field(result, "ct"), "study");
@@ -1053,6 +1092,7 @@ std::string renderReportHtml(const json& result, const std::vector<ReportImage>&
           "</p></header>\n";
   html += "<div class=\"disclaimer\" id=\"disclaimer\" role=\"note\">" + htmlEscape(disclaimer) +
           "</div>\n";
+  html += qualityControlBanner(result);
   html += studySection(result);
   html += provenanceSection(result);
   html += volumetrySection(result);

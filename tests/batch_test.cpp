@@ -278,6 +278,11 @@ TEST(Batch, ClinicalCsvGivesHeightAndWeightPerPatient)
       continue;
     // Every analysis carries the resectability decision; with clinical data it can decide.
     EXPECT_FALSE(row.at("decision").empty());
+    // The automatic segmentation's quality control and the measured phase (the phantom is
+    // portal venous).
+    EXPECT_TRUE(row.at("qc") == "ok" || row.at("qc") == "review") << row.at("qc");
+    EXPECT_EQ(row.at("qc") == "review", !row.at("qcReasons").empty());
+    EXPECT_EQ(row.at("contrastPhase"), "portal-venous");
     if (row.at("patientId") == patient)
     {
       EXPECT_FALSE(row.at("plan1_sflrPercent").empty()) << "height and weight give the sFLR";

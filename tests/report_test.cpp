@@ -179,6 +179,30 @@ TEST(ReportHtml, EscapesEveryTextAndSaysWhenNoDecisionWasMade)
   EXPECT_NO_THROW(renderReportHtml(nlohmann::json::array(), {}));
 }
 
+TEST(ReportHtml, QualityControlReviewIsAtTheTopWithItsReasons)
+{
+  nlohmann::json result = minimalResult();
+  EXPECT_FALSE(test::contains(renderReportHtml(result, {}), "id=\"qc\""));
+  result["contrastPhase"] = { { "phase", "portal-venous" },
+                              { "confidence", 0.83 },
+                              { "how", "aorta median 176 HU" } };
+  result["qualityControl"] = {
+    { "status", "review" },
+    { "reasons", { "incomplete coverage: the liver touches the last slice <1>" } }
+  };
+  const std::string html = renderReportHtml(result, {});
+  const auto qc = html.find("id=\"qc\"");
+  ASSERT_NE(qc, std::string::npos);
+  EXPECT_LT(qc, html.find("Patient ID")); // before the study table: at the top
+  EXPECT_TRUE(test::contains(html, "REVIEW NEEDED"));
+  EXPECT_TRUE(test::contains(html, "the liver touches the last slice &lt;1&gt;"));
+  EXPECT_TRUE(test::contains(html, "<b>portal-venous</b> (confidence 0.83"));
+  result["qualityControl"] = { { "status", "ok" }, { "reasons", nlohmann::json::array() } };
+  const std::string ok = renderReportHtml(result, {});
+  EXPECT_TRUE(test::contains(ok, "quality control ok"));
+  EXPECT_FALSE(test::contains(ok, "REVIEW NEEDED"));
+}
+
 TEST(ReportHtml, ShowsTheDecisionWithItsTraceAndSources)
 {
   nlohmann::json result = minimalResult();

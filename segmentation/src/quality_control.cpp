@@ -107,7 +107,8 @@ QualityCheck surfaceCheck(const QualityControl& qc, const QualityControlOptions&
   c.value = format("surface %.2f x that of the sphere of the same volume", qc.surfaceRatio);
   c.passed = qc.surfaceRatio <= o.maxSurfaceRatio;
   if (!c.passed)
-    c.reason = format("ragged surface: %.2f x the equivalent sphere's area (max %.2f), a leak "
+    c.reason = format("ragged surface: %.2f x the equivalent sphere's area (max %.2f): holes "
+                      "where tumours or vessels were left out, a leak "
                       "along vessels or a fragmented mask",
                       qc.surfaceRatio,
                       o.maxSurfaceRatio);
