@@ -182,6 +182,23 @@ TEST(DecisionRules, IdsAreUniqueAndEverySourceIsGiven)
   EXPECT_GE(ids.size(), 35u);
 }
 
+TEST(DecisionRules, EveryRuleNamesTheFunctionThatEvaluatesIt)
+{
+  const std::set<std::string> families = {
+    "decision/candidacy.cpp", "decision/technical.cpp",    "decision/colorectal.cpp",
+    "decision/breast.cpp",    "decision/net.cpp",          "decision/ablation.cpp",
+    "decision/warnings.cpp",  "decision/other_primary.cpp"
+  };
+  for (const RuleInfo& r : decisionRules())
+  {
+    const auto open = r.evaluatedBy.find(" (");
+    ASSERT_NE(open, std::string::npos) << r.id << ": " << r.evaluatedBy;
+    EXPECT_GT(open, 0u) << r.id;
+    const std::string file = r.evaluatedBy.substr(open + 2, r.evaluatedBy.size() - open - 3);
+    EXPECT_TRUE(families.count(file)) << r.id << ": " << file;
+  }
+}
+
 TEST(DecisionRules, SameInputsGiveTheSameDecision)
 {
   const Decision a = decide(fitColorectal(), inputs(resectable));

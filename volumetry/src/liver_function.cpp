@@ -217,7 +217,7 @@ FlrThreshold flrThreshold(LiverCondition condition)
                "failure acceptable." };
     case LiverCondition::Unknown:
       return {
-        30.0,
+        DefaultMinimumSflrPercent,
         "seed guideline",
         "Without a known liver condition the seed rule applies: an adequate liver remnant of "
         "at least 30 % of standard hepatic volume (approximately two segments minimum)."

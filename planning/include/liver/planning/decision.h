@@ -6,6 +6,7 @@
 ///
 /// The output is decision support for a multidisciplinary team, never an order.
 
+#include <liver/planning/ablation_limits.h>
 #include <liver/planning/augmentation.h>
 #include <liver/planning/clinical.h>
 #include <liver/volumetry/liver_function.h>
@@ -43,7 +44,7 @@ struct PlanSummary
   double resectedMl = 0.0;  ///< resected by segments, planes and wedges (0: ablation alone)
   std::optional<double> sflrPercent;
   std::optional<double> flrBodyWeightPercent;
-  double thresholdPercent = 30.0;
+  double thresholdPercent = DefaultMinimumSflrPercent;
   std::string thresholdSource;    ///< "user" when the threshold was overridden
   bool pass = false;              ///< the planner's verdict: volume adequate and contiguity
   std::optional<bool> contiguous; ///< >= 2 contiguous segments left; empty without segments
@@ -145,11 +146,12 @@ inline constexpr double FongDiseaseFreeMonths = 12.0;
 /// Colorectal poor prognosis: more than 5 metastases (seed guideline).
 inline constexpr int PoorPrognosisMetastases = 5;
 /// Primary ablation: up to 9 metastases of at most 40 mm without extrahepatic disease; efficacy
-/// falls above 20-30 mm (seed guideline).
+/// falls above 20-30 mm (seed guideline): it starts to fall above 20 mm and the warning applies
+/// above AblationMaxDiameterMm (30 mm); the heat-sink gap is AblationVesselDistanceMm (5 mm),
+/// both in planning/ablation_limits.h.
 inline constexpr int AblationMaxCount = 9;
 inline constexpr double AblationMaxPrimaryDiameterMm = 40.0;
-inline constexpr double AblationEfficacyDiameterMm = 30.0;
-inline constexpr double AblationHeatSinkMm = 5.0;
+inline constexpr double AblationEfficacyFallsFromMm = 20.0;
 /// FLR / body weight <= 0.5 % raises morbidity (Truant, JACS 2007).
 inline constexpr double FlrBodyWeightMinPercent = 0.5;
 /// NET "isolated" metastases: at most this many, in one lobe (project reading).
@@ -166,6 +168,7 @@ struct RuleInfo
   std::string id;
   std::string description;
   std::string source;
+  std::string evaluatedBy; ///< the function that evaluates it (planning/src/decision/...)
 };
 
 /// Every rule `decide` can put in the trace, in evaluation order.

@@ -3,6 +3,7 @@
 /// margins, R0, and Couinaud contiguity (DESIGN.md §2 PlanResult, §3 Volumes/Thresholds/Margin).
 
 #include <liver/imaging/types.h>
+#include <liver/planning/ablation_limits.h>
 #include <liver/planning/plan.h>
 #include <liver/volumetry/liver_function.h>
 
@@ -18,10 +19,6 @@ namespace liver
 /// Smallest margin in mm that counts as R0: "sub-millimetre counts as R1; 1 mm acceptable"
 /// (DESIGN.md §3 Margin).
 inline constexpr double MinimumR0MarginMm = 1.0;
-/// Ablation warnings: efficacy falls above 2-3 cm, and a lesion next to a large vessel (heat sink)
-/// raises local recurrence (DESIGN.md §3 Decision rules, Ablation; thresholds from issue 4).
-inline constexpr double AblationMaxDiameterMm = 30.0;
-inline constexpr double AblationVesselDistanceMm = 5.0;
 
 /// Values of PlanResult::remnantMap.
 enum RemnantLabel : std::uint16_t

@@ -48,6 +48,10 @@ double standardizedFlrPercent(double flrMl, double slvMl);
 /// 2007).
 double flrBodyWeightPercent(double flrMl, double weightKg);
 
+/// The seed rule's default minimum sFLR %: "an adequate liver remnant of at least 30 % of
+/// standard hepatic volume" (DESIGN.md §3 Thresholds).
+inline constexpr double DefaultMinimumSflrPercent = 30.0;
+
 /// The minimum sFLR % for a liver condition, with the source id of the number.
 struct FlrThreshold
 {

@@ -1,0 +1,236 @@
+/// Colorectal liver metastases (DESIGN.md §3 Decision rules, colorectal; Fong, Ann Surg 1999).
+
+#include "context.h"
+
+#include <algorithm>
+
+namespace liver::decision
+{
+
+void colorectalSystemic(Decider& d)
+{
+  const Clinical& c = d.k.c;
+  Builder& b = d.b;
+  // Systemic therapy by MMR/RAS/BRAF/sidedness (seed guideline).
+  const Inputs inputs = { { "mmr", value(c.mmr) },
+                          { "ras", value(c.ras) },
+                          { "braf", value(c.braf) },
+                          { "sidedness", value(c.sidedness) } };
+  const bool mutated = c.ras == MutationStatus::Mutated || c.braf == MutationStatus::Mutated;
+  const bool wildType = c.ras == MutationStatus::WildType && c.braf == MutationStatus::WildType;
+  bool chosen = false;
+  if (c.mmr == MmrStatus::Deficient)
+  {
+    Eval e{ RuleStatus::Applies,
+            "dMMR/MSI-H: the seed guideline's systemic rules are for pMMR/MSS; the MDT and "
+            "oncology choose the systemic therapy",
+            inputs,
+            {} };
+    b.add("crc.systemic.dmmr", e);
+    b.strategy("systemic-therapy",
+               "Systemic therapy chosen by oncology for dMMR/MSI-H disease, then re-assess");
+    return;
+  }
+  const auto needsFor = [&](bool needSide)
+  {
+    std::vector<std::string> n;
+    if (!c.mmr)
+      n.push_back("mmr");
+    if (!c.ras)
+      n.push_back("ras");
+    if (!c.braf)
+      n.push_back("braf");
+    if (needSide && !c.sidedness)
+      n.push_back("sidedness");
+    return n;
+  };
+  // RAS/BRAF mutated -> triplet + bevacizumab.
+  Eval m{ RuleStatus::NotMet, "", inputs, {} };
+  if (mutated && c.mmr)
+    m.status = RuleStatus::Met,
+    m.conclusion = "met: pMMR/MSS, RAS/BRAF mutated -> triplet (FOLFOXIRI) + bevacizumab";
+  else if (wildType)
+    m.conclusion = "not met: RAS and BRAF wild-type";
+  else
+  {
+    m.needs = needsFor(false);
+    m.notAssessableFor(m.needs);
+  }
+  b.add("crc.systemic.mutated", m);
+  if (m.status == RuleStatus::Met)
+  {
+    b.strategy("systemic-folfoxiri-bevacizumab",
+               "Systemic therapy: triplet (FOLFOXIRI) + bevacizumab (RAS/BRAF mutated)");
+    chosen = true;
+  }
+  for (const Sidedness side : { Sidedness::Left, Sidedness::Right })
+  {
+    const bool left = side == Sidedness::Left;
+    Eval e{ RuleStatus::NotMet, "", inputs, {} };
+    if (mutated)
+      e.conclusion = "not met: RAS/BRAF mutated";
+    else if (c.sidedness && *c.sidedness != side)
+      e.conclusion = "not met: " + toString(*c.sidedness) + "-sided primary";
+    else if (wildType && c.mmr && c.sidedness)
+    {
+      e.status = RuleStatus::Met;
+      e.conclusion = left ? "met: pMMR/MSS, RAS/BRAF wild-type, left-sided -> chemotherapy + "
+                            "anti-EGFR"
+                          : "met: pMMR/MSS, RAS/BRAF wild-type, right-sided -> triplet "
+                            "(FOLFOXIRI)";
+    }
+    else
+    {
+      e.notAssessableFor(needsFor(true));
+    }
+    b.add(left ? "crc.systemic.left-wt" : "crc.systemic.right-wt", e);
+    if (e.status == RuleStatus::Met)
+    {
+      chosen = true;
+      if (left)
+        b.strategy("systemic-anti-egfr",
+                   "Systemic therapy: chemotherapy + anti-EGFR (RAS/BRAF wild-type, "
+                   "left-sided)");
+      else
+        b.strategy("systemic-folfoxiri",
+                   "Systemic therapy: triplet (FOLFOXIRI) (RAS/BRAF wild-type, right-sided)");
+    }
+  }
+  if (!chosen)
+    b.strategy("systemic-therapy",
+               "Systemic therapy; the regimen is not assessable: needs " +
+                 joinTexts(needsFor(true)));
+}
+
+void colorectalRules(Decider& d)
+{
+  const Clinical& c = d.k.c;
+  Builder& b = d.b;
+  const Option* tech = d.t.tech();
+  d.out.category = d.techCategory();
+  if (d.out.category == CategorySystemicReassess)
+  {
+    colorectalSystemic(d);
+    b.strategy("reassess",
+               "Re-assess resectability at the MDT after systemic therapy (expanders: PVE, "
+               "two-stage, resection + ablation)");
+  }
+  else if (tech)
+  {
+    Eval res{ RuleStatus::Applies,
+              "resectable (" + std::string(categoryText(tech->category)) +
+                "): resection, consider perioperative FOLFOX (3 months before and after)",
+              { { "technical", std::string(tech->category) } },
+              {} };
+    b.add("crc.resectable", res);
+    // Poor prognostic factors: > 5 metastases, synchronous, node-positive primary, CEA.
+    Eval poor;
+    poor.inputs = { { "numberOfMetastases", count(d.k.lesionCount) },
+                    { "metastasesFrom",
+                      std::string(c.numberOfMetastases ? "clinical" : "lesion map") },
+                    { "synchronous", value(c.synchronous) },
+                    { "nodePositivePrimary", value(c.nodePositivePrimary) },
+                    { "ceaNgMl", value(c.ceaNgMl) } };
+    std::vector<std::string> factors;
+    if (d.k.lesionCount > static_cast<std::size_t>(PoorPrognosisMetastases))
+      factors.push_back(std::to_string(d.k.lesionCount) + " metastases (> 5)");
+    if (c.synchronous == true)
+      factors.push_back("synchronous");
+    if (c.nodePositivePrimary == true)
+      factors.push_back("node-positive primary");
+    if (c.ceaNgMl && *c.ceaNgMl > CeaUpperLimitNgMl)
+      factors.push_back("elevated CEA " + fmt1(*c.ceaNgMl) + " ng/mL (> 5)");
+    if (!c.synchronous)
+      poor.needs.push_back("synchronous");
+    if (!c.nodePositivePrimary)
+      poor.needs.push_back("nodePositivePrimary");
+    if (!c.ceaNgMl)
+      poor.needs.push_back("ceaNgMl");
+    if (!factors.empty())
+    {
+      poor.status = RuleStatus::Met;
+      poor.conclusion =
+        "met: " + joinTexts(factors) + " -> neoadjuvant chemotherapy even though resectable";
+      poor.needs.clear();
+    }
+    else if (!poor.needs.empty())
+    {
+      poor.status = RuleStatus::NotAssessable;
+      poor.conclusion = notAssessable(poor.needs) + " (no poor factor among those given)";
+    }
+    else
+    {
+      poor.status = RuleStatus::NotMet;
+      poor.conclusion = "not met: no poor prognostic factor";
+    }
+    b.add("crc.poor-prognosis", poor);
+    if (poor.status == RuleStatus::Met)
+      b.strategy("neoadjuvant-chemotherapy",
+                 "Neoadjuvant chemotherapy first although resectable (" + joinTexts(factors) +
+                   "); perioperative FOLFOX (3 months before and after), then re-assess and "
+                   "resect");
+    d.techStrategies();
+    if (poor.status != RuleStatus::Met)
+      b.strategy("perioperative-folfox",
+                 "Consider perioperative FOLFOX (3 months before and 3 months after the "
+                 "resection)");
+    if (poor.status == RuleStatus::NotAssessable)
+      b.warn("crc.poor-prognosis",
+             "Poor prognostic factors not fully assessable (needs " + joinTexts(poor.needs) +
+               "): neoadjuvant chemotherapy may be indicated even though resectable");
+  }
+}
+
+void fongScore(Decider& d)
+{
+  const Clinical& c = d.k.c;
+  Builder& b = d.b;
+  if (!d.k.crc)
+    return;
+  Eval fong;
+  std::optional<bool> dfiShort;
+  if (c.diseaseFreeIntervalMonths)
+    dfiShort = *c.diseaseFreeIntervalMonths < FongDiseaseFreeMonths;
+  else if (c.synchronous == true)
+    dfiShort = true; // synchronous: the interval is 0 months
+  fong.inputs = { { "nodePositivePrimary", value(c.nodePositivePrimary) },
+                  { "diseaseFreeIntervalMonths", value(c.diseaseFreeIntervalMonths) },
+                  { "synchronous", value(c.synchronous) },
+                  { "numberOfMetastases", count(d.k.lesionCount) },
+                  { "largestDiameterMm", value(d.k.largestMm) },
+                  { "ceaNgMl", value(c.ceaNgMl) } };
+  int points = 0;
+  std::vector<std::string> why;
+  const auto point = [&](const std::optional<bool>& v, const char* name, const char* need)
+  {
+    if (!v)
+      fong.needs.push_back(need);
+    else if (*v)
+      ++points, why.push_back(name);
+  };
+  point(c.nodePositivePrimary, "node-positive primary", "nodePositivePrimary");
+  point(dfiShort, "DFI < 12 months", "diseaseFreeIntervalMonths");
+  point(std::optional<bool>(d.k.lesionCount > 1), "> 1 tumour", "numberOfMetastases");
+  point(d.k.largestMm ? std::optional<bool>(*d.k.largestMm > FongLargestMm) : std::nullopt,
+        "largest > 5 cm",
+        "lesion diameters");
+  point(c.ceaNgMl ? std::optional<bool>(*c.ceaNgMl > FongCeaNgMl) : std::nullopt,
+        "CEA > 200 ng/mL",
+        "ceaNgMl");
+  const std::string detail = why.empty() ? "" : " (" + joinTexts(why) + ")";
+  if (fong.needs.empty())
+  {
+    fong.status = RuleStatus::Applies;
+    fong.conclusion = "Fong clinical risk score " + std::to_string(points) + "/5" + detail +
+                      (points >= 3 ? ": high risk (3-5)" : ": low risk (0-2)");
+  }
+  else
+  {
+    fong.status = RuleStatus::NotAssessable;
+    fong.conclusion = notAssessable(fong.needs) + "; at least " + std::to_string(points) +
+                      "/5 from the factors given" + detail;
+  }
+  b.add("fong.score", fong);
+}
+
+} // namespace liver::decision
