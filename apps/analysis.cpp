@@ -305,15 +305,14 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   }
   if (!labels.lesions && analyze)
   {
-    const LesionSegmentation lesions = segmentLesions(*ct.image, *labels.liver);
+    LesionSegmentationOptions lesionOptions;
+    lesionOptions.completeAtSurface = !imported.labels.liver; // an imported liver is the user's
+    const LesionSegmentation lesions = segmentLesions(*ct.image, *labels.liver, lesionOptions);
     for (const std::string& step : lesions.report.steps)
       logInfo(step);
     labels.lesions = lesions.lesions;
-    automatic["lesions"] = { { "liverMedianHu", lesions.report.liverMedianHu },
-                             { "coreThresholdHu", lesions.report.coreThresholdHu },
-                             { "candidates", lesions.report.candidates },
-                             { "found", lesions.count },
-                             { "steps", lesions.report.steps } };
+    automatic["lesions"] = lesionDetectionJson(lesions);
+    addLesionsToLiver(*labels.liver, lesions);
   }
   // The phase measured on the CT; quality control of what was segmented automatically.
   const ContrastPhaseEstimate phase = estimateContrastPhase(*ct.image, *labels.liver);

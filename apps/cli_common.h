@@ -5,6 +5,7 @@
 #include <liver/segmentation/contrast_phase.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
+#include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
 #include <liver/segmentation/quality_control.h>
 #include <liver/volumetry/label_stats.h>
@@ -104,6 +105,9 @@ nlohmann::json couinaudJson(const CouinaudResult& result);
 
 /// The automatic liver segmentation's decisions as JSON (defined with `liverplan segment`).
 nlohmann::json segmentationReportJson(const LiverSegmentationReport& report);
+/// The lesion detector's decisions as JSON: minimum reportable size, phase, and every weighed
+/// candidate with its features and confidence (defined with `liverplan segment`).
+nlohmann::json lesionDetectionJson(const LesionSegmentation& detected);
 
 /// The measured contrast phase as JSON (defined with `liverplan segment`).
 nlohmann::json contrastPhaseJson(const ContrastPhaseEstimate& phase);

@@ -152,6 +152,7 @@ void registerDemo(CLI::App& app, int& exitCode)
           logInfo("segmenting the liver and its lesions automatically");
           const LiverSegmentation automatic = segmentLiver(*ct.image);
           const LesionSegmentation detected = segmentLesions(*ct.image, *automatic.liver);
+          addLesionsToLiver(*automatic.liver, detected);
           const SegmentationMetrics liverScore =
             evaluateSegmentation(*labels.liver, *automatic.liver);
           const Volumetry measured =

@@ -104,6 +104,43 @@ nlohmann::json qualityControlJson(const QualityControl& qc)
            { "tumourMl", qc.tumourMl } };
 }
 
+nlohmann::json lesionDetectionJson(const LesionSegmentation& detected)
+{
+  const LesionSegmentationReport& r = detected.report;
+  nlohmann::json weighed = nlohmann::json::array();
+  for (const LesionCandidate& c : r.weighed)
+    weighed.push_back({ { "id", c.id },
+                        { "decision", c.decision },
+                        { "confidence", c.confidence },
+                        { "volumeMl", c.volumeMl },
+                        { "diameterMm", c.diameterMm },
+                        { "meanHu", c.meanHu },
+                        { "contrastSd", c.contrastSd },
+                        { "edgeContrastSd", c.edgeContrastSd },
+                        { "blobness", c.blobness },
+                        { "elongation", c.elongation },
+                        { "depthMm", c.depthMm },
+                        { "vesselRimFraction", c.vesselRimFraction },
+                        { "outsideLiverMl", c.outsideMl },
+                        { "centroidLpsMm", c.centroidLpsMm } });
+  return { { "found", detected.count },
+           { "phase", r.phase },
+           { "hyperdense", r.hyperdense },
+           { "minReportableDiameterMm", r.minDiameterMm },
+           { "gridMm", r.gridMm },
+           { "liverMedianHu", r.liverMedianHu },
+           { "liverSigmaHu", r.liverSigmaHu },
+           { "coreThresholdHu", r.coreThresholdHu },
+           { "candidates", r.candidates },
+           { "rejectedSmall", r.rejectedSmall },
+           { "rejectedTubular", r.rejectedElongated },
+           { "rejectedFat", r.rejectedFat },
+           { "rejectedOther", r.rejectedOther },
+           { "addedToLiverMl", detected.addedToLiverMl },
+           { "candidatesWeighed", weighed },
+           { "steps", r.steps } };
+}
+
 void registerSegment(CLI::App& app, int& exitCode)
 {
   struct Options
@@ -196,17 +233,18 @@ void registerSegment(CLI::App& app, int& exitCode)
           j["contrastPhase"] = contrastPhaseJson(phase);
           if (!labels.lesions || options->detectLesions)
           {
+            // An imported liver is the user's: lesions stay inside it.
+            LesionSegmentationOptions lesionOptions = options->lesions;
+            lesionOptions.completeAtSurface = !imported.labels.liver;
+            lesionOptions.phase = toString(phase.phase);
             const LesionSegmentation detected =
-              segmentLesions(*ct.image, *labels.liver, options->lesions);
+              segmentLesions(*ct.image, *labels.liver, lesionOptions);
             for (const std::string& step : detected.report.steps)
               logInfo(step);
-            j["lesionDetection"] = { { "liverMedianHu", detected.report.liverMedianHu },
-                                     { "liverSigmaHu", detected.report.liverSigmaHu },
-                                     { "coreThresholdHu", detected.report.coreThresholdHu },
-                                     { "candidates", detected.report.candidates },
-                                     { "rejectedSmall", detected.report.rejectedSmall },
-                                     { "rejectedElongated", detected.report.rejectedElongated },
-                                     { "steps", detected.report.steps } };
+            j["lesionDetection"] = lesionDetectionJson(detected);
+            // Tumours belong to the liver: the parts of lesions the automatic liver's surface cut
+            // are added to it.
+            addLesionsToLiver(*labels.liver, detected);
             labels.lesions =
               labels.lesions ? mergeLesions(*labels.lesions, *detected.lesions) : detected.lesions;
           }

@@ -1,16 +1,17 @@
-/// Hypodense lesion detection inside a liver mask (see lesion_segmentation.h). Works on the liver's
-/// bounding box at the CT's own resolution.
+/// Focal liver lesion detection inside a liver mask (see lesion_segmentation.h). Candidates are
+/// found and weighed on a coarse grid of box means over the liver's bounding box (the CT's voxels
+/// grouped by whole factors, so every CT voxel belongs to exactly one grid cell), then the kept
+/// lesions are outlined on the CT's own grid.
 
 #include <liver/segmentation/lesion_segmentation.h>
 
 #include <Eigen/Eigenvalues>
-#include <itkMedianImageFilter.h>
+#include <itkSignedMaurerDistanceMapImageFilter.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <deque>
 #include <stdexcept>
 
 namespace liver
@@ -18,22 +19,203 @@ namespace liver
 namespace
 {
 
-struct Box
+/// A box of voxels, x fastest, with its spacing (mm).
+struct Grid
 {
-  long x0 = 0, y0 = 0, z0 = 0, nx = 0, ny = 0, nz = 0;
+  long nx = 0, ny = 0, nz = 0;
+  std::array<double, 3> mm{ 1.0, 1.0, 1.0 };
   std::size_t size() const { return static_cast<std::size_t>(nx) * ny * nz; }
   std::size_t at(long x, long y, long z) const
   {
     return (static_cast<std::size_t>(z) * ny + y) * nx + x;
   }
+  std::array<long, 3> xyz(std::size_t i) const
+  {
+    return { static_cast<long>(i % nx),
+             static_cast<long>((i / nx) % ny),
+             static_cast<long>(i / (static_cast<std::size_t>(nx) * ny)) };
+  }
+  bool contains(long x, long y, long z) const
+  {
+    return x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz;
+  }
 };
 
-std::string format(const char* pattern, double a, double b = 0, double c = 0)
+constexpr long FaceOffsets[6][3] = { { -1, 0, 0 }, { 1, 0, 0 },  { 0, -1, 0 },
+                                     { 0, 1, 0 },  { 0, 0, -1 }, { 0, 0, 1 } };
+
+/// Call visit(j, axis) for each face neighbour j of cell i inside the grid.
+template<typename Visit>
+void forEachFaceNeighbour(const Grid& g, std::size_t i, Visit visit)
+{
+  const auto p = g.xyz(i);
+  for (int k = 0; k < 6; ++k)
+  {
+    const long x = p[0] + FaceOffsets[k][0], y = p[1] + FaceOffsets[k][1],
+               z = p[2] + FaceOffsets[k][2];
+    if (g.contains(x, y, z))
+      visit(g.at(x, y, z), k / 2);
+  }
+}
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0)
 {
   char text[256];
-  std::snprintf(text, sizeof text, pattern, a, b, c);
+  std::snprintf(text, sizeof text, pattern, a, b, c, d);
   return text;
 }
+
+double medianOf(std::vector<float> v)
+{
+  if (v.empty())
+    return 0.0;
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return static_cast<double>(v[v.size() / 2]);
+}
+
+/// Distance (mm) from each cell of `mask` to the nearest cell outside it, counted from the
+/// boundary cells' centres (0 there), plus half a cell: the radius of the largest ball centred
+/// there that stays inside. 0 outside the mask.
+std::vector<float> insideDistanceMm(const std::vector<std::uint8_t>& mask, const Grid& g)
+{
+  auto image = LabelImage::New();
+  LabelImage::RegionType region;
+  region.SetSize({ static_cast<unsigned long>(g.nx),
+                   static_cast<unsigned long>(g.ny),
+                   static_cast<unsigned long>(g.nz) });
+  image->SetRegions(region);
+  LabelImage::SpacingType spacing;
+  for (int a = 0; a < 3; ++a)
+    spacing[a] = g.mm[a];
+  image->SetSpacing(spacing);
+  image->Allocate();
+  std::copy(mask.begin(), mask.end(), image->GetBufferPointer());
+  auto distance = itk::SignedMaurerDistanceMapImageFilter<LabelImage, FloatImage>::New();
+  distance->SetInput(image);
+  distance->SetUseImageSpacing(true);
+  distance->SetInsideIsPositive(true);
+  distance->SetSquaredDistance(false);
+  distance->Update();
+  const float* d = distance->GetOutput()->GetBufferPointer();
+  const float half = static_cast<float>(0.5 * std::min({ g.mm[0], g.mm[1], g.mm[2] }));
+  std::vector<float> out(g.size(), 0.0f);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (mask[i])
+      out[i] = std::max(0.0f, d[i]) + half;
+  return out;
+}
+
+/// 1 / (1 + exp(-(x - centre) / width)): a soft step from 0 to 1 around `centre`.
+double softStep(double x, double centre, double width)
+{
+  return 1.0 / (1.0 + std::exp(-(x - centre) / width));
+}
+
+/// Least-squares sphere through `points` (mm): centre and radius, and the RMS distance of the
+/// points to it; radius 0 when degenerate.
+struct Sphere
+{
+  Eigen::Vector3d centre = Eigen::Vector3d::Zero();
+  double radiusMm = 0.0;
+  double rmsMm = 0.0;
+};
+
+Sphere fitSphere(const std::vector<Eigen::Vector3d>& points)
+{
+  // x^2 + y^2 + z^2 = 2 a x + 2 b y + 2 c z + d
+  Eigen::Matrix4d ata = Eigen::Matrix4d::Zero();
+  Eigen::Vector4d atb = Eigen::Vector4d::Zero();
+  for (const auto& p : points)
+  {
+    const Eigen::Vector4d row(2 * p[0], 2 * p[1], 2 * p[2], 1.0);
+    ata += row * row.transpose();
+    atb += row * p.squaredNorm();
+  }
+  const Eigen::Vector4d s = ata.ldlt().solve(atb);
+  Sphere sphere;
+  sphere.centre = s.head<3>();
+  const double r2 = s[3] + sphere.centre.squaredNorm();
+  if (!(r2 > 0))
+    return sphere;
+  sphere.radiusMm = std::sqrt(r2);
+  double sum = 0.0;
+  for (const auto& p : points)
+    sum += std::pow((p - sphere.centre).norm() - sphere.radiusMm, 2);
+  sphere.rmsMm = std::sqrt(sum / static_cast<double>(points.size()));
+  return sphere;
+}
+
+/// Holes inside a candidate (noisy cells above its limit, a vessel crossing it) are part of it:
+/// cells outside every candidate (label 0) that the grid's border cannot reach through such cells
+/// take the label of a candidate around them.
+void fillHoles(std::vector<int>& label, const Grid& g)
+{
+  const std::size_t n = g.size();
+  std::vector<std::uint8_t> reached(n, 0);
+  std::vector<std::size_t> front;
+  for (std::size_t c = 0; c < n; ++c)
+  {
+    const auto p = g.xyz(c);
+    if (!label[c] && (p[0] == 0 || p[1] == 0 || p[2] == 0 || p[0] == g.nx - 1 || p[1] == g.ny - 1 ||
+                      p[2] == g.nz - 1))
+    {
+      reached[c] = 1;
+      front.push_back(c);
+    }
+  }
+  while (!front.empty())
+  {
+    const std::size_t i = front.back();
+    front.pop_back();
+    forEachFaceNeighbour(g,
+                         i,
+                         [&](std::size_t j, int)
+                         {
+                           if (!label[j] && !reached[j])
+                           {
+                             reached[j] = 1;
+                             front.push_back(j);
+                           }
+                         });
+  }
+  for (std::size_t c = 0; c < n; ++c)
+    if (!label[c] && !reached[c])
+    {
+      // Flood the hole, then give it the label of a candidate around it.
+      std::vector<std::size_t> hole{ c };
+      reached[c] = 1;
+      int owner = 0;
+      for (std::size_t k = 0; k < hole.size(); ++k)
+        forEachFaceNeighbour(g,
+                             hole[k],
+                             [&](std::size_t j, int)
+                             {
+                               if (label[j])
+                                 owner = label[j];
+                               else if (!reached[j])
+                               {
+                                 reached[j] = 1;
+                                 hole.push_back(j);
+                               }
+                             });
+      for (const std::size_t j : hole)
+        label[j] = owner;
+    }
+}
+
+/// A cell at or below this HU holds fat (fat is about -190..-30 HU).
+constexpr double FatCellHu = -30.0;
+
+/// A sphere fitted to a candidate's interface with the parenchyma that is larger than this (a
+/// 9 cm mass) or that would add more than 4 times what is inside the liver describes a mass of
+/// the neighbourhood pressing on the liver (adrenal, renal), not a liver lesion the mask cut.
+constexpr double MaxCompletionRadiusMm = 45.0;
+
+/// A candidate grows over the cells darker than the liver's median by this fraction of its core's
+/// contrast: 0.35 keeps the rim that experts include (IRCAD patient01's metastases: per-lesion
+/// Dice 0.70-0.89 against 0.60-0.77 at the midpoint) and the phantom's sharp lesions within 15 %
+/// of their volume (0.25 overgrows a 129-voxel one by 25 %).
+constexpr double GrowthContrastFraction = 0.35;
 
 } // namespace
 
@@ -43,17 +225,24 @@ LesionSegmentation segmentLesions(const CtImage& ct,
 {
   if (ct.GetLargestPossibleRegion() != liver.GetLargestPossibleRegion())
     throw std::invalid_argument("segmentLesions: liver mask and CT differ in size");
+  if (!(options.gridMm > 0) || !(options.minDiameterMm >= 0) || !(options.marginMm >= 0))
+    throw std::invalid_argument("segmentLesions: grid, minimum diameter and margin must be >= 0");
   const auto full = ct.GetLargestPossibleRegion().GetSize();
-  const long fx = static_cast<long>(full[0]), fy = static_cast<long>(full[1]),
-             fz = static_cast<long>(full[2]);
+  const std::array<long, 3> dims{ static_cast<long>(full[0]),
+                                  static_cast<long>(full[1]),
+                                  static_cast<long>(full[2]) };
+  const Grid native{
+    dims[0], dims[1], dims[2], { ct.GetSpacing()[0], ct.GetSpacing()[1], ct.GetSpacing()[2] }
+  };
   const std::uint16_t* lv = liver.GetBufferPointer();
+  const std::int16_t* ctHu = ct.GetBufferPointer();
 
-  // Bounding box of the liver, padded by one voxel.
-  long lo[3] = { fx, fy, fz }, hi[3] = { -1, -1, -1 };
-  for (long z = 0; z < fz; ++z)
-    for (long y = 0; y < fy; ++y)
-      for (long x = 0; x < fx; ++x)
-        if (lv[(static_cast<std::size_t>(z) * fy + y) * fx + x])
+  // Bounding box of the liver.
+  std::array<long, 3> lo{ dims[0], dims[1], dims[2] }, hi{ -1, -1, -1 };
+  for (long z = 0; z < dims[2]; ++z)
+    for (long y = 0; y < dims[1]; ++y)
+      for (long x = 0; x < dims[0]; ++x)
+        if (lv[native.at(x, y, z)])
         {
           lo[0] = std::min(lo[0], x), hi[0] = std::max(hi[0], x);
           lo[1] = std::min(lo[1], y), hi[1] = std::max(hi[1], y);
@@ -61,277 +250,531 @@ LesionSegmentation segmentLesions(const CtImage& ct,
         }
   if (hi[0] < 0)
     throw std::invalid_argument("segmentLesions: the liver mask is empty");
-  Box b;
-  b.x0 = std::max(0L, lo[0] - 1);
-  b.y0 = std::max(0L, lo[1] - 1);
-  b.z0 = std::max(0L, lo[2] - 1);
-  b.nx = std::min(fx - 1, hi[0] + 1) - b.x0 + 1;
-  b.ny = std::min(fy - 1, hi[1] + 1) - b.y0 + 1;
-  b.nz = std::min(fz - 1, hi[2] + 1) - b.z0 + 1;
-  auto fullIndex = [&](long x, long y, long z)
-  { return (static_cast<std::size_t>(z + b.z0) * fy + (y + b.y0)) * fx + (x + b.x0); };
 
-  // Median-filtered HU in the box (3x3x3): lesions are judged on it, not on single noisy voxels.
-  auto cropped = FloatImage::New();
-  FloatImage::RegionType region;
-  region.SetSize({ static_cast<unsigned long>(b.nx),
-                   static_cast<unsigned long>(b.ny),
-                   static_cast<unsigned long>(b.nz) });
-  cropped->SetRegions(region);
-  cropped->SetSpacing(ct.GetSpacing());
-  cropped->Allocate();
-  std::vector<std::uint8_t> inLiver(b.size());
-  for (long z = 0; z < b.nz; ++z)
-    for (long y = 0; y < b.ny; ++y)
-      for (long x = 0; x < b.nx; ++x)
-      {
-        const std::size_t i = b.at(x, y, z), f = fullIndex(x, y, z);
-        cropped->GetBufferPointer()[i] = ct.GetBufferPointer()[f];
-        inLiver[i] = lv[f] != 0;
-      }
-  auto median = itk::MedianImageFilter<FloatImage, FloatImage>::New();
-  median->SetInput(cropped);
-  median->SetRadius(1);
-  median->Update();
-  // Hyperdense detection runs the same steps on negated HU: "darker" then means brighter.
-  const float sign = options.hyperdense ? -1.0f : 1.0f;
-  float* hu = median->GetOutput()->GetBufferPointer();
-  for (std::size_t i = 0; i < b.size(); ++i)
-    hu[i] *= sign;
-  // The growth decides on a lighter filter, the median of a voxel and its 6 face neighbours:
-  // the 3x3x3 median rounds off a small lesion's edge (a 16 mm lesion at 2.5 mm lost ~20 %).
-  std::vector<float> edgeHu(b.size());
-  {
-    const float* raw = cropped->GetBufferPointer();
-    const std::size_t plane = static_cast<std::size_t>(b.nx) * b.ny;
-    for (long z = 0; z < b.nz; ++z)
-      for (long y = 0; y < b.ny; ++y)
-        for (long x = 0; x < b.nx; ++x)
-        {
-          const std::size_t i = b.at(x, y, z);
-          std::array<float, 7> v;
-          int k = 0;
-          v[k++] = raw[i];
-          if (x > 0)
-            v[k++] = raw[i - 1];
-          if (x + 1 < b.nx)
-            v[k++] = raw[i + 1];
-          if (y > 0)
-            v[k++] = raw[i - b.nx];
-          if (y + 1 < b.ny)
-            v[k++] = raw[i + b.nx];
-          if (z > 0)
-            v[k++] = raw[i - plane];
-          if (z + 1 < b.nz)
-            v[k++] = raw[i + plane];
-          std::nth_element(v.begin(), v.begin() + k / 2, v.begin() + k);
-          edgeHu[i] = sign * v[k / 2];
-        }
-  }
-  // Beyond this (signed) HU a voxel is fat or air (hypodense search) or bone, calcification or
-  // dense contrast (hyperdense search), never a lesion.
-  const float exclusion = options.hyperdense ? -400.0f : -50.0f;
-
+  // Analysis grid: whole factors of the CT's spacing over the box, padded so that lesions cut by
+  // the surface can be completed outside it.
   LesionSegmentation result;
   LesionSegmentationReport& report = result.report;
-  std::vector<float> liverHu;
-  for (std::size_t i = 0; i < b.size(); ++i)
-    if (inLiver[i])
-      liverHu.push_back(hu[i]);
-  auto medianOf = [](std::vector<float> v)
+  report.phase = options.phase;
+  report.hyperdense = options.hyperdense;
+  report.minDiameterMm = options.minDiameterMm;
+  const double padMm = options.completeAtSurface ? 20.0 : 0.0;
+  std::array<long, 3> factor{}, b0{}, b1{};
+  Grid g;
+  for (int a = 0; a < 3; ++a)
   {
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return static_cast<double>(v[v.size() / 2]);
-  };
-  const double signedMedian = medianOf(liverHu);
+    factor[a] = std::max(1L, std::lround(options.gridMm / native.mm[a]));
+    const long pad = factor[a] + static_cast<long>(std::ceil(padMm / native.mm[a]));
+    b0[a] = std::max(0L, lo[a] - pad);
+    b1[a] = std::min(dims[a] - 1, hi[a] + pad);
+    g.mm[a] = native.mm[a] * factor[a];
+    report.gridMm[a] = g.mm[a];
+  }
+  g.nx = (b1[0] - b0[0]) / factor[0] + 1;
+  g.ny = (b1[1] - b0[1]) / factor[1] + 1;
+  g.nz = (b1[2] - b0[2]) / factor[2] + 1;
+  const std::size_t n = g.size();
+  auto cellOf = [&](long x, long y, long z)
+  { return g.at((x - b0[0]) / factor[0], (y - b0[1]) / factor[1], (z - b0[2]) / factor[2]); };
+
+  // Hyperdense detection runs the same steps on negated HU: "darker" then means brighter.
+  const float sign = options.hyperdense ? -1.0f : 1.0f;
+  std::vector<float> raw(n, 0.0f), liverFraction(n, 0.0f);
+  {
+    std::vector<std::uint32_t> cells(n, 0);
+    for (long z = b0[2]; z <= b1[2]; ++z)
+      for (long y = b0[1]; y <= b1[1]; ++y)
+        for (long x = b0[0]; x <= b1[0]; ++x)
+        {
+          const std::size_t c = cellOf(x, y, z), i = native.at(x, y, z);
+          raw[c] += ctHu[i];
+          liverFraction[c] += lv[i] != 0;
+          ++cells[c];
+        }
+    for (std::size_t c = 0; c < n; ++c)
+    {
+      raw[c] = sign * raw[c] / static_cast<float>(cells[c]);
+      liverFraction[c] /= static_cast<float>(cells[c]);
+    }
+  }
+  // Judged on the median of each cell and its 6 face neighbours: robust to single noisy cells,
+  // and it keeps the edge of a lesion 3 cells across (a 3x3x3 median rounds it off).
+  std::vector<float> hu(n);
+  for (std::size_t c = 0; c < n; ++c)
+  {
+    std::array<float, 7> v;
+    int k = 0;
+    v[k++] = raw[c];
+    forEachFaceNeighbour(g, c, [&](std::size_t j, int) { v[k++] = raw[j]; });
+    std::nth_element(v.begin(), v.begin() + k / 2, v.begin() + k);
+    hu[c] = v[k / 2];
+  }
+  std::vector<std::uint8_t> inLiver(n), interior(n, 0);
+  for (std::size_t c = 0; c < n; ++c)
+    inLiver[c] = liverFraction[c] >= 0.5f;
+  // Cores start one cell inside the liver's surface: the outermost layer mixes liver with what
+  // surrounds it (partial volume) and would otherwise yield crescents of "lesion" along the
+  // capsule. Lesions still grow out to the surface from their cores.
+  for (std::size_t c = 0; c < n; ++c)
+    if (inLiver[c])
+    {
+      int inside = 0;
+      forEachFaceNeighbour(g, c, [&](std::size_t j, int) { inside += inLiver[j]; });
+      interior[c] = inside == 6;
+    }
+
+  // Parenchyma: median and robust SD of the interior cells.
+  std::vector<float> liverHu;
+  for (std::size_t c = 0; c < n; ++c)
+    if (interior[c])
+      liverHu.push_back(hu[c]);
+  if (liverHu.empty())
+    throw std::invalid_argument("segmentLesions: the liver mask has no interior on the grid");
+  const double median = medianOf(liverHu);
   for (float& v : liverHu)
-    v = std::abs(v - static_cast<float>(signedMedian));
-  report.liverSigmaHu = std::max(3.0, 1.4826 * medianOf(liverHu));
-  const double signedThreshold = signedMedian - std::max(3.0 * report.liverSigmaHu, 20.0);
-  report.liverMedianHu = sign * signedMedian;
-  report.coreThresholdHu = sign * signedThreshold;
+    v = std::abs(v - static_cast<float>(median));
+  report.liverSigmaHu = std::max(2.0, 1.4826 * medianOf(liverHu));
+  const double sigma = report.liverSigmaHu;
+  const double threshold = median - std::max(3.0 * sigma, 10.0);
+  report.liverMedianHu = sign * median;
+  report.coreThresholdHu = sign * threshold;
+  report.steps.push_back(format("grid %.2f x %.2f x %.2f mm over the liver's box (%.0f cells)",
+                                g.mm[0],
+                                g.mm[1],
+                                g.mm[2],
+                                static_cast<double>(n)));
   report.steps.push_back(format(options.hyperdense
                                   ? "liver median %.0f HU, robust SD %.1f HU: cores above %.0f HU"
                                   : "liver median %.0f HU, robust SD %.1f HU: cores below %.0f HU",
                                 report.liverMedianHu,
                                 report.liverSigmaHu,
                                 report.coreThresholdHu));
+  // Beyond this (signed) HU a cell is fat or air (hypodense search) or bone, calcification or
+  // dense contrast (hyperdense search), never a lesion.
+  const float exclusion = options.hyperdense ? -400.0f : -50.0f;
 
-  // Cores start one voxel inside the liver's surface: the outermost layer mixes liver with what
-  // surrounds it (partial volume) and would otherwise yield crescents of "lesion" along the
-  // capsule. Lesions still grow out to the surface from their cores.
-  std::vector<std::uint8_t> interior(b.size(), 0);
-  for (long z = 1; z + 1 < b.nz; ++z)
-    for (long y = 1; y + 1 < b.ny; ++y)
-      for (long x = 1; x + 1 < b.nx; ++x)
-      {
-        const std::size_t i = b.at(x, y, z);
-        interior[i] = inLiver[i] && inLiver[i - 1] && inLiver[i + 1] && inLiver[i - b.nx] &&
-                      inLiver[i + b.nx] && inLiver[i - static_cast<std::size_t>(b.nx) * b.ny] &&
-                      inLiver[i + static_cast<std::size_t>(b.nx) * b.ny];
-      }
-
-  // Dark cores inside the liver (not fat or air), as face-connected components.
-  std::vector<int> core(b.size(), 0);
+  // Dark cores inside the liver, as face-connected components.
+  std::vector<int> label(n, 0);
   int cores = 0;
-  const long offsets[6][3] = { { -1, 0, 0 }, { 1, 0, 0 },  { 0, -1, 0 },
-                               { 0, 1, 0 },  { 0, 0, -1 }, { 0, 0, 1 } };
-  for (long z = 0; z < b.nz; ++z)
-    for (long y = 0; y < b.ny; ++y)
-      for (long x = 0; x < b.nx; ++x)
-      {
-        const std::size_t i = b.at(x, y, z);
-        auto isCore = [&](std::size_t j)
-        { return interior[j] && hu[j] < signedThreshold && hu[j] > exclusion; };
-        if (core[i] || !isCore(i))
-          continue;
-        core[i] = ++cores;
-        std::deque<std::array<long, 3>> queue{ { x, y, z } };
-        while (!queue.empty())
-        {
-          const auto p = queue.front();
-          queue.pop_front();
-          for (const auto& o : offsets)
-          {
-            const long qx = p[0] + o[0], qy = p[1] + o[1], qz = p[2] + o[2];
-            if (qx < 0 || qy < 0 || qz < 0 || qx >= b.nx || qy >= b.ny || qz >= b.nz)
-              continue;
-            const std::size_t j = b.at(qx, qy, qz);
-            if (!core[j] && isCore(j))
-            {
-              core[j] = cores;
-              queue.push_back({ qx, qy, qz });
-            }
-          }
-        }
-      }
-  report.candidates = static_cast<std::size_t>(cores);
-  // A core must hold at least one voxel whose 6 neighbours are all core: noise specks and
-  // vessels one voxel across never do.
-  std::vector<std::uint8_t> solid(cores + 1, 0);
-  for (long z = 1; z + 1 < b.nz; ++z)
-    for (long y = 1; y + 1 < b.ny; ++y)
-      for (long x = 1; x + 1 < b.nx; ++x)
-      {
-        const std::size_t i = b.at(x, y, z);
-        const int c = core[i];
-        if (c == 0 || solid[c])
-          continue;
-        bool all = true;
-        for (const auto& o : offsets)
-          all = all && core[b.at(x + o[0], y + o[1], z + o[2])] == c;
-        solid[c] = all;
-      }
-
-  // Grow each core to the midpoint between its mean HU and the liver's, within marginMm of it.
-  std::vector<double> coreSum(cores + 1, 0.0);
-  std::vector<std::size_t> coreCount(cores + 1, 0);
-  for (std::size_t i = 0; i < b.size(); ++i)
-    if (core[i])
-    {
-      coreSum[core[i]] += hu[i];
-      ++coreCount[core[i]];
-    }
-  const auto& s = ct.GetSpacing();
-  const double voxelMm3 = s[0] * s[1] * s[2];
-  std::vector<int> grown = core;
-  std::vector<float> reach(b.size(), 0.0f); // distance walked from the core, mm (approximate)
-  std::deque<std::size_t> frontier;
-  for (std::size_t i = 0; i < b.size(); ++i)
-    if (core[i])
-      frontier.push_back(i);
-  while (!frontier.empty())
+  std::vector<double> coreSum(1, 0.0);
+  std::vector<std::size_t> coreCount(1, 0);
+  auto isCore = [&](std::size_t c)
+  { return interior[c] && hu[c] < threshold && hu[c] > exclusion; };
+  for (std::size_t seed = 0; seed < n; ++seed)
   {
-    const std::size_t i = frontier.front();
-    frontier.pop_front();
-    const int c = grown[i];
-    const double limit = 0.5 * (coreSum[c] / coreCount[c] + signedMedian);
-    const long x = static_cast<long>(i % b.nx), y = static_cast<long>((i / b.nx) % b.ny),
-               z = static_cast<long>(i / (static_cast<std::size_t>(b.nx) * b.ny));
-    for (int k = 0; k < 6; ++k)
+    if (label[seed] || !isCore(seed))
+      continue;
+    const int id = ++cores;
+    coreSum.push_back(0.0);
+    coreCount.push_back(0);
+    std::vector<std::size_t> members{ seed };
+    label[seed] = id;
+    for (std::size_t k = 0; k < members.size(); ++k)
     {
-      const long qx = x + offsets[k][0], qy = y + offsets[k][1], qz = z + offsets[k][2];
-      if (qx < 0 || qy < 0 || qz < 0 || qx >= b.nx || qy >= b.ny || qz >= b.nz)
-        continue;
-      const std::size_t j = b.at(qx, qy, qz);
-      const float step = static_cast<float>(s[k / 2]);
-      if (grown[j] || !inLiver[j] || edgeHu[j] >= limit || reach[i] + step > options.marginMm)
-        continue;
-      grown[j] = c;
-      reach[j] = reach[i] + step;
-      frontier.push_back(j);
+      coreSum[id] += hu[members[k]];
+      ++coreCount[id];
+      forEachFaceNeighbour(g,
+                           members[k],
+                           [&](std::size_t j, int)
+                           {
+                             if (!label[j] && isCore(j))
+                             {
+                               label[j] = id;
+                               members.push_back(j);
+                             }
+                           });
+    }
+  }
+  report.candidates = static_cast<std::size_t>(cores);
+
+  // Grow each core over cells darker than the liver by GrowthContrastFraction of its contrast,
+  // within marginMm of it.
+  std::vector<double> limit(cores + 1, 0.0);
+  for (int c = 1; c <= cores; ++c)
+    limit[c] =
+      median - GrowthContrastFraction * (median - coreSum[c] / static_cast<double>(coreCount[c]));
+  {
+    std::vector<float> reach(n, 0.0f);
+    std::vector<std::size_t> frontier;
+    for (std::size_t c = 0; c < n; ++c)
+      if (label[c])
+        frontier.push_back(c);
+    for (std::size_t k = 0; k < frontier.size(); ++k) // breadth first: frontier grows behind k
+    {
+      const std::size_t i = frontier[k];
+      const int id = label[i];
+      forEachFaceNeighbour(g,
+                           i,
+                           [&](std::size_t j, int axis)
+                           {
+                             const float step = static_cast<float>(g.mm[axis]);
+                             if (label[j] || !inLiver[j] || hu[j] >= limit[id] ||
+                                 reach[i] + step > options.marginMm)
+                               return;
+                             label[j] = id;
+                             reach[j] = reach[i] + step;
+                             frontier.push_back(j);
+                           });
     }
   }
 
-  // Size and shape filters, then ids by volume (1 = largest).
-  std::vector<std::size_t> count(cores + 1, 0);
-  std::vector<Eigen::Vector3d> sum(cores + 1, Eigen::Vector3d::Zero());
-  std::vector<Eigen::Matrix3d> outer(cores + 1, Eigen::Matrix3d::Zero());
-  std::vector<double> huSum(cores + 1, 0.0);
-  for (long z = 0; z < b.nz; ++z)
-    for (long y = 0; y < b.ny; ++y)
-      for (long x = 0; x < b.nx; ++x)
-      {
-        const int c = grown[b.at(x, y, z)];
-        if (!c)
-          continue;
-        const Eigen::Vector3d p(x * s[0], y * s[1], z * s[2]);
-        ++count[c];
-        huSum[c] += ct.GetBufferPointer()[fullIndex(x, y, z)];
-        sum[c] += p;
-        outer[c] += p * p.transpose();
-      }
-  std::vector<std::pair<std::size_t, int>> kept;
-  const double minVolumeMm3 = M_PI / 6.0 * std::pow(options.minDiameterMm, 3);
-  for (int c = 1; c <= cores; ++c)
+  fillHoles(label, g);
+
+  // Members of each candidate.
+  std::vector<std::vector<std::size_t>> members(cores + 1);
+  for (std::size_t c = 0; c < n; ++c)
+    if (label[c])
+      members[label[c]].push_back(c);
+  const double cellMl = g.mm[0] * g.mm[1] * g.mm[2] / 1000.0;
+  const double minVolumeMl = M_PI / 6.0 * std::pow(options.minDiameterMm, 3) / 1000.0;
+  auto positionMm = [&](std::size_t c)
   {
-    if (!solid[c] || count[c] * voxelMm3 < minVolumeMm3)
+    const auto p = g.xyz(c);
+    return Eigen::Vector3d(p[0] * g.mm[0], p[1] * g.mm[1], p[2] * g.mm[2]);
+  };
+
+  // Completion beyond the surface: a candidate that reaches the liver's surface is completed by
+  // the sphere fitted to its interface with the parenchyma, with the cells outside the liver that
+  // lie in that sphere, connect to it and have the candidate's density (between its core mean
+  // minus max(3 SD, 15 HU) and its growth limit: not fat, fluid or enhancing organ). A sphere
+  // larger than MaxCompletionRadiusMm or adding more than 4 times what is inside marks a mass of
+  // the neighbourhood (an adrenal or renal mass against the liver), not a liver lesion.
+  std::vector<std::uint8_t> extrahepatic(cores + 1, 0);
+  std::vector<double> outsideMl(cores + 1, 0.0);
+  std::vector<std::uint8_t> outside(n, 0);
+  if (options.completeAtSurface)
+    for (int id = 1; id <= cores; ++id)
+    {
+      if (members[id].size() * cellMl < minVolumeMl)
+        continue;
+      bool atSurface = false;
+      std::vector<Eigen::Vector3d> interface;
+      for (const std::size_t i : members[id])
+        forEachFaceNeighbour(g,
+                             i,
+                             [&](std::size_t j, int)
+                             {
+                               if (!inLiver[j])
+                                 atSurface = true;
+                               else if (label[j] != id && hu[j] >= limit[id])
+                                 interface.push_back(0.5 * (positionMm(i) + positionMm(j)));
+                             });
+      if (!atSurface || interface.size() < 20)
+        continue;
+      const Sphere sphere = fitSphere(interface);
+      const double minSpacing = std::min({ g.mm[0], g.mm[1], g.mm[2] });
+      if (sphere.radiusMm < 3.0 || sphere.rmsMm > std::max(1.5 * minSpacing, 0.2 * sphere.radiusMm))
+        continue;
+      const double low =
+        coreSum[id] / static_cast<double>(coreCount[id]) - std::max(3.0 * sigma, 15.0);
+      const double reach2 = std::pow(sphere.radiusMm + 0.5 * minSpacing, 2);
+      std::vector<std::size_t> added;
+      std::vector<std::size_t> front(members[id]);
+      while (!front.empty())
+      {
+        const std::size_t i = front.back();
+        front.pop_back();
+        forEachFaceNeighbour(g,
+                             i,
+                             [&](std::size_t j, int)
+                             {
+                               if (inLiver[j] || label[j] || hu[j] >= limit[id] || hu[j] <= low ||
+                                   hu[j] <= exclusion ||
+                                   (positionMm(j) - sphere.centre).squaredNorm() > reach2)
+                                 return;
+                               label[j] = id;
+                               added.push_back(j);
+                               front.push_back(j);
+                             });
+      }
+      if (sphere.radiusMm > MaxCompletionRadiusMm || added.size() > 4 * members[id].size())
+      {
+        for (const std::size_t j : added)
+          label[j] = 0;
+        extrahepatic[id] = 1;
+        continue;
+      }
+      for (const std::size_t j : added)
+        members[id].push_back(j);
+    }
+
+  // Once more with the completed parts; a hole outside the liver is part of the completion.
+  fillHoles(label, g);
+  for (auto& m : members)
+    m.clear();
+  std::fill(outsideMl.begin(), outsideMl.end(), 0.0);
+  for (std::size_t c = 0; c < n; ++c)
+    if (label[c])
+    {
+      members[label[c]].push_back(c);
+      outside[c] = !inLiver[c];
+      outsideMl[label[c]] += outside[c] * cellMl;
+    }
+
+  // Features of each candidate of reportable size.
+  std::vector<std::uint8_t> anyCandidate(n, 0);
+  for (std::size_t c = 0; c < n; ++c)
+    anyCandidate[c] = label[c] != 0;
+  const std::vector<float> candidateDepth = insideDistanceMm(anyCandidate, g);
+  const std::vector<float> liverDepth = insideDistanceMm(inLiver, g);
+  // Blobness and vessel terms: the non-contrast phase has dark vessels, so dark tubes are the
+  // rule there and a lesion must be rounder.
+  const double blobCentre = options.phase == "non-contrast" ? 0.55 : 0.45;
+  std::vector<int> rimStamp(n, 0);
+  std::vector<LesionCandidate> features(cores + 1);
+  std::vector<std::pair<double, int>> kept; // (volume, candidate)
+  for (int id = 1; id <= cores; ++id)
+  {
+    const auto& m = members[id];
+    const double volumeMl = m.size() * cellMl;
+    if (volumeMl < minVolumeMl)
     {
       ++report.rejectedSmall;
       continue;
     }
-    const Eigen::Vector3d mean = sum[c] / static_cast<double>(count[c]);
-    const Eigen::Matrix3d covariance =
-      outer[c] / static_cast<double>(count[c]) - mean * mean.transpose();
+    LesionCandidate& f = features[id];
+    f.volumeMl = volumeMl;
+    f.diameterMm = std::cbrt(6.0 / M_PI * volumeMl * 1000.0);
+    f.outsideMl = outsideMl[id];
+    Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+    Eigen::Matrix3d outer = Eigen::Matrix3d::Zero();
+    double huSum = 0.0, inscribed = 0.0, depth = 0.0;
+    for (const std::size_t c : m)
+    {
+      const Eigen::Vector3d p = positionMm(c);
+      sum += p;
+      outer += p * p.transpose();
+      huSum += raw[c];
+      inscribed = std::max(inscribed, static_cast<double>(candidateDepth[c]));
+      depth = std::max(depth, static_cast<double>(liverDepth[c]));
+    }
+    const double count = static_cast<double>(m.size());
+    const Eigen::Vector3d mean = sum / count;
+    const Eigen::Matrix3d covariance = outer / count - mean * mean.transpose();
     const Eigen::Vector3d eigen =
       Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d>(covariance).eigenvalues();
-    const double elongation = std::sqrt(std::max(eigen[2], 1e-9) / std::max(eigen[0], 1e-9));
-    if (elongation > options.maxElongation)
+    f.elongation = std::sqrt(std::max(eigen[2], 1e-9) / std::max(eigen[0], 1e-9));
+    f.meanHu = sign * huSum / count;
+    f.contrastSd = (median - huSum / count) / sigma;
+    f.blobness = std::min(1.0, inscribed / (0.5 * f.diameterMm));
+    f.depthMm = depth;
+    // Rim: the two layers of liver cells around the candidate. Vessel-bright cells there (in the
+    // portal-venous phase) mark a dark gap between vessels rather than a lesion.
+    std::vector<std::size_t> ring;
+    for (const std::size_t c : m)
+      rimStamp[c] = id;
+    for (int layer = 0; layer < 2; ++layer)
     {
-      ++report.rejectedElongated;
-      continue;
+      const std::vector<std::size_t> from = layer == 0 ? m : ring;
+      for (const std::size_t c : from)
+        forEachFaceNeighbour(g,
+                             c,
+                             [&](std::size_t j, int)
+                             {
+                               if (rimStamp[j] == id || !inLiver[j])
+                                 return;
+                               rimStamp[j] = id;
+                               ring.push_back(j);
+                             });
     }
-    if (!options.hyperdense && huSum[c] / static_cast<double>(count[c]) < FatMaxHu)
+    std::size_t bright = 0;
+    std::vector<float> ringHu;
+    for (const std::size_t c : ring)
     {
+      bright += hu[c] > median + 3.0 * sigma;
+      ringHu.push_back(raw[c]);
+    }
+    f.edgeContrastSd = (medianOf(ringHu) - huSum / count) / sigma;
+    f.vesselRimFraction =
+      options.hyperdense || ring.empty() ? 0.0 : static_cast<double>(bright) / ring.size();
+    // Position: native index of the cell centre, then LPS.
+    itk::ContinuousIndex<double, 3> index;
+    for (int a = 0; a < 3; ++a)
+      index[a] = b0[a] + (mean[a] / g.mm[a] + 0.5) * factor[a] - 0.5;
+    itk::Point<double, 3> point;
+    ct.TransformContinuousIndexToPhysicalPoint(index, point);
+    f.centroidLpsMm = { point[0], point[1], point[2] };
+
+    // Confidence: the product of one soft step per feature, each 0.5 at its centre. Contrast: the
+    // lower of the contrast to the liver's median and to the rim around the candidate (a diffuse
+    // darker region, beam hardening near the diaphragm, has none at its edge), centre 3 SD, width
+    // 0.4; blobness (tube or sheet below, ball above), width 0.05; diameter the minimum
+    // reportable + 1 mm, width 1 mm; depth 3 mm below the surface (partial volume along the
+    // capsule is shallower), width 1 mm; a rim at most half vessel-bright, width 0.1.
+    f.confidence = softStep(std::min(f.contrastSd, f.edgeContrastSd), 3.0, 0.4) *
+                   softStep(f.blobness, blobCentre, 0.05) *
+                   softStep(f.diameterMm, options.minDiameterMm + 1.0, 1.0) *
+                   softStep(f.depthMm, 3.0, 1.0) * (1.0 - softStep(f.vesselRimFraction, 0.5, 0.1));
+    // Fat: a mean of fat density, or a tenth of the candidate at -30 HU or below (a fissure or
+    // ligament whose fat is mixed with parenchyma; a cyst, at 0-20 HU, has no such cells).
+    std::vector<float> cellHu;
+    for (const std::size_t c : m)
+      cellHu.push_back(sign * raw[c]);
+    std::nth_element(cellHu.begin(), cellHu.begin() + cellHu.size() / 10, cellHu.end());
+    const double lowDecileHu = cellHu[cellHu.size() / 10];
+    if (!options.hyperdense && (f.meanHu < FatMaxHu || lowDecileHu <= FatCellHu))
+    {
+      f.decision = "fat";
       ++report.rejectedFat;
-      continue;
     }
-    kept.emplace_back(count[c], c);
+    else if (f.elongation > options.maxElongation || f.blobness < blobCentre - 0.1)
+    {
+      f.decision = "tubular";
+      ++report.rejectedElongated;
+    }
+    else if (extrahepatic[id])
+    {
+      f.decision = "extrahepatic mass";
+      ++report.rejectedOther;
+    }
+    else if (f.confidence < options.minConfidence)
+    {
+      f.decision = "low confidence";
+      ++report.rejectedOther;
+    }
+    else
+    {
+      f.decision = "lesion";
+      kept.emplace_back(volumeMl, id);
+    }
   }
   std::sort(
-    kept.begin(), kept.end(), [](const auto& a, const auto& b2) { return a.first > b2.first; });
-  std::vector<std::uint16_t> id(cores + 1, 0);
+    kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::uint16_t> lesionId(cores + 1, 0);
   for (std::size_t k = 0; k < kept.size(); ++k)
-    id[kept[k].second] = static_cast<std::uint16_t>(k + 1);
+    lesionId[kept[k].second] = static_cast<std::uint16_t>(k + 1);
 
+  // Outline on the CT's grid: cells deep inside a kept candidate are lesion; in its boundary cells
+  // and the cells next to them, each CT voxel is lesion when the box mean around it (the grid's
+  // cell size) is below the candidate's growth limit.
   result.lesions = LabelImage::New();
   result.lesions->CopyInformation(&ct);
   result.lesions->SetRegions(ct.GetLargestPossibleRegion());
   result.lesions->Allocate(true);
-  for (long z = 0; z < b.nz; ++z)
-    for (long y = 0; y < b.ny; ++y)
-      for (long x = 0; x < b.nx; ++x)
-        if (const int c = grown[b.at(x, y, z)])
-          result.lesions->GetBufferPointer()[fullIndex(x, y, z)] = id[c];
+  result.addedToLiver = LabelImage::New();
+  result.addedToLiver->CopyInformation(&ct);
+  result.addedToLiver->SetRegions(ct.GetLargestPossibleRegion());
+  result.addedToLiver->Allocate(true);
+  std::uint16_t* out = result.lesions->GetBufferPointer();
+  std::uint16_t* added = result.addedToLiver->GetBufferPointer();
+  const std::array<long, 3> half{ factor[0] / 2, factor[1] / 2, factor[2] / 2 };
+  auto boxMean = [&](long x, long y, long z)
+  {
+    double s = 0.0;
+    int k = 0;
+    for (long dz = -half[2]; dz <= half[2]; ++dz)
+      for (long dy = -half[1]; dy <= half[1]; ++dy)
+        for (long dx = -half[0]; dx <= half[0]; ++dx)
+          if (native.contains(x + dx, y + dy, z + dz))
+          {
+            s += ctHu[native.at(x + dx, y + dy, z + dz)];
+            ++k;
+          }
+    return sign * s / k;
+  };
+  std::vector<std::size_t> nativeCount(kept.size() + 1, 0);
+  for (const auto& [volume, id] : kept)
+  {
+    const std::uint16_t lesion = lesionId[id];
+    std::array<long, 3> cLo{ g.nx, g.ny, g.nz }, cHi{ -1, -1, -1 };
+    for (const std::size_t c : members[id])
+    {
+      const auto p = g.xyz(c);
+      for (int a = 0; a < 3; ++a)
+        cLo[a] = std::min(cLo[a], p[a] - 1), cHi[a] = std::max(cHi[a], p[a] + 1);
+    }
+    for (long z = std::max(b0[2], b0[2] + cLo[2] * factor[2]);
+         z <= std::min(b1[2], b0[2] + (cHi[2] + 1) * factor[2] - 1);
+         ++z)
+      for (long y = std::max(b0[1], b0[1] + cLo[1] * factor[1]);
+           y <= std::min(b1[1], b0[1] + (cHi[1] + 1) * factor[1] - 1);
+           ++y)
+        for (long x = std::max(b0[0], b0[0] + cLo[0] * factor[0]);
+             x <= std::min(b1[0], b0[0] + (cHi[0] + 1) * factor[0] - 1);
+             ++x)
+        {
+          const std::size_t i = native.at(x, y, z);
+          if (out[i])
+            continue;
+          const std::size_t c = cellOf(x, y, z);
+          int sameNeighbours = 0, neighbours = 0;
+          forEachFaceNeighbour(g,
+                               c,
+                               [&](std::size_t j, int)
+                               {
+                                 ++neighbours;
+                                 sameNeighbours += label[j] == id;
+                               });
+          const bool own = label[c] == id;
+          if (!own && sameNeighbours == 0)
+            continue;
+          // A CT voxel outside the liver belongs to the lesion only within its completion.
+          if (!lv[i] && !(own && outside[c]))
+            continue;
+          const bool deep = own && sameNeighbours == neighbours;
+          if (deep || (boxMean(x, y, z) < limit[id] && boxMean(x, y, z) > exclusion))
+          {
+            out[i] = lesion;
+            ++nativeCount[lesion];
+            if (!lv[i])
+            {
+              added[i] = 1;
+              result.addedToLiverMl += native.mm[0] * native.mm[1] * native.mm[2] / 1000.0;
+            }
+          }
+        }
+  }
   result.count = kept.size();
+
+  // The weighed candidates for the report: reported lesions first (by id), then the others by
+  // volume; reported volumes are those outlined on the CT's grid.
+  const double voxelMl = native.mm[0] * native.mm[1] * native.mm[2] / 1000.0;
+  for (const auto& [volume, id] : kept)
+  {
+    LesionCandidate f = features[id];
+    f.id = lesionId[id];
+    f.volumeMl = nativeCount[f.id] * voxelMl;
+    report.weighed.push_back(f);
+  }
+  std::vector<LesionCandidate> others;
+  for (int id = 1; id <= cores; ++id)
+    if (!features[id].decision.empty() && !lesionId[id])
+      others.push_back(features[id]);
+  std::sort(others.begin(),
+            others.end(),
+            [](const LesionCandidate& a, const LesionCandidate& b)
+            { return a.volumeMl > b.volumeMl; });
+  report.weighed.insert(report.weighed.end(), others.begin(), others.end());
   report.steps.push_back(
-    format("%.0f dark cores: %.0f kept, %.0f too small",
+    format("%.0f cores: %.0f lesion(s), %.0f below %.0f mm",
            cores,
            static_cast<double>(kept.size()),
-           static_cast<double>(report.rejectedSmall)) +
-    format(", %.0f elongated (vessel-like)", static_cast<double>(report.rejectedElongated)) +
-    format(", %.0f of fat density (mean below -10 HU)", static_cast<double>(report.rejectedFat)));
+           static_cast<double>(report.rejectedSmall),
+           options.minDiameterMm) +
+    format(", %.0f tubular (vessel-like), %.0f of fat density (mean below -10 HU), %.0f other "
+           "(low confidence, extrahepatic)",
+           static_cast<double>(report.rejectedElongated),
+           static_cast<double>(report.rejectedFat),
+           static_cast<double>(report.rejectedOther)));
+  if (result.addedToLiverMl > 0)
+    report.steps.push_back(
+      format("lesions cut by the liver surface completed: %.1f mL added to the liver",
+             result.addedToLiverMl));
   return result;
+}
+
+void addLesionsToLiver(LabelImage& liver, const LesionSegmentation& lesions)
+{
+  if (!lesions.addedToLiver)
+    return;
+  if (liver.GetLargestPossibleRegion() != lesions.addedToLiver->GetLargestPossibleRegion())
+    throw std::invalid_argument("addLesionsToLiver: liver mask and lesions differ in size");
+  const std::size_t n = liver.GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::uint16_t* added = lesions.addedToLiver->GetBufferPointer();
+  std::uint16_t* lv = liver.GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    if (added[i])
+      lv[i] = 1;
 }
 
 } // namespace liver

@@ -1,0 +1,303 @@
+/// liver::segmentLesions on real venous-phase CT with expert labels (3D-IRCADb-01): every tumour
+/// of 10 mL or more found with a per-lesion Dice of 0.6 or more, no false lesion of 1 mL or more,
+/// inside the expert liver and inside a liver that lost the tumours' subcapsular part.
+
+#include "test_support.h"
+
+#include <liver/imaging/io.h>
+#include <liver/segmentation/lesion_segmentation.h>
+
+#include <itkConnectedComponentImageFilter.h>
+#include <itkSignedMaurerDistanceMapImageFilter.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+using namespace liver;
+
+namespace
+{
+
+struct RealCase
+{
+  CtVolume ct;
+  LabelImage::Pointer label; ///< 1 liver, 2 tumour (expert)
+};
+
+RealCase loadCase(const std::string& folder)
+{
+  RealCase c;
+  c.ct = loadCt(folder + "/dicom");
+  c.label = labelsOnGrid(loadLabels(folder + "/label.nii.gz"), *c.ct.image, folder, false);
+  return c;
+}
+
+LabelImage::Pointer emptyLike(const LabelImage& grid)
+{
+  auto image = LabelImage::New();
+  image->CopyInformation(&grid);
+  image->SetRegions(grid.GetLargestPossibleRegion());
+  image->Allocate(true);
+  return image;
+}
+
+/// label > 0: the expert liver with its tumours.
+LabelImage::Pointer expertLiver(const LabelImage& label)
+{
+  auto liver = emptyLike(label);
+  const std::size_t n = label.GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    liver->GetBufferPointer()[i] = label.GetBufferPointer()[i] != 0;
+  return liver;
+}
+
+/// The expert liver without the tumour voxels within `depthMm` of its surface: an automatic
+/// liver that cut the subcapsular part of the tumours off (the HU band excludes them).
+LabelImage::Pointer liverWithoutTumourRim(const LabelImage& label, double depthMm)
+{
+  auto liver = expertLiver(label);
+  using Distance = itk::SignedMaurerDistanceMapImageFilter<LabelImage, FloatImage>;
+  auto distance = Distance::New();
+  distance->SetInput(liver);
+  distance->SetUseImageSpacing(true);
+  distance->SetInsideIsPositive(true);
+  distance->SetSquaredDistance(false);
+  distance->Update();
+  const float* d = distance->GetOutput()->GetBufferPointer();
+  const std::size_t n = label.GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    if (label.GetBufferPointer()[i] == 2 && d[i] < depthMm)
+      liver->GetBufferPointer()[i] = 0;
+  return liver;
+}
+
+struct ReferenceLesion
+{
+  double ml = 0;
+  double overlapFraction = 0; ///< of the reference lesion covered by found lesions
+  double dice = 0;            ///< against the found lesions that touch it
+  bool detected() const { return overlapFraction >= 0.5; }
+};
+
+struct LesionScore
+{
+  std::vector<ReferenceLesion> reference; ///< by decreasing volume
+  std::vector<double> falseMl;            ///< found lesions touching no reference lesion
+};
+
+/// LiTS-style lesion matching: reference lesions are the 26-connected components of label 2; one
+/// is detected when found lesions cover at least half of it; its Dice is taken against the found
+/// lesions that touch it; a found lesion touching none is a false positive.
+LesionScore scoreLesions(const LabelImage& label, const LabelImage& found)
+{
+  auto tumour = emptyLike(label);
+  const std::size_t n = label.GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    tumour->GetBufferPointer()[i] = label.GetBufferPointer()[i] == 2;
+  using Components = itk::ConnectedComponentImageFilter<LabelImage, LabelImage>;
+  auto components = Components::New();
+  components->SetInput(tumour);
+  components->SetFullyConnected(true);
+  components->Update();
+  const std::uint16_t* ref = components->GetOutput()->GetBufferPointer();
+  const std::uint16_t* pred = found.GetBufferPointer();
+  std::map<std::uint16_t, std::size_t> refVoxels, predVoxels;
+  std::map<std::uint16_t, std::map<std::uint16_t, std::size_t>> both; // ref -> pred -> voxels
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    if (ref[i])
+      ++refVoxels[ref[i]];
+    if (pred[i])
+      ++predVoxels[pred[i]];
+    if (ref[i] && pred[i])
+      ++both[ref[i]][pred[i]];
+  }
+  const auto& s = label.GetSpacing();
+  const double voxelMl = s[0] * s[1] * s[2] / 1000.0;
+  LesionScore score;
+  std::set<std::uint16_t> touching;
+  for (const auto& [r, voxels] : refVoxels)
+  {
+    ReferenceLesion l;
+    l.ml = voxels * voxelMl;
+    std::size_t covered = 0, predicted = 0;
+    for (const auto& [p, common] : both[r])
+    {
+      covered += common;
+      predicted += predVoxels[p];
+      touching.insert(p);
+    }
+    l.overlapFraction = static_cast<double>(covered) / voxels;
+    l.dice = 2.0 * covered / static_cast<double>(voxels + predicted);
+    score.reference.push_back(l);
+  }
+  std::sort(score.reference.begin(),
+            score.reference.end(),
+            [](const ReferenceLesion& a, const ReferenceLesion& b) { return a.ml > b.ml; });
+  for (const auto& [p, voxels] : predVoxels)
+    if (!touching.count(p))
+      score.falseMl.push_back(voxels * voxelMl);
+  std::sort(score.falseMl.rbegin(), score.falseMl.rend());
+  return score;
+}
+
+void printScore(const std::string& title, const LesionScore& score, double seconds)
+{
+  std::printf("%s (%.2f s)\n  reference mL | covered | Dice | detected\n", title.c_str(), seconds);
+  for (const ReferenceLesion& l : score.reference)
+    std::printf("  %12.2f | %7.2f | %4.2f | %s\n",
+                l.ml,
+                l.overlapFraction,
+                l.dice,
+                l.detected() ? "yes" : "no");
+  std::printf("  false lesions:");
+  for (const double ml : score.falseMl)
+    std::printf(" %.2f mL", ml);
+  std::printf("%s\n", score.falseMl.empty() ? " none" : "");
+}
+
+struct LesionRun
+{
+  LesionSegmentation found;
+  LesionScore score;
+  double seconds = 0;
+};
+
+LesionRun runOn(const RealCase& c,
+                const LabelImage& liver,
+                const std::string& title,
+                const LesionSegmentationOptions& options = {})
+{
+  LesionRun run;
+  const auto started = std::chrono::steady_clock::now();
+  run.found = segmentLesions(*c.ct.image, liver, options);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const std::string& step : run.found.report.steps)
+    std::printf("  %s\n", step.c_str());
+  // Every candidate of reportable size with its features: what to look at when a bar fails.
+  for (const LesionCandidate& f : run.found.report.weighed)
+    std::printf(
+      "  %2d %-18s %7.2f mL %5.1f mm %4.0f HU contrast %4.1f edge %4.1f SD blob %.2f elong %4.1f "
+      "depth %4.1f mm rim %.2f out %5.2f mL conf %.2f at (%.0f, %.0f, %.0f)\n",
+      f.id,
+      f.decision.c_str(),
+      f.volumeMl,
+      f.diameterMm,
+      f.meanHu,
+      f.contrastSd,
+      f.edgeContrastSd,
+      f.blobness,
+      f.elongation,
+      f.depthMm,
+      f.vesselRimFraction,
+      f.outsideMl,
+      f.confidence,
+      f.centroidLpsMm[0],
+      f.centroidLpsMm[1],
+      f.centroidLpsMm[2]);
+  run.score = scoreLesions(*c.label, *run.found.lesions);
+  if (const char* dump = std::getenv("LESION_TEST_DUMP"))
+  {
+    std::string name = title.substr(0, title.find(','));
+    writeImage(run.found.lesions.GetPointer(), std::string(dump) + "/" + name + "_found.nii.gz");
+    writeImage(&liver, std::string(dump) + "/" + name + "_liver.nii.gz");
+    auto tumour = emptyLike(*c.label);
+    for (std::size_t i = 0; i < c.label->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+      tumour->GetBufferPointer()[i] = c.label->GetBufferPointer()[i] == 2;
+    writeImage(tumour.GetPointer(), std::string(dump) + "/" + name + "_tumour.nii.gz");
+  }
+  printScore(title, run.score, run.seconds);
+  return run;
+}
+
+/// Issue 12's bars for one run: each tumour of 10 mL or more detected with Dice >= 0.6, no false
+/// lesion of 1 mL or more.
+void expectIssueBars(const LesionScore& score)
+{
+  for (const ReferenceLesion& l : score.reference)
+    if (l.ml >= 10.0)
+    {
+      EXPECT_TRUE(l.detected()) << l.ml << " mL tumour";
+      EXPECT_GE(l.dice, 0.6) << l.ml << " mL tumour";
+    }
+  for (const double ml : score.falseMl)
+    EXPECT_LT(ml, 1.0) << "false lesion";
+}
+
+} // namespace
+
+TEST(LesionSegmentationRealCt, Patient01MetastasesInTheExpertLiver)
+{
+  // An imported liver is kept as it is (no completion beyond it), as `segment --liver` does.
+  LIVER_REQUIRE_DATA(folder, "ircad/patient01");
+  const RealCase c = loadCase(folder);
+  LesionSegmentationOptions options;
+  options.completeAtSurface = false;
+  const LesionRun run = runOn(c, *expertLiver(*c.label), "patient01, expert liver", options);
+  expectIssueBars(run.score);
+  // Measured: 84.4, 10.1, 7.5 and 2.7 mL found (Dice 0.70-0.89); the 3.7 mL one is weighed at
+  // confidence 0.45, the 2.5 mL one is isodense, the 0.4 and 0.06 mL ones are below reach.
+  std::size_t detected = 0;
+  for (const ReferenceLesion& l : run.score.reference)
+    detected += l.detected();
+  EXPECT_GE(detected, 4u);
+  EXPECT_TRUE(run.score.falseMl.empty());
+  EXPECT_EQ(run.found.addedToLiverMl, 0.0);
+  EXPECT_EQ(run.found.report.minDiameterMm, 5.0);
+  ASSERT_EQ(run.found.report.weighed.size() >= run.found.count, true);
+  for (std::size_t k = 0; k < run.found.count; ++k)
+  {
+    const LesionCandidate& l = run.found.report.weighed[k];
+    EXPECT_EQ(l.id, static_cast<int>(k + 1));
+    EXPECT_EQ(l.decision, "lesion");
+    EXPECT_GE(l.confidence, 0.5);
+    EXPECT_LE(l.confidence, 1.0);
+    EXPECT_GE(l.diameterMm, 5.0);
+  }
+  EXPECT_LT(run.seconds, 4.0);
+}
+
+TEST(LesionSegmentationRealCt, Patient01TumoursCutByTheLiverSurfaceAreCompleted)
+{
+  // A liver that lost every tumour voxel within 10 mm of its surface, as an automatic liver whose
+  // HU band leaves the subcapsular tumours out: the 84 mL metastasis is completed beyond it.
+  LIVER_REQUIRE_DATA(folder, "ircad/patient01");
+  const RealCase c = loadCase(folder);
+  const auto liver = liverWithoutTumourRim(*c.label, 10.0);
+  const LesionRun run = runOn(c, *liver, "patient01, tumours cut 10 mm deep");
+  ASSERT_FALSE(run.score.reference.empty());
+  EXPECT_TRUE(run.score.reference[0].detected());
+  EXPECT_GE(run.score.reference[0].dice, 0.6);
+  for (const double ml : run.score.falseMl)
+    EXPECT_LT(ml, 1.0) << "false lesion";
+  // What was added to the liver is mostly the tumour that was cut away, and restores most of it.
+  const std::size_t n = c.label->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::size_t cut = 0, added = 0, restored = 0;
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    const bool wasCut = c.label->GetBufferPointer()[i] == 2 && !liver->GetBufferPointer()[i];
+    const bool isAdded = run.found.addedToLiver->GetBufferPointer()[i] != 0;
+    cut += wasCut;
+    added += isAdded;
+    restored += wasCut && isAdded;
+    ASSERT_FALSE(isAdded && liver->GetBufferPointer()[i]) << "added where the liver already was";
+  }
+  std::printf("cut %zu voxels, added %zu, of which tumour %zu\n", cut, added, restored);
+  EXPECT_GE(restored, cut / 2);
+  EXPECT_GE(restored, 7 * added / 10);
+  const auto& s = c.ct.image->GetSpacing();
+  EXPECT_NEAR(run.found.addedToLiverMl, added * s[0] * s[1] * s[2] / 1000.0, 1e-6);
+}
+
+TEST(LesionSegmentationRealCt, Patient07HasNoLesion)
+{
+  // Healthy liver; a 669 mL adrenal mass presses on it from outside the expert mask.
+  LIVER_REQUIRE_DATA(folder, "ircad/patient07");
+  const RealCase c = loadCase(folder);
+  const LesionRun run = runOn(c, *expertLiver(*c.label), "patient07, expert liver");
+  EXPECT_EQ(run.found.count, 0u);
+  EXPECT_EQ(run.found.addedToLiverMl, 0.0);
+}
