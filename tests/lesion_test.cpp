@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <set>
 
 using namespace liver;
@@ -300,4 +301,167 @@ TEST(LesionSegmentationRealCt, Patient07HasNoLesion)
   const LesionRun run = runOn(c, *expertLiver(*c.label), "patient07, expert liver");
   EXPECT_EQ(run.found.count, 0u);
   EXPECT_EQ(run.found.addedToLiverMl, 0.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic livers with exact answers
+// ---------------------------------------------------------------------------------------------
+
+namespace
+{
+
+/// A 1 mm CT of 100 x 100 x 60 voxels: liver (110 HU, noise SD 10) in the box x 10..59,
+/// y 10..89, z 10..49, fat (-100 HU) around it, and a 60 HU ball of radius 10 mm centred at
+/// (centreX, 50, 30): at x = 58 it bulges 9 mm beyond the liver's surface.
+struct Synthetic
+{
+  CtImage::Pointer ct;
+  LabelImage::Pointer liver; ///< the box only: the bulging part of the ball is cut off
+  LabelImage::Pointer ball;
+};
+
+Synthetic makeSynthetic(double centreX)
+{
+  Synthetic s;
+  CtImage::RegionType region;
+  region.SetSize({ 100, 100, 60 });
+  s.ct = CtImage::New();
+  s.ct->SetRegions(region);
+  s.ct->Allocate();
+  s.liver = LabelImage::New();
+  s.liver->SetRegions(region);
+  s.liver->Allocate(true);
+  s.ball = LabelImage::New();
+  s.ball->SetRegions(region);
+  s.ball->Allocate(true);
+  std::mt19937 random(7);
+  std::normal_distribution<double> noise(0.0, 10.0);
+  for (long z = 0; z < 60; ++z)
+    for (long y = 0; y < 100; ++y)
+      for (long x = 0; x < 100; ++x)
+      {
+        const CtImage::IndexType index{ { x, y, z } };
+        const bool inLiver = x >= 10 && x <= 59 && y >= 10 && y <= 89 && z >= 10 && z <= 49;
+        const bool inBall =
+          std::pow(x - centreX, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2) <= 100.0;
+        double hu = inBall ? 60.0 : inLiver ? 110.0 : -100.0;
+        if (inBall || inLiver)
+          hu += noise(random);
+        s.ct->SetPixel(index, static_cast<std::int16_t>(std::lround(hu)));
+        s.liver->SetPixel(index, inLiver);
+        s.ball->SetPixel(index, inBall);
+      }
+  return s;
+}
+
+std::size_t countNonZero(const LabelImage& image)
+{
+  const std::uint16_t* p = image.GetBufferPointer();
+  return static_cast<std::size_t>(
+    std::count_if(p,
+                  p + image.GetLargestPossibleRegion().GetNumberOfPixels(),
+                  [](std::uint16_t v) { return v != 0; }));
+}
+
+} // namespace
+
+TEST(LesionSegmentationSynthetic, BallInsideTheLiverIsFoundWholeWithHighConfidence)
+{
+  const Synthetic s = makeSynthetic(35.0); // 15 mm deep: entirely inside
+  const LesionSegmentation found = segmentLesions(*s.ct, *s.liver);
+  ASSERT_EQ(found.count, 1u);
+  const double ball = static_cast<double>(countNonZero(*s.ball));
+  // Within 15 % of the ball's 4189 voxels (the phantom bar), nothing added to the liver.
+  EXPECT_NEAR(static_cast<double>(countNonZero(*found.lesions)), ball, 0.15 * ball);
+  EXPECT_EQ(found.addedToLiverMl, 0.0);
+  const LesionCandidate& l = found.report.weighed.at(0);
+  EXPECT_EQ(l.id, 1);
+  EXPECT_EQ(l.decision, "lesion");
+  EXPECT_GT(l.confidence, 0.9);
+  EXPECT_GT(l.blobness, 0.6);
+  EXPECT_LT(l.elongation, 1.3);
+  EXPECT_NEAR(l.meanHu, 60.0, 15.0);
+  EXPECT_GT(l.contrastSd, 3.0);
+  EXPECT_NEAR(l.diameterMm, 20.0, 2.0);
+  EXPECT_EQ(found.report.minDiameterMm, 5.0);
+}
+
+TEST(LesionSegmentationSynthetic, BallCutByTheLiverSurfaceIsCompletedAndAddedToTheLiver)
+{
+  const Synthetic s = makeSynthetic(58.0);
+  const std::size_t n = s.ct->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::size_t outsidePart = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    outsidePart += s.ball->GetBufferPointer()[i] && !s.liver->GetBufferPointer()[i];
+  const LesionSegmentation found = segmentLesions(*s.ct, *s.liver);
+  ASSERT_EQ(found.count, 1u);
+  const double ball = static_cast<double>(countNonZero(*s.ball));
+  EXPECT_NEAR(static_cast<double>(countNonZero(*found.lesions)), ball, 0.15 * ball);
+  // The part beyond the surface (~1,900 voxels) is added, and nothing else.
+  const std::size_t added = countNonZero(*found.addedToLiver);
+  EXPECT_NEAR(static_cast<double>(added), static_cast<double>(outsidePart), 0.2 * outsidePart);
+  EXPECT_NEAR(found.addedToLiverMl, added / 1000.0, 1e-9);
+  for (std::size_t i = 0; i < n; ++i)
+    if (found.addedToLiver->GetBufferPointer()[i])
+    {
+      ASSERT_TRUE(s.ball->GetBufferPointer()[i] || s.ct->GetBufferPointer()[i] > -50);
+      ASSERT_FALSE(s.liver->GetBufferPointer()[i]);
+    }
+  EXPECT_GT(found.report.weighed.at(0).outsideMl, 0.0);
+  auto grown = LabelImage::New();
+  grown->SetRegions(s.liver->GetLargestPossibleRegion());
+  grown->Allocate();
+  std::copy(
+    s.liver->GetBufferPointer(), s.liver->GetBufferPointer() + n, grown->GetBufferPointer());
+  addLesionsToLiver(*grown, found);
+  EXPECT_EQ(countNonZero(*grown), countNonZero(*s.liver) + added);
+
+  // Without completion (an imported liver), the lesion stays inside the mask.
+  LesionSegmentationOptions inside;
+  inside.completeAtSurface = false;
+  const LesionSegmentation kept = segmentLesions(*s.ct, *s.liver, inside);
+  ASSERT_EQ(kept.count, 1u);
+  EXPECT_EQ(kept.addedToLiverMl, 0.0);
+  EXPECT_EQ(countNonZero(*kept.addedToLiver), 0u);
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    if (kept.lesions->GetBufferPointer()[i])
+    {
+      ASSERT_TRUE(s.liver->GetBufferPointer()[i]);
+    }
+  }
+}
+
+TEST(LesionSegmentationSynthetic, DarkTubeIsRefusedAsTubular)
+{
+  // An unenhanced duct: a 60 HU cylinder of radius 2.5 mm along x, 40 mm long, in the liver.
+  Synthetic s = makeSynthetic(-100.0); // no ball
+  for (long z = 0; z < 60; ++z)
+    for (long y = 0; y < 100; ++y)
+      for (long x = 15; x <= 55; ++x)
+        if (std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2) <= 6.25)
+          s.ct->SetPixel({ { x, y, z } }, 60);
+  const LesionSegmentation found = segmentLesions(*s.ct, *s.liver);
+  EXPECT_EQ(found.count, 0u);
+  EXPECT_GE(found.report.rejectedElongated, 1u);
+}
+
+TEST(LesionSegmentationSynthetic, BadOptionsAndThinLiversAreHandled)
+{
+  const Synthetic s = makeSynthetic(35.0);
+  LesionSegmentationOptions phase;
+  phase.phase = "venous";
+  EXPECT_THROW(segmentLesions(*s.ct, *s.liver, phase), std::invalid_argument);
+  LesionSegmentationOptions grid;
+  grid.gridMm = 0.0;
+  EXPECT_THROW(segmentLesions(*s.ct, *s.liver, grid), std::invalid_argument);
+  // A liver one voxel thick has no interior on the grid: no lesion, no error.
+  auto sliver = LabelImage::New();
+  sliver->SetRegions(s.liver->GetLargestPossibleRegion());
+  sliver->Allocate(true);
+  for (long x = 10; x < 60; ++x)
+    sliver->SetPixel({ { x, 50, 30 } }, 1);
+  const LesionSegmentation none = segmentLesions(*s.ct, *sliver);
+  EXPECT_EQ(none.count, 0u);
+  EXPECT_EQ(countNonZero(*none.lesions), 0u);
 }

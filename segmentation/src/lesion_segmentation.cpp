@@ -227,6 +227,12 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     throw std::invalid_argument("segmentLesions: liver mask and CT differ in size");
   if (!(options.gridMm > 0) || !(options.minDiameterMm >= 0) || !(options.marginMm >= 0))
     throw std::invalid_argument("segmentLesions: grid, minimum diameter and margin must be >= 0");
+  const std::array<const char*, 5> phases{
+    "portal-venous", "arterial", "delayed", "non-contrast", "unknown"
+  };
+  if (std::find(phases.begin(), phases.end(), options.phase) == phases.end())
+    throw std::invalid_argument("segmentLesions: unknown contrast phase \"" + options.phase +
+                                "\" (portal-venous, arterial, delayed, non-contrast or unknown)");
   const auto full = ct.GetLargestPossibleRegion().GetSize();
   const std::array<long, 3> dims{ static_cast<long>(full[0]),
                                   static_cast<long>(full[1]),
@@ -258,6 +264,14 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   report.phase = options.phase;
   report.hyperdense = options.hyperdense;
   report.minDiameterMm = options.minDiameterMm;
+  result.lesions = LabelImage::New();
+  result.lesions->CopyInformation(&ct);
+  result.lesions->SetRegions(ct.GetLargestPossibleRegion());
+  result.lesions->Allocate(true);
+  result.addedToLiver = LabelImage::New();
+  result.addedToLiver->CopyInformation(&ct);
+  result.addedToLiver->SetRegions(ct.GetLargestPossibleRegion());
+  result.addedToLiver->Allocate(true);
   const double padMm = options.completeAtSurface ? 20.0 : 0.0;
   std::array<long, 3> factor{}, b0{}, b1{};
   Grid g;
@@ -329,7 +343,10 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     if (interior[c])
       liverHu.push_back(hu[c]);
   if (liverHu.empty())
-    throw std::invalid_argument("segmentLesions: the liver mask has no interior on the grid");
+  {
+    report.steps.push_back("the liver is too thin for lesion detection on the grid: none sought");
+    return result;
+  }
   const double median = medianOf(liverHu);
   for (float& v : liverHu)
     v = std::abs(v - static_cast<float>(median));
@@ -440,6 +457,8 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   // larger than MaxCompletionRadiusMm or adding more than 4 times what is inside marks a mass of
   // the neighbourhood (an adrenal or renal mass against the liver), not a liver lesion.
   std::vector<std::uint8_t> extrahepatic(cores + 1, 0);
+  std::vector<Sphere> completion(cores + 1); // radius 0: not completed
+  std::vector<double> completionLow(cores + 1, 0.0);
   std::vector<double> outsideMl(cores + 1, 0.0);
   std::vector<std::uint8_t> outside(n, 0);
   if (options.completeAtSurface)
@@ -496,6 +515,9 @@ LesionSegmentation segmentLesions(const CtImage& ct,
       }
       for (const std::size_t j : added)
         members[id].push_back(j);
+      completion[id] = sphere;
+      completion[id].radiusMm += 0.5 * minSpacing;
+      completionLow[id] = low;
     }
 
   // Once more with the completed parts; a hole outside the liver is part of the completion.
@@ -507,7 +529,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     if (label[c])
     {
       members[label[c]].push_back(c);
-      outside[c] = !inLiver[c];
+      outside[c] = options.completeAtSurface && !inLiver[c];
       outsideMl[label[c]] += outside[c] * cellMl;
     }
 
@@ -647,14 +669,6 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   // Outline on the CT's grid: cells deep inside a kept candidate are lesion; in its boundary cells
   // and the cells next to them, each CT voxel is lesion when the box mean around it (the grid's
   // cell size) is below the candidate's growth limit.
-  result.lesions = LabelImage::New();
-  result.lesions->CopyInformation(&ct);
-  result.lesions->SetRegions(ct.GetLargestPossibleRegion());
-  result.lesions->Allocate(true);
-  result.addedToLiver = LabelImage::New();
-  result.addedToLiver->CopyInformation(&ct);
-  result.addedToLiver->SetRegions(ct.GetLargestPossibleRegion());
-  result.addedToLiver->Allocate(true);
   std::uint16_t* out = result.lesions->GetBufferPointer();
   std::uint16_t* added = result.addedToLiver->GetBufferPointer();
   const std::array<long, 3> half{ factor[0] / 2, factor[1] / 2, factor[2] / 2 };
@@ -671,6 +685,17 @@ LesionSegmentation segmentLesions(const CtImage& ct,
             ++k;
           }
     return sign * s / k;
+  };
+  // Beyond the liver the window also holds fat: its median, not its mean, says the density.
+  auto boxMedian = [&](long x, long y, long z)
+  {
+    std::vector<float> v;
+    for (long dz = -half[2]; dz <= half[2]; ++dz)
+      for (long dy = -half[1]; dy <= half[1]; ++dy)
+        for (long dx = -half[0]; dx <= half[0]; ++dx)
+          if (native.contains(x + dx, y + dy, z + dz))
+            v.push_back(sign * ctHu[native.at(x + dx, y + dy, z + dz)]);
+    return medianOf(v);
   };
   std::vector<std::size_t> nativeCount(kept.size() + 1, 0);
   for (const auto& [volume, id] : kept)
@@ -708,9 +733,20 @@ LesionSegmentation segmentLesions(const CtImage& ct,
           const bool own = label[c] == id;
           if (!own && sameNeighbours == 0)
             continue;
-          // A CT voxel outside the liver belongs to the lesion only within its completion.
-          if (!lv[i] && !(own && outside[c]))
-            continue;
+          // A CT voxel outside the liver belongs to the lesion only within its completion: in a
+          // completed cell, or within the completion's sphere and density band and not fat.
+          const bool completedCell = own && outside[c];
+          if (!lv[i] && !completedCell)
+          {
+            const Eigen::Vector3d p((x - b0[0] + 0.5) / factor[0] - 0.5,
+                                    (y - b0[1] + 0.5) / factor[1] - 0.5,
+                                    (z - b0[2] + 0.5) / factor[2] - 0.5);
+            const Eigen::Vector3d mm(p[0] * g.mm[0], p[1] * g.mm[1], p[2] * g.mm[2]);
+            if (completion[id].radiusMm <= 0 ||
+                (mm - completion[id].centre).norm() > completion[id].radiusMm ||
+                boxMedian(x, y, z) <= completionLow[id] || sign * ctHu[i] <= FatCellHu)
+              continue;
+          }
           const bool deep = own && sameNeighbours == neighbours;
           if (deep || (boxMean(x, y, z) < limit[id] && boxMean(x, y, z) > exclusion))
           {
