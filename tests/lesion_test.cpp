@@ -258,7 +258,6 @@ TEST(LesionSegmentationRealCt, Patient01MetastasesInTheExpertLiver)
     EXPECT_LE(l.confidence, 1.0);
     EXPECT_GE(l.diameterMm, 5.0);
   }
-  EXPECT_LT(run.seconds, 4.0);
 }
 
 TEST(LesionSegmentationRealCt, Patient01TumoursCutByTheLiverSurfaceAreCompleted)
