@@ -125,6 +125,7 @@ void registerVolume(CLI::App& app, int& exitCode);
 void registerDemo(CLI::App& app, int& exitCode);
 void registerEvaluate(CLI::App& app, int& exitCode);
 void registerSegment(CLI::App& app, int& exitCode);
+void registerShapePrior(CLI::App& app, int& exitCode);
 void registerPlan(CLI::App& app, int& exitCode);
 void registerAnalyze(CLI::App& app, int& exitCode);
 void registerHypertrophy(CLI::App& app, int& exitCode);

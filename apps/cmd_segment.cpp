@@ -64,6 +64,16 @@ nlohmann::json segmentationReportJson(const LiverSegmentationReport& r)
            { "chosenComponentMl", r.chosenComponentMl },
            { "chosenCentroidLpsMm", r.chosenCentroidLpsMm },
            { "liverVolumeMl", r.volumeMl },
+           { "shapePrior",
+             { { "used", r.shapePrior.used },
+               { "path", r.shapePrior.path },
+               { "shapes", r.shapePrior.shapes },
+               { "note", r.shapePrior.note },
+               { "centreLpsMm", r.shapePrior.fit.centreLpsMm },
+               { "scaleMm", r.shapePrior.fit.scaleMm },
+               { "massInScan", r.shapePrior.fit.massInScan },
+               { "componentsAdded", r.shapePrior.componentsAdded },
+               { "agreementDice", r.shapePrior.agreementDice } } },
            { "steps", r.steps } };
 }
 
@@ -173,6 +183,10 @@ void registerSegment(CLI::App& app, int& exitCode)
       "--working-spacing", options->segmentation.workingSpacingMm, "Working grid spacing in mm")
     ->capture_default_str()
     ->check(CLI::Range(0.5, 5.0));
+  cmd->add_option("--shape-prior",
+                  options->segmentation.shapePriorPath,
+                  "Liver shape prior file from `liverplan shape-prior` ('none' = no prior; "
+                  "default: $LIVERPLAN_SHAPE_PRIOR, else the installed or built one)");
   addLabelImportOptions(*cmd, options->import, options->format);
   cmd->add_flag("--detect-lesions",
                 options->detectLesions,

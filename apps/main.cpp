@@ -25,6 +25,7 @@ int main(int argc, char** argv)
   registerDemo(app, exitCode);
   registerEvaluate(app, exitCode);
   registerSegment(app, exitCode);
+  registerShapePrior(app, exitCode);
   registerPlan(app, exitCode);
   registerAnalyze(app, exitCode);
   registerHypertrophy(app, exitCode);

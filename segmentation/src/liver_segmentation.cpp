@@ -319,6 +319,33 @@ struct Selection
   std::string summary;
 };
 
+/// Enhancing vessels inside the parenchyma (brighter than the band, up to 400 HU) join the
+/// candidate tissue where a 5 mm closing of it covers them: in the portal-venous phase the
+/// hepatic and portal veins perforate the band mask, and the erosion that separates organs would
+/// otherwise break the liver apart along them (the left lobe at the fissure).
+void addEnclosedVessels(const MaskImage::Pointer& candidate,
+                        const FloatImage::Pointer& working,
+                        const Band& band)
+{
+  constexpr double VesselClosingMm = 5.0;
+  constexpr float VesselMaxHu = 400.0f;
+  const std::size_t n = candidate->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::uint8_t* cand = candidate->GetBufferPointer();
+  const float* hu = working->GetBufferPointer();
+  const FloatImage::Pointer toCandidate = signedDistance(candidate);
+  auto dilated = allocateLike<MaskImage>(*candidate, 0);
+  std::uint8_t* dl = dilated->GetBufferPointer();
+  const float* tc = toCandidate->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    dl[i] = tc[i] <= VesselClosingMm;
+  const FloatImage::Pointer toDilated = signedDistance(dilated);
+  const float* td = toDilated->GetBufferPointer();
+  const float high = static_cast<float>(band.high);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!cand[i] && td[i] <= -VesselClosingMm && hu[i] > high && hu[i] <= VesselMaxHu)
+      cand[i] = 1;
+}
+
 template<typename InPrior>
 Selection selectComponent(const FloatImage::Pointer& working,
                           const MaskImage::Pointer& body,
@@ -337,7 +364,12 @@ Selection selectComponent(const FloatImage::Pointer& working,
   std::uint8_t* cand = sel.candidate->GetBufferPointer();
   for (std::size_t i = 0; i < n; ++i)
     cand[i] = bodyMask[i] && hu[i] >= band.low && hu[i] <= band.high;
-  const FloatImage::Pointer candidateDistance = signedDistance(sel.candidate);
+  // The erosion runs on the candidate with its enclosed vessels; the regrowth (step 7) stays in
+  // the band, so vessels at the liver's surface (IVC, portal trunk) are not grown into.
+  auto withVessels = allocateLike<MaskImage>(*working, 0);
+  std::copy(cand, cand + n, withVessels->GetBufferPointer());
+  addEnclosedVessels(withVessels, working, band);
+  const FloatImage::Pointer candidateDistance = signedDistance(withVessels);
   auto eroded = allocateLike<MaskImage>(*working, 0);
   const float* cd = candidateDistance->GetBufferPointer();
   for (std::size_t i = 0; i < n; ++i)
@@ -624,6 +656,134 @@ double completeSurfaceLesions(const MaskImage::Pointer& liver,
   }
   return addedMl;
 }
+
+/// The evidence a working voxel gives for liver, for fitting the shape prior: +1 inside the liver
+/// band; -0.3 for darker soft tissue (tumours look like this, so does muscle); 0 for brighter
+/// tissue up to 300 HU (the liver's enhancing vessels); -1 for fat, air, bone and outside the body.
+float liverEvidence(float hu, bool inBody, const Band& band)
+{
+  if (!inBody)
+    return -1.0f;
+  if (hu >= band.low && hu <= band.high)
+    return 1.0f;
+  if (hu >= 20.0f && hu < band.low)
+    return -0.3f;
+  if (hu > band.high && hu < 300.0f)
+    return 0.0f;
+  return -1.0f;
+}
+
+/// Working voxels every `strideMm` (at least every voxel) with their liver evidence.
+std::vector<WeightedPoint> evidencePoints(const FloatImage::Pointer& working,
+                                          const MaskImage::Pointer& body,
+                                          const Band& band,
+                                          double strideMm)
+{
+  const Grid g = gridOf(*working);
+  const long kx = std::max(1L, std::lround(strideMm / g.sx)),
+             ky = std::max(1L, std::lround(strideMm / g.sy)),
+             kz = std::max(1L, std::lround(strideMm / g.sz));
+  const float* hu = working->GetBufferPointer();
+  const std::uint8_t* bodyMask = body->GetBufferPointer();
+  std::vector<WeightedPoint> points;
+  for (long z = 0; z < g.nz; z += kz)
+    for (long y = 0; y < g.ny; y += ky)
+      for (long x = 0; x < g.nx; x += kx)
+      {
+        const std::size_t i = g.at(x, y, z);
+        const float w = liverEvidence(hu[i], bodyMask[i] != 0, band);
+        if (w != 0.0f)
+          points.push_back({ static_cast<float>(g.px(x)),
+                             static_cast<float>(g.py(y)),
+                             static_cast<float>(g.pz(z)),
+                             w });
+      }
+  return points;
+}
+
+/// Fit the shape prior to the working grid and return its probability per working voxel (empty
+/// when it is not used: then `report.note` says why).
+std::vector<float> placeShapePrior(const ShapePrior& prior,
+                                   const FloatImage::Pointer& working,
+                                   const MaskImage::Pointer& body,
+                                   const Band& band,
+                                   const std::array<double, 3>& initialCentre,
+                                   ShapePriorReport& report)
+{
+  const Grid g = gridOf(*working);
+  const std::vector<WeightedPoint> coarse = evidencePoints(working, body, band, 6.0);
+  const std::vector<WeightedPoint> fine = evidencePoints(working, body, band, 3.0);
+  report.fit = fitShapePrior(prior, coarse, fine, initialCentre);
+  const auto& c = report.fit.centreLpsMm;
+  const auto& sc = report.fit.scaleMm;
+  // How much of the fitted prior lies inside the scan: a liver the scan cuts (a few slices of
+  // the upper abdomen) cannot anchor a whole-liver shape.
+  double inside = 0.0, total = 0.0;
+  const double lo[3] = { g.px(0), g.py(0), g.pz(0) },
+               hi[3] = { g.px(g.nx - 1), g.py(g.ny - 1), g.pz(g.nz - 1) };
+  for (int k = 0; k < ShapePrior::GridSize; k += 2)
+    for (int j = 0; j < ShapePrior::GridSize; j += 2)
+      for (int i = 0; i < ShapePrior::GridSize; i += 2)
+      {
+        const int q[3] = { i, j, k };
+        const double p = prior.probability[(static_cast<std::size_t>(k) * ShapePrior::GridSize +
+                                            j) * ShapePrior::GridSize + i];
+        if (p <= 0.0)
+          continue;
+        bool in = true;
+        for (int a = 0; a < 3; ++a)
+        {
+          const double x = c[a] + (ShapePrior::GridMin + q[a] * ShapePrior::GridStep) * sc[a];
+          in = in && x >= lo[a] && x <= hi[a];
+        }
+        total += p;
+        inside += in ? p : 0.0;
+      }
+  report.fit.massInScan = total > 0 ? inside / total : 0.0;
+  if (report.fit.massInScan < 0.9)
+  {
+    report.note = format("not used: only %.0f %% of the fitted liver shape lies inside the scan",
+                         100.0 * report.fit.massInScan);
+    return {};
+  }
+  std::vector<float> probability(g.size(), 0.0f);
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx; ++x)
+        probability[g.at(x, y, z)] = static_cast<float>(prior.at((g.px(x) - c[0]) / sc[0],
+                                                                 (g.py(y) - c[1]) / sc[1],
+                                                                 (g.pz(z) - c[2]) / sc[2]));
+  report.used = true;
+  return probability;
+}
+
+/// Keep the largest component and, with a prior, every other component of at least 5 mL that the
+/// prior covers (mean probability above 0.35).
+void keepLiverComponents(const MaskImage::Pointer& mask, const std::vector<float>& probability)
+{
+  if (probability.empty())
+  {
+    keepLargest(mask);
+    return;
+  }
+  ComponentImage::Pointer labels;
+  const auto sizes = components(mask, labels);
+  if (sizes.size() <= 1)
+    return;
+  const std::size_t largest = std::max_element(sizes.begin() + 1, sizes.end()) - sizes.begin();
+  std::vector<double> sum(sizes.size(), 0.0);
+  const std::uint32_t* l = labels->GetBufferPointer();
+  const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    sum[l[i]] += probability[i];
+  const double minVoxels = 5.0 / voxelMl(gridOf(*mask));
+  std::uint8_t* m = mask->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    const std::uint32_t c = l[i];
+    m[i] = c != 0 && (c == largest || (sizes[c] >= minVoxels && sum[c] / sizes[c] > 0.35));
+  }
+}
 } // namespace
 
 LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions& options)
@@ -790,19 +950,70 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
                                                 centroid[1],
                                                 centroid[2]));
 
+  // 6b. Shape prior: fitted to the liver-like tissue around the chosen component. The other
+  // eroded components it covers are liver the erosion cut off (the left lobe at the fissure).
+  std::vector<std::uint32_t> kept(chosen);
+  std::vector<float> priorProbability;
+  std::shared_ptr<const ShapePrior> shapePrior = options.shapePrior;
+  report.shapePrior.path = options.shapePrior ? options.shapePriorPath : "";
+  if (!shapePrior && options.shapePriorPath != "none")
+  {
+    report.shapePrior.path =
+      options.shapePriorPath.empty() ? defaultShapePriorPath() : options.shapePriorPath;
+    if (!report.shapePrior.path.empty())
+      shapePrior = std::make_shared<const ShapePrior>(readShapePrior(report.shapePrior.path));
+  }
+  if (!shapePrior)
+    report.shapePrior.note = "none (no prior file given or found: `liverplan shape-prior` builds "
+                             "one from expert liver masks)";
+  if (shapePrior)
+  {
+    ShapePriorReport& sp = report.shapePrior;
+    sp.shapes = shapePrior->shapes;
+    priorProbability = placeShapePrior(*shapePrior, working, body, selection.band, centroid, sp);
+    if (sp.used)
+    {
+      std::vector<double> priorSum(sizes.size(), 0.0);
+      for (std::size_t i = 0; i < n; ++i)
+        priorSum[lab[i]] += priorProbability[i];
+      const double minVoxels = 5.0 / voxelMl(g);
+      for (std::uint32_t c = 1; c < sizes.size(); ++c)
+        if (std::find(kept.begin(), kept.end(), c) == kept.end() && sizes[c] >= minVoxels &&
+            priorSum[c] / sizes[c] > 0.35)
+        {
+          kept.push_back(c);
+          ++sp.componentsAdded;
+          sp.addedMl += sizes[c] * voxelMl(g);
+        }
+      sp.note = format("fitted: centre (%.0f, %.0f, %.0f) mm, ",
+                       sp.fit.centreLpsMm[0],
+                       sp.fit.centreLpsMm[1],
+                       sp.fit.centreLpsMm[2]) +
+                format("scale (%.0f, %.0f, %.0f) mm; ",
+                       sp.fit.scaleMm[0],
+                       sp.fit.scaleMm[1],
+                       sp.fit.scaleMm[2]) +
+                std::to_string(sp.componentsAdded) +
+                format(" more component(s) kept (%.0f mL eroded)", sp.addedMl);
+    }
+    report.steps.push_back("shape prior (" + std::to_string(sp.shapes) + " shapes): " + sp.note);
+  }
+
   // 7. Grow back by the erosion radius inside the candidate tissue, then close, and fill the
   // vessels and lesions it encloses.
   auto liver = allocateLike<MaskImage>(*working, 0);
   std::uint8_t* lv = liver->GetBufferPointer();
   for (std::size_t i = 0; i < n; ++i)
-    lv[i] = std::find(chosen.begin(), chosen.end(), lab[i]) != chosen.end();
+    lv[i] = std::find(kept.begin(), kept.end(), lab[i]) != kept.end();
   {
+    // With a prior, tissue it rules out (probability 0.15 or less) is not grown into.
     const FloatImage::Pointer d = signedDistance(liver);
     const float* dd = d->GetBufferPointer();
     for (std::size_t i = 0; i < n; ++i)
-      lv[i] = dd[i] <= options.erosionMm && cand[i];
+      lv[i] = dd[i] <= options.erosionMm && cand[i] &&
+              (priorProbability.empty() || priorProbability[i] > 0.15f);
   }
-  keepLargest(liver);
+  keepLiverComponents(liver, priorProbability);
   {
     constexpr double ClosingMm = 5.0; // bridges vessels up to ~10 mm wide at the liver surface
     // Closing = dilation then erosion by the same radius, both through distance maps.
@@ -833,6 +1044,20 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   report.steps.push_back(format("completed lesions cut by the liver surface with fitted "
                                 "spheres: %.1f mL added",
                                 completedMl));
+
+  if (report.shapePrior.used)
+  {
+    std::size_t both = 0, inLiver = 0, inPrior = 0;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+      const bool p = priorProbability[i] > 0.5f;
+      both += lv[i] && p;
+      inLiver += lv[i] != 0;
+      inPrior += p;
+    }
+    report.shapePrior.agreementDice =
+      inLiver + inPrior ? 2.0 * both / static_cast<double>(inLiver + inPrior) : 0.0;
+  }
 
   // 8. Back to the CT's grid through the signed distance (linear): a smooth sub-voxel boundary,
   // then refined on the CT's own voxels near it. The working band's lower

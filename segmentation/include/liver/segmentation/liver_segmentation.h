@@ -7,7 +7,10 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/types.h>
 
+#include <liver/segmentation/shape_prior.h>
+
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,26 @@ struct LiverSegmentationOptions
   /// Plausible liver volume range in mL; outside it the segmentation fails loudly.
   double minVolumeMl = 500.0;
   double maxVolumeMl = 4000.0;
+  /// Statistical shape prior (see shape_prior.h). With a prior the components of the
+  /// thresholded tissue that the fitted prior covers are kept (the left lobe, which the erosion
+  /// cuts off at the fissure), and tissue the prior rules out is not grown into. When null, the
+  /// prior is read from `shapePriorPath`: empty = defaultShapePriorPath() (none found: no prior,
+  /// and the report says so), "none" = no prior, else that file (InputError if unreadable).
+  std::shared_ptr<const ShapePrior> shapePrior;
+  std::string shapePriorPath;
+};
+
+/// How the shape prior was used.
+struct ShapePriorReport
+{
+  bool used = false;
+  std::string path;
+  int shapes = 0;
+  std::string note; ///< why it was not used, or what it changed
+  ShapePriorFit fit;
+  std::size_t componentsAdded = 0; ///< eroded components kept because the prior covers them
+  double addedMl = 0.0;            ///< volume of those components (eroded)
+  double agreementDice = 0.0;      ///< Dice of the final liver with the prior's 50 % region
 };
 
 /// Every decision the pipeline made, so a user can see why it succeeded or failed.
@@ -47,6 +70,7 @@ struct LiverSegmentationReport
   double chosenComponentMl = 0.0; ///< volume of the chosen (eroded) component
   std::array<double, 3> chosenCentroidLpsMm{};
   double volumeMl = 0.0;          ///< final liver volume on the CT grid
+  ShapePriorReport shapePrior;
   std::vector<std::string> steps; ///< one line per step, in order
 };
 
