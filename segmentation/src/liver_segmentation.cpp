@@ -287,7 +287,10 @@ std::vector<Band> softTissueBands(const std::vector<double>& histogram)
     Band band;
     band.mode = mode + HistLo;
     band.sigma = std::clamp(std::min(mode - left, right - mode) / 1.1774, 5.0, 30.0);
-    const double half = std::max(3.0 * band.sigma, 20.0);
+    // Enhanced parenchyma (portal-venous or later phase: peak above 90 HU) is 40-60 HU brighter
+    // than muscle and bowel wall, and less uniform than unenhanced liver (enhancing vessels,
+    // perfusion differences at the capsule), so its band is wider: +-30 HU instead of +-20.
+    const double half = std::max(3.0 * band.sigma, band.mode > 90.0 ? 30.0 : 20.0);
     band.low = band.mode - half;
     band.high = band.mode + half;
     // With a darker tissue peak next to it, the boundary between the two classes is their
