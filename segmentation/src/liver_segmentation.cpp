@@ -14,6 +14,7 @@
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
 #include <algorithm>
+#include <chrono>
 #include <array>
 #include <cmath>
 #include <numeric>
@@ -714,9 +715,12 @@ std::vector<float> placeShapePrior(const ShapePrior& prior,
                                    ShapePriorReport& report)
 {
   const Grid g = gridOf(*working);
-  const std::vector<WeightedPoint> coarse = evidencePoints(working, body, band, 6.0);
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<WeightedPoint> coarse = evidencePoints(working, body, band, 9.0);
   const std::vector<WeightedPoint> fine = evidencePoints(working, body, band, 3.0);
   report.fit = fitShapePrior(prior, coarse, fine, initialCentre);
+  report.fit.seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto& c = report.fit.centreLpsMm;
   const auto& sc = report.fit.scaleMm;
   // How much of the fitted prior lies inside the scan: a liver the scan cuts (a few slices of
@@ -997,7 +1001,9 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
                        sp.fit.scaleMm[1],
                        sp.fit.scaleMm[2]) +
                 std::to_string(sp.componentsAdded) +
-                format(" more component(s) kept (%.0f mL eroded)", sp.addedMl);
+                format(" more component(s) kept (%.0f mL eroded); fit %.1f s",
+                       sp.addedMl,
+                       sp.fit.seconds);
     }
     report.steps.push_back("shape prior (" + std::to_string(sp.shapes) + " shapes): " + sp.note);
   }

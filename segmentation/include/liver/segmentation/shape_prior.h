@@ -54,6 +54,7 @@ struct ShapePriorFit
   double score = 0.0;      ///< sum over sampled voxels of probability x weight
   int evaluations = 0;     ///< score evaluations spent
   double massInScan = 0.0; ///< fraction of the fitted prior's mass inside the scan's extent
+  double seconds = 0.0;    ///< wall time of the fit
 };
 
 /// A voxel of the CT with its evidence for liver: +1 liver-like, negative unlike liver.
