@@ -181,10 +181,17 @@ nlohmann::json importedLabelsJson(const ImportedLabels& imported)
 {
   nlohmann::json sources = nlohmann::json::array();
   for (const LabelSource& source : imported.sources)
-    sources.push_back({ { "role", source.role },
-                        { "path", source.path },
-                        { "format", source.format },
-                        { "detail", source.detail } });
+  {
+    nlohmann::json s = { { "role", source.role },
+                         { "path", source.path },
+                         { "format", source.format },
+                         { "detail", source.detail } };
+    const std::string mapped = source.path + ": " + LabelGridMappingNote + ": ";
+    for (const std::string& note : imported.notes)
+      if (note.rfind(mapped, 0) == 0)
+        s[LabelGridMappingNote] = note.substr(mapped.size());
+    sources.push_back(s);
+  }
   return { { "sources", sources }, { "notes", imported.notes } };
 }
 

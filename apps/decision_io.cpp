@@ -709,4 +709,88 @@ Clinical resolveClinical(const ClinicalArgs& a)
   return c;
 }
 
+namespace
+{
+
+std::vector<std::string> splitCsvLine(const std::string& line)
+{
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i)
+  {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+      cells.back() += '"', ++i;
+    else if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      cells.emplace_back();
+    else if (c != '\r')
+      cells.back() += c;
+  }
+  return cells;
+}
+
+} // namespace
+
+ClinicalTable loadClinicalCsv(const std::string& path)
+{
+  std::ifstream in(path);
+  if (!in)
+    throw InputError(path, "cannot open the clinical CSV");
+  std::string line;
+  if (!std::getline(in, line))
+    throw InputError(path, "empty clinical CSV (needs a header row)");
+  const std::vector<std::string> header = splitCsvLine(line);
+  ClinicalTable table;
+  std::size_t key = header.size();
+  for (std::size_t c = 0; c < header.size(); ++c)
+    if (header[c] == "StudyInstanceUID" || header[c] == "PatientID")
+    {
+      key = c;
+      table.keyColumn = header[c];
+      break;
+    }
+  if (key == header.size())
+    throw InputError(path, "header: needs a StudyInstanceUID or PatientID column");
+  std::size_t lineNumber = 1;
+  while (std::getline(in, line))
+  {
+    ++lineNumber;
+    if (line.empty() || line == "\r")
+      continue;
+    const std::vector<std::string> cells = splitCsvLine(line);
+    if (cells.size() != header.size())
+      throw InputError(path,
+                       "line " + std::to_string(lineNumber) + ": " + std::to_string(cells.size()) +
+                         " cells, the header has " + std::to_string(header.size()));
+    auto& row = table.rows[cells[key]];
+    if (!row.empty())
+      throw InputError(path,
+                       "line " + std::to_string(lineNumber) + ": " + table.keyColumn + " '" +
+                         cells[key] + "' appears twice");
+    // The row as clinical.json (numbers, true/false/yes/no, text), checked like clinical.json.
+    nlohmann::json clinical = nlohmann::json::object();
+    for (std::size_t c = 0; c < header.size(); ++c)
+    {
+      if (c == key || cells[c].empty())
+        continue;
+      const std::string& cell = cells[c];
+      char* end = nullptr;
+      const double number = std::strtod(cell.c_str(), &end);
+      if (end && *end == '\0')
+        clinical[header[c]] = number;
+      else if (cell == "true" || cell == "yes")
+        clinical[header[c]] = true;
+      else if (cell == "false" || cell == "no")
+        clinical[header[c]] = false;
+      else
+        clinical[header[c]] = cell;
+    }
+    parseClinicalJson(clinical.dump(), path + " line " + std::to_string(lineNumber));
+    row = clinical;
+  }
+  return table;
+}
+
 } // namespace liver::cli

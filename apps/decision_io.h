@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -26,6 +27,18 @@ Clinical parseClinicalJson(const std::string& text, const std::string& file);
 
 /// Read and parse a clinical.json file; InputError naming the file when it cannot be read.
 Clinical loadClinicalFile(const std::string& path);
+
+/// Clinical values per study from a CSV keyed by StudyInstanceUID or PatientID.
+struct ClinicalTable
+{
+  std::string keyColumn;                      ///< "StudyInstanceUID" or "PatientID"
+  std::map<std::string, nlohmann::json> rows; ///< clinical.json of each key
+};
+
+/// Read a clinical CSV (`batch --clinical-csv`): a header row with a StudyInstanceUID or PatientID
+/// key column, every other column a clinical.json field; each row checked like a clinical.json.
+/// InputError naming the file, the line and the field.
+ClinicalTable loadClinicalCsv(const std::string& path);
 
 /// The Clinical fields that are given, as clinical.json (parseClinicalJson reads it back).
 nlohmann::json clinicalJson(const Clinical& clinical);

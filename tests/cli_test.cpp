@@ -47,6 +47,31 @@ TEST(Cli, HelpAndUsageErrors)
   EXPECT_EQ(runLiverplan({ "volume", "--ct" }).exitCode, ExitUsage);
 }
 
+TEST(CliInfo, NiftiWithZeroPixdimAndNoTransformIsRefusedNotReadAsOneMillimetre)
+{
+  // ITK reads pixdim[1] = 0 without qform/sform as 1 mm; the README promises exit 2.
+  const std::string dir = liver::test::makeTempDir("pixdim");
+  auto image = liver::CtImage::New();
+  liver::CtImage::RegionType region;
+  region.SetSize({ 4, 4, 3 });
+  image->SetRegions(region);
+  image->Allocate(true);
+  liver::writeImage(image.GetPointer(), dir + "/ct.nii");
+  std::fstream f(dir + "/ct.nii", std::ios::in | std::ios::out | std::ios::binary);
+  const float zero = 0.0f;
+  const std::int16_t none = 0;
+  f.seekp(80); // pixdim[1]
+  f.write(reinterpret_cast<const char*>(&zero), sizeof zero);
+  f.seekp(252); // qform_code, sform_code
+  f.write(reinterpret_cast<const char*>(&none), sizeof none);
+  f.write(reinterpret_cast<const char*>(&none), sizeof none);
+  f.close();
+  const CommandResult r = runLiverplan({ "info", dir + "/ct.nii" });
+  expectOneLineError(r, ExitBadInput, "pixdim[1] = 0");
+  EXPECT_TRUE(contains(r.err, dir + "/ct.nii")) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 TEST(CliVolume, TotalSegmentatorFastLiverReproducesPublishedFigures)
 {
   LIVER_REQUIRE_DATA(ct, "totalsegmentator/example_ct_sm.nii.gz");

@@ -8,6 +8,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 
+#include <gdcmAttribute.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmImageReader.h>
 #include <gdcmImageWriter.h>
@@ -16,6 +17,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 
 using namespace liver;
@@ -279,5 +281,139 @@ TEST(DicomFolder, CompressedSeriesDecodeInParallelToIdenticalHu)
                            reference.image->GetBufferPointer() + n,
                            ct.image->GetBufferPointer()))
       << gdcm::TransferSyntax::GetTSString(syntax);
+  }
+}
+
+namespace
+{
+
+/// A copy of the main series with `edit` applied to every file's data set.
+std::string editedSeries(const std::string& tag, const std::function<void(gdcm::DataSet&)>& edit)
+{
+  const std::string dir = test::makeTempDir("dicom-" + tag);
+  const std::string source = study().root + "/series-a";
+  for (const std::string& name : test::listDir(source))
+  {
+    gdcm::Reader reader;
+    reader.SetFileName((source + "/" + name).c_str());
+    if (!reader.Read())
+      throw std::runtime_error("cannot read " + name);
+    edit(reader.GetFile().GetDataSet());
+    gdcm::Writer writer;
+    writer.SetFile(reader.GetFile());
+    writer.SetFileName((dir + "/" + name).c_str());
+    if (!writer.Write())
+      throw std::runtime_error("cannot write " + name);
+  }
+  return dir;
+}
+
+} // namespace
+
+TEST(DicomHeader, LyingGeometryAndPixelFormatAreRefusedNamingTheTag)
+{
+  auto text = [](std::uint16_t g, std::uint16_t e, const std::string& v)
+  { return [=](gdcm::DataSet& ds) { setText(ds, g, e, v); }; };
+  const std::vector<std::tuple<std::string, std::function<void(gdcm::DataSet&)>, std::string>>
+    cases = {
+      { "spacing-zero", text(0x0028, 0x0030, "0\\0.8"), "PixelSpacing (0028,0030)" },
+      { "spacing-negative", text(0x0028, 0x0030, "-8\\-8"), "PixelSpacing (0028,0030)" },
+      { "spacing-nan", text(0x0028, 0x0030, "nan\\8"), "PixelSpacing (0028,0030)" },
+      { "thickness-negative", text(0x0018, 0x0050, "-8"), "SliceThickness (0018,0050)" },
+      { "thickness-nan", text(0x0018, 0x0050, "nan"), "SliceThickness (0018,0050)" },
+      { "rows-absurd",
+        [](gdcm::DataSet& ds)
+        {
+          gdcm::Attribute<0x0028, 0x0010> rows{ 60000 };
+          ds.Replace(rows.GetAsDataElement());
+        },
+        "Rows x Columns" },
+      { "bits-allocated",
+        [](gdcm::DataSet& ds)
+        {
+          gdcm::Attribute<0x0028, 0x0100> bits{ 12 };
+          ds.Replace(bits.GetAsDataElement());
+        },
+        "BitsAllocated (0028,0100)" },
+      { "bits-stored",
+        [](gdcm::DataSet& ds)
+        {
+          gdcm::Attribute<0x0028, 0x0101> bits{ 24 };
+          ds.Replace(bits.GetAsDataElement());
+        },
+        "BitsStored (0028,0101)" },
+      { "bits-allocated-8",
+        [](gdcm::DataSet& ds)
+        {
+          gdcm::Attribute<0x0028, 0x0100> bits{ 8 };
+          gdcm::Attribute<0x0028, 0x0101> stored{ 8 };
+          gdcm::Attribute<0x0028, 0x0102> high{ 7 };
+          ds.Replace(bits.GetAsDataElement());
+          ds.Replace(stored.GetAsDataElement());
+          ds.Replace(high.GetAsDataElement());
+        },
+        "PixelData" },
+    };
+  for (const auto& [name, edit, expected] : cases)
+  {
+    SCOPED_TRACE(name);
+    const std::string dir = editedSeries(name, edit);
+    try
+    {
+      loadCt(dir);
+      ADD_FAILURE() << "loaded";
+    }
+    catch (const InputError& e)
+    {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(DicomDuplicates, TruncatedSecondCopyOfAnInstanceIsSkippedWithAWarning)
+{
+  const std::string source = study().root + "/series-a";
+  const std::vector<std::string> files = test::listDir(source);
+  const CtVolume clean = loadCt(source);
+  for (const std::string copyName : { "aa-copy.dcm", "zz-copy.dcm" }) // before and after
+  {
+    SCOPED_TRACE(copyName);
+    const std::string dir = test::makeTempDir("dicom-duplicate");
+    for (const std::string& f : files)
+      fs::copy_file(source + "/" + f, dir + "/" + f);
+    fs::copy_file(source + "/" + files[5], dir + "/" + copyName);
+    fs::resize_file(dir + "/" + copyName, fs::file_size(dir + "/" + copyName) - 4000);
+    const CtVolume ct = loadCt(dir);
+    const std::size_t n = clean.image->GetLargestPossibleRegion().GetNumberOfPixels();
+    ASSERT_EQ(ct.image->GetLargestPossibleRegion(), clean.image->GetLargestPossibleRegion());
+    EXPECT_TRUE(std::equal(clean.image->GetBufferPointer(),
+                           clean.image->GetBufferPointer() + n,
+                           ct.image->GetBufferPointer()));
+    bool warned = false;
+    for (const std::string& w : ct.load.warnings)
+      warned |= w.find("SOPInstanceUID") != std::string::npos &&
+                w.find("kept " + dir + "/" + files[5]) != std::string::npos &&
+                w.find("truncated") != std::string::npos;
+    EXPECT_TRUE(warned) << ::testing::PrintToString(ct.load.warnings);
+  }
+  // An intact second "copy" with other pixel data (another slice given the same UID) is an error.
+  const std::string dir = test::makeTempDir("dicom-duplicate-differs");
+  for (const std::string& f : files)
+    fs::copy_file(source + "/" + f, dir + "/" + f);
+  gdcm::Reader reader;
+  reader.SetFileName((source + "/" + files[5]).c_str());
+  ASSERT_TRUE(reader.Read());
+  const gdcm::DataElement& sop =
+    reader.GetFile().GetDataSet().GetDataElement(gdcm::Tag(0x0008, 0x0018));
+  const std::string uid(sop.GetByteValue()->GetPointer(), sop.GetByteValue()->GetLength());
+  rewrite(source + "/" + files[9], dir + "/zz-other.dcm", { { 0x0008, 0x0018, uid } });
+  try
+  {
+    loadCt(dir);
+    ADD_FAILURE() << "two different images under one SOPInstanceUID loaded";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("different pixel data"), std::string::npos) << e.what();
   }
 }

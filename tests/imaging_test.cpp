@@ -9,9 +9,13 @@
 #include <liver/imaging/slice_stack.h>
 
 #include <itkImageFileWriter.h>
+#include <zlib.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <limits>
 
 using namespace liver;
@@ -426,4 +430,181 @@ TEST(SafePath, WritesLeavingTheOutputFolderAreRefusedAlsoThroughSymlinks)
   // The output folder itself may be reached through a symlink.
   fs::create_directory_symlink(out, base / "link-to-out");
   EXPECT_EQ(outputPathInside(base / "link-to-out", "r.json"), base / "link-to-out" / "r.json");
+}
+
+namespace
+{
+
+/// A 4x4x3 .nii (NIfTI-1, little endian, uncompressed) of int16 with spacing (1, 1, 2).
+std::string writeSmallNifti(const std::string& path)
+{
+  auto ct = makeImage<CtImage>({ 4, 4, 3 }, { 1, 1, 2 });
+  writeImage(ct.GetPointer(), path);
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+template<typename T>
+void put(std::string& bytes, std::size_t offset, T value)
+{
+  std::memcpy(&bytes[offset], &value, sizeof value);
+}
+
+/// What loading `path` as a CT and as labels says: both must refuse with `part` in the message.
+void expectRefused(const std::string& path, const std::string& part)
+{
+  for (int asLabels = 0; asLabels < 2; ++asLabels)
+    try
+    {
+      if (asLabels)
+        loadLabels(path);
+      else
+        loadCt(path);
+      ADD_FAILURE() << path << " loaded (" << part << ")";
+    }
+    catch (const InputError& e)
+    {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+}
+
+} // namespace
+
+TEST(HeaderChecks, LyingNiftiHeadersAreRefusedBeforeItkReadsThem)
+{
+  const std::string dir = test::makeTempDir("nifti-header");
+  const std::string good = writeSmallNifti(dir + "/good.nii");
+  ASSERT_EQ(loadCt(dir + "/good.nii").image->GetSpacing()[2], 2.0);
+  struct Lie
+  {
+    std::string name, expected;
+    std::function<void(std::string&)> edit;
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<Lie> lies = {
+    // ITK read pixdim[1] = 0 without qform/sform as 1 mm: volumes silently off.
+    { "pixdim1-zero-noxform",
+      "pixdim[1] = 0",
+      [](std::string& b)
+      {
+        put<float>(b, 80, 0.0f);
+        put<std::int16_t>(b, 252, 0);
+        put<std::int16_t>(b, 254, 0);
+      } },
+    { "pixdim2-zero", "pixdim[2] = 0", [](std::string& b) { put<float>(b, 84, 0.0f); } },
+    { "pixdim3-nan", "pixdim[3] = nan", [nan](std::string& b) { put<float>(b, 88, nan); } },
+    { "pixdim1-negative", "pixdim[1] = -1", [](std::string& b) { put<float>(b, 80, -1.0f); } },
+    { "dim0", "dim[0] = 9", [](std::string& b) { put<std::int16_t>(b, 40, 9); } },
+    { "dim2-zero", "dim[2] = 0", [](std::string& b) { put<std::int16_t>(b, 44, 0); } },
+    { "dim-bomb",
+      "voxels claimed",
+      [](std::string& b)
+      {
+        for (int i = 1; i <= 3; ++i)
+          put<std::int16_t>(b, 40 + 2 * i, 32767);
+      } },
+    { "claims-more-slices", "truncated", [](std::string& b) { put<std::int16_t>(b, 46, 30); } },
+    { "datatype-complex", "datatype 32", [](std::string& b) { put<std::int16_t>(b, 70, 32); } },
+    { "bitpix", "bitpix 8 does not match", [](std::string& b) { put<std::int16_t>(b, 72, 8); } },
+    { "voxoffset-nan", "vox_offset", [nan](std::string& b) { put<float>(b, 108, nan); } },
+    { "voxoffset-negative", "vox_offset", [](std::string& b) { put<float>(b, 108, -4.0f); } },
+    { "voxoffset-past-end", "truncated", [](std::string& b) { put<float>(b, 108, 1e6f); } },
+    { "magic", "magic", [](std::string& b) { b.replace(344, 4, std::string("ni1\0", 4)); } },
+    { "sizeof-hdr", "sizeof_hdr", [](std::string& b) { put<std::int32_t>(b, 0, 349); } },
+    { "short", "header truncated", [](std::string& b) { b.resize(200); } },
+  };
+  for (const Lie& lie : lies)
+  {
+    SCOPED_TRACE(lie.name);
+    std::string bytes = good;
+    lie.edit(bytes);
+    const std::string path = dir + "/" + lie.name + ".nii";
+    writeTextFile(path, bytes);
+    expectRefused(path, lie.expected);
+  }
+  // The same checks through gzip.
+  std::string bytes = good;
+  put<float>(bytes, 80, 0.0f);
+  gzFile gz = gzopen((dir + "/zero.nii.gz").c_str(), "wb");
+  gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(gz);
+  expectRefused(dir + "/zero.nii.gz", "pixdim[1] = 0");
+}
+
+TEST(HeaderChecks, LyingNrrdAndMetaImageHeadersAreRefused)
+{
+  const std::string dir = test::makeTempDir("nrrd-mha-header");
+  writeTextFile(dir + "/raw.raw", std::string(8, '\0'));
+  const std::string nrrd = "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 2 2\nspace: "
+                           "left-posterior-superior\nspace directions: (1,0,0) (0,1,0) (0,0,1)\n"
+                           "space origin: (0,0,0)\nencoding: raw\n";
+  writeTextFile(dir + "/good.nhdr", nrrd + "data file: raw.raw\n\n");
+  ASSERT_NO_THROW(loadLabels(dir + "/good.nhdr"));
+  auto replaced = [&](const std::string& from, const std::string& to)
+  {
+    std::string text = nrrd + "data file: raw.raw\n\n";
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  const std::vector<std::array<std::string, 3>> nrrdLies = {
+    { "sizes-zero", replaced("sizes: 2 2 2", "sizes: 2 0 2"), "sizes: a zero dimension" },
+    { "sizes-bomb", replaced("sizes: 2 2 2", "sizes: 100000 100000 100000"), "voxels claimed" },
+    { "sizes-count", replaced("sizes: 2 2 2", "sizes: 2 2"), "sizes: 2 values" },
+    { "type", replaced("type: uchar", "type: block"), "type:" },
+    { "direction-zero", replaced("(1,0,0)", "(0,0,0)"), "axis 0 length = 0" },
+    { "direction-nan", replaced("(0,1,0)", "(0,nan,0)"), "not a finite number" },
+    { "spacings",
+      replaced("space directions: (1,0,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\n",
+               "spacings: 1 -2 1\n"),
+      "spacings[1] = -2" },
+    { "encoding", replaced("encoding: raw", "encoding: lzw"), "encoding" },
+    { "datafile-device",
+      replaced("data file: raw.raw", "data file: /dev/zero"),
+      "not a regular file" },
+    { "datafile-missing",
+      replaced("data file: raw.raw", "data file: nothere.raw"),
+      "not a regular file" },
+    { "magic", "NRRX0004\n", "magic" },
+  };
+  for (const auto& [name, text, expected] : nrrdLies)
+  {
+    SCOPED_TRACE(name);
+    writeTextFile(dir + "/" + name + ".nhdr", text);
+    expectRefused(dir + "/" + name + ".nhdr", expected);
+  }
+  // An attached NRRD that claims more voxels than it holds.
+  writeTextFile(dir + "/short.nrrd", nrrd + "\n" + std::string(5, '\0'));
+  expectRefused(dir + "/short.nrrd", "truncated");
+
+  const std::string mhd = "ObjectType = Image\nNDims = 3\nDimSize = 2 2 2\nElementSpacing = 1 1 1\n"
+                          "ElementType = MET_UCHAR\nElementDataFile = raw.raw\n";
+  writeTextFile(dir + "/good.mhd", mhd);
+  ASSERT_NO_THROW(loadLabels(dir + "/good.mhd"));
+  auto mhdWith = [&](const std::string& from, const std::string& to)
+  {
+    std::string text = mhd;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  const std::vector<std::array<std::string, 3>> mhdLies = {
+    { "spacing-zero",
+      mhdWith("ElementSpacing = 1 1 1", "ElementSpacing = 1 0 1"),
+      "ElementSpacing[1] = 0" },
+    { "spacing-nan",
+      mhdWith("ElementSpacing = 1 1 1", "ElementSpacing = nan 1 1"),
+      "ElementSpacing[0] = nan" },
+    { "dims-zero", mhdWith("DimSize = 2 2 2", "DimSize = 2 2 0"), "DimSize: a zero dimension" },
+    { "dims-bomb", mhdWith("DimSize = 2 2 2", "DimSize = 4096 4096 4096"), "voxels claimed" },
+    { "ndims", mhdWith("NDims = 3", "NDims = 99"), "NDims" },
+    { "type", mhdWith("MET_UCHAR", "MET_FLOAT_MATRIX"), "ElementType" },
+    { "datafile-device", mhdWith("raw.raw", "/dev/zero"), "not a regular file" },
+    { "claims-more", mhdWith("DimSize = 2 2 2", "DimSize = 2 2 4"), "truncated" },
+  };
+  for (const auto& [name, text, expected] : mhdLies)
+  {
+    SCOPED_TRACE(name);
+    writeTextFile(dir + "/" + name + ".mhd", text);
+    expectRefused(dir + "/" + name + ".mhd", expected);
+  }
 }

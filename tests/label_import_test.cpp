@@ -9,6 +9,8 @@
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/liver_labels.h>
 
+#include <itkImageRegionIteratorWithIndex.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -847,4 +849,93 @@ TEST(LabelImportRealData, DcmqiNrrdLabelsOnTheDicomGrid)
     EXPECT_GT(expected, 50000u) << path;
     EXPECT_EQ(countWhere(*imported.labels.liver, [](auto v) { return v == 1; }), expected) << path;
   }
+}
+
+namespace
+{
+
+/// `source` stored with its axes in another order: label axis a is source axis perm[a], reversed
+/// when flip[a]. The same voxel centres, as a TotalSegmentator NIfTI of a DICOM series with y
+/// flipped, or a volume written x/y-transposed.
+LabelImage::Pointer reordered(const LabelImage& source,
+                              std::array<int, 3> perm,
+                              std::array<bool, 3> flip)
+{
+  const auto ss = source.GetLargestPossibleRegion().GetSize();
+  auto out = LabelImage::New();
+  LabelImage::RegionType region;
+  LabelImage::SpacingType spacing;
+  LabelImage::DirectionType direction;
+  LabelImage::IndexType corner;
+  for (int a = 0; a < 3; ++a)
+  {
+    region.SetSize(a, ss[perm[a]]);
+    spacing[a] = source.GetSpacing()[perm[a]];
+    for (int r = 0; r < 3; ++r)
+      direction[r][a] = (flip[a] ? -1.0 : 1.0) * source.GetDirection()[r][perm[a]];
+    corner[perm[a]] = flip[a] ? static_cast<long>(ss[perm[a]]) - 1 : 0;
+  }
+  LabelImage::PointType origin;
+  source.TransformIndexToPhysicalPoint(corner, origin);
+  out->SetRegions(region);
+  out->SetSpacing(spacing);
+  out->SetDirection(direction);
+  out->SetOrigin(origin);
+  out->Allocate();
+  itk::ImageRegionIteratorWithIndex<LabelImage> it(out, region);
+  for (; !it.IsAtEnd(); ++it)
+  {
+    LabelImage::IndexType s;
+    for (int a = 0; a < 3; ++a)
+      s[perm[a]] = flip[a] ? corner[perm[a]] - it.GetIndex()[a] : it.GetIndex()[a];
+    it.Set(source.GetPixel(s));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST(LabelImport, SameLatticeInAnotherAxisOrderIsMappedExactlyWithoutResampling)
+{
+  const std::string dir = liver::test::makeTempDir("import-axes");
+  const LabelImage::Pointer truth =
+    mapOf([](std::size_t i) -> std::uint16_t { return liverAt(i) ? (lesionAt(i) ? 2 : 1) : 0; });
+  const std::vector<std::tuple<std::string, std::array<int, 3>, std::array<bool, 3>>> orders = {
+    { "flip-y", { 0, 1, 2 }, { false, true, false } },
+    { "swap-xy", { 1, 0, 2 }, { false, false, false } },
+    { "permute-flip", { 2, 0, 1 }, { true, false, true } },
+  };
+  for (const auto& [name, perm, flip] : orders)
+  {
+    SCOPED_TRACE(name);
+    const LabelImage::Pointer stored = reordered(*truth, perm, flip);
+    EXPECT_FALSE(describeGridMismatch(*phantom().ct, *stored).empty()) << "not the same grid";
+    const std::string path = dir + "/" + name + ".nii.gz";
+    writeImage(stored.GetPointer(), path);
+    LabelImportOptions options = liverOnly(path);
+    options.format = LabelFormat::Lits;
+    const ImportedLabels imported = importLabels(options, *phantom().ct);
+    ASSERT_TRUE(imported.labels.liver);
+    EXPECT_EQ(maskDifference(*imported.labels.liver, *phantom().liver), 0u);
+    EXPECT_TRUE(anyNoteContains(imported, "labelGridMapping: exact axis permutation/flip"))
+      << allNotes(imported);
+    // Also directly: identical voxels, no interpolation.
+    std::string mapping;
+    const LabelImage::Pointer mapped =
+      labelsOnGrid(loadLabels(path), *phantom().ct, path, false, &mapping);
+    EXPECT_TRUE(std::equal(truth->GetBufferPointer(),
+                           truth->GetBufferPointer() + voxels(*truth),
+                           mapped->GetBufferPointer()));
+    EXPECT_EQ(describeGridMismatch(*phantom().ct, *mapped), "");
+    EXPECT_NE(mapping.find("exact axis permutation/flip"), std::string::npos) << mapping;
+  }
+  // A flipped copy shifted by one voxel is not the same lattice: still refused.
+  LabelImage::Pointer shifted = reordered(*truth, { 0, 1, 2 }, { false, true, false });
+  auto origin = shifted->GetOrigin();
+  origin[1] += phantom().ct->GetSpacing()[1];
+  shifted->SetOrigin(origin);
+  writeImage(shifted.GetPointer(), dir + "/shifted.nii.gz");
+  EXPECT_NE(inputErrorOf([&] { importLabels(liverOnly(dir + "/shifted.nii.gz"), *phantom().ct); })
+              .find("--resample-labels"),
+            std::string::npos);
 }

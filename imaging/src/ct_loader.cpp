@@ -7,6 +7,7 @@
 
 #include "file_checks.h"
 
+#include <gdcmAttribute.h>
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
 #include <gdcmTrace.h>
@@ -20,6 +21,9 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -155,6 +159,31 @@ std::vector<float> readDicomSlice(const std::string& file, unsigned columns, uns
     throw InputError(file,
                      "SamplesPerPixel (0028,0002) is " +
                        std::to_string(format.GetSamplesPerPixel()) + ", not a CT image");
+  // The pixel format as the header declares it (GDCM's PixelFormat quietly repairs some lies).
+  const gdcm::DataSet& dataSet = reader.GetFile().GetDataSet();
+  gdcm::Attribute<0x0028, 0x0100> allocatedTag{ static_cast<std::uint16_t>(
+    format.GetBitsAllocated()) };
+  gdcm::Attribute<0x0028, 0x0101> storedTag{ static_cast<std::uint16_t>(format.GetBitsStored()) };
+  gdcm::Attribute<0x0028, 0x0102> highTag{ static_cast<std::uint16_t>(format.GetHighBit()) };
+  if (dataSet.FindDataElement(allocatedTag.GetTag()) &&
+      !dataSet.GetDataElement(allocatedTag.GetTag()).IsEmpty())
+    allocatedTag.SetFromDataSet(dataSet);
+  if (dataSet.FindDataElement(storedTag.GetTag()) &&
+      !dataSet.GetDataElement(storedTag.GetTag()).IsEmpty())
+    storedTag.SetFromDataSet(dataSet);
+  if (dataSet.FindDataElement(highTag.GetTag()) &&
+      !dataSet.GetDataElement(highTag.GetTag()).IsEmpty())
+    highTag.SetFromDataSet(dataSet);
+  const unsigned bitsAllocated = allocatedTag.GetValue();
+  if (bitsAllocated != 8 && bitsAllocated != 16 && bitsAllocated != 32)
+    throw InputError(
+      file, "BitsAllocated (0028,0100) is " + std::to_string(bitsAllocated) + ", not 8, 16 or 32");
+  if (storedTag.GetValue() == 0 || storedTag.GetValue() > bitsAllocated ||
+      highTag.GetValue() >= bitsAllocated)
+    throw InputError(file,
+                     "BitsStored (0028,0101) " + std::to_string(storedTag.GetValue()) +
+                       " / HighBit (0028,0102) " + std::to_string(highTag.GetValue()) +
+                       " do not fit BitsAllocated " + std::to_string(bitsAllocated));
   if (image.GetDimension(0) != columns || image.GetDimension(1) != rows)
   {
     std::ostringstream msg;
@@ -180,10 +209,17 @@ std::vector<float> readDicomSlice(const std::string& file, unsigned columns, uns
     header.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010), { gdcm::Tag(0x7fe0, 0x0010) });
     const std::size_t start = header.GetStreamCurrentPosition();
     const auto fileSize = static_cast<std::size_t>(fs::file_size(file));
-    if (native->GetLength() < length || start + native->GetLength() > fileSize)
+    if (start + native->GetLength() > fileSize)
       throw InputError(file,
                        "PixelData (7FE0,0010) truncated: file ends " +
                          std::to_string(start + native->GetLength() - fileSize) + " bytes early");
+    const std::size_t declaredBytes = count * (bitsAllocated / 8);
+    if (native->GetLength() < length || native->GetLength() < declaredBytes ||
+        native->GetLength() > declaredBytes + 1)
+      throw InputError(file,
+                       "PixelData (7FE0,0010) holds " + std::to_string(native->GetLength()) +
+                         " bytes, but Rows x Columns x BitsAllocated (0028,0100) give " +
+                         std::to_string(declaredBytes));
   }
   std::vector<char> raw(length);
   if (!image.GetBuffer(raw.data()))
@@ -259,8 +295,33 @@ void forEachInParallel(std::size_t count, const std::function<void(std::size_t)>
       std::rethrow_exception(e);
 }
 
+/// Header values no CT has: Rows or Columns over 16384, more than MaxImageVoxels voxels in
+/// `frames` frames, a negative or non-finite SliceThickness (0 is read as absent).
+void checkDicomFields(const DicomFileInfo& f, std::uint64_t frames)
+{
+  constexpr int MaxRowsColumns = 16384;
+  if (f.rows > MaxRowsColumns || f.columns > MaxRowsColumns)
+    throw InputError(f.path,
+                     "Rows x Columns (0028,0010/0011) " + std::to_string(f.rows) + "x" +
+                       std::to_string(f.columns) + ": absurd (more than " +
+                       std::to_string(MaxRowsColumns) + ")");
+  const std::uint64_t voxels = static_cast<std::uint64_t>(f.rows) *
+                               static_cast<std::uint64_t>(f.columns) *
+                               std::max<std::uint64_t>(frames, 1);
+  if (voxels > detail::MaxImageVoxels)
+    throw InputError(f.path,
+                     std::to_string(f.columns) + "x" + std::to_string(f.rows) + "x" +
+                       std::to_string(frames) + " voxels: more than " +
+                       std::to_string(detail::MaxImageVoxels) + " (refused before reading)");
+  if (!std::isfinite(f.sliceThicknessMm) || f.sliceThicknessMm < 0)
+    throw InputError(f.path,
+                     "SliceThickness (0018,0050) = " + std::to_string(f.sliceThicknessMm) +
+                       ": must be > 0");
+}
+
 CtVolume loadMultiFrame(const DicomFileInfo& file)
 {
+  checkDicomFields(file, static_cast<std::uint64_t>(file.numberOfFrames));
   auto io = itk::GDCMImageIO::New();
   CtVolume volume;
   volume.image = roundToCt(*readWith<FloatImage>(file.path, io));
@@ -276,6 +337,7 @@ void checkSeriesConsistency(const DicomSeries& series, const std::string& source
   const DicomFileInfo& first = series.files.front();
   for (const DicomFileInfo& f : series.files)
   {
+    checkDicomFields(f, series.files.size());
     if (!f.hasPosition)
       throw InputError(f.path, "ImagePositionPatient (0020,0032) missing or invalid");
     if (!f.hasOrientation)
@@ -306,10 +368,75 @@ std::string describeSteps(const StackGeometry& stack)
   return s.str();
 }
 
-CtVolume loadDicomSeries(const DicomSeries& series,
+/// `series` with one file per SOPInstanceUID: of several copies of one instance (a PACS export
+/// that sent it twice) the first intact one is kept and the others are reported in `warnings`.
+/// Intact copies with different pixel data or positions are an InputError; when no copy is
+/// intact the first is kept, and loading it reports its own error.
+DicomSeries withoutDuplicateInstances(const DicomSeries& series, std::vector<std::string>& warnings)
+{
+  std::map<std::string, std::vector<std::size_t>> copies;
+  for (std::size_t i = 0; i < series.files.size(); ++i)
+    if (!series.files[i].sopInstanceUid.empty())
+      copies[series.files[i].sopInstanceUid].push_back(i);
+  std::set<std::size_t> dropped;
+  for (const auto& [uid, files] : copies)
+  {
+    if (files.size() < 2)
+      continue;
+    std::optional<std::size_t> kept;
+    std::vector<float> keptPixels;
+    std::string why;
+    for (std::size_t i : files)
+    {
+      const DicomFileInfo& f = series.files[i];
+      std::vector<float> pixels;
+      try
+      {
+        pixels =
+          readDicomSlice(f.path, static_cast<unsigned>(f.columns), static_cast<unsigned>(f.rows));
+      }
+      catch (const InputError& e)
+      {
+        why += std::string(why.empty() ? "" : "; ") + e.what();
+        continue;
+      }
+      if (!kept)
+      {
+        kept = i, keptPixels = std::move(pixels);
+        continue;
+      }
+      const DicomFileInfo& k = series.files[*kept];
+      if (pixels != keptPixels || f.position != k.position || f.hasPosition != k.hasPosition)
+        throw InputError(f.path,
+                         "SOPInstanceUID (0008,0018) " + uid + " is also " + k.path +
+                           " with different pixel data or position");
+      why += std::string(why.empty() ? "" : "; ") + f.path + ": identical copy";
+    }
+    const std::size_t keep = kept.value_or(files.front());
+    for (std::size_t i : files)
+      if (i != keep)
+        dropped.insert(i);
+    if (kept)
+      warnings.push_back("SOPInstanceUID " + uid + " in " + std::to_string(files.size()) +
+                         " files: kept " + series.files[keep].path + ", skipped the others (" +
+                         why + ")");
+  }
+  if (dropped.empty())
+    return series;
+  DicomSeries unique = series;
+  unique.files.clear();
+  for (std::size_t i = 0; i < series.files.size(); ++i)
+    if (!dropped.count(i))
+      unique.files.push_back(series.files[i]);
+  return unique;
+}
+
+CtVolume loadDicomSeries(const DicomSeries& allFiles,
                          const std::string& source,
                          const CtLoadOptions& options)
 {
+  std::vector<std::string> duplicateWarnings;
+  const DicomSeries series = withoutDuplicateInstances(allFiles, duplicateWarnings);
   if (series.files.size() == 1 && series.files.front().numberOfFrames > 1)
   {
     CtVolume volume = loadMultiFrame(series.files.front());
@@ -337,6 +464,7 @@ CtVolume loadDicomSeries(const DicomSeries& series,
   report.uniformSpacing = stack.uniform;
   report.sliceStepsMm = stack.distinctStepsMm;
   report.missingSlices = stack.missingSlices;
+  report.warnings = duplicateWarnings;
 
   if (!stack.uniform)
   {

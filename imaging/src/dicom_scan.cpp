@@ -24,6 +24,7 @@ namespace
 {
 
 const gdcm::Tag TagSopClass(0x0008, 0x0016);
+const gdcm::Tag TagSopInstance(0x0008, 0x0018);
 const gdcm::Tag TagModality(0x0008, 0x0060);
 const gdcm::Tag TagImageType(0x0008, 0x0008);
 const gdcm::Tag TagStudyUid(0x0020, 0x000d);
@@ -118,6 +119,7 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
                               TagSliceThickness,
                               TagSeriesNumber,
                               TagSopClass,
+                              TagSopInstance,
                               TagModality,
                               TagImageType,
                               TagStudyUid,
@@ -146,6 +148,7 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
     info.columns = std::atoi(value(scanner, file, TagColumns).c_str());
     if (info.rows <= 0 || info.columns <= 0)
       continue; // no image
+    info.sopInstanceUid = value(scanner, file, TagSopInstance);
     info.modality = value(scanner, file, TagModality);
     info.imageType = value(scanner, file, TagImageType);
     info.studyInstanceUid = value(scanner, file, TagStudyUid);

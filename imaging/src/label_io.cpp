@@ -10,8 +10,10 @@
 #include <itkNearestNeighborInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 namespace liver
@@ -61,12 +63,108 @@ LabelImage::Pointer checkedLabels(const FloatImage& input, const std::string& pa
   return labels;
 }
 
+/// How the voxels of a label map sit on a CT grid's lattice with the axes in another order:
+/// grid index[perm[a]] = start[perm[a]] + sign[a] * label index[a].
+struct AxisMap
+{
+  std::array<int, 3> perm{};
+  std::array<int, 3> sign{};
+  std::array<long, 3> start{};
+};
+
+/// The axis map when `labels` has the same voxel centres as `grid`, its axes permuted and/or
+/// reversed (e.g. a NIfTI of a DICOM series stored with y flipped); nullopt otherwise.
+std::optional<AxisMap> sameLatticeAxisMap(const itk::ImageBase<3>& grid,
+                                          const itk::ImageBase<3>& labels,
+                                          const GridTolerance& tolerance)
+{
+  const auto gs = grid.GetLargestPossibleRegion().GetSize();
+  const auto ls = labels.GetLargestPossibleRegion().GetSize();
+  AxisMap map;
+  std::array<bool, 3> used{};
+  for (int a = 0; a < 3; ++a)
+  {
+    bool found = false;
+    for (int b = 0; b < 3 && !found; ++b)
+    {
+      if (used[b] || ls[a] != gs[b])
+        continue;
+      const double lsp = labels.GetSpacing()[a], gsp = grid.GetSpacing()[b];
+      if (std::abs(lsp - gsp) > tolerance.spacingRelative * gsp)
+        continue;
+      for (int sign : { 1, -1 })
+      {
+        bool same = true;
+        for (int r = 0; r < 3; ++r)
+          same &= std::abs(labels.GetDirection()[r][a] - sign * grid.GetDirection()[r][b]) <=
+                  tolerance.direction;
+        if (same)
+        {
+          map.perm[a] = b, map.sign[a] = sign, used[b] = true, found = true;
+          break;
+        }
+      }
+    }
+    if (!found)
+      return std::nullopt;
+  }
+  itk::ContinuousIndex<double, 3> start;
+  grid.TransformPhysicalPointToContinuousIndex(labels.GetOrigin(), start);
+  for (int a = 0; a < 3; ++a)
+  {
+    const int b = map.perm[a];
+    const long expected = map.sign[a] > 0 ? 0 : static_cast<long>(gs[b]) - 1;
+    if (std::abs(start[b] - static_cast<double>(expected)) > tolerance.originVoxels)
+      return std::nullopt;
+    map.start[b] = expected;
+  }
+  return map;
+}
+
+/// `labels` copied voxel for voxel onto `grid` through `map` (no interpolation).
+LabelImage::Pointer mapAxes(const LabelImage& labels,
+                            const itk::ImageBase<3>& grid,
+                            const AxisMap& map)
+{
+  auto out = LabelImage::New();
+  out->CopyInformation(&grid);
+  out->SetRegions(grid.GetLargestPossibleRegion());
+  out->Allocate();
+  const auto ls = labels.GetLargestPossibleRegion().GetSize();
+  const auto gs = grid.GetLargestPossibleRegion().GetSize();
+  const std::array<std::size_t, 3> stride{ 1, gs[0], gs[0] * gs[1] };
+  const std::uint16_t* in = labels.GetBufferPointer();
+  std::uint16_t* o = out->GetBufferPointer();
+  std::array<std::size_t, 3> l{};
+  for (l[2] = 0; l[2] < ls[2]; ++l[2])
+    for (l[1] = 0; l[1] < ls[1]; ++l[1])
+      for (l[0] = 0; l[0] < ls[0]; ++l[0], ++in)
+      {
+        std::size_t g = 0;
+        for (int a = 0; a < 3; ++a)
+          g +=
+            stride[map.perm[a]] * static_cast<std::size_t>(map.start[map.perm[a]] +
+                                                           map.sign[a] * static_cast<long>(l[a]));
+        o[g] = *in;
+      }
+  return out;
+}
+
+std::string describeAxisMap(const AxisMap& map)
+{
+  std::string text = "exact axis permutation/flip (label axes i,j,k = CT axes ";
+  for (int a = 0; a < 3; ++a)
+    text += std::string(a ? "," : "") + (map.sign[a] > 0 ? "+" : "-") + "xyz"[map.perm[a]];
+  return text + "; voxel for voxel, no interpolation)";
+}
+
 } // namespace
 
 itk::ImageIOBase::Pointer readImageHeader(const std::string& path)
 {
   if (!std::filesystem::is_regular_file(path))
     throw InputError(path, "no such file");
+  detail::checkImageHeader(path); // before ITK reads a header that may lie
   itk::ImageIOBase::Pointer io =
     itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::ImageIOFactory::IOFileModeEnum::ReadMode);
   if (!io)
@@ -141,7 +239,8 @@ std::string describeGridMismatch(const itk::ImageBase<3>& reference,
 LabelImage::Pointer labelsOnGrid(const LabelImage::Pointer& labels,
                                  const itk::ImageBase<3>& grid,
                                  const std::string& labelsPath,
-                                 bool resample)
+                                 bool resample,
+                                 std::string* mapping)
 {
   const std::string mismatch = describeGridMismatch(grid, *labels);
   if (mismatch.empty())
@@ -149,6 +248,12 @@ LabelImage::Pointer labelsOnGrid(const LabelImage::Pointer& labels,
     // Same grid within tolerance: adopt the CT's exact geometry so later checks are exact.
     labels->CopyInformation(&grid);
     return labels;
+  }
+  if (const auto map = sameLatticeAxisMap(grid, *labels, GridTolerance{}))
+  {
+    if (mapping)
+      *mapping = describeAxisMap(*map);
+    return mapAxes(*labels, grid, *map);
   }
   if (!resample)
     throw InputError(labelsPath,

@@ -414,17 +414,25 @@ LabelImage::Pointer onGrid(const LabelImage::Pointer& image,
                            bool allowLatticeCrop,
                            std::vector<std::string>& notes)
 {
+  auto viaLabelsOnGrid = [&]
+  {
+    std::string mapping;
+    LabelImage::Pointer out = labelsOnGrid(image, grid, path, resample, &mapping);
+    if (!mapping.empty())
+      notes.push_back(path + ": " + LabelGridMappingNote + ": " + mapping);
+    return out;
+  };
   if (describeGridMismatch(grid, *image).empty() || !allowLatticeCrop)
-    return labelsOnGrid(image, grid, path, resample);
+    return viaLabelsOnGrid();
   const GridTolerance tolerance;
   for (int a = 0; a < 3; ++a)
   {
     if (std::abs(grid.GetSpacing()[a] - image->GetSpacing()[a]) >
         tolerance.spacingRelative * grid.GetSpacing()[a])
-      return labelsOnGrid(image, grid, path, resample);
+      return viaLabelsOnGrid();
     for (int b = 0; b < 3; ++b)
       if (std::abs(grid.GetDirection()[a][b] - image->GetDirection()[a][b]) > tolerance.direction)
-        return labelsOnGrid(image, grid, path, resample);
+        return viaLabelsOnGrid();
   }
   itk::ContinuousIndex<double, 3> start;
   grid.TransformPhysicalPointToContinuousIndex(image->GetOrigin(), start);
@@ -433,7 +441,7 @@ LabelImage::Pointer onGrid(const LabelImage::Pointer& image,
   {
     offset[a] = std::lround(start[a]);
     if (std::abs(start[a] - static_cast<double>(offset[a])) > tolerance.originVoxels)
-      return labelsOnGrid(image, grid, path, resample);
+      return viaLabelsOnGrid();
   }
   LabelImage::Pointer out = blankLike(grid);
   const auto gs = grid.GetLargestPossibleRegion().GetSize();

@@ -15,6 +15,7 @@ struct DicomFileInfo
 {
   std::string path;
   std::string sopClassUid;
+  std::string sopInstanceUid; ///< (0008,0018); empty when absent
   std::string modality;
   std::string imageType;
   std::string studyInstanceUid;

@@ -44,12 +44,15 @@ std::string describeGridMismatch(const itk::ImageBase<3>& reference,
                                  const itk::ImageBase<3>& other,
                                  const GridTolerance& tolerance = {});
 
-/// Labels on the CT's grid: returns `labels` unchanged when the grids match; resamples with nearest
-/// neighbour when `resample` is set; otherwise throws InputError naming `labelsPath`.
+/// Labels on the CT's grid: returns `labels` unchanged when the grids match; copies them voxel for
+/// voxel when they cover the same voxel centres with the axes permuted and/or reversed (and then
+/// describes the mapping in `*mapping`, "exact axis permutation/flip (...)"); resamples with
+/// nearest neighbour when `resample` is set; otherwise throws InputError naming `labelsPath`.
 LabelImage::Pointer labelsOnGrid(const LabelImage::Pointer& labels,
                                  const itk::ImageBase<3>& grid,
                                  const std::string& labelsPath,
-                                 bool resample);
+                                 bool resample,
+                                 std::string* mapping = nullptr);
 
 /// Write an image to `path` atomically (temporary file in the same folder, then rename).
 /// The format follows the extension (.nii.gz, .nii, .nrrd, .mha).

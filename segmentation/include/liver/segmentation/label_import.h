@@ -72,6 +72,10 @@ struct LabelSource
   std::string detail; ///< which labels or segments were used, e.g. "label 5 (liver)"
 };
 
+/// The word that starts a note (after "PATH: ") when a label file was put on the CT grid by an
+/// exact axis permutation/flip; importedLabelsJson gives it as the source's labelGridMapping.
+constexpr const char* LabelGridMappingNote = "labelGridMapping";
+
 /// Imported labels on the grid, with their provenance and anything a user should know.
 struct ImportedLabels
 {

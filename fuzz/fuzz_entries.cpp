@@ -1,0 +1,189 @@
+#include "fuzz_entries.h"
+
+#include "decision_io.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
+#include <liver/planning/plan.h>
+#include <liver/segmentation/couinaud.h>
+#include <liver/segmentation/label_import.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace liver::fuzz
+{
+namespace
+{
+
+/// A scratch folder of this process (in /dev/shm when there is one: thousands of files a second).
+const fs::path& scratch()
+{
+  static const fs::path dir = []
+  {
+    const fs::path base =
+      fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+    fs::path d = base / ("liverplan-fuzz-" + std::to_string(getpid()));
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+fs::path writeFile(const std::string& name, const std::uint8_t* data, std::size_t size)
+{
+  const fs::path path = scratch() / name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return path;
+}
+
+/// Run `body`; the documented refusals are fine, anything else propagates (a finding).
+template<typename F>
+void refusalsAllowed(F&& body)
+{
+  try
+  {
+    body();
+  }
+  catch (const InputError&)
+  {
+  }
+  catch (const std::invalid_argument&)
+  {
+  }
+}
+
+/// A 16x16x16 CT grid of 2 mm voxels for label import.
+const CtImage& grid()
+{
+  static const CtImage::Pointer image = []
+  {
+    auto ct = CtImage::New();
+    CtImage::RegionType region;
+    region.SetSize({ 16, 16, 16 });
+    ct->SetRegions(region);
+    CtImage::SpacingType spacing;
+    spacing.Fill(2.0);
+    ct->SetSpacing(spacing);
+    ct->Allocate(true);
+    return ct;
+  }();
+  return *image;
+}
+
+} // namespace
+
+void imageHeader(const std::uint8_t* data, std::size_t size)
+{
+  if (size < 1)
+    return;
+  static const char* extensions[] = { ".nii", ".nii.gz", ".nrrd", ".mha" };
+  const fs::path path =
+    writeFile(std::string("image") + extensions[data[0] % 4], data + 1, size - 1);
+  refusalsAllowed([&] { loadCt(path.string()); });
+  refusalsAllowed([&] { loadLabels(path.string()); });
+}
+
+void dicomFile(const std::uint8_t* data, std::size_t size)
+{
+  const fs::path path = writeFile("slice.dcm", data, size);
+  refusalsAllowed([&] { loadCt(path.string()); });
+}
+
+void dicomFolder(const std::uint8_t* data, std::size_t size)
+{
+  const fs::path dir = scratch() / "series";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  const std::string separator = "\n--FILE--\n";
+  std::size_t start = 0;
+  for (int n = 0; n < 8 && start <= bytes.size(); ++n)
+  {
+    std::size_t end = bytes.find(separator, start);
+    if (end == std::string::npos || n == 7)
+      end = bytes.size();
+    std::ofstream(dir / ("f" + std::to_string(n) + ".dcm"), std::ios::binary)
+      << bytes.substr(start, end - start);
+    start = end + separator.size();
+  }
+  refusalsAllowed([&] { loadCt(dir.string()); });
+}
+
+void labelImport(const std::uint8_t* data, std::size_t size)
+{
+  if (size < 2)
+    return;
+  static const char* extensions[] = { ".nii.gz", ".nii", ".seg.nrrd", ".nrrd" };
+  static const LabelFormat formats[] = { LabelFormat::Auto,
+                                         LabelFormat::TotalSegmentator,
+                                         LabelFormat::Lits,
+                                         LabelFormat::Slicer,
+                                         LabelFormat::Mask };
+  const fs::path path =
+    writeFile(std::string("labels") + extensions[data[0] % 4], data + 2, size - 2);
+  LabelImportOptions options;
+  options.liverPath = path.string();
+  options.format = formats[data[1] % 5];
+  options.resampleLabels = true;
+  refusalsAllowed([&] { importLabels(options, grid()); });
+}
+
+void jsonInputs(const std::uint8_t* data, std::size_t size)
+{
+  if (size < 1)
+    return;
+  const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
+  switch (data[0] % 5)
+  {
+    case 0:
+      refusalsAllowed([&] { cli::parseClinicalJson(text, "clinical.json"); });
+      break;
+    case 1:
+    {
+      const fs::path path = writeFile("plan.json", data + 1, size - 1);
+      refusalsAllowed([&] { loadPlanFile(path.string()); });
+      break;
+    }
+    case 2:
+      refusalsAllowed([&] { parseLandmarks(text, "landmarks.json"); });
+      break;
+    case 3:
+      refusalsAllowed(
+        [&]
+        {
+          nlohmann::json result;
+          try
+          {
+            result = nlohmann::json::parse(text);
+          }
+          catch (const nlohmann::json::exception&)
+          {
+            return; // `decide` refuses malformed JSON before reading it
+          }
+          cli::decideForResult(Clinical{}, result);
+        });
+      break;
+    default:
+    {
+      const fs::path path = writeFile("clinical.csv", data + 1, size - 1);
+      refusalsAllowed([&] { cli::loadClinicalCsv(path.string()); });
+    }
+  }
+}
+
+const std::vector<Target>& targets()
+{
+  static const std::vector<Target> all = {
+    { "image_header", imageHeader }, { "dicom_file", dicomFile },   { "dicom_folder", dicomFolder },
+    { "label_import", labelImport }, { "json_inputs", jsonInputs },
+  };
+  return all;
+}
+
+} // namespace liver::fuzz
