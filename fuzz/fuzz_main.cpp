@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <gdcmTrace.h>
+#include <itkObject.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
@@ -11,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     gdcm::Trace::SetWarning(false); // GDCM's warnings on every broken input drown the fuzzer's
     gdcm::Trace::SetError(false);
+    itk::Object::GlobalWarningDisplayOff();
     for (const liver::fuzz::Target& t : liver::fuzz::targets())
       if (t.name == LIVERPLAN_FUZZ_TARGET)
         return t.run;

@@ -573,6 +573,16 @@ TEST(HeaderChecks, LyingNrrdAndMetaImageHeadersAreRefused)
     writeTextFile(dir + "/" + name + ".nhdr", text);
     expectRefused(dir + "/" + name + ".nhdr", expected);
   }
+  // Compressed data that cannot hold what the header claims (a reader would allocate 500 MB).
+  writeTextFile(dir + "/bomb.nhdr",
+                "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 1000 1000 500\nspacings: 1 1 1\n"
+                "encoding: gzip\ndata file: raw.raw\n\n");
+  expectRefused(dir + "/bomb.nhdr", "compressed bytes cannot hold");
+  writeTextFile(dir + "/bomb.mhd",
+                "ObjectType = Image\nNDims = 3\nDimSize = 1000 1000 500\n"
+                "ElementSpacing = 1 1 1\nElementType = MET_UCHAR\n"
+                "CompressedData = True\nElementDataFile = raw.raw\n");
+  expectRefused(dir + "/bomb.mhd", "compressed bytes cannot hold");
   // An attached NRRD that claims more voxels than it holds.
   writeTextFile(dir + "/short.nrrd", nrrd + "\n" + std::string(5, '\0'));
   expectRefused(dir + "/short.nrrd", "truncated");

@@ -152,8 +152,6 @@ void checkMetaImageComplete(const std::string& path, std::uint64_t dataBytes)
   if (dataFile.empty())
     throw InputError(path, "MetaImage header without ElementDataFile");
   const std::uint64_t expected = compressed ? compressedSize : dataBytes;
-  if (expected == 0)
-    return; // compressed without a stated size: nothing to compare against
   std::uint64_t available = 0;
   if (dataFile == "LOCAL")
     available = std::filesystem::file_size(path) - static_cast<std::uint64_t>(in.tellg());
@@ -169,6 +167,11 @@ void checkMetaImageComplete(const std::string& path, std::uint64_t dataBytes)
     throw InputError(path,
                      "truncated: " + std::to_string(available) + " of " + std::to_string(expected) +
                        " bytes of voxel data");
+  // zlib inflates at most about 1032:1: refuse before a reader allocates what the header claims.
+  if (compressed && available * 1032 < dataBytes)
+    throw InputError(path,
+                     "truncated: " + std::to_string(available) + " compressed bytes cannot hold " +
+                       std::to_string(dataBytes) + " bytes of voxel data");
 }
 
 } // namespace liver::detail
@@ -517,21 +520,42 @@ void checkNrrdHeader(const std::string& path)
       encoding != "hex")
     throw InputError(path, "encoding: missing or unknown (" + encoding + ")");
   const std::string* dataFile = field("data file") ? field("data file") : field("datafile");
+  std::uint64_t available = 0; // bytes of the data as stored
   if (dataFile)
   {
     if (dataFile->rfind("LIST", 0) == 0 || dataFile->find('%') != std::string::npos)
       throw InputError(path, "data file: lists and file patterns are not supported");
     checkDataFile(path, *dataFile, "data file");
+    const std::filesystem::path file = std::filesystem::path(*dataFile).is_absolute()
+                                         ? std::filesystem::path(*dataFile)
+                                         : std::filesystem::path(path).parent_path() / *dataFile;
+    available = static_cast<std::uint64_t>(std::filesystem::file_size(file));
   }
-  else if (encoding == "raw" && !field("byte skip") && !field("line skip"))
+  else
   {
     const auto size = static_cast<std::uint64_t>(std::filesystem::file_size(path));
     const auto start = headerEnd < 0 ? size : static_cast<std::uint64_t>(headerEnd);
-    if (size - std::min(size, start) < voxels * bytes)
-      throw InputError(path,
-                       "truncated: " + std::to_string(size - std::min(size, start)) + " of " +
-                         std::to_string(voxels * bytes) + " bytes of voxel data");
+    available = size - std::min(size, start);
   }
+  const std::uint64_t needed = voxels * bytes;
+  const bool skips = field("byte skip") || field("line skip");
+  if (encoding == "raw" && !skips && available < needed)
+    throw InputError(path,
+                     "truncated: " + std::to_string(available) + " of " + std::to_string(needed) +
+                       " bytes of voxel data");
+  // Compressed data cannot hold more than its inflation limit (gzip: at most 1032:1): refuse
+  // before a reader allocates what the header claims.
+  const std::uint64_t inflation = encoding == "gzip" || encoding == "gz" ? 1032 : 1500000; // bzip2
+  if (encoding != "raw" && encoding != "txt" && encoding != "text" && encoding != "ascii" &&
+      encoding != "hex" && available * inflation < needed)
+    throw InputError(path,
+                     "truncated: " + std::to_string(available) + " compressed bytes cannot hold " +
+                       std::to_string(needed) + " bytes of voxel data");
+  if ((encoding == "txt" || encoding == "text" || encoding == "ascii" || encoding == "hex") &&
+      available < voxels)
+    throw InputError(path,
+                     "truncated: " + std::to_string(available) + " bytes of text for " +
+                       std::to_string(voxels) + " voxels");
 }
 
 /// Bytes of a MetaImage ElementType; 0 when unknown.
