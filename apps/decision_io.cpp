@@ -787,7 +787,16 @@ ClinicalTable loadClinicalCsv(const std::string& path)
       else
         clinical[header[c]] = cell;
     }
-    parseClinicalJson(clinical.dump(), path + " line " + std::to_string(lineNumber));
+    std::string text;
+    try
+    {
+      text = clinical.dump();
+    }
+    catch (const nlohmann::json::type_error&) // found by fuzzing: it escaped as exit code 3
+    {
+      throw InputError(path, "line " + std::to_string(lineNumber) + ": not valid UTF-8 text");
+    }
+    parseClinicalJson(text, path + " line " + std::to_string(lineNumber));
     row = clinical;
   }
   return table;
