@@ -150,6 +150,24 @@ FloatImage::Pointer signedDistance(const MaskImage::Pointer& mask)
   return distance;
 }
 
+/// Closing (dilation then erosion by `radiusMm`) through two distance maps; the mask's own voxels
+/// always stay in.
+MaskImage::Pointer closing(const MaskImage::Pointer& mask, double radiusMm)
+{
+  const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+  const FloatImage::Pointer before = signedDistance(mask);
+  const float* bd = before->GetBufferPointer();
+  auto dilated = allocateLike<MaskImage>(*mask, 0);
+  std::uint8_t* dl = dilated->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    dl[i] = bd[i] <= radiusMm;
+  const FloatImage::Pointer after = signedDistance(dilated);
+  const float* ad = after->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    dl[i] = ad[i] <= -radiusMm || bd[i] <= 0;
+  return dilated;
+}
+
 /// Connected components (face connectivity); returns the labels and each component's size
 /// (index 0 unused).
 std::vector<std::size_t> components(const MaskImage::Pointer& mask, ComponentImage::Pointer& labels)
@@ -336,17 +354,11 @@ void addEnclosedVessels(const MaskImage::Pointer& candidate,
   const std::size_t n = candidate->GetLargestPossibleRegion().GetNumberOfPixels();
   std::uint8_t* cand = candidate->GetBufferPointer();
   const float* hu = working->GetBufferPointer();
-  const FloatImage::Pointer toCandidate = signedDistance(candidate);
-  auto dilated = allocateLike<MaskImage>(*candidate, 0);
-  std::uint8_t* dl = dilated->GetBufferPointer();
-  const float* tc = toCandidate->GetBufferPointer();
-  for (std::size_t i = 0; i < n; ++i)
-    dl[i] = tc[i] <= VesselClosingMm;
-  const FloatImage::Pointer toDilated = signedDistance(dilated);
-  const float* td = toDilated->GetBufferPointer();
+  const MaskImage::Pointer closed = closing(candidate, VesselClosingMm);
+  const std::uint8_t* cl = closed->GetBufferPointer();
   const float high = static_cast<float>(band.high);
   for (std::size_t i = 0; i < n; ++i)
-    if (!cand[i] && td[i] <= -VesselClosingMm && hu[i] > high && hu[i] <= VesselMaxHu)
+    if (!cand[i] && cl[i] && hu[i] > high && hu[i] <= VesselMaxHu)
       cand[i] = 1;
 }
 
@@ -1025,15 +1037,8 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   keepLiverComponents(liver, priorProbability);
   {
     constexpr double ClosingMm = 5.0; // bridges vessels up to ~10 mm wide at the liver surface
-    // Closing = dilation then erosion by the same radius, both through distance maps.
-    const FloatImage::Pointer before = signedDistance(liver);
-    const float* bd = before->GetBufferPointer();
-    for (std::size_t i = 0; i < n; ++i)
-      lv[i] = bd[i] <= ClosingMm;
-    const FloatImage::Pointer dilated = signedDistance(liver);
-    const float* dd = dilated->GetBufferPointer();
-    for (std::size_t i = 0; i < n; ++i)
-      lv[i] = dd[i] <= -ClosingMm || bd[i] <= 0;
+    const MaskImage::Pointer closed = closing(liver, ClosingMm);
+    std::copy(closed->GetBufferPointer(), closed->GetBufferPointer() + n, lv);
   }
   fillHolesPerAxialSlice(liver);
   report.steps.push_back("grown back by " + format("%.1f mm", options.erosionMm) +
