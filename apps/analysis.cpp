@@ -31,135 +31,6 @@ namespace liver::cli
 namespace
 {
 
-nlohmann::json optionalJson(const std::optional<double>& value)
-{
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-nlohmann::json planJson(const ResectionPlan& plan)
-{
-  nlohmann::json planes = nlohmann::json::array();
-  for (const CutPlane& p : plan.planes)
-    planes.push_back({ { "pointLpsMm", p.pointLpsMm }, { "normal", p.normal } });
-  nlohmann::json wedges = nlohmann::json::array();
-  for (const WedgeResection& w : plan.wedges)
-    wedges.push_back({ { "lesions", w.lesionIds }, { "marginMm", w.marginMm } });
-  nlohmann::json ablations = nlohmann::json::array();
-  for (const Ablation& a : plan.ablations)
-    ablations.push_back({ { "lesion", a.lesionId }, { "zoneMarginMm", a.zoneMarginMm } });
-  return { { "name", plan.name }, { "spec", planSpec(plan) }, { "segments", plan.segments },
-           { "planes", planes },  { "wedges", wedges },       { "ablations", ablations } };
-}
-
-nlohmann::json resultJson(const PlanResult& r)
-{
-  nlohmann::json lesions = nlohmann::json::array();
-  for (const LesionOutcome& o : r.lesions)
-    lesions.push_back({ { "id", o.id },
-                        { "fate", toString(o.fate) },
-                        { "transected", o.transected },
-                        { "marginMm", optionalJson(o.marginMm) },
-                        { "voxelCount", o.voxelCount },
-                        { "volumeMl", o.volumeMl },
-                        { "maxDiameterMm", optionalJson(o.maxDiameterMm) },
-                        { "vesselDistanceMm", optionalJson(o.vesselDistanceMm) },
-                        { "warnings", o.warnings } });
-  nlohmann::json j = { { "remnantMl", r.remnantMl },
-                       { "flrMl", r.flrMl },
-                       { "resectedMl", r.resectedMl },
-                       { "ablatedMl", r.ablatedMl },
-                       { "totalLiverMl", r.totalLiverMl },
-                       { "tumourMl", r.tumourMl },
-                       { "functionalMl", r.functionalMl },
-                       { "remnantVoxels", r.remnantVoxels },
-                       { "resectedVoxels", r.resectedVoxels },
-                       { "ablatedVoxels", r.ablatedVoxels },
-                       { "flrPercent", r.flrPercent },
-                       { "standardLiverVolumeMl", optionalJson(r.standardLiverVolumeMl) },
-                       { "sflrPercent", optionalJson(r.sflrPercent) },
-                       { "flrBodyWeightPercent", optionalJson(r.flrBodyWeightPercent) },
-                       { "threshold",
-                         { { "percent", r.thresholdPercent },
-                           { "basis", r.thresholdBasis },
-                           { "source", r.thresholdSource },
-                           { "rationale", r.thresholdRationale } } },
-                       { "volumeAdequate", r.volumeAdequate },
-                       { "pass", r.pass },
-                       { "passReasons", r.passReasons },
-                       { "segmentsLeft", r.segmentsLeft },
-                       { "segmentGroups", r.segmentGroups },
-                       { "contiguous",
-                         r.contiguous ? nlohmann::json(*r.contiguous) : nlohmann::json(nullptr) },
-                       { "remnantPieces", r.remnantPieces },
-                       { "lesions", lesions },
-                       { "r0", r.r0 },
-                       { "marginStatus", r.marginStatus },
-                       { "marginReason", r.marginReason },
-                       { "warnings", r.warnings } };
-  if (r.hasSegments)
-    for (int s = 1; s <= 8; ++s)
-      j["segmentRemnantFraction"][std::to_string(s)] = r.segmentRemnantFraction[s];
-  if (r.band)
-    j["uncertainty"] = { { "method", "liver boundary moved by one voxel in and out" },
-                         { "flrPercentLow", r.band->flrPercentLow },
-                         { "flrPercentHigh", r.band->flrPercentHigh },
-                         { "sflrPercentLow", optionalJson(r.band->sflrPercentLow) },
-                         { "sflrPercentHigh", optionalJson(r.band->sflrPercentHigh) },
-                         { "remnantMlLow", r.band->remnantMlLow },
-                         { "remnantMlHigh", r.band->remnantMlHigh } };
-  return j;
-}
-
-/// "R 1 (12.0), 2 (5.3); A 3; L 4 (8.1)": lesion fates with margins in mm.
-std::string lesionSummary(const PlanResult& r)
-{
-  std::string resected, ablated, left;
-  for (const LesionOutcome& o : r.lesions)
-  {
-    std::string item = std::to_string(o.id);
-    if (o.transected)
-      item += " (cut)";
-    else if (o.marginMm && o.fate != LesionFate::Ablated)
-    {
-      char margin[32];
-      std::snprintf(margin, sizeof margin, " (%.1f)", *o.marginMm);
-      item += margin;
-    }
-    std::string& list = o.fate == LesionFate::Resected  ? resected
-                        : o.fate == LesionFate::Ablated ? ablated
-                                                        : left;
-    list += (list.empty() ? "" : ", ") + item;
-  }
-  std::string s;
-  for (const auto& [tag, list] : { std::pair<const char*, const std::string&>{ "R ", resected },
-                                   { "A ", ablated },
-                                   { "L ", left } })
-    if (!list.empty())
-      s += (s.empty() ? "" : "; ") + std::string(tag) + list;
-  return s.empty() ? "-" : s;
-}
-
-nlohmann::json predictionJson(const AugmentationPrediction& a)
-{
-  nlohmann::json scenarios = nlohmann::json::array();
-  for (const AugmentationScenario* sc : { &a.low, &a.median, &a.high })
-    scenarios.push_back({ { "scenario", sc->name },
-                          { "relativeHypertrophyPercent", sc->relativeHypertrophyPercent },
-                          { "predictedSflrPercent", sc->predictedSflrPercent },
-                          { "predictedFlrMl", optionalJson(sc->predictedFlrMl) },
-                          { "reachesThreshold", sc->reachesThreshold } });
-  return { { "strategy", toString(a.strategy) },
-           { "startSflrPercent", a.startSflrPercent },
-           { "thresholdPercent", a.thresholdPercent },
-           { "scenarios", scenarios },
-           { "waitWeeks", a.waitWeeks },
-           { "earliestMedianWeek", optionalJson(a.earliestMedianWeek) },
-           { "notCompletedPercent",
-             { optionalJson(a.notCompletedLowPercent), optionalJson(a.notCompletedHighPercent) } },
-           { "stageOneFlrMl", optionalJson(a.stageOneFlrMl) },
-           { "sources", a.sources } };
-}
-
 /// Predictions for a plan with an sFLR: stage 1 of the two-stage plan wedges (10 mm) the lesions
 /// the plan leaves in the remnant, and its functional remnant is the stage-1 FLR.
 std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
@@ -261,23 +132,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   const PlanOptions& planOptions = o.planOptions;
   std::vector<ResectionPlan> plans = o.plans;
   LabelImportOptions import = o.import;
-  nlohmann::json body = nullptr;
-  if (planOptions.heightCm)
-  {
-    const double bsaM2 =
-      bodySurfaceAreaM2(*planOptions.heightCm, *planOptions.weightKg, planOptions.bsaFormula);
-    body = { { "heightCm", *planOptions.heightCm },
-             { "weightKg", *planOptions.weightKg },
-             { "bsaFormula", toString(planOptions.bsaFormula) },
-             { "bsaM2", bsaM2 },
-             { "slvFormula", toString(planOptions.slvFormula) },
-             { "standardLiverVolumeMl", standardLiverVolumeMl(bsaM2, planOptions.slvFormula) } };
-  }
-  else if (planOptions.weightKg)
-  {
-    flrBodyWeightPercent(0.0, *planOptions.weightKg); // range check
-    body = { { "weightKg", *planOptions.weightKg } };
-  }
+  std::optional<model::BodyRecord> body = model::bodyRecord(planOptions);
   validateAugmentationParameters(o.augmentation);
   import.format = parseLabelFormat(o.format);
   const bool makeSegments = !o.landmarks.empty() || o.autoSegments;
@@ -293,6 +148,10 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   const ImportedLabels imported = importLabelsLogged(import, o.format, *ct.image);
   LiverLabels labels = imported.labels;
   nlohmann::json automatic = nullptr;
+  model::SegmentationProvenance provenance;
+  provenance.liver = labels.liver ? model::LabelOrigin::Imported : model::LabelOrigin::Automatic;
+  provenance.lesions = labels.lesions ? model::LabelOrigin::Imported : model::LabelOrigin::None;
+  provenance.segments = labels.segments ? model::LabelOrigin::Imported : model::LabelOrigin::None;
   if (!labels.liver && !analyze)
     throw InputError("", "plan needs a liver: give --liver or --totalseg");
   if (!labels.liver)
@@ -311,6 +170,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
     for (const std::string& step : lesions.report.steps)
       logInfo(step);
     labels.lesions = lesions.lesions;
+    provenance.lesions = model::LabelOrigin::Automatic;
     automatic["lesions"] = lesionDetectionJson(lesions);
     addLesionsToLiver(*labels.liver, lesions);
   }
@@ -322,8 +182,8 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   {
     QualityControlOptions qcOptions;
     qcOptions.phase = phase.phase;
-    if (body.contains("standardLiverVolumeMl"))
-      qcOptions.standardLiverVolumeMl = body["standardLiverVolumeMl"].get<double>();
+    if (body && body->standardLiverVolumeMl)
+      qcOptions.standardLiverVolumeMl = *body->standardLiverVolumeMl;
     const QualityControl qc =
       checkSegmentationQuality(*ct.image, *labels.liver, labels.lesions.GetPointer(), qcOptions);
     for (const std::string& reason : qc.reasons)
@@ -344,6 +204,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
       o.autoSegments ? approximateSegments(*labels.liver, imported.labels.vessels.GetPointer())
                      : segmentsFromLandmarks(*labels.liver, marks, o.landmarks);
     labels.segments = made.segments;
+    provenance.segments = model::LabelOrigin::Automatic;
     segmentsJson = couinaudJson(made);
     logInfo("segments: " + made.report.description);
     for (const std::string& w : made.report.warnings)
@@ -377,59 +238,54 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   for (std::size_t k = 0; k < results.size(); ++k)
     augmented.push_back(augmentPlan(labels, plans[k], results[k], planOptions, o.augmentation));
 
-  nlohmann::json j = jsonHeader(analyze ? "analysis" : "resection-plans");
-  j["disclaimer"] = DecisionSupportDisclaimer;
-  j["ct"] = ctJson(ct);
-  j["labels"] = importedLabelsJson(imported);
-  if (!automatic.is_null())
-    j["automaticSegmentation"] = automatic;
-  j["contrastPhase"] = contrastPhaseJson(phase);
-  if (!qualityControl.is_null())
-    j["qualityControl"] = qualityControl;
-  j["volumetry"] = volumetryJson(measureLiver(labels, *ct.image));
-  j["segments"] = segmentsJson;
+  model::AnalysisResult j;
+  j.kind = analyze ? "analysis" : "resection-plans";
+  j.ct = model::ctRecord(ct);
+  j.labels = labelsRecord(imported);
   if (!o.vessels.empty())
-    j["labels"]["sources"].push_back(
-      { { "role", "vessels" }, { "path", o.vessels }, { "format", "mask" } });
-  j["body"] = body;
-  j["liverCondition"] = toString(planOptions.condition);
-  // The parameters the predictions were made with: `decide` judges them by these.
-  j["augmentationParameters"] = nlohmann::json::object();
-  for (const auto& [name, field] : augmentationParameterFields())
-    j["augmentationParameters"][name] = o.augmentation.*field;
-  j["conventions"] = {
-    { "planes", "the part of the liver on the side the normal points to is resected" },
-    { "marginMm", "gap between the lesion's voxels and the nearest voxel across the cut surface" },
-    { "r0",
-      "no lesion left in the remnant and every margin >= 1 mm (sub-millimetre is "
-      "R1; DESIGN.md section 3 Margin); tumour left in the remnant is R2" },
-    { "remnantMap", "0 outside the liver, 1 remnant, 2 resected, 3 ablation zone" },
-    { "proposed",
-      "plans proposed by --auto-plan: candidates that reach R0, pass before fail, then "
-      "the largest functional remnant" }
-  };
-  j["plans"] = nlohmann::json::array();
-  j["comparison"] = nlohmann::json::array();
+    j.labels.sources.push_back({ "vessels", o.vessels, "mask", "", "" });
+  j.automaticSegmentation = automatic;
+  j.contrastPhase =
+    model::ContrastPhase{ toString(phase.phase), phase.confidence, contrastPhaseJson(phase) };
+  if (!qualityControl.is_null())
+    j.qc = model::QualityControl{ model::parseQcStatus(qualityControl["status"].get<std::string>()),
+                                  qualityControl["reasons"].get<std::vector<std::string>>(),
+                                  qualityControl };
+  const bool anyAutomatic = provenance.liver == model::LabelOrigin::Automatic ||
+                            provenance.lesions == model::LabelOrigin::Automatic;
+  provenance.review = anyAutomatic ? model::ReviewStatus::AutomaticUnreviewed
+                                   : model::ReviewStatus::ImportedUnreviewed;
+  j.segmentation = provenance;
+  j.volumetry = model::volumetryRecord(measureLiver(labels, *ct.image));
+  j.segments = segmentsJson;
+  j.body = body;
+  j.liverCondition = planOptions.condition;
+  j.augmentationParameters = o.augmentation; // `decide` judges the predictions by these
   std::vector<std::string> files;
   for (std::size_t k = 0; k < results.size(); ++k)
   {
     const PlanResult& r = results[k];
     files.push_back("remnant-" + std::to_string(k + 1) + "-" + fileNameSlug(r.name, "plan") +
                     ".nii.gz");
-    nlohmann::json p = planJson(plans[k]);
-    p["proposed"] = k >= given;
+    model::PlanRecord p;
+    p.plan = plans[k];
+    p.spec = planSpec(plans[k]);
+    p.proposed = k >= given;
     if (k >= given)
-      p["rank"] = k - given + 1;
-    p["result"] = resultJson(r);
-    p["remnantFile"] = files.back();
+      p.rank = static_cast<int>(k - given + 1);
+    p.result = r;
+    p.result.remnantMap = nullptr; // the map is written to remnantFile, not kept in the model
+    p.remnantFile = files.back();
     if (augmented[k])
-      p["augmentation"] = { { "note", AugmentationPopulationNote },
-                            { "verdict", augmented[k]->verdict },
-                            { "pve", predictionJson(augmented[k]->pve) },
-                            { "alpps", predictionJson(augmented[k]->alpps) },
-                            { "twoStage", predictionJson(augmented[k]->twoStage) } };
+    {
+      p.augmentation.note = AugmentationPopulationNote;
+      p.augmentation.verdict = augmented[k]->verdict;
+      p.augmentation.pve = augmented[k]->pve;
+      p.augmentation.alpps = augmented[k]->alpps;
+      p.augmentation.twoStage = augmented[k]->twoStage;
+    }
     else
-      p["augmentation"] = { { "note", "needs --height and --weight (sFLR)" } };
+      p.augmentation.note = "needs --height and --weight (sFLR)";
     // The PVE embolizes the branches of the resected segments: growth goes to the remnant only.
     std::vector<int> resected;
     if (r.hasSegments)
@@ -441,53 +297,23 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
     else
       resected = plans[k].segments;
     if (r.hasSegments || !resected.empty())
-    {
-      const PortalEmbolization pve = portalEmbolizationFor(resected);
-      p["augmentation"]["portalEmbolization"] = { { "target", pve.target },
-                                                  { "segments", pve.segments },
-                                                  { "note", pve.note } };
-    }
+      p.augmentation.portalEmbolization = portalEmbolizationFor(resected);
     else
-      p["augmentation"]["portalEmbolization"] = {
-        { "target", "not named" }, { "note", "no segment map: the resected segments are unknown" }
-      };
-    j["plans"].push_back(p);
-    j["comparison"].push_back(
-      { { "plan", r.name },
-        { "remnantMl", r.remnantMl },
-        { "flrPercent", r.flrPercent },
-        { "sflrPercent", optionalJson(r.sflrPercent) },
-        { "thresholdPercent", r.thresholdPercent },
-        { "thresholdBasis", r.thresholdBasis },
-        { "pass", r.pass },
-        { "marginStatus", r.marginStatus },
-        { "lesions", lesionSummary(r) },
-        { "pveMedianSflrPercent",
-          augmented[k] ? nlohmann::json(augmented[k]->pve.median.predictedSflrPercent)
-                       : nlohmann::json(nullptr) },
-        { "alppsMedianSflrPercent",
-          augmented[k] ? nlohmann::json(augmented[k]->alpps.median.predictedSflrPercent)
-                       : nlohmann::json(nullptr) },
-        { "twoStageMedianSflrPercent",
-          augmented[k] ? nlohmann::json(augmented[k]->twoStage.median.predictedSflrPercent)
-                       : nlohmann::json(nullptr) },
-        { "augmentationVerdict",
-          augmented[k] ? nlohmann::json(augmented[k]->verdict) : nlohmann::json(nullptr) } });
+      p.augmentation.portalEmbolization =
+        PortalEmbolization{ "not named", {}, "no segment map: the resected segments are unknown" };
+    j.plans.push_back(std::move(p));
   }
   if (analyze)
   {
-    j["files"] = { { "liver", "liver.nii.gz" } };
+    j.files["liver"] = "liver.nii.gz";
     if (labels.lesions)
-      j["files"]["lesions"] = "lesions.nii.gz";
+      j.files["lesions"] = "lesions.nii.gz";
     if (labels.segments)
-      j["files"]["segments"] = "segments.nii.gz";
+      j.files["segments"] = "segments.nii.gz";
+    j.clinical = o.clinical;
+    j.decision = decide(o.clinical, model::decisionInputs(j));
   }
-  if (analyze)
-  {
-    j["clinical"] = clinicalJson(o.clinical);
-    j["decision"] = decideForResult(o.clinical, j);
-  }
-  j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
+  j.seconds = std::chrono::duration<double>(Clock::now() - started).count();
 
   AnalysisOutcome outcome;
   outcome.ct = ct;
@@ -521,16 +347,16 @@ void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome)
     writeImage(outcome.results[k].remnantMap.GetPointer(), inside(outcome.remnantFiles[k]));
   if (request.analyze)
   {
-    outcome.result["inputFiles"] = inputDigestsJson(outcome.result, out, request.moreInputs);
+    outcome.result.inputFiles = inputDigests(outcome.result, out, request.moreInputs);
     std::vector<LabelImage::Pointer> maps;
     for (const PlanResult& r : outcome.results)
       maps.push_back(r.remnantMap);
     const std::vector<ReportImage> images =
       writeAnalysisReport(out, outcome.result, *outcome.ct.image, labels, maps, logWarning);
-    outcome.result["images"] = reportImagesJson(images);
-    outcome.result["files"]["report"] = "report.html";
+    outcome.result.images = imageRecords(images);
+    outcome.result.files["report"] = "report.html";
   }
-  writeJson(inside("result.json"), outcome.result); // last: its presence means complete
+  model::writeResult(inside("result.json"), outcome.result); // last: its presence means complete
 }
 
 void printAnalysisTables(const AnalysisOutcome& outcome)
@@ -567,7 +393,7 @@ void printAnalysisTables(const AnalysisOutcome& outcome)
                 threshold,
                 r.pass ? "yes" : "no",
                 r.marginStatus.c_str(),
-                lesionSummary(r).c_str());
+                model::lesionFatesSummary(r).c_str());
   }
   if (std::any_of(augmented.begin(), augmented.end(), [](const auto& a) { return a.has_value(); }))
   {
@@ -607,17 +433,17 @@ void printAnalysisTables(const AnalysisOutcome& outcome)
   for (const PlanResult& r : results)
     for (const std::string& w : r.warnings)
       logWarning("plan \"" + r.name + "\": " + w);
-  if (outcome.result.contains("decision"))
+  if (outcome.result.decision)
   {
-    const nlohmann::json& d = outcome.result["decision"];
+    const Decision& d = *outcome.result.decision;
     std::printf("\nResectability (decision support, full trace in result.json and `liverplan "
                 "decide`): %s\n",
-                d.value("categoryText", "").c_str());
+                d.categoryText.c_str());
     int k = 0;
-    for (const nlohmann::json& s : d.value("strategies", nlohmann::json::array()))
-      std::printf("  %d. %s\n", ++k, s.value("text", "").c_str());
-    for (const nlohmann::json& w : d.value("warnings", nlohmann::json::array()))
-      std::printf("  ! %s\n", w.value("text", "").c_str());
+    for (const Strategy& s : d.strategies)
+      std::printf("  %d. %s\n", ++k, s.text.c_str());
+    for (const DecisionWarning& w : d.warnings)
+      std::printf("  ! %s\n", w.text.c_str());
   }
   std::printf("%s\n", DecisionSupportDisclaimer);
 }

@@ -5,6 +5,7 @@
 
 #include "cli_common.h"
 
+#include <liver/model/result.h>
 #include <liver/planning/augmentation.h>
 #include <liver/planning/clinical.h>
 #include <liver/planning/plan.h>
@@ -52,7 +53,7 @@ struct PlanAugmentation
   std::string verdict; ///< "adequate now", the first strategy whose median reaches the threshold
 };
 
-/// What one analysis computed; `result` is what result.json holds.
+/// What one analysis computed; `result` is what result.json holds (the model).
 struct AnalysisOutcome
 {
   CtVolume ct;
@@ -61,7 +62,7 @@ struct AnalysisOutcome
   std::vector<PlanResult> results;
   std::vector<std::optional<PlanAugmentation>> augmented;
   std::vector<std::string> remnantFiles; ///< one per result, relative to the output folder
-  nlohmann::json result;
+  model::AnalysisResult result;
 };
 
 /// Run the pipeline; writes nothing. Throws InputError / ProcessingError like the libraries.

@@ -80,17 +80,6 @@ int runGuarded(const std::function<int()>& body)
   }
 }
 
-nlohmann::json jsonHeader(const std::string& kind)
-{
-  nlohmann::json j;
-  j["tool"] = "liverplan";
-  j["version"] = LIVERPLAN_VERSION;
-  j["kind"] = kind;
-  j["units"] = { { "volume", "mL" }, { "length", "mm" }, { "intensity", "HU" } };
-  j["coordinates"] = "LPS (DICOM/ITK patient coordinates: +x left, +y posterior, +z superior)";
-  return j;
-}
-
 void writeJson(const std::string& path, const nlohmann::json& json)
 {
   writeTextFile(path, json.dump(2) + "\n");
@@ -177,22 +166,25 @@ ImportedLabels importLabelsLogged(LabelImportOptions& options,
   return imported;
 }
 
-nlohmann::json importedLabelsJson(const ImportedLabels& imported)
+model::LabelsRecord labelsRecord(const ImportedLabels& imported)
 {
-  nlohmann::json sources = nlohmann::json::array();
+  model::LabelsRecord record;
   for (const LabelSource& source : imported.sources)
   {
-    nlohmann::json s = { { "role", source.role },
-                         { "path", source.path },
-                         { "format", source.format },
-                         { "detail", source.detail } };
+    model::LabelSourceRecord s{ source.role, source.path, source.format, source.detail, "" };
     const std::string mapped = source.path + ": " + LabelGridMappingNote + ": ";
     for (const std::string& note : imported.notes)
       if (note.rfind(mapped, 0) == 0)
-        s[LabelGridMappingNote] = note.substr(mapped.size());
-    sources.push_back(s);
+        s.labelGridMapping = note.substr(mapped.size());
+    record.sources.push_back(s);
   }
-  return { { "sources", sources }, { "notes", imported.notes } };
+  record.notes = imported.notes;
+  return record;
+}
+
+nlohmann::json importedLabelsJson(const ImportedLabels& imported)
+{
+  return model::toJson(labelsRecord(imported));
 }
 
 CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options)
@@ -210,44 +202,12 @@ CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options)
 
 nlohmann::json ctJson(const CtVolume& ct)
 {
-  const CtImage& image = *ct.image;
-  const auto size = image.GetLargestPossibleRegion().GetSize();
-  nlohmann::json grid;
-  grid["size"] = { size[0], size[1], size[2] };
-  grid["spacingMm"] = { image.GetSpacing()[0], image.GetSpacing()[1], image.GetSpacing()[2] };
-  grid["originLpsMm"] = { image.GetOrigin()[0], image.GetOrigin()[1], image.GetOrigin()[2] };
-  nlohmann::json direction = nlohmann::json::array();
-  for (int r = 0; r < 3; ++r)
-    direction.push_back(
-      { image.GetDirection()[r][0], image.GetDirection()[r][1], image.GetDirection()[r][2] });
-  grid["direction"] = direction;
+  return model::toJson(model::ctRecord(ct));
+}
 
-  const StudyInfo& s = ct.study;
-  nlohmann::json study = { { "patientId", s.patientId },
-                           { "studyInstanceUid", s.studyInstanceUid },
-                           { "seriesInstanceUid", s.seriesInstanceUid },
-                           { "studyDate", s.studyDate },
-                           { "studyDescription", s.studyDescription },
-                           { "seriesDescription", s.seriesDescription },
-                           { "modality", s.modality },
-                           { "manufacturer", s.manufacturer },
-                           { "transferSyntaxUid", s.transferSyntaxUid },
-                           { "sliceThicknessMm", s.sliceThicknessMm },
-                           { "kvp", s.kvp },
-                           { "gantryTiltDeg", s.gantryTiltDeg },
-                           { "contrastAgent", s.contrastAgent },
-                           { "contrastPhaseGuess", s.contrastPhaseGuess } };
-  const LoadReport& l = ct.load;
-  nlohmann::json load = { { "source", l.source },
-                          { "format", l.format },
-                          { "fileCount", l.fileCount },
-                          { "uniformSpacing", l.uniformSpacing },
-                          { "sliceStepsMm", l.sliceStepsMm },
-                          { "missingSlices", l.missingSlices },
-                          { "gantryTiltCorrected", l.gantryTiltCorrected },
-                          { "resampled", l.resampled },
-                          { "warnings", l.warnings } };
-  return { { "grid", grid }, { "study", study }, { "load", load } };
+nlohmann::json volumetryJson(const Volumetry& volumetry)
+{
+  return model::toJson(model::volumetryRecord(volumetry));
 }
 
 } // namespace liver::cli

@@ -2,6 +2,7 @@
 /// Shared pieces of the liverplan subcommands: exit codes, logging facade, JSON helpers.
 
 #include <liver/imaging/io.h>
+#include <liver/model/result.h>
 #include <liver/segmentation/contrast_phase.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
@@ -40,9 +41,7 @@ enum ExitCode : int
 };
 
 /// Every output says what it is: decision support, not an order (DESIGN.md §3).
-inline constexpr const char* DecisionSupportDisclaimer =
-  "Decision support for a multidisciplinary team at a hepatobiliary centre; not a clinical order. "
-  "Volumes are measurements on the given images and labels and must be reviewed by a clinician.";
+using model::DecisionSupportDisclaimer;
 
 /// Log facade: messages go to stderr; stdout is kept for results.
 void logInfo(const std::string& message);
@@ -53,7 +52,7 @@ void setQuiet(bool quiet);
 int runGuarded(const std::function<int()>& body);
 
 /// JSON header every output carries: tool, version, units and coordinate convention.
-nlohmann::json jsonHeader(const std::string& kind);
+using model::jsonHeader;
 
 /// Serialize and write JSON atomically.
 void writeJson(const std::string& path, const nlohmann::json& json);
@@ -91,6 +90,9 @@ ImportedLabels importLabelsLogged(LabelImportOptions& options,
 
 /// Where imported labels came from, as JSON: {"sources": [...], "notes": [...]}.
 nlohmann::json importedLabelsJson(const ImportedLabels& imported);
+/// The imported labels' provenance as the result model's record (sources with their grid
+/// mapping, notes).
+model::LabelsRecord labelsRecord(const ImportedLabels& imported);
 
 /// Load a CT, logging what the loader did (warnings, series choice).
 CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options);
@@ -134,7 +136,7 @@ void registerBatch(CLI::App& app, int& exitCode); // also registers `merge`
 void registerDecide(CLI::App& app, int& exitCode);
 void registerReport(CLI::App& app, int& exitCode);
 
-/// Whole-liver volumetry as JSON (defined with the demo).
+/// Whole-liver volumetry as JSON (the model's form).
 nlohmann::json volumetryJson(const Volumetry& volumetry);
 
 /// One label's statistics as JSON; `surfaceMl` < 0 leaves the surface estimate out.

@@ -102,39 +102,36 @@ std::string csvCell(const std::string& value)
 
 /// The summary row of a finished analysis: numbers with fixed decimals, so that the same result
 /// gives the same bytes.
-nlohmann::json rowFromResult(const nlohmann::json& result)
+nlohmann::json rowFromResult(const model::AnalysisResult& result)
 {
   nlohmann::json row;
-  const nlohmann::json& v = result.at("volumetry");
-  row["totalLiverMl"] = fixed(v.at("totalLiverMl").get<double>(), 3);
-  row["tumourMl"] = fixed(v.at("tumourMl").get<double>(), 3);
-  row["functionalMl"] = fixed(v.at("functionalMl").get<double>(), 3);
-  row["lesions"] = std::to_string(v.at("lesions").size());
+  const model::VolumetryRecord& v = result.volumetry;
+  row["totalLiverMl"] = fixed(v.totalLiverMl, 3);
+  row["tumourMl"] = fixed(v.tumourMl, 3);
+  row["functionalMl"] = fixed(v.functionalMl, 3);
+  row["lesions"] = std::to_string(v.lesions.size());
   // Quality control of the automatic segmentation ("" when every label was imported).
-  const nlohmann::json qc = result.value("qualityControl", nlohmann::json::object());
-  row["qc"] = qc.value("status", "");
+  row["qc"] = result.qc ? model::toString(result.qc->status) : "";
   std::string reasons;
-  for (const nlohmann::json& reason : qc.value("reasons", nlohmann::json::array()))
-    reasons += (reasons.empty() ? "" : "; ") + reason.get<std::string>();
+  if (result.qc)
+    for (const std::string& reason : result.qc->reasons)
+      reasons += (reasons.empty() ? "" : "; ") + reason;
   row["qcReasons"] = reasons;
-  row["contrastPhase"] = result.value("contrastPhase", nlohmann::json::object()).value("phase", "");
+  row["contrastPhase"] = result.contrastPhase ? result.contrastPhase->phase : "";
   row["plans"] = nlohmann::json::array();
-  for (const nlohmann::json& p : result.at("plans"))
+  for (const model::PlanRecord& p : result.plans)
   {
-    const nlohmann::json& r = p.at("result");
-    const nlohmann::json& aug = p.value("augmentation", nlohmann::json::object());
-    row["plans"].push_back(
-      { { "name", p.at("name").get<std::string>() },
-        { "remnantMl", fixed(r.at("remnantMl").get<double>(), 3) },
-        { "flrPercent", fixed(r.at("flrPercent").get<double>(), 2) },
-        { "sflrPercent",
-          r.at("sflrPercent").is_null() ? "" : fixed(r.at("sflrPercent").get<double>(), 2) },
-        { "pass", r.at("pass").get<bool>() ? "yes" : "no" },
-        { "r0", r.at("r0").get<bool>() ? "yes" : "no" },
-        { "augmentation", aug.value("verdict", "") } });
+    const PlanResult& r = p.result;
+    row["plans"].push_back({ { "name", r.name },
+                             { "remnantMl", fixed(r.remnantMl, 3) },
+                             { "flrPercent", fixed(r.flrPercent, 2) },
+                             { "sflrPercent", r.sflrPercent ? fixed(*r.sflrPercent, 2) : "" },
+                             { "pass", r.pass ? "yes" : "no" },
+                             { "r0", r.r0 ? "yes" : "no" },
+                             { "augmentation", p.augmentation.verdict.value_or("") } });
   }
-  if (result.contains("decision") && result["decision"].is_object())
-    row["decision"] = result["decision"].value("category", "");
+  if (result.decision)
+    row["decision"] = result.decision->category;
   return row;
 }
 
@@ -596,8 +593,7 @@ int runBatch(const BatchOptions& o)
     {
       try
       {
-        std::ifstream in(out / "result.json");
-        row = rowFromResult(nlohmann::json::parse(in));
+        row = rowFromResult(model::readResult((out / "result.json").string()));
         row["status"] = "ok";
         row["error"] = "";
       }

@@ -5,6 +5,7 @@
 #include "decision_io.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/model/result.h>
 
 #include <CLI/CLI.hpp>
 
@@ -46,21 +47,8 @@ void registerDecide(CLI::App& app, int& exitCode)
         {
           const Options& o = *options;
           const Clinical clinical = resolveClinical(o.clinical);
-          std::ifstream in(o.result, std::ios::binary);
-          if (!in)
-            throw InputError(o.result, "cannot read the result file");
-          std::ostringstream text;
-          text << in.rdbuf();
-          nlohmann::json result;
-          try
-          {
-            result = nlohmann::json::parse(text.str());
-          }
-          catch (const nlohmann::json::parse_error&)
-          {
-            throw InputError(o.result, "malformed JSON (not a result.json of analyze/plan)");
-          }
-          const Decision decision = decide(clinical, decisionInputsFromResult(result, o.result));
+          const model::AnalysisResult result = model::readResult(o.result);
+          const Decision decision = decide(clinical, model::decisionInputs(result));
           if (!o.json.empty())
           {
             nlohmann::json j = jsonHeader("decision");
@@ -71,7 +59,7 @@ void registerDecide(CLI::App& app, int& exitCode)
                                 ? nlohmann::json(nullptr)
                                 : nlohmann::json(o.clinical.clinicalFile) } };
             j["clinical"] = clinicalJson(clinical);
-            j["decision"] = decisionJson(decision);
+            j["decision"] = model::toJson(decision);
             writeJson(o.json, j);
           }
           printDecision(decision, std::cout);

@@ -24,29 +24,6 @@
 namespace liver::cli
 {
 
-nlohmann::json volumetryJson(const Volumetry& v)
-{
-  nlohmann::json j = { { "totalLiverMl", v.totalLiverMl },
-                       { "liverVoxelCount", v.liverVoxelCount },
-                       { "liverSurfaceMl", v.liverSurfaceMl },
-                       { "liverMeanHu", v.liverMeanHu },
-                       { "tumourMl", v.tumourMl },
-                       { "functionalMl", v.functionalMl } };
-  if (v.hasSegments)
-    for (int s = 1; s <= 8; ++s)
-      j["segmentsMl"][std::to_string(s)] = v.segmentMl[s];
-  j["lesions"] = nlohmann::json::array();
-  for (const LesionMeasurement& l : v.lesions)
-    j["lesions"].push_back({ { "id", l.id },
-                             { "voxelCount", l.voxelCount },
-                             { "volumeMl", l.volumeMl },
-                             { "maxDiameterMm", l.maxDiameterMm },
-                             { "meanHu", l.meanHu },
-                             { "centroidLpsMm", l.centroidLpsMm },
-                             { "segments", l.segments } });
-  return j;
-}
-
 nlohmann::json bodyJson(double heightCm,
                         double weightKg,
                         BsaFormula bsa,
@@ -228,7 +205,10 @@ void registerDemo(CLI::App& app, int& exitCode)
           j["analysis"] = { { "folder", "analysis" },
                             { "result", "analysis/result.json" },
                             { "clinical", "clinical.json" },
-                            { "decision", analysis.result["decision"]["category"] } };
+                            { "decision",
+                              analysis.result.decision
+                                ? nlohmann::json(analysis.result.decision->category)
+                                : nlohmann::json(nullptr) } };
 
           j["seconds"] = std::chrono::duration<double>(Clock::now() - started).count();
           writeJson(o.out + "/result.json", j);

@@ -26,45 +26,29 @@ namespace liver::cli
 namespace
 {
 
-nlohmann::json readResult(const std::string& path)
-{
-  std::ifstream in(path);
-  if (!in)
-    throw InputError(path, "cannot open");
-  try
-  {
-    return nlohmann::json::parse(in);
-  }
-  catch (const nlohmann::json::exception& e)
-  {
-    throw InputError(path, std::string("not JSON: ") + e.what());
-  }
-}
-
 /// The plan named `name` (or the first) of a plan/analyze result, with its sFLR.
-const nlohmann::json& planResult(const nlohmann::json& j,
-                                 const std::string& name,
-                                 const std::string& path)
+const model::PlanRecord& planResult(const model::AnalysisResult& j,
+                                    const std::string& name,
+                                    const std::string& path)
 {
-  if (!j.contains("plans") || !j["plans"].is_array() || j["plans"].empty())
+  if (j.plans.empty())
     throw InputError(path, "field 'plans' missing or empty: give a result.json of plan/analyze");
-  for (const auto& plan : j["plans"])
-    if (name.empty() || plan.value("name", "") == name)
+  for (const model::PlanRecord& plan : j.plans)
+    if (name.empty() || plan.result.name == name)
     {
-      const auto& result = plan.at("result");
-      if (!result.contains("sflrPercent") || !result["sflrPercent"].is_number())
+      if (!plan.result.sflrPercent)
         throw InputError(path,
-                         "plan '" + plan.value("name", "") +
+                         "plan '" + plan.result.name +
                            "' has no sFLR: run plan/analyze with --height and --weight");
-      return result;
+      return plan;
     }
   throw InputError(path, "no plan named '" + name + "'");
 }
 
 /// Days since the epoch of a DICOM date YYYYMMDD; empty when absent or malformed.
-std::optional<double> dicomDays(const nlohmann::json& j)
+std::optional<double> dicomDays(const model::AnalysisResult& j)
 {
-  const std::string date = j.value("/ct/study/studyDate"_json_pointer, std::string());
+  const std::string& date = j.ct.study.studyDate;
   if (date.size() != 8 || date.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
   std::tm t{};
@@ -76,9 +60,9 @@ std::optional<double> dicomDays(const nlohmann::json& j)
 }
 
 /// Weeks between the StudyDates of two results; InputError naming the file that has none.
-double weeksBetween(const nlohmann::json& before,
+double weeksBetween(const model::AnalysisResult& before,
                     const std::string& beforePath,
-                    const nlohmann::json& after,
+                    const model::AnalysisResult& after,
                     const std::string& afterPath)
 {
   const auto d0 = dicomDays(before), d1 = dicomDays(after);
@@ -87,8 +71,7 @@ double weeksBetween(const nlohmann::json& before,
                      "no StudyDate (ct.study.studyDate): give --weeks");
   if (*d1 <= *d0)
     throw InputError(afterPath,
-                     "StudyDate is not after the first study's (" +
-                       before.value("/ct/study/studyDate"_json_pointer, std::string()) +
+                     "StudyDate is not after the first study's (" + before.ct.study.studyDate +
                        "): give --weeks");
   return (*d1 - *d0) / 7.0;
 }
@@ -124,47 +107,27 @@ std::string besideResult(const std::string& file, const std::string& jsonPath)
 struct BeforePlan
 {
   ResectionPlan plan;
-  nlohmann::json result;
+  PlanResult result;
 };
 
-std::vector<BeforePlan> beforePlans(const nlohmann::json& j,
+std::vector<BeforePlan> beforePlans(const model::AnalysisResult& j,
                                     const std::string& path,
                                     const std::string& only)
 {
   planResult(j, only, path); // checks 'plans' and the sFLR of the chosen plan
   std::vector<BeforePlan> plans;
-  for (std::size_t k = 0; k < j["plans"].size(); ++k)
+  for (std::size_t k = 0; k < j.plans.size(); ++k)
   {
-    const nlohmann::json& p = j["plans"][k];
-    const std::string name = p.value("name", "");
+    const model::PlanRecord& p = j.plans[k];
+    const std::string& name = p.result.name;
     if (!only.empty() && name != only)
       continue;
-    const std::string field = "plans[" + std::to_string(k) + "]";
-    if (!p.contains("spec") || !p["spec"].is_string())
-      throw InputError(path, field + ".spec missing: give a result.json of plan/analyze");
-    BeforePlan b;
-    try
-    {
-      b.plan = parsePlanSpec(p["spec"].get<std::string>());
-    }
-    catch (const std::invalid_argument& e)
-    {
-      throw InputError(path, field + ".spec: " + e.what());
-    }
+    if (p.spec.empty())
+      throw InputError(
+        path, "plans[" + std::to_string(k) + "].spec missing: give a result.json of plan/analyze");
+    BeforePlan b{ p.plan, p.result };
     b.plan.name = name;
-    if (p.contains("planes") && p["planes"].is_array() &&
-        p["planes"].size() == b.plan.planes.size())
-      for (std::size_t i = 0; i < b.plan.planes.size(); ++i)
-      {
-        const nlohmann::json& plane = p["planes"][i];
-        if (plane.contains("pointLpsMm") && plane.contains("normal"))
-        {
-          b.plan.planes[i].pointLpsMm = plane["pointLpsMm"].get<std::array<double, 3>>();
-          b.plan.planes[i].normal = plane["normal"].get<std::array<double, 3>>();
-        }
-      }
-    b.result = p.value("result", nlohmann::json::object());
-    if (!b.result.contains("sflrPercent") || !b.result["sflrPercent"].is_number())
+    if (!b.result.sflrPercent)
       throw InputError(path,
                        "plan '" + name +
                          "' has no sFLR: run plan/analyze with --height and "
@@ -175,29 +138,21 @@ std::vector<BeforePlan> beforePlans(const nlohmann::json& j,
 }
 
 /// Height, weight, formulas, liver condition and a user threshold as the first analysis had them.
-PlanOptions planOptionsOf(const nlohmann::json& j,
+PlanOptions planOptionsOf(const model::AnalysisResult& j,
                           const std::string& path,
                           const std::vector<BeforePlan>& plans)
 {
-  const nlohmann::json body = j.value("body", nlohmann::json());
-  if (!body.is_object() || !body.contains("heightCm") || !body.contains("weightKg"))
+  if (!j.body || !j.body->heightCm || !j.body->weightKg)
     throw InputError(path, "body: no height and weight (run analyze with --height and --weight)");
   PlanOptions o;
-  try
-  {
-    o.heightCm = body.at("heightCm").get<double>();
-    o.weightKg = body.at("weightKg").get<double>();
-    o.bsaFormula = parseBsaFormula(body.value("bsaFormula", "mosteller"));
-    o.slvFormula = parseSlvFormula(body.value("slvFormula", "vauthey"));
-    o.condition = parseLiverCondition(j.value("liverCondition", "unknown"));
-  }
-  catch (const std::exception& e)
-  {
-    throw InputError(path, std::string("body / liverCondition: ") + e.what());
-  }
+  o.heightCm = j.body->heightCm;
+  o.weightKg = j.body->weightKg;
+  o.bsaFormula = j.body->bsaFormula.value_or(BsaFormula::Mosteller);
+  o.slvFormula = j.body->slvFormula.value_or(SlvFormula::Vauthey);
+  o.condition = j.liverCondition;
   for (const BeforePlan& p : plans)
-    if (p.result.value("/threshold/source"_json_pointer, std::string()) == "user")
-      o.thresholdPercent = p.result.value("/threshold/percent"_json_pointer, 0.0);
+    if (p.result.thresholdSource == "user")
+      o.thresholdPercent = p.result.thresholdPercent;
   return o;
 }
 
@@ -218,25 +173,26 @@ nlohmann::json optionalNumber(const std::optional<double>& v)
 /// The first study's CT and liver for the registration: --before-ct / --before-liver, else what
 /// result.json names (ct.load.source; files.liver beside it, or the imported liver source).
 std::pair<CtVolume, LabelImage::Pointer> beforeStudy(const RemeasureArgs& args,
-                                                     const nlohmann::json& before,
+                                                     const model::AnalysisResult& before,
                                                      const std::string& path,
                                                      std::string& ctPath,
                                                      std::string& liverPath)
 {
   ctPath = args.beforeCt;
   if (ctPath.empty())
-    ctPath = besideResult(before.value("/ct/load/source"_json_pointer, std::string()), path);
+    ctPath = besideResult(before.ct.load.source, path);
   if (ctPath.empty())
     throw InputError(path,
                      "ct.load.source: the first CT is not found; give --before-ct (needed to map "
                      "plane plans onto the second study)");
   liverPath = args.beforeLiver;
+  const auto liverFile = before.files.find("liver");
+  if (liverPath.empty() && liverFile != before.files.end())
+    liverPath = besideResult(liverFile->second, path);
   if (liverPath.empty())
-    liverPath = besideResult(before.value("/files/liver"_json_pointer, std::string()), path);
-  if (liverPath.empty() && before.contains("labels") && before["labels"].contains("sources"))
-    for (const nlohmann::json& source : before["labels"]["sources"])
-      if (source.value("role", "") == "liver")
-        liverPath = besideResult(source.value("path", ""), path);
+    for (const model::LabelSourceRecord& source : before.labels.sources)
+      if (source.role == "liver")
+        liverPath = besideResult(source.path, path);
   if (liverPath.empty())
     throw InputError(path,
                      "files.liver: the first study's liver is not found; give --before-liver");
@@ -280,14 +236,6 @@ nlohmann::json registrationJson(const RigidRegistration& r,
            { "seconds", r.seconds } };
 }
 
-/// Per plan: the first study's result and the re-measured one, with its assessment.
-struct Remeasured
-{
-  ResectionPlan plan;    ///< as evaluated on the second study (planes mapped)
-  nlohmann::json before; ///< result on the first study
-  PlanResult after;
-};
-
 /// Evaluate the first analysis's plans on the second study: see the file comment.
 ExitCode remeasure(const RemeasureArgs& args,
                    const std::string& beforePath,
@@ -295,7 +243,7 @@ ExitCode remeasure(const RemeasureArgs& args,
                    std::optional<double> weeksGiven,
                    const std::string& jsonOut)
 {
-  const nlohmann::json before = readResult(beforePath);
+  const model::AnalysisResult before = model::readResult(beforePath);
   const std::vector<BeforePlan> plans = beforePlans(before, beforePath, planName);
   const PlanOptions planOptions = planOptionsOf(before, beforePath, plans);
   const bool anyPlane = std::any_of(
@@ -384,8 +332,8 @@ ExitCode remeasure(const RemeasureArgs& args,
       "the first analysis's plans evaluated on the second study: segments from its own labels, "
       "planes mapped by the rigid registration" },
     { "ct", args.afterCt },
-    { "study", outcome.result["ct"]["study"] },
-    { "labels", outcome.result["labels"] },
+    { "study", model::toJson(outcome.result.ct)["study"] },
+    { "labels", model::toJson(outcome.result.labels) },
     { "out", args.afterOut.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.afterOut) }
   };
   j["registration"] = registration;
@@ -407,10 +355,10 @@ ExitCode remeasure(const RemeasureArgs& args,
     const PlanResult& r = outcome.results[k];
     if (!r.sflrPercent)
       throw ProcessingError("plan '" + r.name + "': no sFLR on the second study");
-    const double sflr0 = plans[k].result["sflrPercent"].get<double>();
+    const double sflr0 = *plans[k].result.sflrPercent;
     const HypertrophyAssessment h =
       assessHypertrophy(sflr0, *r.sflrPercent, weeks, r.thresholdPercent);
-    const double flr0 = plans[k].result.value("flrMl", 0.0);
+    const double flr0 = plans[k].result.flrMl;
     nlohmann::json planes = nlohmann::json::array();
     for (const CutPlane& p : outcome.plans[k].planes)
       planes.push_back({ { "pointLpsMm", p.pointLpsMm }, { "normal", p.normal } });
@@ -565,10 +513,10 @@ void registerHypertrophy(CLI::App& app, int& exitCode)
                              cmd->count("--weeks") ? std::optional<double>(options->weeks)
                                                    : std::nullopt,
                              options->json);
-          const nlohmann::json before = readResult(options->before);
-          const nlohmann::json after = readResult(options->after);
-          const nlohmann::json& a = planResult(before, options->plan, options->before);
-          const nlohmann::json& b = planResult(after, options->plan, options->after);
+          const model::AnalysisResult before = model::readResult(options->before);
+          const model::AnalysisResult after = model::readResult(options->after);
+          const PlanResult& a = planResult(before, options->plan, options->before).result;
+          const PlanResult& b = planResult(after, options->plan, options->after).result;
           double weeks = options->weeks;
           std::string weeksSource = "--weeks";
           if (cmd->count("--weeks") == 0)
@@ -577,18 +525,10 @@ void registerHypertrophy(CLI::App& app, int& exitCode)
             weeksSource = "StudyDate";
           }
           // The sFLR after growth is judged by the threshold of that study's plan result (the
-          // liver condition's or the user's); a hand-written result without one gets the seed's
-          // default 30 %.
-          const nlohmann::json threshold = b.value("threshold", nlohmann::json::object());
-          const double thresholdPercent =
-            threshold.contains("percent") && threshold["percent"].is_number()
-              ? threshold["percent"].get<double>()
-              : flrThreshold(LiverCondition::Unknown).minimumPercent;
-          const HypertrophyAssessment h = assessHypertrophy(a["sflrPercent"].get<double>(),
-                                                            b["sflrPercent"].get<double>(),
-                                                            weeks,
-                                                            thresholdPercent);
-          const double flrBefore = a.value("flrMl", 0.0), flrAfter = b.value("flrMl", 0.0);
+          // liver condition's or the user's).
+          const HypertrophyAssessment h =
+            assessHypertrophy(*a.sflrPercent, *b.sflrPercent, weeks, b.thresholdPercent);
+          const double flrBefore = a.flrMl, flrAfter = b.flrMl;
 
           nlohmann::json j = jsonHeader("hypertrophy");
           j["disclaimer"] = DecisionSupportDisclaimer;

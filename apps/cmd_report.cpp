@@ -21,24 +21,6 @@ namespace
 
 namespace fs = std::filesystem;
 
-nlohmann::json readResult(const std::string& path)
-{
-  std::ifstream in(path);
-  if (!in)
-    throw InputError(path, "cannot read the file");
-  try
-  {
-    nlohmann::json j = nlohmann::json::parse(in);
-    if (!j.is_object())
-      throw InputError(path, "not a liverplan result (a JSON object is expected)");
-    return j;
-  }
-  catch (const nlohmann::json::exception& e)
-  {
-    throw InputError(path, std::string("not valid JSON: ") + e.what());
-  }
-}
-
 /// `relative` as given when it exists, else under `dir`.
 std::string locate(const std::string& dir, const std::string& relative)
 {
@@ -49,16 +31,13 @@ std::string locate(const std::string& dir, const std::string& relative)
 }
 
 /// The images of `result` rendered again from the CT it names and the label files beside it.
-std::vector<ReportImage> renderAgain(const std::string& dir, const nlohmann::json& result)
+std::vector<ReportImage> renderAgain(const std::string& dir, const model::AnalysisResult& result)
 {
-  const nlohmann::json& ct = result.value("ct", nlohmann::json::object());
-  const std::string ctPath =
-    ct.contains("load") ? ct["load"].value("source", std::string()) : std::string();
+  const std::string& ctPath = result.ct.load.source;
   if (ctPath.empty())
     throw InputError("", "result.json names no CT (ct.load.source): cannot render the images");
   CtLoadOptions load;
-  if (ct.contains("study"))
-    load.seriesUid = ct["study"].value("seriesInstanceUid", std::string());
+  load.seriesUid = result.ct.study.seriesInstanceUid;
   const CtVolume volume = loadCtLogged(locate(dir, ctPath), load);
 
   // The labels analyze wrote beside result.json, else the label files plan imported (a liver
@@ -66,15 +45,13 @@ std::vector<ReportImage> renderAgain(const std::string& dir, const nlohmann::jso
   // those of result.json).
   auto labelFile = [&](const std::string& role) -> std::string
   {
-    const nlohmann::json files = result.value("files", nlohmann::json::object());
-    if (files.contains(role) && files[role].is_string())
-      return (fs::path(dir) / files[role].get<std::string>()).string();
-    if (result.contains("labels") && result["labels"].contains("sources"))
-      for (const nlohmann::json& s : result["labels"]["sources"])
-        if (s.value("role", "") == role &&
-            (role == "liver" ? s.value("format", "") != "totalsegmentator"
-                             : s.value("format", "") == "id-map"))
-          return locate(dir, s.value("path", ""));
+    const auto file = result.files.find(role);
+    if (file != result.files.end())
+      return (fs::path(dir) / file->second).string();
+    for (const model::LabelSourceRecord& s : result.labels.sources)
+      if (s.role == role &&
+          (role == "liver" ? s.format != "totalsegmentator" : s.format == "id-map"))
+        return locate(dir, s.path);
     return "";
   };
   LiverLabels labels;
@@ -87,21 +64,20 @@ std::vector<ReportImage> renderAgain(const std::string& dir, const nlohmann::jso
       *image = labelsOnGrid(loadLabels(path), *volume.image, path, false);
   }
   std::vector<LabelImage::Pointer> remnantMaps;
-  if (result.contains("plans") && result["plans"].is_array())
-    for (const nlohmann::json& plan : result["plans"])
+  for (const model::PlanRecord& plan : result.plans)
+  {
+    const std::string& file = plan.remnantFile;
+    const fs::path path = fs::path(dir) / file;
+    std::error_code ec;
+    if (file.empty() || !fs::exists(path, ec))
     {
-      const std::string file = plan.value("remnantFile", std::string());
-      const fs::path path = fs::path(dir) / file;
-      std::error_code ec;
-      if (file.empty() || !fs::exists(path, ec))
-      {
-        logWarning("report: no remnant map for plan \"" + plan.value("name", std::string()) +
-                   "\": its images are left out");
-        remnantMaps.push_back(nullptr);
-        continue;
-      }
-      remnantMaps.push_back(labelsOnGrid(loadLabels(path.string()), *volume.image, file, false));
+      logWarning("report: no remnant map for plan \"" + plan.result.name +
+                 "\": its images are left out");
+      remnantMaps.push_back(nullptr);
+      continue;
     }
+    remnantMaps.push_back(labelsOnGrid(loadLabels(path.string()), *volume.image, file, false));
+  }
   return renderReportImages(dir, result, *volume.image, labels, remnantMaps, logWarning);
 }
 
@@ -133,18 +109,18 @@ void registerReport(CLI::App& app, int& exitCode)
         [&]
         {
           const Options& o = *options;
-          const nlohmann::json result = readResult(o.result);
+          const model::AnalysisResult result = model::readResult(o.result);
           const std::string dir = fs::path(o.result).parent_path().empty()
                                     ? std::string(".")
                                     : fs::path(o.result).parent_path().string();
           const std::string out = o.out.empty() ? (fs::path(dir) / "report.html").string() : o.out;
           const std::vector<ReportImage> images =
             o.renderImages ? renderAgain(dir, result) : loadReportImages(dir, result);
-          nlohmann::json withInputs = result;
-          if (!result.contains("inputFiles") || !result["inputFiles"].is_array())
+          model::AnalysisResult withInputs = result;
+          if (result.inputFiles.empty())
           {
-            withInputs["inputFiles"] = inputDigestsJson(result, dir);
-            withInputs["inputFilesHashedBy"] = "report";
+            withInputs.inputFiles = inputDigests(result, dir);
+            withInputs.inputFilesHashedBy = "report";
           }
           std::size_t embedded = 0;
           for (const ReportImage& image : images)

@@ -37,43 +37,35 @@ void useAnalysis(const std::string& path,
 {
   namespace fs = std::filesystem;
   const fs::path file = fs::is_directory(path) ? fs::path(path) / "result.json" : fs::path(path);
-  std::ifstream in(file);
-  if (!in)
-    throw InputError(file.string(), "cannot read the analysis result");
-  nlohmann::json result;
-  try
+  const model::AnalysisResult result = model::readResult(file.string());
+  for (const model::PlanRecord& p : result.plans)
   {
-    result = nlohmann::json::parse(in);
-    for (const nlohmann::json& p : result.at("plans"))
-    {
-      ResectionPlan plan = parsePlanSpec(p.at("spec").get<std::string>());
-      plan.name = p.at("name").get<std::string>();
-      plans.push_back(plan);
-    }
-    const fs::path folder = file.parent_path();
-    const nlohmann::json files = result.value("files", nlohmann::json::object());
-    const bool labelsGiven = !import.liverPath.empty() || !import.totalsegPath.empty();
-    if (!labelsGiven && files.contains("liver"))
-    {
-      import.liverPath = (folder / files["liver"].get<std::string>()).string();
-      if (files.contains("lesions") && import.lesionsPath.empty())
-        import.lesionsPath = (folder / files["lesions"].get<std::string>()).string();
-      if (files.contains("segments") && import.segmentsPath.empty())
-        import.segmentsPath = (folder / files["segments"].get<std::string>()).string();
-    }
-    const nlohmann::json& body = result.value("body", nlohmann::json());
-    if (body.is_object() && body.contains("heightCm") && body.contains("weightKg"))
-    {
-      planOptions.heightCm = body["heightCm"].get<double>();
-      planOptions.weightKg = body["weightKg"].get<double>();
-    }
-    if (!conditionGiven && result.contains("liverCondition"))
-      planOptions.condition = parseLiverCondition(result["liverCondition"].get<std::string>());
+    ResectionPlan plan = p.plan;
+    plan.name = p.result.name;
+    plans.push_back(plan);
   }
-  catch (const nlohmann::json::exception& e)
+  const fs::path folder = file.parent_path();
+  const bool labelsGiven = !import.liverPath.empty() || !import.totalsegPath.empty();
+  const auto fileOf = [&](const std::string& role)
   {
-    throw InputError(file.string(), std::string("not an analyze result: ") + e.what());
+    const auto found = result.files.find(role);
+    return found == result.files.end() ? std::string() : (folder / found->second).string();
+  };
+  if (!labelsGiven && !fileOf("liver").empty())
+  {
+    import.liverPath = fileOf("liver");
+    if (import.lesionsPath.empty())
+      import.lesionsPath = fileOf("lesions");
+    if (import.segmentsPath.empty())
+      import.segmentsPath = fileOf("segments");
   }
+  if (result.body && result.body->heightCm && result.body->weightKg)
+  {
+    planOptions.heightCm = result.body->heightCm;
+    planOptions.weightKg = result.body->weightKg;
+  }
+  if (!conditionGiven)
+    planOptions.condition = result.liverCondition;
 }
 
 } // namespace

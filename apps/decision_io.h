@@ -1,8 +1,9 @@
 #pragma once
-/// The resectability decision at the CLI boundary: clinical.json and clinical flags in, the
-/// summary of a result.json (from `liverplan analyze`/`plan`) in, the decision out as JSON and as
-/// a text table (schema in the README, "Clinical data and `liverplan decide`").
+/// The resectability decision at the CLI boundary: clinical flags in, the decision out as a text
+/// table (README, "Clinical data and `liverplan decide`"); clinical.json, result.json and the
+/// decision's JSON are the model's (liver/model).
 
+#include <liver/model/clinical_json.h>
 #include <liver/planning/clinical.h>
 #include <liver/planning/decision.h>
 
@@ -20,13 +21,10 @@ class App;
 namespace liver::cli
 {
 
-/// Parse clinical.json text: an object whose keys are the Clinical fields (README); null means
-/// "not given". InputError naming `file` and the field for malformed JSON, an unknown key, a
-/// wrong type, an unknown name or an absurd value (validateClinical).
-Clinical parseClinicalJson(const std::string& text, const std::string& file);
-
-/// Read and parse a clinical.json file; InputError naming the file when it cannot be read.
-Clinical loadClinicalFile(const std::string& path);
+// clinical.json is read and written by the model (liver/model/clinical_json.h).
+using model::clinicalJson;
+using model::loadClinicalFile;
+using model::parseClinicalJson;
 
 /// Clinical values per study from a CSV keyed by StudyInstanceUID or PatientID.
 struct ClinicalTable
@@ -39,28 +37,6 @@ struct ClinicalTable
 /// key column, every other column a clinical.json field; each row checked like a clinical.json.
 /// InputError naming the file, the line and the field.
 ClinicalTable loadClinicalCsv(const std::string& path);
-
-/// The Clinical fields that are given, as clinical.json (parseClinicalJson reads it back).
-nlohmann::json clinicalJson(const Clinical& clinical);
-
-/// The imaging summary the decision reads from a result.json of `analyze` or `plan`:
-/// volumetry.lesions (id, maxDiameterMm, segments), the lesions' vesselDistanceMm from
-/// plans[].result.lesions, bilobar from the lesions' segments (only with volumetry.segmentsMl),
-/// whether labels.sources has a "vessels" map, body (heightCm, weightKg, formulas),
-/// liverCondition, and for each plans[]: name, result (r0, marginStatus, flrMl, flrPercent,
-/// resectedMl, sflrPercent, flrBodyWeightPercent, threshold.percent/source, pass, contiguous,
-/// segmentsLeft, lesion fates) and augmentation (median predicted sFLR of pve, alpps, twoStage;
-/// verdict). InputError naming `file` and the field when a required field is missing or mistyped.
-DecisionInputs decisionInputsFromResult(const nlohmann::json& result,
-                                        const std::string& file = "result.json");
-
-/// The decision as {"category", "categoryText", "strategies", "warnings", "trace", "sources",
-/// "disclaimer"}.
-nlohmann::json decisionJson(const Decision& decision);
-
-/// decisionJson(decide(clinical, decisionInputsFromResult(result))): the "decision" object for
-/// a result.json. InputError as decisionInputsFromResult; std::invalid_argument as decide.
-nlohmann::json decideForResult(const Clinical& clinical, const nlohmann::json& result);
 
 /// Print the decision as text: category, strategies, warnings, then the trace as a table.
 void printDecision(const Decision& decision, std::ostream& out);

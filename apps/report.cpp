@@ -808,9 +808,13 @@ std::string readBinary(const std::string& path)
   return s.str();
 }
 
-json digestOf(const std::string& role, const std::string& path, const std::string& baseDir)
+model::InputFileRecord digestOf(const std::string& role,
+                                const std::string& path,
+                                const std::string& baseDir)
 {
-  json entry = { { "role", role }, { "path", path } };
+  model::InputFileRecord entry;
+  entry.role = role;
+  entry.path = path;
   fs::path p(path);
   std::error_code ec;
   if (!fs::exists(p, ec) && p.is_relative() && !baseDir.empty() && fs::exists(baseDir / p, ec))
@@ -819,9 +823,9 @@ json digestOf(const std::string& role, const std::string& path, const std::strin
   {
     if (fs::is_regular_file(p, ec))
     {
-      entry["kind"] = "file";
-      entry["bytes"] = fs::file_size(p);
-      entry["sha256"] = sha256File(p.string());
+      entry.kind = "file";
+      entry.bytes = fs::file_size(p);
+      entry.sha256 = sha256File(p.string());
     }
     else if (fs::is_directory(p, ec))
     {
@@ -837,21 +841,18 @@ json digestOf(const std::string& role, const std::string& path, const std::strin
         listing += sha256File(full.string()) + "  " + relative + "\n";
         bytes += fs::file_size(full);
       }
-      entry["kind"] = "folder";
-      entry["files"] = files.size();
-      entry["bytes"] = bytes;
-      entry["sha256"] = sha256Hex(listing);
+      entry.kind = "folder";
+      entry.files = files.size();
+      entry.bytes = bytes;
+      entry.sha256 = sha256Hex(listing);
     }
     else
-    {
-      entry["sha256"] = nullptr;
-      entry["error"] = "not found when hashed";
-    }
+      entry.error = "not found when hashed";
   }
   catch (const std::exception& e)
   {
-    entry["sha256"] = nullptr;
-    entry["error"] = e.what();
+    entry.sha256.reset();
+    entry.error = e.what();
   }
   return entry;
 }
@@ -940,50 +941,62 @@ std::string htmlEscape(const std::string& text)
   return out;
 }
 
+std::vector<model::InputFileRecord> inputDigests(
+  const model::AnalysisResult& result,
+  const std::string& baseDir,
+  const std::vector<std::pair<std::string, std::string>>& moreInputs)
+{
+  std::vector<model::InputFileRecord> inputs;
+  std::map<std::string, model::InputFileRecord> done; // the same file under two roles: hashed once
+  auto add = [&](const std::string& role, const std::string& path)
+  {
+    if (path.empty())
+      return;
+    auto found = done.find(path);
+    if (found == done.end())
+      found = done.emplace(path, digestOf(role, path, baseDir)).first;
+    model::InputFileRecord entry = found->second;
+    entry.role = role;
+    inputs.push_back(entry);
+  };
+  add("ct", result.ct.load.source);
+  for (const model::LabelSourceRecord& s : result.labels.sources)
+    add(s.role, s.path);
+  for (const auto& [role, path] : moreInputs)
+    add(role, path);
+  return inputs;
+}
+
 json inputDigestsJson(const json& result,
                       const std::string& baseDir,
                       const std::vector<std::pair<std::string, std::string>>& moreInputs)
 {
-  json inputs = json::array();
-  std::map<std::string, json> done; // the same file under two roles is hashed once
-  auto add = [&](const std::string& role, const json& path)
-  {
-    if (!path.is_string() || path.get<std::string>().empty())
-      return;
-    const std::string p = path.get<std::string>();
-    auto found = done.find(p);
-    if (found == done.end())
-      found = done.emplace(p, digestOf(role, p, baseDir)).first;
-    json entry = found->second;
-    entry["role"] = role;
-    inputs.push_back(entry);
-  };
-  add("ct", field(field(field(result, "ct"), "load"), "source"));
+  const auto str = [](const json& j) { return j.is_string() ? j.get<std::string>() : ""; };
+  model::AnalysisResult named; // only the paths: the result may be partial
+  named.ct.load.source = str(field(field(field(result, "ct"), "load"), "source"));
   for (const json& s : field(field(result, "labels"), "sources"))
-    add(text(field(s, "role")), field(s, "path"));
-  for (const auto& [role, path] : moreInputs)
-    add(role, json(path));
-  return inputs;
+    named.labels.sources.push_back({ str(field(s, "role")), str(field(s, "path")), "", "" });
+  return model::toJson(inputDigests(named, baseDir, moreInputs));
+}
+
+std::vector<model::ImageRecord> imageRecords(const std::vector<ReportImage>& images)
+{
+  std::vector<model::ImageRecord> records;
+  for (const ReportImage& i : images)
+    records.push_back(
+      { i.file, i.kind, i.view, i.caption, i.plan, i.lesion, i.widthPx, i.heightPx, i.skipped });
+  return records;
 }
 
 json reportImagesJson(const std::vector<ReportImage>& images)
 {
-  json list = json::array();
-  for (const ReportImage& i : images)
-  {
-    json j = { { "file", i.file },       { "kind", i.kind },        { "view", i.view },
-               { "caption", i.caption }, { "plan", i.plan },        { "lesion", i.lesion },
-               { "widthPx", i.widthPx }, { "heightPx", i.heightPx } };
-    if (!i.skipped.empty())
-      j["skipped"] = i.skipped;
-    list.push_back(j);
-  }
-  return list;
+  return model::toJson(imageRecords(images));
 }
 
-std::vector<ReportImage> loadReportImages(const std::string& dir, const json& result)
+std::vector<ReportImage> loadReportImages(const std::string& dir,
+                                          const model::AnalysisResult& result)
 {
-  json list = field(result, "images");
+  json list = result.images.empty() ? json(nullptr) : model::toJson(result.images);
   if (!list.is_array())
   {
     const fs::path index = fs::path(dir) / "images" / "index.json";
@@ -1107,8 +1120,14 @@ std::string renderReportHtml(const json& result, const std::vector<ReportImage>&
   return html;
 }
 
+std::string renderReportHtml(const model::AnalysisResult& result,
+                             const std::vector<ReportImage>& images)
+{
+  return renderReportHtml(model::toJson(result), images);
+}
+
 std::vector<ReportImage> renderReportImages(const std::string& outDir,
-                                            const json& result,
+                                            const model::AnalysisResult& result,
                                             const CtImage& ct,
                                             const LiverLabels& labels,
                                             const std::vector<LabelImage::Pointer>& remnantMaps,
@@ -1154,39 +1173,25 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
 
   // Lesion centroids from result.json (the report shows what the analysis measured).
   std::vector<std::pair<int, std::array<double, 3>>> centroids;
-  for (const json& l : field(field(result, "volumetry"), "lesions"))
-  {
-    const json& c = field(l, "centroidLpsMm");
-    if (field(l, "id").is_number() && c.is_array() && c.size() == 3 && c[0].is_number())
-      centroids.push_back({ field(l, "id").get<int>(),
-                            { c[0].get<double>(), c[1].get<double>(), c[2].get<double>() } });
-  }
+  for (const model::LesionRecord& l : result.volumetry.lesions)
+    centroids.push_back({ l.id, l.centroidLpsMm });
   if (centroids.size() > MaxLesionSlicesPerPlan && warn)
     warn("report: axial slices for the first " + std::to_string(MaxLesionSlicesPerPlan) + " of " +
          std::to_string(centroids.size()) + " lesions");
   const std::size_t slices = std::min(centroids.size(), MaxLesionSlicesPerPlan);
   char z[32];
 
-  const json& plans = field(result, "plans");
-  const std::size_t planCount = plans.is_array() ? plans.size() : 0;
+  const std::size_t planCount = result.plans.size();
   for (std::size_t k = 0; k < planCount && k < remnantMaps.size(); ++k)
   {
     if (!remnantMaps[k])
       continue;
     const int planNo = static_cast<int>(k + 1);
-    const std::string name = text(field(plans[k], "name"));
+    const std::string name = result.plans[k].result.name;
     const std::string prefix = "images/plan-" + std::to_string(planNo);
     std::map<unsigned, LesionMark> marks;
-    for (const json& l : field(field(plans[k], "result"), "lesions"))
-      if (field(l, "id").is_number() && field(l, "fate").is_string())
-        try
-        {
-          marks[field(l, "id").get<unsigned>()] =
-            parseLesionMark(field(l, "fate").get<std::string>());
-        }
-        catch (const std::invalid_argument&)
-        {
-        }
+    for (const LesionOutcome& l : result.plans[k].result.lesions)
+      marks[static_cast<unsigned>(l.id)] = parseLesionMark(toString(l.fate));
     for (const SnapshotView view : { SnapshotView::Anterior, SnapshotView::Posterior })
     {
       ReportImage image;
@@ -1266,7 +1271,7 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
 }
 
 std::vector<ReportImage> writeAnalysisReport(const std::string& outDir,
-                                             const json& result,
+                                             const model::AnalysisResult& result,
                                              const CtImage& ct,
                                              const LiverLabels& labels,
                                              const std::vector<LabelImage::Pointer>& remnantMaps,
@@ -1274,11 +1279,11 @@ std::vector<ReportImage> writeAnalysisReport(const std::string& outDir,
 {
   std::vector<ReportImage> images =
     renderReportImages(outDir, result, ct, labels, remnantMaps, warn);
-  json withInputs = result;
-  if (!field(result, "inputFiles").is_array())
+  model::AnalysisResult withInputs = result;
+  if (result.inputFiles.empty())
   {
-    withInputs["inputFiles"] = inputDigestsJson(result, outDir);
-    withInputs["inputFilesHashedBy"] = "report";
+    withInputs.inputFiles = inputDigests(result, outDir);
+    withInputs.inputFilesHashedBy = "report";
   }
   writeTextFile((fs::path(outDir) / "report.html").string(), renderReportHtml(withInputs, images));
   return images;

@@ -3,6 +3,7 @@
 /// (3D plan views and axial lesion slices, PNG) and the SHA-256 of the input files.
 
 #include <liver/imaging/types.h>
+#include <liver/model/result.h>
 
 #include <nlohmann/json.hpp>
 
@@ -48,17 +49,26 @@ std::string base64Encode(const std::string& bytes);
 /// `text` with & < > " ' replaced by character references.
 std::string htmlEscape(const std::string& text);
 
-/// The input files result.json names (the CT: ct.load.source; labels: labels.sources[].path) with
-/// their SHA-256, as a JSON array of {role, path, kind, bytes, sha256[, files][, error]}. A folder
-/// (DICOM series, TotalSegmentator output) gets the SHA-256 of its `sha256sum`-style listing
-/// ("<digest>  <relative path>\n" per regular file, sorted by path) and its file count. Relative
-/// paths are tried as given, then under `baseDir`. A missing file gets "error", not an exception.
-/// `moreInputs` adds files result.json does not name, as {role, path} (e.g. {"clinical",
-/// clinical.json}, {"plan-file", plan.json}); empty paths are ignored.
+/// The input files the result names (the CT: ct.load.source; labels: labels.sources[].path)
+/// with their SHA-256 (one record per {role, path}). A folder (DICOM series, TotalSegmentator
+/// output) gets the SHA-256 of its `sha256sum`-style listing ("<digest>  <relative path>\n" per
+/// regular file, sorted by path) and its file count. Relative paths are tried as given, then
+/// under `baseDir`. A missing file gets an error text, not an exception. `moreInputs` adds files
+/// the result does not name, as {role, path} (e.g. {"clinical", clinical.json}, {"plan-file",
+/// plan.json}); empty paths are ignored.
+std::vector<model::InputFileRecord> inputDigests(
+  const model::AnalysisResult& result,
+  const std::string& baseDir = "",
+  const std::vector<std::pair<std::string, std::string>>& moreInputs = {});
+
+/// inputDigests for a (possibly partial) result.json object, as its "inputFiles" JSON array.
 nlohmann::json inputDigestsJson(
   const nlohmann::json& result,
   const std::string& baseDir = "",
   const std::vector<std::pair<std::string, std::string>>& moreInputs = {});
+
+/// The images as the model's records (every field but the bytes).
+std::vector<model::ImageRecord> imageRecords(const std::vector<ReportImage>& images);
 
 /// The images as result.json's "images" list: every field but the bytes.
 nlohmann::json reportImagesJson(const std::vector<ReportImage>& images);
@@ -66,7 +76,8 @@ nlohmann::json reportImagesJson(const std::vector<ReportImage>& images);
 /// The images result.json lists in "images" (else those DIR/images/index.json lists), with the
 /// bytes of each file under `dir`; a missing or non-PNG file becomes a skipped image with the
 /// reason.
-std::vector<ReportImage> loadReportImages(const std::string& dir, const nlohmann::json& result);
+std::vector<ReportImage> loadReportImages(const std::string& dir,
+                                          const model::AnalysisResult& result);
 
 /// The report as one HTML document made only from `result` (result.json of `analyze`, `plan` or
 /// `demo`; absent fields are shown as "-") and `images` (embedded as data URIs): title, the
@@ -77,6 +88,10 @@ std::vector<ReportImage> loadReportImages(const std::string& dir, const nlohmann
 /// result["decision"]). Inline CSS with print rules, no script, every text HTML-escaped.
 std::string renderReportHtml(const nlohmann::json& result, const std::vector<ReportImage>& images);
 
+/// renderReportHtml of the result as the model writes it (model::toJson).
+std::string renderReportHtml(const model::AnalysisResult& result,
+                             const std::vector<ReportImage>& images);
+
 /// Render the report's images into `outDir`/images/ (PNG, each written atomically) and list them
 /// in `outDir`/images/index.json: per plan K (result["plans"][K-1], remnant map
 /// `remnantMaps[K-1]`) a 3D anterior and posterior view (plan-K-anterior.png,
@@ -86,7 +101,7 @@ std::string renderReportHtml(const nlohmann::json& result, const std::vector<Rep
 /// display: without one they are skipped with a warning (and the report says so); no image
 /// failure is thrown, each becomes a skipped image with its reason.
 std::vector<ReportImage> renderReportImages(const std::string& outDir,
-                                            const nlohmann::json& result,
+                                            const model::AnalysisResult& result,
                                             const CtImage& ct,
                                             const LiverLabels& labels,
                                             const std::vector<LabelImage::Pointer>& remnantMaps,
@@ -97,7 +112,7 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
 /// Returns the images (for result.json's "images": reportImagesJson). Throws OutputError when
 /// report.html cannot be written.
 std::vector<ReportImage> writeAnalysisReport(const std::string& outDir,
-                                             const nlohmann::json& result,
+                                             const model::AnalysisResult& result,
                                              const CtImage& ct,
                                              const LiverLabels& labels,
                                              const std::vector<LabelImage::Pointer>& remnantMaps,

@@ -2,8 +2,12 @@
 
 #include "decision_io.h"
 
+#include <liver/model/clinical_json.h>
+#include <liver/model/result.h>
+
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/planning/decision.h>
 #include <liver/planning/plan.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
@@ -142,7 +146,7 @@ void jsonInputs(const std::uint8_t* data, std::size_t size)
   switch (data[0] % 5)
   {
     case 0:
-      refusalsAllowed([&] { cli::parseClinicalJson(text, "clinical.json"); });
+      refusalsAllowed([&] { model::parseClinicalJson(text, "clinical.json"); });
       break;
     case 1:
     {
@@ -166,7 +170,7 @@ void jsonInputs(const std::uint8_t* data, std::size_t size)
           {
             return; // `decide` refuses malformed JSON before reading it
           }
-          cli::decideForResult(Clinical{}, result);
+          decide(Clinical{}, model::decisionInputs(model::fromJson(result, "result.json")));
         });
       break;
     default:

@@ -547,10 +547,21 @@ TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
   const std::string dir = liver::test::makeTempDir("hypertrophy");
   auto write = [&](const std::string& name, const std::string& date, double sflr, double flrMl)
   {
+    // The smallest result.json the model reads: volumetry, and per plan the fields it requires.
+    const nlohmann::json result = { { "sflrPercent", sflr },
+                                    { "flrMl", flrMl },
+                                    { "r0", true },
+                                    { "marginStatus", "R0" },
+                                    { "flrPercent", 40.0 },
+                                    { "resectedMl", 600.0 },
+                                    { "threshold", { { "percent", 30 }, { "source", "x" } } },
+                                    { "pass", true },
+                                    { "lesions", nlohmann::json::array() } };
     std::ofstream(dir + "/" + name) << nlohmann::json{
       { "ct", { { "study", { { "studyDate", date } } } } },
+      { "volumetry", { { "lesions", nlohmann::json::array() } } },
       { "plans",
-        { { { "name", "rh" }, { "result", { { "sflrPercent", sflr }, { "flrMl", flrMl } } } } } }
+        { { { "name", "rh" }, { "spec", "right-hemihepatectomy" }, { "result", result } } } }
     }.dump();
   };
   // 25 % -> 34 % in 28 days: DH 9 points, KGR 2.25 %/week: all of Shindoh's cut-offs met.
@@ -589,7 +600,9 @@ TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
       { "hypertrophy", "--before", dir + "/nodate.json", "--after", dir + "/after.json" }),
     ExitBadInput,
     "--weeks");
-  std::ofstream(dir + "/nosflr.json") << R"({"plans": [{"name": "rh", "result": {"flrMl": 1}}]})";
+  nlohmann::json noSflr = readJson(dir + "/nodate.json");
+  noSflr["plans"][0]["result"].erase("sflrPercent");
+  std::ofstream(dir + "/nosflr.json") << noSflr.dump();
   expectOneLineError(runLiverplan({ "hypertrophy",
                                     "--before",
                                     dir + "/nosflr.json",
