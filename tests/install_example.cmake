@@ -1,0 +1,28 @@
+# ctest: install LiverPlan into a prefix inside the build folder, then build and run the
+# out-of-tree example (examples/library) against that prefix with find_package(LiverPlan).
+# cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -P install_example.cmake
+file(REMOVE_RECURSE ${WORK_DIR})
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(output "${out}" PARENT_SCOPE)
+endfunction()
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix --component development)
+if(NOT EXISTS ${WORK_DIR}/prefix/lib/cmake/LiverPlan/LiverPlanConfig.cmake)
+  message(FATAL_ERROR "LiverPlanConfig.cmake not installed")
+endif()
+set(launcher "")
+find_program(CCACHE ccache)
+if(CCACHE)
+  set(launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${CCACHE})
+endif()
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/library -B ${WORK_DIR}/build -G Ninja
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix ${launcher})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j 2)
+run(${WORK_DIR}/build/plan_flr)
+message(STATUS "${output}")
+if(NOT output MATCHES "right-hemihepatectomy: remnant [0-9.]+ mL, FLR 50.0 %")
+  message(FATAL_ERROR "unexpected output: ${output}")
+endif()
