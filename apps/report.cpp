@@ -975,7 +975,7 @@ json inputDigestsJson(const json& result,
   model::AnalysisResult named; // only the paths: the result may be partial
   named.ct.load.source = str(field(field(field(result, "ct"), "load"), "source"));
   for (const json& s : field(field(result, "labels"), "sources"))
-    named.labels.sources.push_back({ str(field(s, "role")), str(field(s, "path")), "", "" });
+    named.labels.sources.push_back({ str(field(s, "role")), str(field(s, "path")), "", "", "" });
   return model::toJson(inputDigests(named, baseDir, moreInputs));
 }
 

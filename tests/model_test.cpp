@@ -58,10 +58,15 @@ model::AnalysisResult filledResult()
   r.ct.load.format = "nifti";
   r.ct.load.fileCount = 1;
   r.ct.load.warnings = { "a warning" };
-  r.labels.sources = { { "liver", "liver.nii.gz", "mask", "label 1" },
-                       { "vessels", "v.nii.gz", "mask", "" } };
+  r.labels.sources = { { "liver", "liver.nii.gz", "mask", "label 1", "axes (1, 0, 2), flip L" },
+                       { "vessels", "v.nii.gz", "mask", "", "" } };
   r.labels.notes = { "a note" };
-  r.automaticSegmentation = { { "lesions", { { "found", 2 } } } };
+  r.automaticSegmentation = {
+    { "lesions",
+      { { "found", 2 },
+        { "candidatesWeighed",
+          { { { "id", 1 }, { "decision", "lesion" }, { "confidence", 0.875 } } } } } }
+  };
   r.segmentation.liver = model::LabelOrigin::Imported;
   r.segmentation.lesions = model::LabelOrigin::Automatic;
   r.segmentation.segments = model::LabelOrigin::Imported;
@@ -217,6 +222,9 @@ TEST(ModelJson, RoundTripKeepsEveryField)
   EXPECT_EQ(read.qc->status, model::QcStatus::Review);
   EXPECT_EQ(read.segmentation.review, model::ReviewStatus::Edited);
   EXPECT_EQ(read.extra["futureField"]["x"], 1);
+  EXPECT_EQ(read.labels.sources[0].labelGridMapping, "axes (1, 0, 2), flip L");
+  EXPECT_FALSE(written["labels"]["sources"][1].contains("labelGridMapping"));
+  EXPECT_EQ(read.automaticSegmentation["lesions"]["candidatesWeighed"][0]["confidence"], 0.875);
   EXPECT_EQ(written["schemaVersion"], model::CurrentSchemaVersion);
   EXPECT_EQ(written["comparison"][0]["lesions"], "A 1; L 2 (3.5)");
   EXPECT_EQ(written["comparison"][1]["augmentationVerdict"], nullptr);

@@ -802,8 +802,9 @@ Json toJson(const LabelsRecord& labels)
   Json sources = Json::array();
   for (const LabelSourceRecord& s : labels.sources)
   {
-    Json source =
-      { { "role", s.role }, { "path", s.path }, { "format", s.format }, { "detail", s.detail } };
+    Json source = {
+      { "role", s.role }, { "path", s.path }, { "format", s.format }, { "detail", s.detail }
+    };
     if (!s.labelGridMapping.empty())
       source["labelGridMapping"] = s.labelGridMapping;
     sources.push_back(source);
