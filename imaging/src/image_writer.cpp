@@ -135,23 +135,43 @@ void writeImage(const LabelImage* image, const std::string& path)
   writeImageAtomic(image, path);
 }
 
-void writeTextFile(const std::string& path, const std::string& text)
+void writeFileAtomically(const std::string& path,
+                         const std::function<void(const std::string& temporaryPath)>& write)
 {
   const fs::path target(path);
   ensureParent(target);
   const fs::path temporary = temporarySibling(target);
+  std::error_code ec;
+  try
   {
-    std::ofstream out(temporary, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out)
-    {
-      std::error_code ec;
-      fs::remove(temporary, ec);
-      throw OutputError(path + ": cannot write file");
-    }
+    write(temporary.string());
   }
+  catch (const OutputError&)
+  {
+    fs::remove(temporary, ec);
+    throw;
+  }
+  catch (const std::exception& e)
+  {
+    fs::remove(temporary, ec);
+    throw OutputError(path + ": cannot write: " + e.what());
+  }
+  if (!fs::exists(temporary, ec))
+    throw OutputError(path + ": cannot write file");
   commit(temporary, target);
+}
+
+void writeTextFile(const std::string& path, const std::string& text)
+{
+  writeFileAtomically(path,
+                      [&](const std::string& temporary)
+                      {
+                        std::ofstream out(temporary, std::ios::binary);
+                        out << text;
+                        out.flush();
+                        if (!out)
+                          throw OutputError(path + ": cannot write file");
+                      });
 }
 
 } // namespace liver

@@ -722,8 +722,8 @@ PlanResult evaluatePlan(const LiverLabels& labels,
     band.flrPercentHigh = *std::max_element(flr.begin(), flr.end());
     if (slvMl)
     {
-      band.sflrPercentLow = 100.0 * flrLowMl / *slvMl;
-      band.sflrPercentHigh = 100.0 * flrHighMl / *slvMl;
+      band.sflrPercentLow = standardizedFlrPercent(flrLowMl, *slvMl);
+      band.sflrPercentHigh = standardizedFlrPercent(flrHighMl, *slvMl);
     }
     r.band = band;
     const double low = slvMl ? *band.sflrPercentLow : band.flrPercentLow;

@@ -7,6 +7,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/viewer/plan_window.h>
+#include <liver/viewer/report_images.h>
 #include <liver/viewer/snapshot.h>
 #include <liver/volumetry/label_stats.h>
 #include <liver/volumetry/liver_function.h>
@@ -73,13 +74,18 @@ constexpr Rgb01 rgb(int r, int g, int b)
   return { r / 255.0, g / 255.0, b / 255.0 };
 }
 
-// Same colours as the report images (report_images.h), so the two read alike.
-constexpr Rgb01 RemnantRgb = rgb(40, 200, 80);
-constexpr Rgb01 ResectedRgb = rgb(60, 110, 255);
-constexpr Rgb01 AblationRgb = rgb(255, 140, 0);
-constexpr Rgb01 LesionLeftRgb = rgb(255, 30, 30);
-constexpr Rgb01 LesionResectedRgb = rgb(255, 235, 40);
-constexpr Rgb01 LesionAblatedRgb = rgb(255, 60, 220);
+constexpr Rgb01 rgb(const Rgb& c)
+{
+  return rgb(c[0], c[1], c[2]);
+}
+
+// The report images' palette (report_images.h), so the two read alike.
+constexpr Rgb01 RemnantRgb = rgb(RemnantColour);
+constexpr Rgb01 ResectedRgb = rgb(ResectedColour);
+constexpr Rgb01 AblationRgb = rgb(AblationColour);
+constexpr Rgb01 LesionLeftRgb = rgb(LesionLeftColour);
+constexpr Rgb01 LesionResectedRgb = rgb(LesionResectedColour);
+constexpr Rgb01 LesionAblatedRgb = rgb(LesionAblatedColour);
 constexpr Rgb01 VesselRgb = rgb(0, 210, 210);
 constexpr Rgb01 CutRgb = rgb(255, 255, 255);
 constexpr Rgb01 CursorRgb = rgb(255, 200, 0);
@@ -400,29 +406,6 @@ std::string jsonNumber(double value)
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.17g", value);
   return buffer;
-}
-
-void writeAtomically(const std::string& path, const std::string& content)
-{
-  const std::filesystem::path target(path);
-  if (!target.parent_path().empty())
-    std::filesystem::create_directories(target.parent_path());
-  const std::filesystem::path temporary =
-    target.parent_path() / (".tmp-" + target.filename().string());
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << content;
-    if (!out)
-    {
-      std::error_code ec;
-      std::filesystem::remove(temporary, ec);
-      throw OutputError(path + ": cannot write");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, target, ec);
-  if (ec)
-    throw OutputError(path + ": cannot write: " + ec.message());
 }
 
 } // namespace
@@ -1273,9 +1256,13 @@ double PlanWindow::Impl::coarse()
   e.remnantMl = keptVoxels * voxelMl;
   e.flrMl = (keptVoxels - keptTumour) * voxelMl;
   const double functionalMl = static_cast<double>(liverCount - tumourCount) * voxelMl;
-  e.flrPercent = functionalMl > 0.0 ? 100.0 * e.flrMl / functionalMl : 0.0;
+  // The FLR formulas are volumetry's (DESIGN.md section 3 Volumes).
+  e.flrPercent = functionalMl > 0.0 ? measuredFlrPercent(e.flrMl,
+                                                         static_cast<double>(liverCount) * voxelMl,
+                                                         static_cast<double>(tumourCount) * voxelMl)
+                                    : 0.0;
   if (slvMl)
-    e.sflrPercent = 100.0 * e.flrMl / *slvMl;
+    e.sflrPercent = standardizedFlrPercent(e.flrMl, *slvMl);
 
   // Lesions: fate from their voxels' sides; margin from their distance to the plane less half a
   // voxel along the normal.
@@ -1559,7 +1546,7 @@ void PlanWindow::Impl::onChar(char key)
     case 'w':
       try
       {
-        writeAtomically(options.savePlanPath, planJsonText());
+        writeTextFile(options.savePlanPath, planJsonText());
         lesionPanel->SetInput(("wrote " + options.savePlanPath).c_str());
       }
       catch (const std::exception& e)
@@ -1827,7 +1814,7 @@ void PlanWindow::setView(SnapshotView view)
 
 void PlanWindow::savePlan(const std::string& path) const
 {
-  writeAtomically(path, m_impl->planJsonText());
+  writeTextFile(path, m_impl->planJsonText());
 }
 
 void PlanWindow::saveScreenshot(const std::string& path)

@@ -3,6 +3,7 @@
 #include "render_common.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
 
 #include <vtkActor.h>
 #include <vtkCamera.h>
@@ -109,28 +110,16 @@ vtkSmartPointer<vtkWindowToImageFilter> grabRgb(vtkRenderWindow* window, bool re
 
 void writePngAtomically(vtkImageData* image, const std::string& pngPath)
 {
-  const std::filesystem::path target(pngPath);
-  std::error_code ec;
-  if (!target.parent_path().empty())
-    std::filesystem::create_directories(target.parent_path(), ec);
-  const std::filesystem::path temporary =
-    target.parent_path() / (".tmp-" + target.filename().string());
-  vtkNew<vtkPNGWriter> writer;
-  writer->SetInputData(image);
-  writer->SetFileName(temporary.string().c_str());
-  writer->Write();
-  if (writer->GetErrorCode() != 0 || !std::filesystem::exists(temporary))
-  {
-    std::filesystem::remove(temporary, ec);
-    throw OutputError(pngPath + ": cannot write PNG");
-  }
-  std::filesystem::rename(temporary, target, ec);
-  if (ec)
-  {
-    const std::string reason = ec.message();
-    std::filesystem::remove(temporary, ec);
-    throw OutputError(pngPath + ": cannot write: " + reason);
-  }
+  writeFileAtomically(pngPath,
+                      [&](const std::string& temporary)
+                      {
+                        vtkNew<vtkPNGWriter> writer;
+                        writer->SetInputData(image);
+                        writer->SetFileName(temporary.c_str());
+                        writer->Write();
+                        if (writer->GetErrorCode() != 0)
+                          throw OutputError(pngPath + ": cannot write PNG");
+                      });
 }
 
 void writeWindowPng(vtkRenderWindow* window, const std::string& pngPath)

@@ -2,6 +2,8 @@
 
 #include "context.h"
 
+#include <liver/volumetry/liver_function.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -244,7 +246,7 @@ PlanEval planEval(const PlanSummary& p, const CaseContext& k, const std::optiona
     e.twoStage = p.twoStageMedianSflrPercent;
     return e;
   }
-  e.sflr = 100.0 * p.flrMl / *slvMl;
+  e.sflr = standardizedFlrPercent(p.flrMl, *slvMl);
   e.sflrFrom = "clinical heightCm/weightKg";
   if (p.sflrPercent && *p.sflrPercent > 0.0)
   {

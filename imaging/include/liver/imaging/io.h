@@ -5,6 +5,7 @@
 
 #include <itkImageIOBase.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -61,6 +62,13 @@ void writeImage(const LabelImage* image, const std::string& path);
 
 /// Write text to `path` atomically.
 void writeTextFile(const std::string& path, const std::string& text);
+
+/// The one atomic writer: `write` writes the whole file to the temporary path it is given (a
+/// sibling of `path` with the same extension), which then replaces `path` by rename. The folder
+/// is created when missing. OutputError naming `path` when `write` throws, leaves no file, or the
+/// rename fails; the temporary file is removed. writeImage and writeTextFile use it.
+void writeFileAtomically(const std::string& path,
+                         const std::function<void(const std::string& temporaryPath)>& write);
 
 /// Check that an image's spacing is finite and positive and its direction invertible.
 /// Throws InputError naming `path` otherwise.
