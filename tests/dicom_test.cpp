@@ -3,6 +3,8 @@
 
 #include "test_support.h"
 
+#include "dicom_stream.h" // imaging/src: the walk itself
+
 #include <liver/data/phantom.h>
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
@@ -416,4 +418,145 @@ TEST(DicomDuplicates, TruncatedSecondCopyOfAnInstanceIsSkippedWithAWarning)
   {
     EXPECT_NE(std::string(e.what()).find("different pixel data"), std::string::npos) << e.what();
   }
+}
+
+namespace
+{
+
+std::string readBytes(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
+}
+
+void writeBytes(const std::string& path, const std::string& bytes)
+{
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+/// Little-endian bytes of a tag, optionally followed by an explicit VR.
+std::string tagBytes(std::uint16_t group, std::uint16_t element, const std::string& vr = "")
+{
+  return std::string{ static_cast<char>(group & 0xff),
+                      static_cast<char>(group >> 8),
+                      static_cast<char>(element & 0xff),
+                      static_cast<char>(element >> 8) } +
+         vr;
+}
+
+std::string le32(std::uint32_t v)
+{
+  return { static_cast<char>(v & 0xff),
+           static_cast<char>(v >> 8 & 0xff),
+           static_cast<char>(v >> 16 & 0xff),
+           static_cast<char>(v >> 24) };
+}
+
+/// 4294967040 bytes (4.3 GB): the length a mutated file claimed in a 200 kB file.
+constexpr std::uint32_t HugeLength = 0xFFFFFF00;
+
+/// `loadCt(path)` is an InputError naming `file` and `part`.
+void expectRefused(const std::string& path, const std::string& file, const std::string& part)
+{
+  try
+  {
+    loadCt(path);
+    ADD_FAILURE() << path << " loaded";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_EQ(e.file(), file) << e.what();
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
+} // namespace
+
+TEST(DicomStream, LengthsPastTheEndOfTheFileAreRefusedBeforeGdcmAllocatesThem)
+{
+  // GDCM allocates what an element's length claims before it notices the file is shorter: a
+  // 4.3 GB claim in an 8 kB slice is refused by our walk of the elements, naming the element.
+  const std::string source = study().root + "/series-a";
+  const std::vector<std::string> files = test::listDir(source);
+  const std::string slice = readBytes(source + "/" + files[3]);
+  const std::size_t pixelData = slice.find(tagBytes(0x7fe0, 0x0010, "OW"));
+  ASSERT_NE(pixelData, std::string::npos);
+  const std::string claim = "claims " + std::to_string(HugeLength) + " bytes";
+
+  // PixelData (7FE0,0010): one file, and that file within its series.
+  std::string lying = slice;
+  lying.replace(pixelData + 8, 4, le32(HugeLength));
+  const std::string dir = test::makeTempDir("dicom-huge-length");
+  writeBytes(dir + "/one.dcm", lying);
+  expectRefused(dir + "/one.dcm",
+                dir + "/one.dcm",
+                "element (7FE0,0010) at byte " + std::to_string(pixelData) + " " + claim);
+  const std::string series = test::makeTempDir("dicom-huge-length-series");
+  for (const std::string& f : files)
+    fs::copy_file(source + "/" + f, series + "/" + f);
+  writeBytes(series + "/" + files[3], lying);
+  expectRefused(series, series + "/" + files[3], "element (7FE0,0010)");
+
+  // Inside an item of undefined length of a sequence of undefined length (inserted before the
+  // pixel data): the nested UT element's claim is what is named.
+  const std::string nested = tagBytes(0x0040, 0xa730, "SQ") + std::string(2, '\0') +
+                             le32(0xFFFFFFFF) + tagBytes(0xfffe, 0xe000) + le32(0xFFFFFFFF) +
+                             tagBytes(0x0040, 0xa160, "UT") + std::string(2, '\0') +
+                             le32(HugeLength) + "text";
+  std::string inSequence = slice;
+  inSequence.insert(pixelData, nested);
+  writeBytes(dir + "/nested.dcm", inSequence);
+  expectRefused(dir + "/nested.dcm",
+                dir + "/nested.dcm",
+                "element (0040,A160) at byte " + std::to_string(pixelData + 20) + " " + claim);
+
+  // Implicit VR little endian: PatientName (0010,0010) with a 4-byte length.
+  gdcm::ImageReader reader;
+  reader.SetFileName((source + "/" + files[3]).c_str());
+  ASSERT_TRUE(reader.Read());
+  gdcm::ImageChangeTransferSyntax change;
+  change.SetTransferSyntax(gdcm::TransferSyntax::ImplicitVRLittleEndian);
+  change.SetInput(reader.GetImage());
+  ASSERT_TRUE(change.Change());
+  gdcm::ImageWriter writer;
+  writer.SetFile(reader.GetFile());
+  writer.SetImage(change.GetOutput());
+  writer.SetFileName((dir + "/implicit.dcm").c_str());
+  ASSERT_TRUE(writer.Write());
+  EXPECT_NO_THROW(loadCt(dir + "/implicit.dcm"));
+  std::string implicit = readBytes(dir + "/implicit.dcm");
+  const std::size_t name = implicit.find(tagBytes(0x0010, 0x0010), 132);
+  ASSERT_NE(name, std::string::npos);
+  implicit.replace(name + 4, 4, le32(HugeLength));
+  writeBytes(dir + "/implicit.dcm", implicit);
+  expectRefused(dir + "/implicit.dcm", dir + "/implicit.dcm", "element (0010,0010)");
+
+  // The command line: exit 2, one line naming the file and the element.
+  test::expectOneLineError(
+    test::runLiverplan({ "info", dir + "/one.dcm" }), test::ExitBadInput, "(7FE0,0010)");
+}
+
+TEST(DicomStream, EveryRealDicomFileWalksClean)
+{
+  // Every real file (implicit, explicit, big endian and deflated transfer syntaxes, encapsulated
+  // fragments, enhanced multi-frame, SEG objects with nested sequences) passes the walk.
+  LIVER_REQUIRE_DATA(data, "dicom_codecs");
+  std::size_t sound = 0;
+  for (const char* folder :
+       { "dicom_codecs", "dicom_misc", "dcmqi", "dcm_qa_ct_ge", "ircad/patient01/dicom" })
+  {
+    const std::string dir = test::testDataPath(folder);
+    if (dir.empty())
+      continue;
+    for (const auto& entry : fs::recursive_directory_iterator(dir))
+    {
+      if (!entry.is_regular_file())
+        continue;
+      const detail::DicomStreamCheck check = detail::checkDicomStream(entry.path().string());
+      EXPECT_NE(check.verdict, detail::DicomStreamCheck::Verdict::Broken)
+        << entry.path() << ": " << check.problem;
+      sound += check.verdict == detail::DicomStreamCheck::Verdict::Sound;
+    }
+  }
+  EXPECT_GT(sound, 150u);
 }

@@ -5,6 +5,7 @@
 #include <liver/imaging/io.h>
 #include <liver/imaging/slice_stack.h>
 
+#include "dicom_stream.h"
 #include "file_checks.h"
 
 #include <gdcmAttribute.h>
@@ -299,6 +300,8 @@ void forEachInParallel(std::size_t count, const std::function<void(std::size_t)>
 /// `frames` frames, a negative or non-finite SliceThickness (0 is read as absent).
 void checkDicomFields(const DicomFileInfo& f, std::uint64_t frames)
 {
+  if (!f.problem.empty())
+    throw InputError(f.path, f.problem);
   constexpr int MaxRowsColumns = 16384;
   if (f.rows > MaxRowsColumns || f.columns > MaxRowsColumns)
     throw InputError(f.path,
@@ -389,6 +392,11 @@ DicomSeries withoutDuplicateInstances(const DicomSeries& series, std::vector<std
     for (std::size_t i : files)
     {
       const DicomFileInfo& f = series.files[i];
+      if (!f.problem.empty())
+      {
+        why += std::string(why.empty() ? "" : "; ") + f.path + ": " + f.problem;
+        continue;
+      }
       std::vector<float> pixels;
       try
       {
@@ -584,7 +592,10 @@ CtVolume loadCt(const std::string& path, const CtLoadOptions& options)
   if (!format.empty())
     return loadImageFile(path, format);
 
-  // Anything else must be a single DICOM file.
+  // Anything else must be a single DICOM file, whose elements must fit it before GDCM reads it.
+  const detail::DicomStreamCheck check = detail::checkDicomStream(path);
+  if (check.verdict == detail::DicomStreamCheck::Verdict::Broken)
+    throw InputError(path, check.problem);
   std::vector<DicomSeries> series;
   try
   {

@@ -1,5 +1,7 @@
 /// DICOM discovery with GDCM's scanner: only the header tags needed are read.
 
+#include "dicom_stream.h"
+
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
 
@@ -111,6 +113,28 @@ std::vector<DicomSeries> scanDicomDirectory(const std::string& directory)
 std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
                                         const std::string& source)
 {
+  // GDCM allocates what an element's length claims: only files whose elements fit are scanned.
+  std::vector<std::string> sound;
+  std::vector<DicomFileInfo> broken;
+  for (const std::string& file : files)
+  {
+    const detail::DicomStreamCheck check = detail::checkDicomStream(file);
+    if (check.verdict == detail::DicomStreamCheck::Verdict::Sound)
+      sound.push_back(file);
+    else if (check.verdict == detail::DicomStreamCheck::Verdict::Broken &&
+             !isNonImageSopClass(check.sopClassUid))
+    {
+      DicomFileInfo info;
+      info.path = file;
+      info.problem = check.problem;
+      info.sopClassUid = check.sopClassUid;
+      info.sopInstanceUid = check.sopInstanceUid;
+      info.studyInstanceUid = check.studyInstanceUid;
+      info.seriesInstanceUid = check.seriesInstanceUid;
+      info.modality = check.modality;
+      broken.push_back(std::move(info));
+    }
+  }
 
   gdcm::Scanner scanner;
   for (const gdcm::Tag& t : { TagPatientId,
@@ -132,10 +156,10 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
                               TagColumns,
                               TagPixelSpacing })
     scanner.AddTag(t);
-  scanner.Scan(files);
+  scanner.Scan(sound);
 
   std::map<std::string, DicomSeries> bySeries;
-  for (const std::string& file : files)
+  for (const std::string& file : sound)
   {
     if (!scanner.IsKey(file.c_str()))
       continue; // not DICOM
@@ -176,6 +200,25 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
     series.frameCount += info.numberOfFrames;
     series.files.push_back(std::move(info));
   }
+  // Broken files after the readable ones of their series, so that those describe the series.
+  for (DicomFileInfo& info : broken)
+  {
+    DicomSeries& series = bySeries[info.seriesInstanceUid];
+    if (series.files.empty())
+    {
+      series.seriesInstanceUid = info.seriesInstanceUid;
+      series.studyInstanceUid = info.studyInstanceUid;
+      series.modality = info.modality;
+    }
+    // A slice of its own (loading the series reports the problem), unless another copy of it is.
+    const bool copy =
+      !info.sopInstanceUid.empty() &&
+      std::any_of(series.files.begin(),
+                  series.files.end(),
+                  [&](const DicomFileInfo& f) { return f.sopInstanceUid == info.sopInstanceUid; });
+    series.frameCount += copy ? 0 : 1;
+    series.files.push_back(std::move(info));
+  }
   if (bySeries.empty())
     throw InputError(
       source, "no DICOM image files found (" + std::to_string(files.size()) + " files scanned)");
@@ -201,12 +244,14 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
       double lo = 1e300, hi = -1e300;
       for (const DicomFileInfo& f : series.files)
       {
+        if (!f.problem.empty())
+          continue;
         const double along =
           f.position[0] * normal[0] + f.position[1] * normal[1] + f.position[2] * normal[2];
         lo = std::min(lo, along);
         hi = std::max(hi, along);
       }
-      series.zExtentMm = series.files.size() > 1 ? hi - lo : 0.0;
+      series.zExtentMm = lo < hi ? hi - lo : 0.0;
       if (series.files.size() == 1 && first.numberOfFrames > 1)
         series.zExtentMm = first.numberOfFrames * first.sliceThicknessMm; // enhanced: estimate
     }
@@ -248,7 +293,11 @@ SeriesChoice chooseSeriesForAnalysis(const std::vector<DicomSeries>& series)
   for (const DicomSeries& s : series)
   {
     std::string why;
-    if (s.modality != "CT")
+    if (!s.files.empty() && std::all_of(s.files.begin(),
+                                        s.files.end(),
+                                        [](const DicomFileInfo& f) { return !f.problem.empty(); }))
+      why = s.files.front().path + ": " + s.files.front().problem; // no file of it is readable
+    else if (s.modality != "CT")
       why = "modality " + (s.modality.empty() ? std::string("unknown") : s.modality);
     else if (s.isLocalizer)
       why = "localizer";

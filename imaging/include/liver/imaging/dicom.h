@@ -35,6 +35,10 @@ struct DicomFileInfo
   int numberOfFrames = 1;
   int rows = 0;
   int columns = 0;
+  /// Non-empty when the file's data elements do not fit the file (a length past its end, found
+  /// before GDCM reads anything): then only its UIDs and modality are known, GDCM never reads it,
+  /// and loading it is an InputError with this text (an intact duplicate is kept instead).
+  std::string problem;
 };
 
 /// A group of files sharing a SeriesInstanceUID.
@@ -81,7 +85,8 @@ struct SeriesChoice
 constexpr double FullLiverCoverageMm = 150.0;
 
 /// Scan `directory` recursively; non-DICOM files are skipped. Throws InputError when no DICOM
-/// image file is found.
+/// image file is found. Every file's data elements are walked first (lengths against the file's
+/// size): a file that fails joins its series with DicomFileInfo::problem set, unread by GDCM.
 std::vector<DicomSeries> scanDicomDirectory(const std::string& directory);
 
 /// Scan the given files and group them by series; `source` names the input in errors.
