@@ -725,7 +725,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
           int sameNeighbours = 0, neighbours = 0;
           forEachFaceNeighbour(g,
                                c,
-                               [&](std::size_t j, int)
+                               [&, id = id](std::size_t j, int) // clang-14: no binding capture
                                {
                                  ++neighbours;
                                  sameNeighbours += label[j] == id;
