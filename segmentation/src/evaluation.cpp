@@ -4,9 +4,9 @@
 #include <liver/segmentation/evaluation.h>
 
 #include <liver/imaging/io.h>
+#include <liver/imaging/voxel_grid.h>
 
 #include <itkConnectedComponentImageFilter.h>
-#include <itkMultiThreaderBase.h>
 #include <itkRelabelComponentImageFilter.h>
 
 #include <algorithm>
@@ -28,7 +28,6 @@ constexpr std::uint8_t InReference = 1;
 constexpr std::uint8_t InPrediction = 2;
 constexpr std::uint8_t ReferenceSurface = 4;
 constexpr std::uint8_t PredictionSurface = 8;
-constexpr double Infinity = std::numeric_limits<double>::infinity();
 
 /// The two masks on their joint bounding box, padded by one background voxel on every side.
 struct Box
@@ -101,154 +100,21 @@ std::uint64_t markSurface(Box& box, std::uint8_t maskBit, std::uint8_t surfaceBi
   return count;
 }
 
-/// Run `body(first, last)` over [0, count) split into chunks across ITK's threads.
-template<typename Body>
-void parallelChunks(std::size_t count, const Body& body)
-{
-  const std::size_t chunks = std::min<std::size_t>(count, 64);
-  if (chunks <= 1)
-  {
-    body(0, count);
-    return;
-  }
-  auto threader = itk::MultiThreaderBase::New();
-  threader->ParallelizeArray(
-    0,
-    chunks,
-    [&](itk::SizeValueType chunk) { body(count * chunk / chunks, count * (chunk + 1) / chunks); },
-    nullptr);
-}
-
-/// Exact 1D squared distance transform of a sampled function (Felzenszwalb & Huttenlocher 2012):
-/// out[q] = min_p (f[p] + w (q − p)²), skipping infinite samples. `f` and `out` are strided.
-void envelope1d(const double* f,
-                double* out,
-                std::size_t n,
-                std::ptrdiff_t stride,
-                double w,
-                std::vector<double>& g,
-                std::vector<std::size_t>& v,
-                std::vector<double>& zs)
-{
-  g.resize(n);
-  v.resize(n);
-  zs.resize(n + 1);
-  for (std::size_t q = 0; q < n; ++q)
-    g[q] = f[static_cast<std::ptrdiff_t>(q) * stride];
-  std::ptrdiff_t k = -1;
-  for (std::size_t q = 0; q < n; ++q)
-  {
-    if (g[q] == Infinity)
-      continue;
-    if (k < 0)
-    {
-      k = 0;
-      v[0] = q;
-      zs[0] = -Infinity;
-      zs[1] = Infinity;
-      continue;
-    }
-    const double fq = g[q] + w * static_cast<double>(q) * static_cast<double>(q);
-    double s = 0.0;
-    while (true)
-    {
-      const double p = static_cast<double>(v[static_cast<std::size_t>(k)]);
-      s = (fq - (g[v[static_cast<std::size_t>(k)]] + w * p * p)) /
-          (2.0 * w * (static_cast<double>(q) - p));
-      if (s > zs[static_cast<std::size_t>(k)])
-        break;
-      --k; // never below 0: zs[0] is -infinity
-    }
-    ++k;
-    v[static_cast<std::size_t>(k)] = q;
-    zs[static_cast<std::size_t>(k)] = s;
-    zs[static_cast<std::size_t>(k) + 1] = Infinity;
-  }
-  if (k < 0)
-    return; // no finite sample on this line: out stays infinite
-  std::size_t j = 0;
-  for (std::size_t q = 0; q < n; ++q)
-  {
-    while (zs[j + 1] < static_cast<double>(q))
-      ++j;
-    const double d = static_cast<double>(q) - static_cast<double>(v[j]);
-    out[static_cast<std::ptrdiff_t>(q) * stride] = w * d * d + g[v[j]];
-  }
-}
-
-/// Squared distance in mm² from every voxel of the box to the nearest voxel with `featureBit`.
+/// Squared distance in mm² from every voxel of the box to the nearest voxel with `featureBit`
+/// (the one exact distance transform, liver/imaging/voxel_grid.h).
 void squaredDistanceMm2(const Box& box,
                         std::uint8_t featureBit,
                         const std::array<double, 3>& spacing,
                         std::vector<double>& d2)
 {
-  const std::size_t nx = box.size[0], ny = box.size[1], nz = box.size[2];
-  d2.assign(nx * ny * nz, Infinity);
-  const double wx = spacing[0] * spacing[0];
-  // x: distance to the nearest feature on the row, by two sweeps.
-  parallelChunks(ny * nz,
-                 [&](std::size_t first, std::size_t last)
-                 {
-                   for (std::size_t row = first; row < last; ++row)
-                   {
-                     const std::size_t base = row * nx;
-                     std::ptrdiff_t lastFeature = -1;
-                     for (std::size_t x = 0; x < nx; ++x)
-                     {
-                       if (box.flags[base + x] & featureBit)
-                         lastFeature = static_cast<std::ptrdiff_t>(x);
-                       if (lastFeature >= 0)
-                       {
-                         const double d = static_cast<double>(x) - static_cast<double>(lastFeature);
-                         d2[base + x] = wx * d * d;
-                       }
-                     }
-                     lastFeature = -1;
-                     for (std::size_t x = nx; x-- > 0;)
-                     {
-                       if (box.flags[base + x] & featureBit)
-                         lastFeature = static_cast<std::ptrdiff_t>(x);
-                       if (lastFeature >= 0)
-                       {
-                         const double d = static_cast<double>(lastFeature) - static_cast<double>(x);
-                         d2[base + x] = std::min(d2[base + x], wx * d * d);
-                       }
-                     }
-                   }
-                 });
-  // y then z: lower envelopes of parabolas along each line.
-  parallelChunks(
-    nx * nz,
-    [&](std::size_t first, std::size_t last)
-    {
-      std::vector<double> g, zs;
-      std::vector<std::size_t> v;
-      for (std::size_t line = first; line < last; ++line)
-      {
-        const std::size_t x = line % nx, z = line / nx;
-        double* start = d2.data() + box.index(x, 0, z);
-        envelope1d(
-          start, start, ny, static_cast<std::ptrdiff_t>(nx), spacing[1] * spacing[1], g, v, zs);
-      }
-    });
-  parallelChunks(nx * ny,
-                 [&](std::size_t first, std::size_t last)
-                 {
-                   std::vector<double> g, zs;
-                   std::vector<std::size_t> v;
-                   for (std::size_t line = first; line < last; ++line)
-                   {
-                     double* start = d2.data() + line;
-                     envelope1d(start,
-                                start,
-                                nz,
-                                static_cast<std::ptrdiff_t>(nx * ny),
-                                spacing[2] * spacing[2],
-                                g,
-                                v,
-                                zs);
-                   }
-                 });
+  std::vector<std::uint8_t> feature(box.flags.size());
+  for (std::size_t v = 0; v < feature.size(); ++v)
+    feature[v] = (box.flags[v] & featureBit) != 0;
+  VoxelGrid grid;
+  for (int a = 0; a < 3; ++a)
+    grid.size[a] = static_cast<long>(box.size[a]);
+  grid.spacingMm = spacing;
+  squaredDistanceTransform(feature, grid, d2);
 }
 
 /// Sum, sum of squares and maximum of the distances from `fromBit` voxels to `toBit` voxels.

@@ -10,7 +10,6 @@
 #include <liver/viewer/report_images.h>
 #include <liver/viewer/snapshot.h>
 #include <liver/volumetry/label_stats.h>
-#include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
 
 #include <vtkActor.h>
@@ -152,14 +151,6 @@ struct LesionInfo
   vtkSmartPointer<vtkActor> actor;
 };
 
-/// One cell of the coarse grid: the kept (by the plan's fixed parts) liver voxels of a block.
-struct CoarseCell
-{
-  Vec3 centreLps{};
-  float liverVoxels = 0.0F;
-  float tumourVoxels = 0.0F;
-};
-
 /// One slice view: the CT and the overlay through the cursor, a crosshair and the cut line.
 struct SliceView
 {
@@ -199,8 +190,7 @@ struct PlanWindow::Impl
   std::vector<std::uint8_t> liver, segment, vessel;
   std::vector<std::uint16_t> lesion;
   double voxelMl = 0.0;
-  std::uint64_t liverCount = 0, tumourCount = 0;
-  std::optional<double> slvMl;
+  std::uint64_t liverCount = 0;
   std::map<int, LesionInfo> lesions;
   Vec3 liverCentreLps{};
   std::array<double, 6> liverBoundsLps{};
@@ -209,8 +199,7 @@ struct PlanWindow::Impl
   std::size_t current = 0;
   std::optional<std::size_t> editedPlane; ///< index in plans[current].planes
   std::vector<std::uint8_t> fixedState;   ///< RemnantLabel of the plan without the edited plane
-  std::vector<CoarseCell> cells;
-  bool fixedResectsSomething = false; ///< fixedState has resected or ablated voxels
+  std::optional<PlaneDragEstimator> estimator; ///< the plan without the edited plane
   PlanResult exact;
   PlanEstimate shown;
   std::optional<int> selectedLesion;
@@ -532,7 +521,6 @@ void PlanWindow::Impl::copyLabels()
           if (liver[b])
           {
             info.voxels.push_back(b);
-            ++tumourCount;
             if (segment[b])
               info.segments.insert(segment[b]);
           }
@@ -918,6 +906,7 @@ void PlanWindow::Impl::setupPlan()
   editedPlane = plan.planes.empty() ? std::nullopt : std::optional<std::size_t>(0);
   // What the plan resects without the edited plane ("fixed" while the plane moves).
   const ResectionPlan fixed = planWithoutEdited();
+  LabelImage::Pointer fixedMap; // null: the fixed parts resect nothing
   fixedState.assign(box.count(), 0);
   for (std::size_t i = 0; i < fixedState.size(); ++i)
     fixedState[i] = liver[i] ? RemnantKept : RemnantNone;
@@ -927,6 +916,7 @@ void PlanWindow::Impl::setupPlan()
     PlanOptions o = planOptions;
     o.makeRemnantMap = true;
     const PlanResult r = evaluatePlan(labels, fixed, o);
+    fixedMap = r.remnantMap;
     const auto size = labels.liver->GetLargestPossibleRegion().GetSize();
     const std::uint16_t* map = r.remnantMap->GetBufferPointer();
     std::size_t b = 0;
@@ -940,46 +930,8 @@ void PlanWindow::Impl::setupPlan()
                                           static_cast<std::size_t>(x + box.lo[0])]);
   }
 
-  fixedResectsSomething =
-    std::any_of(fixedState.begin(),
-                fixedState.end(),
-                [](std::uint8_t v) { return v == RemnantResected || v == RemnantAblated; });
-
-  // The coarse grid: blocks of about options.coarseSpacingMm, weighted by their kept voxels.
-  std::array<long, 3> f{};
-  for (int a = 0; a < 3; ++a)
-    f[a] = std::max(1L, std::lround(options.coarseSpacingMm / spacing[a]));
-  const std::array<long, 3> n = { (box.size[0] + f[0] - 1) / f[0],
-                                  (box.size[1] + f[1] - 1) / f[1],
-                                  (box.size[2] + f[2] - 1) / f[2] };
-  std::vector<std::array<double, 5>> sums(static_cast<std::size_t>(n[0] * n[1] * n[2]),
-                                          { 0, 0, 0, 0, 0 });
-  std::size_t i = 0;
-  for (long z = 0; z < box.size[2]; ++z)
-    for (long y = 0; y < box.size[1]; ++y)
-      for (long x = 0; x < box.size[0]; ++x, ++i)
-        if (fixedState[i] == RemnantKept)
-        {
-          auto& s =
-            sums[static_cast<std::size_t>(((z / f[2]) * n[1] + y / f[1]) * n[0] + x / f[0])];
-          s[0] += x;
-          s[1] += y;
-          s[2] += z;
-          s[3] += 1.0;
-          s[4] += lesion[i] != 0;
-        }
-  cells.clear();
-  for (const auto& s : sums)
-    if (s[3] > 0)
-    {
-      CoarseCell c;
-      c.centreLps = lpsOfFrame({ (s[0] / s[3] + box.lo[0]) * spacing[0],
-                                 (s[1] / s[3] + box.lo[1]) * spacing[1],
-                                 (s[2] / s[3] + box.lo[2]) * spacing[2] });
-      c.liverVoxels = static_cast<float>(s[3]);
-      c.tumourVoxels = static_cast<float>(s[4]);
-      cells.push_back(c);
-    }
+  // The estimate while the edited plane moves.
+  estimator.emplace(labels, fixedMap.GetPointer(), planOptions, options.coarseSpacingMm);
 
   // Surfaces of this plan.
   for (vtkActor* a : { remnantActor.Get(),
@@ -1231,103 +1183,9 @@ void PlanWindow::Impl::resetCamera3d(SnapshotView view, bool oblique)
 double PlanWindow::Impl::coarse()
 {
   const auto start = std::chrono::steady_clock::now();
-  PlanEstimate e;
-  e.exact = false;
   const std::optional<CutPlane> plane =
     editedPlane ? std::optional<CutPlane>(plans[current].planes[*editedPlane]) : std::nullopt;
-  Vec3 n{ 0, 0, 1 }, p{};
-  if (plane)
-  {
-    n = unit(plane->normal);
-    p = plane->pointLpsMm;
-  }
-  auto resectedByPlane = [&](const Vec3& q)
-  { return plane && n[0] * (q[0] - p[0]) + n[1] * (q[1] - p[1]) + n[2] * (q[2] - p[2]) > 0.0; };
-  double keptVoxels = 0.0, keptTumour = 0.0;
-  bool planeResectsSomething = false;
-  for (const CoarseCell& c : cells)
-    if (resectedByPlane(c.centreLps))
-      planeResectsSomething = true;
-    else
-    {
-      keptVoxels += c.liverVoxels;
-      keptTumour += c.tumourVoxels;
-    }
-  e.remnantMl = keptVoxels * voxelMl;
-  e.flrMl = (keptVoxels - keptTumour) * voxelMl;
-  const double functionalMl = static_cast<double>(liverCount - tumourCount) * voxelMl;
-  // The FLR formulas are volumetry's (DESIGN.md section 3 Volumes).
-  e.flrPercent = functionalMl > 0.0 ? measuredFlrPercent(e.flrMl,
-                                                         static_cast<double>(liverCount) * voxelMl,
-                                                         static_cast<double>(tumourCount) * voxelMl)
-                                    : 0.0;
-  if (slvMl)
-    e.sflrPercent = standardizedFlrPercent(e.flrMl, *slvMl);
-
-  // Lesions: fate from their voxels' sides; margin from their distance to the plane less half a
-  // voxel along the normal.
-  const Vec3 nf = frameVector(n);
-  const double halfVoxel =
-    0.5 / std::sqrt(std::pow(nf[0] / spacing[0], 2) + std::pow(nf[1] / spacing[1], 2) +
-                    std::pow(nf[2] / spacing[2], 2));
-  std::map<int, std::optional<double>> exactMargins;
-  for (const LesionOutcome& o : exact.lesions)
-    exactMargins[o.id] = o.marginMm;
-  for (const auto& [id, info] : lesions)
-  {
-    if (info.voxels.empty())
-      continue;
-    PlanEstimate::Lesion l;
-    l.id = id;
-    std::size_t kept = 0, resected = 0, ablated = 0, planeResected = 0;
-    double minKeptDistance = 1e300, minResectedDistance = 1e300;
-    for (std::size_t v : info.voxels)
-    {
-      const std::uint8_t s = fixedState[v];
-      if (s == RemnantResected)
-        ++resected;
-      else if (s == RemnantAblated)
-        ++ablated;
-      else
-      {
-        const Vec3 q = lpsOfBox(v);
-        const double d =
-          plane ? n[0] * (q[0] - p[0]) + n[1] * (q[1] - p[1]) + n[2] * (q[2] - p[2]) : -1e300;
-        if (d > 0.0)
-        {
-          ++resected;
-          ++planeResected;
-          minResectedDistance = std::min(minResectedDistance, d);
-        }
-        else
-        {
-          ++kept;
-          minKeptDistance = std::min(minKeptDistance, -d);
-        }
-      }
-    }
-    if (kept > 0)
-    {
-      l.fate = LesionFate::Left;
-      if (resected + ablated > 0)
-        l.marginMm = 0.0;
-      else if (plane && planeResectsSomething)
-        l.marginMm = std::max(0.0, minKeptDistance - halfVoxel);
-      else if (fixedResectsSomething)
-        l.marginMm = exactMargins[id];
-    }
-    else if (ablated == 0)
-    {
-      l.fate = LesionFate::Resected;
-      l.marginMm = planeResected > 0
-                     ? std::optional<double>(std::max(0.0, minResectedDistance - halfVoxel))
-                     : exactMargins[id];
-    }
-    else
-      l.fate = LesionFate::Ablated;
-    e.lesions.push_back(l);
-  }
-  shown = e;
+  shown = estimator->estimate(plane, &exact);
   const double ms =
     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   coarseNewerThanExact = true;
@@ -1652,10 +1510,6 @@ PlanWindow::PlanWindow(const CtImage& ct,
   m.options = options;
   m.loadGeometry(ct);
   m.copyLabels();
-  if (planOptions.heightCm && planOptions.weightKg)
-    m.slvMl = standardLiverVolumeMl(
-      bodySurfaceAreaM2(*planOptions.heightCm, *planOptions.weightKg, planOptions.bsaFormula),
-      planOptions.slvFormula);
   bool anyPlane = false;
   for (const ResectionPlan& p : plans)
   {

@@ -3,11 +3,13 @@
 /// lesions, vessels, optional segment colours, legend) beside axial, coronal and sagittal CT
 /// slices with label overlays and a linked cursor, and an implicit plane widget that moves the
 /// cut of plane plans. While the plane is dragged the remnant, FLR %, sFLR % and lesion margins
-/// are estimated on a coarse grid; on release they are computed exactly with evaluatePlan.
+/// are estimated on a coarse grid (PlaneDragEstimator); on release they are computed exactly with
+/// evaluatePlan.
 /// Needs an X display (throws ProcessingError without one). Prints nothing.
 
 #include <liver/imaging/types.h>
 #include <liver/planning/plan.h>
+#include <liver/planning/plane_estimate.h>
 #include <liver/planning/resection.h>
 #include <liver/viewer/snapshot.h>
 
@@ -37,23 +39,6 @@ struct PlanWindowOptions
   double coarseSpacingMm = 4.0;            ///< grid of the estimate shown while dragging
   std::string savePlanPath = "plan.json";  ///< where `w` writes the current plan
   std::string screenshotPath = "view.png"; ///< where `s` writes the window
-};
-
-/// The remnant figures shown on screen: exact (evaluatePlan) or estimated on the coarse grid.
-struct PlanEstimate
-{
-  bool exact = false;
-  double remnantMl = 0.0;
-  double flrMl = 0.0;
-  double flrPercent = 0.0;
-  std::optional<double> sflrPercent;
-  struct Lesion
-  {
-    int id = 0;
-    LesionFate fate = LesionFate::Left;
-    std::optional<double> marginMm;
-  };
-  std::vector<Lesion> lesions;
 };
 
 /// Structures that keys 1..5 toggle.
