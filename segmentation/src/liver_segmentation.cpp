@@ -14,8 +14,8 @@
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
 #include <algorithm>
-#include <chrono>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -331,6 +331,7 @@ struct Selection
 {
   Band band;
   MaskImage::Pointer candidate;
+  FloatImage::Pointer candidateDistance; ///< signed distance to the candidate with its vessels
   ComponentImage::Pointer labels;
   std::vector<std::size_t> sizes;
   std::vector<double> sumX, sumY, sumZ;
@@ -385,9 +386,9 @@ Selection selectComponent(const FloatImage::Pointer& working,
   auto withVessels = allocateLike<MaskImage>(*working, 0);
   std::copy(cand, cand + n, withVessels->GetBufferPointer());
   addEnclosedVessels(withVessels, working, band);
-  const FloatImage::Pointer candidateDistance = signedDistance(withVessels);
+  sel.candidateDistance = signedDistance(withVessels);
   auto eroded = allocateLike<MaskImage>(*working, 0);
-  const float* cd = candidateDistance->GetBufferPointer();
+  const float* cd = sel.candidateDistance->GetBufferPointer();
   for (std::size_t i = 0; i < n; ++i)
     eroded->GetBufferPointer()[i] = cd[i] <= -options.erosionMm;
 
@@ -745,8 +746,10 @@ std::vector<float> placeShapePrior(const ShapePrior& prior,
       for (int i = 0; i < ShapePrior::GridSize; i += 2)
       {
         const int q[3] = { i, j, k };
-        const double p = prior.probability[(static_cast<std::size_t>(k) * ShapePrior::GridSize +
-                                            j) * ShapePrior::GridSize + i];
+        const double p =
+          prior.probability[(static_cast<std::size_t>(k) * ShapePrior::GridSize + j) *
+                              ShapePrior::GridSize +
+                            i];
         if (p <= 0.0)
           continue;
         bool in = true;
@@ -769,11 +772,49 @@ std::vector<float> placeShapePrior(const ShapePrior& prior,
   for (long z = 0; z < g.nz; ++z)
     for (long y = 0; y < g.ny; ++y)
       for (long x = 0; x < g.nx; ++x)
-        probability[g.at(x, y, z)] = static_cast<float>(prior.at((g.px(x) - c[0]) / sc[0],
-                                                                 (g.py(y) - c[1]) / sc[1],
-                                                                 (g.pz(z) - c[2]) / sc[2]));
+        probability[g.at(x, y, z)] = static_cast<float>(
+          prior.at((g.px(x) - c[0]) / sc[0], (g.py(y) - c[1]) / sc[1], (g.pz(z) - c[2]) / sc[2]));
   report.used = true;
   return probability;
+}
+
+/// Where the fitted prior doubts (probability 0.15 or less), organs of the liver's density that
+/// touch it (spleen against a long left lobe, stomach wall, heart at the dome) are cut off by an
+/// erosion twice as deep as elsewhere: the liver's core is re-derived from the candidate's
+/// distance map with that depth, keeping the component that holds most of `core` and every other
+/// one of at least 5 mL that the prior covers (mean probability above 0.35). Liver that the prior
+/// misses but that is thick enough (a long left lobe) stays connected; a thin bridge does not.
+/// Measured (leave-one-out prior, scripts/evaluate-real): IRCAD 1 Dice 0.929 -> 0.935, IRCAD 7
+/// 0.925 -> 0.930; before, growth was clipped at probability 0.15, which cut such lobes straight.
+void reErodeWherePriorDoubts(const MaskImage::Pointer& core,
+                             const FloatImage& candidateDistance,
+                             const std::vector<float>& probability,
+                             double erosionMm)
+{
+  const Grid g = gridOf(*core);
+  const std::size_t n = g.size();
+  const float* cd = candidateDistance.GetBufferPointer();
+  std::uint8_t* c = core->GetBufferPointer();
+  auto eroded = allocateLike<MaskImage>(*core, 0);
+  std::uint8_t* er = eroded->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    er[i] = cd[i] <= -(probability[i] > 0.15f ? erosionMm : 2.0 * erosionMm);
+  ComponentImage::Pointer labels;
+  const auto sizes = components(eroded, labels);
+  const std::uint32_t* l = labels->GetBufferPointer();
+  std::vector<std::size_t> overlap(sizes.size(), 0);
+  std::vector<double> sum(sizes.size(), 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    overlap[l[i]] += c[i];
+    sum[l[i]] += probability[i];
+  }
+  overlap[0] = 0;
+  const std::size_t main = std::max_element(overlap.begin(), overlap.end()) - overlap.begin();
+  const double minVoxels = 5.0 / voxelMl(g);
+  for (std::size_t i = 0; i < n; ++i)
+    c[i] =
+      l[i] != 0 && (l[i] == main || (sizes[l[i]] >= minVoxels && sum[l[i]] / sizes[l[i]] > 0.35));
 }
 
 /// Keep the largest component and, with a prior, every other component of at least 5 mL that the
@@ -1004,18 +1045,17 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
           ++sp.componentsAdded;
           sp.addedMl += sizes[c] * voxelMl(g);
         }
-      sp.note = format("fitted: centre (%.0f, %.0f, %.0f) mm, ",
-                       sp.fit.centreLpsMm[0],
-                       sp.fit.centreLpsMm[1],
-                       sp.fit.centreLpsMm[2]) +
-                format("scale (%.0f, %.0f, %.0f) mm; ",
-                       sp.fit.scaleMm[0],
-                       sp.fit.scaleMm[1],
-                       sp.fit.scaleMm[2]) +
-                std::to_string(sp.componentsAdded) +
-                format(" more component(s) kept (%.0f mL eroded); fit %.1f s",
-                       sp.addedMl,
-                       sp.fit.seconds);
+      sp.note =
+        format("fitted: centre (%.0f, %.0f, %.0f) mm, ",
+               sp.fit.centreLpsMm[0],
+               sp.fit.centreLpsMm[1],
+               sp.fit.centreLpsMm[2]) +
+        format("scale (%.0f, %.0f, %.0f) mm; ",
+               sp.fit.scaleMm[0],
+               sp.fit.scaleMm[1],
+               sp.fit.scaleMm[2]) +
+        std::to_string(sp.componentsAdded) +
+        format(" more component(s) kept (%.0f mL eroded); fit %.1f s", sp.addedMl, sp.fit.seconds);
     }
     report.steps.push_back("shape prior (" + std::to_string(sp.shapes) + " shapes): " + sp.note);
   }
@@ -1026,13 +1066,15 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   std::uint8_t* lv = liver->GetBufferPointer();
   for (std::size_t i = 0; i < n; ++i)
     lv[i] = std::find(kept.begin(), kept.end(), lab[i]) != kept.end();
+  if (!priorProbability.empty())
+    reErodeWherePriorDoubts(
+      liver, *selection.candidateDistance, priorProbability, options.erosionMm);
   {
-    // With a prior, tissue it rules out (probability 0.15 or less) is not grown into.
+    // Grow back by the erosion radius inside the band.
     const FloatImage::Pointer d = signedDistance(liver);
     const float* dd = d->GetBufferPointer();
     for (std::size_t i = 0; i < n; ++i)
-      lv[i] = dd[i] <= options.erosionMm && cand[i] &&
-              (priorProbability.empty() || priorProbability[i] > 0.15f);
+      lv[i] = cand[i] && dd[i] <= options.erosionMm;
   }
   keepLiverComponents(liver, priorProbability);
   {
