@@ -1,5 +1,7 @@
 #include "cli_common.h"
 
+#include <liver/pipeline/analysis.h>
+
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/planning/resection.h>
@@ -155,49 +157,27 @@ void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::
                    "Resample label maps on another grid (nearest neighbour)");
 }
 
+pipeline::ProgressCallback cliProgress()
+{
+  return [](const pipeline::ProgressEvent& event)
+  {
+    if (event.level == pipeline::ProgressLevel::Warning)
+      logWarning(event.message);
+    else
+      logInfo(event.message);
+  };
+}
+
 ImportedLabels importLabelsLogged(LabelImportOptions& options,
                                   const std::string& format,
                                   const CtImage& grid)
 {
-  options.format = parseLabelFormat(format);
-  ImportedLabels imported = importLabels(options, grid);
-  for (const std::string& note : imported.notes)
-    logWarning(note);
-  return imported;
-}
-
-model::LabelsRecord labelsRecord(const ImportedLabels& imported)
-{
-  model::LabelsRecord record;
-  for (const LabelSource& source : imported.sources)
-  {
-    model::LabelSourceRecord s{ source.role, source.path, source.format, source.detail, "" };
-    const std::string mapped = source.path + ": " + LabelGridMappingNote + ": ";
-    for (const std::string& note : imported.notes)
-      if (note.rfind(mapped, 0) == 0)
-        s.labelGridMapping = note.substr(mapped.size());
-    record.sources.push_back(s);
-  }
-  record.notes = imported.notes;
-  return record;
-}
-
-nlohmann::json importedLabelsJson(const ImportedLabels& imported)
-{
-  return model::toJson(labelsRecord(imported));
+  return pipeline::importLabelsReporting(options, format, grid, cliProgress());
 }
 
 CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options)
 {
-  CtVolume ct = loadCt(path, options);
-  for (const std::string& w : ct.load.warnings)
-  {
-    if (w.rfind("series chosen", 0) == 0)
-      logInfo(w);
-    else
-      logWarning(w);
-  }
-  return ct;
+  return pipeline::loadCtReporting(path, options, cliProgress());
 }
 
 nlohmann::json ctJson(const CtVolume& ct)

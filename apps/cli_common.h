@@ -3,6 +3,8 @@
 
 #include <liver/imaging/io.h>
 #include <liver/model/result.h>
+#include <liver/pipeline/progress.h>
+#include <liver/pipeline/segmentation_json.h>
 #include <liver/segmentation/contrast_phase.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
@@ -48,6 +50,9 @@ void logInfo(const std::string& message);
 void logWarning(const std::string& message);
 void setQuiet(bool quiet);
 
+/// The pipeline's progress as the CLI's log: steps as info, warnings as warnings.
+pipeline::ProgressCallback cliProgress();
+
 /// Run a subcommand body, mapping exceptions to exit codes with a one-line message.
 int runGuarded(const std::function<int()>& body);
 
@@ -88,35 +93,21 @@ ImportedLabels importLabelsLogged(LabelImportOptions& options,
                                   const std::string& format,
                                   const CtImage& grid);
 
-/// Where imported labels came from, as JSON: {"sources": [...], "notes": [...]}.
-nlohmann::json importedLabelsJson(const ImportedLabels& imported);
-/// The imported labels' provenance as the result model's record (sources with their grid
-/// mapping, notes).
-model::LabelsRecord labelsRecord(const ImportedLabels& imported);
-
 /// Load a CT, logging what the loader did (warnings, series choice).
 CtVolume loadCtLogged(const std::string& path, const CtLoadOptions& options);
 
 /// The CT's provenance and geometry as JSON: source, format, grid, study, loader warnings.
 nlohmann::json ctJson(const CtVolume& ct);
 
-/// Couinaud segments as JSON: the per-segment report, and with planes and the caudate rule
-/// (defined with `liverplan segments`).
-nlohmann::json segmentReportJson(const SegmentReport& report);
-nlohmann::json couinaudJson(const CouinaudResult& result);
-
-/// The automatic liver segmentation's decisions as JSON (defined with `liverplan segment`).
-nlohmann::json segmentationReportJson(const LiverSegmentationReport& report);
-/// The lesion detector's decisions as JSON: minimum reportable size, phase, and every weighed
-/// candidate with its features and confidence (defined with `liverplan segment`).
-nlohmann::json lesionDetectionJson(const LesionSegmentation& detected);
-
-/// The measured contrast phase as JSON (defined with `liverplan segment`).
-nlohmann::json contrastPhaseJson(const ContrastPhaseEstimate& phase);
-
-/// Quality control of a segmentation as JSON: status, reasons, every check (defined with
-/// `liverplan segment`).
-nlohmann::json qualityControlJson(const QualityControl& qc);
+/// The segmentation module's reports as JSON (liver/pipeline/segmentation_json.h).
+using pipeline::contrastPhaseJson;
+using pipeline::couinaudJson;
+using pipeline::importedLabelsJson;
+using pipeline::labelsRecord;
+using pipeline::lesionDetectionJson;
+using pipeline::qualityControlJson;
+using pipeline::segmentationReportJson;
+using pipeline::segmentReportJson;
 
 /// Each subcommand registers itself on `app`; its callback stores its exit code in `exitCode`.
 void registerInfo(CLI::App& app, int& exitCode);

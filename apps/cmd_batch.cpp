@@ -11,11 +11,11 @@
 
 #include "cli_common.h"
 #include "decision_io.h"
-#include "report.h"
 
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/safe_path.h>
+#include <liver/report/report.h>
 
 #include <CLI/CLI.hpp>
 
@@ -45,6 +45,8 @@ namespace fs = std::filesystem;
 
 namespace liver::cli
 {
+
+using namespace liver::report; // the report library's functions and types
 namespace
 {
 

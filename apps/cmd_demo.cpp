@@ -200,8 +200,8 @@ void registerDemo(CLI::App& app, int& exitCode)
           request.clinical = loadClinicalFile(clinicalPath);
           request.moreInputs = { { "clinical", clinicalPath } };
           logInfo("analysing the phantom: plans, FLR augmentation, decision");
-          AnalysisOutcome analysis = runAnalysis(request);
-          writeAnalysis(request, analysis);
+          AnalysisOutcome analysis = runAnalysis(request, cliProgress());
+          writeAnalysis(request, analysis, cliProgress());
           j["analysis"] = { { "folder", "analysis" },
                             { "result", "analysis/result.json" },
                             { "clinical", "clinical.json" },

@@ -305,14 +305,14 @@ ExitCode remeasure(const RemeasureArgs& args,
       }
   }
 
-  AnalysisOutcome outcome = runAnalysis(request);
+  AnalysisOutcome outcome = runAnalysis(request, cliProgress());
   if (!args.afterOut.empty())
   {
     std::error_code ec;
     std::filesystem::create_directories(args.afterOut, ec);
     if (ec)
       throw OutputError(args.afterOut + ": cannot create the folder: " + ec.message());
-    writeAnalysis(request, outcome);
+    writeAnalysis(request, outcome, cliProgress());
   }
 
   double weeks = weeksGiven.value_or(0.0);

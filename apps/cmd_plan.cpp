@@ -230,8 +230,8 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           request.autoSegments = o.autoSegments;
           request.planOptions = planOptions;
           request.augmentation = o.augmentation;
-          AnalysisOutcome outcome = runAnalysis(request);
-          writeAnalysis(request, outcome);
+          AnalysisOutcome outcome = runAnalysis(request, cliProgress());
+          writeAnalysis(request, outcome, cliProgress());
           printAnalysisTables(outcome);
           std::printf("wrote %s/result.json and %zu remnant map(s)\n",
                       o.out.c_str(),

@@ -2,10 +2,10 @@
 /// an existing result.json, embedding the images it lists (or renders them again).
 
 #include "cli_common.h"
-#include "report.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/report/report.h>
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +16,8 @@
 
 namespace liver::cli
 {
+
+using namespace liver::report; // the report library's functions and types
 namespace
 {
 

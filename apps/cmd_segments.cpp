@@ -15,60 +15,6 @@
 namespace liver::cli
 {
 
-/// Segments made from planes as JSON: report, planes {point, normal} and the caudate rule.
-nlohmann::json couinaudJson(const CouinaudResult& result)
-{
-  const auto planeJson = [](const SegmentPlane& p)
-  {
-    return nlohmann::json{ { "name", p.name },
-                           { "pointLpsMm",
-                             { p.pointLpsMm.x(), p.pointLpsMm.y(), p.pointLpsMm.z() } },
-                           { "normal", { p.normal.x(), p.normal.y(), p.normal.z() } },
-                           { "positiveSide", p.positiveSide },
-                           { "rmsResidualMm", p.rmsResidualMm } };
-  };
-  const CouinaudPlanes& pl = result.planes;
-  const CaudateRegion& c = pl.caudate;
-  nlohmann::json j = segmentReportJson(result.report);
-  j["planes"] = { { "cantlie", planeJson(pl.cantlie) },
-                  { "rightSector", planeJson(pl.rightSector) },
-                  { "umbilical", planeJson(pl.umbilical) },
-                  { "transverse", planeJson(pl.transverse) } };
-  const Eigen::Vector3d top = c.ivcPointLpsMm + c.topAlongAxisMm * c.ivcDirection;
-  j["caudate"] = {
-    { "rule",
-      "segment 1 = liver below the confluence (along the IVC axis), within radiusMm of the IVC "
-      "axis, posterior to the coronal plane through the portal bifurcation (y > bifurcationYMm) "
-      "and to the patient's left of the IVC's right wall (axis x - ivcRadiusMm)" },
-    { "ivcPointLpsMm", { c.ivcPointLpsMm.x(), c.ivcPointLpsMm.y(), c.ivcPointLpsMm.z() } },
-    { "ivcDirection", { c.ivcDirection.x(), c.ivcDirection.y(), c.ivcDirection.z() } },
-    { "ivcSource", c.ivcSource },
-    { "confluenceLpsMm", { top.x(), top.y(), top.z() } },
-    { "radiusMm", c.radiusMm },
-    { "ivcRadiusMm", c.ivcRadiusMm },
-    { "bifurcationYMm", c.bifurcationYMm }
-  };
-  return j;
-}
-
-/// Method, per-segment mL and voxels, warnings.
-nlohmann::json segmentReportJson(const SegmentReport& report)
-{
-  nlohmann::json volumes = nlohmann::json::object();
-  nlohmann::json voxels = nlohmann::json::object();
-  for (int s = 1; s <= 8; ++s)
-  {
-    volumes[std::to_string(s)] = report.volumeMl[s];
-    voxels[std::to_string(s)] = report.voxels[s];
-  }
-  return { { "method", toString(report.method) },
-           { "description", report.description },
-           { "segmentVolumeMl", volumes },
-           { "segmentVoxels", voxels },
-           { "unassignedLiverVoxels", report.voxels[0] },
-           { "warnings", report.warnings } };
-}
-
 void registerSegments(CLI::App& app, int& exitCode)
 {
   struct Options

@@ -3,10 +3,9 @@
 
 #include "test_support.h"
 
-#include "cli_common.h"
-#include "report.h"
-
 #include <liver/imaging/errors.h>
+#include <liver/model/result.h>
+#include <liver/report/report.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,7 +16,8 @@
 #include <sys/wait.h>
 
 using namespace liver;
-using namespace liver::cli;
+using namespace liver::report;
+using liver::model::DecisionSupportDisclaimer;
 namespace fs = std::filesystem;
 
 namespace

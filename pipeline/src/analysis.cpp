@@ -1,21 +1,19 @@
 
-#include "analysis.h"
-#include "decision_io.h"
-#include "report.h"
+#include <liver/pipeline/analysis.h>
+#include <liver/pipeline/segmentation_json.h>
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/planning/augmentation.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
+#include <liver/report/report.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
 #include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
-
-#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +23,7 @@
 #include <iostream>
 #include <map>
 
-namespace liver::cli
+namespace liver::pipeline
 {
 
 namespace
@@ -79,16 +77,34 @@ std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
   return a;
 }
 
-std::string percentCell(const std::optional<double>& value)
+} // namespace
+
+CtVolume loadCtReporting(const std::string& path,
+                         const CtLoadOptions& options,
+                         const ProgressCallback& progress)
 {
-  if (!value)
-    return "-";
-  char cell[32];
-  std::snprintf(cell, sizeof cell, "%.1f", *value);
-  return cell;
+  CtVolume ct = loadCt(path, options);
+  for (const std::string& w : ct.load.warnings)
+  {
+    if (w.rfind("series chosen", 0) == 0)
+      reportStep(progress, w);
+    else
+      reportWarning(progress, w);
+  }
+  return ct;
 }
 
-} // namespace
+ImportedLabels importLabelsReporting(LabelImportOptions& options,
+                                     const std::string& format,
+                                     const CtImage& grid,
+                                     const ProgressCallback& progress)
+{
+  options.format = parseLabelFormat(format);
+  ImportedLabels imported = importLabels(options, grid);
+  for (const std::string& note : imported.notes)
+    reportWarning(progress, note);
+  return imported;
+}
 
 /// Apply plan.json's optional "augmentation" object: keys are the AugmentationParameters field
 /// names (e.g. "pveMedianHypertrophyPercent"), values numbers. InputError naming the file and key
@@ -123,7 +139,7 @@ void applyAugmentationOverrides(const std::string& planFile, AugmentationParamet
   }
 }
 
-AnalysisOutcome runAnalysis(const AnalysisRequest& request)
+AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallback& progress)
 {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
@@ -144,8 +160,8 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   if (!o.landmarks.empty())
     marks = loadLandmarks(o.landmarks);
 
-  const CtVolume ct = o.loadedCt ? *o.loadedCt : loadCtLogged(o.ct, o.load);
-  const ImportedLabels imported = importLabelsLogged(import, o.format, *ct.image);
+  const CtVolume ct = o.loadedCt ? *o.loadedCt : loadCtReporting(o.ct, o.load, progress);
+  const ImportedLabels imported = importLabelsReporting(import, o.format, *ct.image, progress);
   LiverLabels labels = imported.labels;
   nlohmann::json automatic = nullptr;
   model::SegmentationProvenance provenance;
@@ -158,7 +174,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   {
     const LiverSegmentation liver = segmentLiver(*ct.image);
     for (const std::string& step : liver.report.steps)
-      logInfo(step);
+      reportStep(progress, step);
     labels.liver = liver.liver;
     automatic = { { "liver", segmentationReportJson(liver.report) } };
   }
@@ -168,7 +184,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
     lesionOptions.completeAtSurface = !imported.labels.liver; // an imported liver is the user's
     const LesionSegmentation lesions = segmentLesions(*ct.image, *labels.liver, lesionOptions);
     for (const std::string& step : lesions.report.steps)
-      logInfo(step);
+      reportStep(progress, step);
     labels.lesions = lesions.lesions;
     provenance.lesions = model::LabelOrigin::Automatic;
     automatic["lesions"] = lesionDetectionJson(lesions);
@@ -176,7 +192,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   }
   // The phase measured on the CT; quality control of what was segmented automatically.
   const ContrastPhaseEstimate phase = estimateContrastPhase(*ct.image, *labels.liver);
-  logInfo("contrast phase: " + toString(phase.phase) + " (" + phase.how + ")");
+  reportStep(progress, "contrast phase: " + toString(phase.phase) + " (" + phase.how + ")");
   nlohmann::json qualityControl = nullptr;
   if (!automatic.is_null())
   {
@@ -187,7 +203,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
     const QualityControl qc =
       checkSegmentationQuality(*ct.image, *labels.liver, labels.lesions.GetPointer(), qcOptions);
     for (const std::string& reason : qc.reasons)
-      logWarning("quality control: review: " + reason);
+      reportWarning(progress, "quality control: review: " + reason);
     qualityControl = qualityControlJson(qc);
   }
   if (!o.vessels.empty())
@@ -206,9 +222,9 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
     labels.segments = made.segments;
     provenance.segments = model::LabelOrigin::Automatic;
     segmentsJson = couinaudJson(made);
-    logInfo("segments: " + made.report.description);
+    reportStep(progress, "segments: " + made.report.description);
     for (const std::string& w : made.report.warnings)
-      logWarning("segments: " + w);
+      reportWarning(progress, "segments: " + w);
   }
   else if (labels.segments)
     segmentsJson = segmentReportJson(reportSegments(
@@ -217,16 +233,16 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   std::vector<PlanResult> results;
   for (const ResectionPlan& plan : plans)
   {
-    logInfo("plan \"" + plan.name + "\": " + planSpec(plan));
+    reportStep(progress, "plan \"" + plan.name + "\": " + planSpec(plan));
     results.push_back(evaluatePlan(labels, plan, planOptions));
   }
   const std::size_t given = plans.size();
   if (o.autoPlans > 0)
   {
-    logInfo("auto-plan: evaluating candidate plans");
+    reportStep(progress, "auto-plan: evaluating candidate plans");
     const std::vector<RankedPlan> proposed = proposePlans(labels, planOptions, o.autoPlans);
     if (proposed.empty())
-      logWarning("auto-plan: no candidate plan reaches R0");
+      reportWarning(progress, "auto-plan: no candidate plan reaches R0");
     for (const RankedPlan& p : proposed)
     {
       plans.push_back(p.plan);
@@ -326,7 +342,9 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request)
   return outcome;
 }
 
-void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome)
+void writeAnalysis(const AnalysisRequest& request,
+                   AnalysisOutcome& outcome,
+                   const ProgressCallback& progress)
 {
   const std::string& out = request.out;
   // Every file goes to OUT itself; a symlink placed in OUT must not lead the writes elsewhere.
@@ -347,105 +365,21 @@ void writeAnalysis(const AnalysisRequest& request, AnalysisOutcome& outcome)
     writeImage(outcome.results[k].remnantMap.GetPointer(), inside(outcome.remnantFiles[k]));
   if (request.analyze)
   {
-    outcome.result.inputFiles = inputDigests(outcome.result, out, request.moreInputs);
+    outcome.result.inputFiles = report::inputDigests(outcome.result, out, request.moreInputs);
     std::vector<LabelImage::Pointer> maps;
     for (const PlanResult& r : outcome.results)
       maps.push_back(r.remnantMap);
-    const std::vector<ReportImage> images =
-      writeAnalysisReport(out, outcome.result, *outcome.ct.image, labels, maps, logWarning);
-    outcome.result.images = imageRecords(images);
+    const std::vector<report::ReportImage> images =
+      report::writeAnalysisReport(out,
+                                  outcome.result,
+                                  *outcome.ct.image,
+                                  labels,
+                                  maps,
+                                  [&](const std::string& w) { reportWarning(progress, w); });
+    outcome.result.images = report::imageRecords(images);
     outcome.result.files["report"] = "report.html";
   }
   model::writeResult(inside("result.json"), outcome.result); // last: its presence means complete
 }
 
-void printAnalysisTables(const AnalysisOutcome& outcome)
-{
-  const std::vector<PlanResult>& results = outcome.results;
-  const std::vector<std::optional<PlanAugmentation>>& augmented = outcome.augmented;
-  std::printf("%-36s %10s %14s %7s %10s %5s %6s  %s\n",
-              "plan",
-              "remnant mL",
-              "FLR % (+-1vx)",
-              "sFLR %",
-              "min %",
-              "pass",
-              "margin",
-              "lesions: R resected, A ablated, L left (margin mm)");
-  for (const PlanResult& r : results)
-  {
-    char flr[48];
-    std::snprintf(flr,
-                  sizeof flr,
-                  "%.1f (%.1f-%.1f)",
-                  r.flrPercent,
-                  r.band ? r.band->flrPercentLow : r.flrPercent,
-                  r.band ? r.band->flrPercentHigh : r.flrPercent);
-    char threshold[32];
-    std::snprintf(
-      threshold, sizeof threshold, "%.0f %s", r.thresholdPercent, r.sflrPercent ? "sFLR" : "FLR");
-    std::string name = r.name.size() > 36 ? r.name.substr(0, 33) + "..." : r.name;
-    std::printf("%-36s %10.1f %14s %7s %10s %5s %6s  %s\n",
-                name.c_str(),
-                r.remnantMl,
-                flr,
-                percentCell(r.sflrPercent).c_str(),
-                threshold,
-                r.pass ? "yes" : "no",
-                r.marginStatus.c_str(),
-                model::lesionFatesSummary(r).c_str());
-  }
-  if (std::any_of(augmented.begin(), augmented.end(), [](const auto& a) { return a.has_value(); }))
-  {
-    std::printf("\nFLR augmentation, predicted sFLR %% (population estimates: %s)\n",
-                "DESIGN.md section 3; low / median / high");
-    std::printf(
-      "%-36s %8s %20s %20s %20s  %s\n", "plan", "sFLR now", "PVE", "ALPPS", "two-stage", "verdict");
-    for (std::size_t k = 0; k < results.size(); ++k)
-    {
-      if (!augmented[k])
-        continue;
-      const PlanAugmentation& a = *augmented[k];
-      const bool adequate = results[k].pass; // predictions only matter when short
-      auto cell = [adequate](const AugmentationPrediction& p)
-      {
-        if (adequate)
-          return std::string("-");
-        char text[48];
-        std::snprintf(text,
-                      sizeof text,
-                      "%.1f/%.1f/%.1f",
-                      p.low.predictedSflrPercent,
-                      p.median.predictedSflrPercent,
-                      p.high.predictedSflrPercent);
-        return std::string(text);
-      };
-      const std::string& name = results[k].name;
-      std::printf("%-36s %8.1f %20s %20s %20s  %s\n",
-                  (name.size() > 36 ? name.substr(0, 33) + "..." : name).c_str(),
-                  *results[k].sflrPercent,
-                  cell(a.pve).c_str(),
-                  cell(a.alpps).c_str(),
-                  cell(a.twoStage).c_str(),
-                  a.verdict.c_str());
-    }
-  }
-  for (const PlanResult& r : results)
-    for (const std::string& w : r.warnings)
-      logWarning("plan \"" + r.name + "\": " + w);
-  if (outcome.result.decision)
-  {
-    const Decision& d = *outcome.result.decision;
-    std::printf("\nResectability (decision support, full trace in result.json and `liverplan "
-                "decide`): %s\n",
-                d.categoryText.c_str());
-    int k = 0;
-    for (const Strategy& s : d.strategies)
-      std::printf("  %d. %s\n", ++k, s.text.c_str());
-    for (const DecisionWarning& w : d.warnings)
-      std::printf("  ! %s\n", w.text.c_str());
-  }
-  std::printf("%s\n", DecisionSupportDisclaimer);
-}
-
-} // namespace liver::cli
+} // namespace liver::pipeline

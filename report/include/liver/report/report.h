@@ -4,6 +4,7 @@
 
 #include <liver/imaging/types.h>
 #include <liver/model/result.h>
+#include <liver/report/encoding.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace liver::cli
+namespace liver::report
 {
 
 /// One image of the report: a PNG in the output folder and what it shows.
@@ -35,19 +36,6 @@ using ReportWarn = std::function<void(const std::string&)>;
 
 /// Lesion slices per plan at most (the report says when lesions are left out).
 inline constexpr std::size_t MaxLesionSlicesPerPlan = 12;
-
-/// SHA-256 (FIPS 180-4) of `bytes` as 64 lowercase hex digits.
-std::string sha256Hex(const std::string& bytes);
-
-/// SHA-256 of a file's content, read in blocks. Throws InputError naming the file when it cannot
-/// be read.
-std::string sha256File(const std::string& path);
-
-/// Base64 (RFC 4648, with padding) of `bytes`.
-std::string base64Encode(const std::string& bytes);
-
-/// `text` with & < > " ' replaced by character references.
-std::string htmlEscape(const std::string& text);
 
 /// The input files the result names (the CT: ct.load.source; labels: labels.sources[].path)
 /// with their SHA-256 (one record per {role, path}). A folder (DICOM series, TotalSegmentator
@@ -118,4 +106,4 @@ std::vector<ReportImage> writeAnalysisReport(const std::string& outDir,
                                              const std::vector<LabelImage::Pointer>& remnantMaps,
                                              const ReportWarn& warn = {});
 
-} // namespace liver::cli
+} // namespace liver::report

@@ -1,0 +1,95 @@
+/// liver::pipeline: the analysis as a library call on the phantom (imported labels and segments,
+/// one plan), its steps and warnings through the progress callback, the model it returns against
+/// the libraries' own figures, and writeAnalysis's result.json read back by the model.
+
+#include "test_support.h"
+
+#include <liver/data/phantom.h>
+#include <liver/imaging/io.h>
+#include <liver/model/result.h>
+#include <liver/pipeline/analysis.h>
+#include <liver/planning/plan.h>
+#include <liver/planning/resection.h>
+#include <liver/volumetry/volumetry.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+using namespace liver;
+
+TEST(Pipeline, PlanOnThePhantomReportsItsStepsAndReturnsTheModel)
+{
+  PhantomOptions phantomOptions;
+  phantomOptions.spacingMm = { 2.0, 2.0, 2.0 };
+  const Phantom phantom = makePhantom(phantomOptions);
+  const std::string dir = test::makeTempDir("pipeline");
+  writeImage(phantom.liver.GetPointer(), dir + "/liver.nii.gz");
+  writeImage(phantom.lesions.GetPointer(), dir + "/lesions.nii.gz");
+  writeImage(phantom.segments.GetPointer(), dir + "/segments.nii.gz");
+
+  pipeline::AnalysisRequest request;
+  request.analyze = false; // `plan`: the labels are given, nothing is segmented
+  request.ct = "phantom";
+  request.out = dir + "/out";
+  request.loadedCt = CtVolume{ phantom.ct, phantom.study, {} };
+  request.import.liverPath = dir + "/liver.nii.gz";
+  request.import.lesionsPath = dir + "/lesions.nii.gz";
+  request.import.segmentsPath = dir + "/segments.nii.gz";
+  request.plans = { parsePlanSpec("right=right-hemihepatectomy") };
+  request.planOptions.heightCm = 175.0;
+  request.planOptions.weightKg = 75.0;
+
+  std::vector<pipeline::ProgressEvent> events;
+  pipeline::AnalysisOutcome outcome =
+    pipeline::runAnalysis(request, [&](const pipeline::ProgressEvent& e) { events.push_back(e); });
+
+  // The model holds what the libraries compute on the same labels.
+  LiverLabels labels;
+  labels.liver = outcome.labels.liver;
+  labels.lesions = outcome.labels.lesions;
+  labels.segments = outcome.labels.segments;
+  const Volumetry measured = measureLiver(labels, *phantom.ct);
+  EXPECT_EQ(outcome.result.kind, "resection-plans");
+  EXPECT_DOUBLE_EQ(outcome.result.volumetry.totalLiverMl, measured.totalLiverMl);
+  EXPECT_DOUBLE_EQ(outcome.result.volumetry.tumourMl, measured.tumourMl);
+  ASSERT_EQ(outcome.result.plans.size(), 1u);
+  PlanOptions options = request.planOptions;
+  options.makeRemnantMap = false;
+  const PlanResult expected = evaluatePlan(labels, request.plans[0], options);
+  EXPECT_DOUBLE_EQ(outcome.result.plans[0].result.flrPercent, expected.flrPercent);
+  ASSERT_TRUE(outcome.result.plans[0].result.sflrPercent.has_value());
+  EXPECT_DOUBLE_EQ(*outcome.result.plans[0].result.sflrPercent, *expected.sflrPercent);
+  EXPECT_FALSE(outcome.result.decision.has_value()); // `plan` makes no decision
+  EXPECT_EQ(outcome.result.segmentation.liver, model::LabelOrigin::Imported);
+
+  // Its steps came through the callback, in order: the phase before the plan.
+  auto step = [&](const std::string& prefix)
+  {
+    return std::find_if(events.begin(),
+                        events.end(),
+                        [&](const pipeline::ProgressEvent& e) {
+                          return e.level == pipeline::ProgressLevel::Step &&
+                                 e.message.rfind(prefix, 0) == 0;
+                        });
+  };
+  const auto phase = step("contrast phase: ");
+  const auto plan = step("plan \"right\": ");
+  ASSERT_NE(phase, events.end());
+  ASSERT_NE(plan, events.end());
+  EXPECT_LT(phase - events.begin(), plan - events.begin());
+
+  // No callback is fine too; the same figures.
+  const pipeline::AnalysisOutcome quiet = pipeline::runAnalysis(request, {});
+  EXPECT_DOUBLE_EQ(quiet.result.plans[0].result.flrPercent, expected.flrPercent);
+
+  // writeAnalysis: the remnant map and result.json, which the model reads back.
+  std::filesystem::create_directories(request.out);
+  pipeline::writeAnalysis(request, outcome, {});
+  const model::AnalysisResult read = model::readResult(request.out);
+  EXPECT_DOUBLE_EQ(read.volumetry.totalLiverMl, measured.totalLiverMl);
+  ASSERT_EQ(read.plans.size(), 1u);
+  EXPECT_DOUBLE_EQ(read.plans[0].result.flrPercent, expected.flrPercent);
+  EXPECT_TRUE(std::filesystem::exists(request.out + "/" + read.plans[0].remnantFile));
+}
