@@ -48,6 +48,7 @@ struct Bar
 //   largeTumourMinDice     lowest per-lesion Dice among the tumours >= 10 mL
 //   predictedLesions       every predicted lesion (patient07 has no liver lesion)
 //   largeFalseLesions      predicted lesions >= 1 mL overlapping no reference lesion
+//   falseLesions           predicted lesions (connected components) overlapping no reference
 //   lesionsFound           reference lesions detected (the phantom has 5)
 // Measured on main b6f5334 (scripts/evaluate-real): patient01 Dice 0.779, RVD -30.8 %, 0/2 large
 // tumours, 2 false lesions < 1 mL; patient07 Dice 0.884, RVD -16.8 %, 1 false lesion of 0.12 mL;
@@ -73,6 +74,7 @@ const std::vector<Bar> Bars = {
   { "phantom",         "liverDice",          Direction::AtLeast, 0.97,  0.97,         "issue bar" },
   { "phantom",         "lesionsFound",       Direction::AtLeast, 5,     5,            "issue bar" },
   { "phantom",         "largeFalseLesions",  Direction::AtMost,  0,     0,            "issue bar" },
+  { "phantom",         "falseLesions",       Direction::AtMost,  0,     0,            "beyond the issue: no specks" },
 };
 // clang-format on
 
@@ -111,6 +113,7 @@ std::map<std::string, double> measure(const std::string& tag,
     m["lesionsFound"] = d["detected"].get<double>();
     m["predictedLesions"] = d["predictedCount"].get<double>();
     m["largeFalseLesions"] = d["largeFalsePositives"].get<double>();
+    m["falseLesions"] = d["falsePositives"].get<double>();
     double found = 0.0, minDice = 1.0;
     for (const auto& lesion : d["reference"])
       if (lesion["volumeMl"].get<double>() >= 10.0)
@@ -162,7 +165,8 @@ void expectBars(const std::string& caseName, const std::map<std::string, double>
 
 TEST(RealSegmentation, BarsTableIsConsistent)
 {
-  // A floor never asks for more than the issue; the note says which kind of row it is.
+  // A floor never asks for more than the issue; the note says which kind of row it is (a bar
+  // "beyond the issue" asserts what the issue does not ask, at the value given as its bar).
   for (const Bar& bar : Bars)
   {
     const std::string note = bar.note;
@@ -177,7 +181,8 @@ TEST(RealSegmentation, BarsTableIsConsistent)
       EXPECT_GE(*bar.asserted, bar.issueBar) << bar.caseName << " " << bar.metric;
     const bool isFloor = note.rfind("floor", 0) == 0;
     EXPECT_EQ(isFloor, *bar.asserted != bar.issueBar) << bar.caseName << " " << bar.metric;
-    EXPECT_TRUE(isFloor || note == "issue bar") << bar.caseName << " " << bar.metric;
+    EXPECT_TRUE(isFloor || note == "issue bar" || note.rfind("beyond the issue", 0) == 0)
+      << bar.caseName << " " << bar.metric;
   }
 }
 
@@ -220,16 +225,18 @@ TEST(RealSegmentation, IrcadPatient01FromDicom)
 {
   LIVER_REQUIRE_DATA(dicom, "ircad/patient01/dicom");
   LIVER_REQUIRE_DATA(label, "ircad/patient01/label.nii.gz");
-  expectBars("ircad/patient01",
-             measure("real-p01", dicom, ircadEvaluation(label), leaveOneOutPrior("real-p01", "01")));
+  expectBars(
+    "ircad/patient01",
+    measure("real-p01", dicom, ircadEvaluation(label), leaveOneOutPrior("real-p01", "01")));
 }
 
 TEST(RealSegmentation, IrcadPatient07FromDicom)
 {
   LIVER_REQUIRE_DATA(dicom, "ircad/patient07/dicom");
   LIVER_REQUIRE_DATA(label, "ircad/patient07/label.nii.gz");
-  expectBars("ircad/patient07",
-             measure("real-p07", dicom, ircadEvaluation(label), leaveOneOutPrior("real-p07", "07")));
+  expectBars(
+    "ircad/patient07",
+    measure("real-p07", dicom, ircadEvaluation(label), leaveOneOutPrior("real-p07", "07")));
 }
 
 TEST(RealSegmentation, TotalSegmentatorExampleAgainstLabelFive)

@@ -217,6 +217,41 @@ constexpr double MaxCompletionRadiusMm = 45.0;
 /// of their volume (0.25 overgrows a 129-voxel one by 25 %).
 constexpr double GrowthContrastFraction = 0.35;
 
+/// The largest face-connected piece of `voxels`, which all carry the same label in `labels`.
+std::vector<std::size_t> largestPiece(const Grid& g,
+                                      const std::vector<std::size_t>& voxels,
+                                      std::uint16_t* labels)
+{
+  if (voxels.empty())
+    return {};
+  constexpr std::uint16_t Visited = 0xFFFF;
+  const std::uint16_t label = labels[voxels.front()];
+  std::vector<std::size_t> best, piece;
+  for (const std::size_t seed : voxels)
+  {
+    if (labels[seed] != label)
+      continue;
+    piece.assign(1, seed);
+    labels[seed] = Visited;
+    for (std::size_t k = 0; k < piece.size(); ++k)
+      forEachFaceNeighbour(g,
+                           piece[k],
+                           [&](std::size_t j, int)
+                           {
+                             if (labels[j] == label)
+                             {
+                               labels[j] = Visited;
+                               piece.push_back(j);
+                             }
+                           });
+    if (piece.size() > best.size())
+      best.swap(piece);
+  }
+  for (const std::size_t i : voxels)
+    labels[i] = label;
+  return best;
+}
+
 } // namespace
 
 LesionSegmentation segmentLesions(const CtImage& ct,
@@ -698,6 +733,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
     return medianOf(v);
   };
   std::vector<std::size_t> nativeCount(kept.size() + 1, 0);
+  std::vector<std::vector<std::size_t>> outlined(kept.size() + 1);
   for (const auto& [volume, id] : kept)
   {
     const std::uint16_t lesion = lesionId[id];
@@ -751,6 +787,7 @@ LesionSegmentation segmentLesions(const CtImage& ct,
           if (deep || (boxMean(x, y, z) < limit[id] && boxMean(x, y, z) > exclusion))
           {
             out[i] = lesion;
+            outlined[lesion].push_back(i);
             ++nativeCount[lesion];
             if (!lv[i])
             {
@@ -760,11 +797,30 @@ LesionSegmentation segmentLesions(const CtImage& ct,
           }
         }
   }
+  // A lesion is one piece: voxels of a boundary cell that the box mean admits but that touch no
+  // other voxel of the lesion (noise specks beside it) leave again.
+  const double voxelMl = native.mm[0] * native.mm[1] * native.mm[2] / 1000.0;
+  for (std::uint16_t lesion = 1; lesion < outlined.size(); ++lesion)
+  {
+    const std::vector<std::size_t> piece = largestPiece(native, outlined[lesion], out);
+    if (piece.size() == outlined[lesion].size())
+      continue;
+    for (const std::size_t i : outlined[lesion])
+      out[i] = 0;
+    for (const std::size_t i : piece)
+      out[i] = lesion;
+    for (const std::size_t i : outlined[lesion])
+      if (!out[i] && added[i])
+      {
+        added[i] = 0;
+        result.addedToLiverMl -= voxelMl;
+      }
+    nativeCount[lesion] = piece.size();
+  }
   result.count = kept.size();
 
   // The weighed candidates for the report: reported lesions first (by id), then the others by
   // volume; reported volumes are those outlined on the CT's grid.
-  const double voxelMl = native.mm[0] * native.mm[1] * native.mm[2] / 1000.0;
   for (const auto& [volume, id] : kept)
   {
     LesionCandidate f = features[id];
