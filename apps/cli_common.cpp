@@ -137,9 +137,10 @@ void applyBodyOptions(const CLI::App& command, const BodyArgs& body, PlanOptions
 
 void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::string& format)
 {
-  command.add_option("--liver",
-                     options.liverPath,
-                     "Liver: binary mask, multi-label map, LiTS/MSD map or Slicer .seg.nrrd");
+  command.add_option(
+    "--liver",
+    options.liverPath,
+    "Liver: binary mask, multi-label map, LiTS/MSD map, Slicer .seg.nrrd or DICOM SEG");
   command.add_option("--lesions",
                      options.lesionsPath,
                      "Lesions: binary mask (components become lesions 1..n, largest first) or "
@@ -148,7 +149,8 @@ void addLabelImportOptions(CLI::App& command, LabelImportOptions& options, std::
   command.add_option(
     "--totalseg", options.totalsegPath, "TotalSegmentator output folder or multi-label file");
   command
-    .add_option("--format", format, "How --liver is read: auto, totalseg, lits, slicer or mask")
+    .add_option(
+      "--format", format, "How --liver is read: auto, totalseg, lits, slicer, mask or dicom-seg")
     ->capture_default_str();
   command.add_option(
     "--liver-label", options.liverLabel, "The liver's value in a multi-label --liver map");

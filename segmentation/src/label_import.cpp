@@ -5,6 +5,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/segmentation/dicom_seg.h>
 #include <liver/segmentation/liver_labels.h>
 
 #include <itkImageIOBase.h>
@@ -784,8 +785,21 @@ struct LoadedMap
 {
   std::vector<LabelImage::Pointer> layers; ///< one for ordinary maps
   std::vector<NamedLabel> names;           ///< empty when the file names no labels
-  bool slicer = false;
+  bool slicer = false;                     ///< segments named by their author (Slicer, DICOM SEG)
+  std::string namedFormat = "slicer";      ///< the source format of a `slicer` map
 };
+
+/// The name a DICOM SEG segment is classified by: its label when the label names a role, else
+/// the role of its type code, else the code's meaning. Plan segments (remnant/resected/ablation)
+/// get a name no role matches, so they are reported as ignored.
+std::string dicomSegmentName(const DicomSegSegment& s)
+{
+  if (s.planSegment)
+    return s.label + " (plan segment)";
+  if (classifyName(s.label).role != Role::Unknown || (s.codeRole.empty() && !s.label.empty()))
+    return s.label.empty() ? s.type.meaning : s.label;
+  return s.codeRole.empty() ? s.type.meaning : s.codeRole;
+}
 
 LoadedMap loadMap(const std::string& path,
                   LabelFormat format,
@@ -797,6 +811,20 @@ LoadedMap loadMap(const std::string& path,
   const bool slicer =
     format == LabelFormat::Slicer ||
     (format == LabelFormat::Auto && (endsWith(lower(path), ".seg.nrrd") || hasSlicerKeys(path)));
+  if (format == LabelFormat::DicomSeg ||
+      ((format == LabelFormat::Auto || format == LabelFormat::TotalSegmentator) &&
+       isDicomSegmentation(path)))
+  {
+    DicomSegmentation seg = readDicomSegmentation(path);
+    map.slicer = true;
+    map.namedFormat = "dicom-seg";
+    for (const DicomSegSegment& s : seg.segments)
+      map.names.push_back({ s.layer, s.value, dicomSegmentName(s) });
+    notes.insert(notes.end(), seg.notes.begin(), seg.notes.end());
+    for (auto& layer : seg.layers)
+      map.layers.push_back(onGrid(layer, grid, path, resample, true, notes));
+    return map;
+  }
   if (slicer)
   {
     SlicerSegmentation seg = readSlicerSegmentation(path);
@@ -839,7 +867,7 @@ Parts liverFromMap(const LoadedMap& map,
     return parts;
   }
   if (map.slicer)
-    return fromNamedLabels(map.layers, map.names, path, "slicer", all, required, true);
+    return fromNamedLabels(map.layers, map.names, path, map.namedFormat, all, required, true);
   if (!map.names.empty() && format != LabelFormat::Mask && format != LabelFormat::Lits)
     return fromNamedLabels(map.layers, map.names, path, "totalseg", all, required, false);
 
@@ -943,7 +971,7 @@ Parts lesionsFromMap(const LoadedMap& map, const std::string& path, LabelFormat 
     return fromNamedLabels(map.layers,
                            map.names,
                            path,
-                           map.slicer ? "slicer" : "totalseg",
+                           map.slicer ? map.namedFormat : "totalseg",
                            lesionsOnly,
                            Role::Tumour,
                            map.slicer);
@@ -986,7 +1014,7 @@ Parts segmentsFromMap(const LoadedMap& map, const std::string& path)
     return fromNamedLabels(map.layers,
                            map.names,
                            path,
-                           map.slicer ? "slicer" : "totalseg",
+                           map.slicer ? map.namedFormat : "totalseg",
                            segmentsOnly,
                            Role::Couinaud,
                            map.slicer);
@@ -1236,8 +1264,10 @@ LabelFormat parseLabelFormat(const std::string& name)
     return LabelFormat::Slicer;
   if (n == "mask")
     return LabelFormat::Mask;
+  if (n == "dicom-seg" || n == "dicomseg" || n == "seg")
+    return LabelFormat::DicomSeg;
   throw std::invalid_argument("unknown label format \"" + name +
-                              "\" (auto, totalseg, lits, slicer, mask)");
+                              "\" (auto, totalseg, lits, slicer, mask, dicom-seg)");
 }
 
 std::string labelFormatName(LabelFormat format)
@@ -1254,6 +1284,8 @@ std::string labelFormatName(LabelFormat format)
       return "slicer";
     case LabelFormat::Mask:
       return "mask";
+    case LabelFormat::DicomSeg:
+      return "dicom-seg";
   }
   return "auto";
 }

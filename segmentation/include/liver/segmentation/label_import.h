@@ -22,16 +22,20 @@ namespace liver
 /// - Lits: LiTS/MSD Task03 map, 1 liver, 2 tumour; liver = 1 or 2, lesions = components of 2.
 /// - Slicer: segment names and label values from the .seg.nrrd header (Segment<N>_Name, ...).
 /// - Mask: any non-zero voxel is liver.
+/// - DicomSeg: a DICOM Segmentation object (dicom_seg.h; Auto recognises one by its SOP class):
+///   segments by label, else by their SNOMED CT type code; plan segments (remnant, resected,
+///   ablation) are ignored.
 enum class LabelFormat
 {
   Auto,
   TotalSegmentator,
   Lits,
   Slicer,
-  Mask
+  Mask,
+  DicomSeg
 };
 
-/// "auto", "totalseg", "lits", "slicer" or "mask"; std::invalid_argument otherwise.
+/// "auto", "totalseg", "lits", "slicer", "mask" or "dicom-seg"; std::invalid_argument otherwise.
 LabelFormat parseLabelFormat(const std::string& name);
 
 /// The name parseLabelFormat accepts for `format`.
