@@ -264,10 +264,10 @@ TEST(LesionIdsFromMask, NumbersComponentsBySizeThenRasterPosition)
 
 TEST(LabelFormat, ParsesEveryNameAndRefusesOthers)
 {
-  for (const char* name : { "auto", "totalseg", "lits", "slicer", "mask" })
+  for (const char* name : { "auto", "totalseg", "lits", "slicer", "mask", "dicom-seg" })
     EXPECT_EQ(labelFormatName(parseLabelFormat(name)), name);
   EXPECT_EQ(parseLabelFormat("TotalSegmentator"), LabelFormat::TotalSegmentator);
-  EXPECT_THROW(parseLabelFormat("dicom-seg"), std::invalid_argument);
+  EXPECT_THROW(parseLabelFormat("dicom-rt"), std::invalid_argument);
 }
 
 TEST(LabelImport, BinaryMaskWithAnyNonZeroValueIsTheLiver)
