@@ -33,6 +33,7 @@ int main(int argc, char** argv)
   registerBatch(app, exitCode);
   registerDecide(app, exitCode);
   registerReport(app, exitCode);
+  registerDicomSeg(app, exitCode);
 
   try
   {

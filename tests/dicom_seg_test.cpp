@@ -9,10 +9,15 @@
 #include <liver/segmentation/dicom_seg.h>
 #include <liver/segmentation/label_import.h>
 
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmseg/segdoc.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+
+#include <itkImageRegionConstIteratorWithIndex.h>
 
 using namespace liver;
 namespace fs = std::filesystem;
@@ -187,4 +192,258 @@ TEST(DicomSegCli, SegmentImportsTheSegAndRefusesABrokenOneWithExitCode2)
     test::runLiverplan({ "segment", dicom, "--liver", dir + "/broken.dcm", "--out", dir + "/b" });
   test::expectOneLineError(broken, test::ExitBadInput, "broken.dcm");
   EXPECT_FALSE(fs::exists(dir + "/b/segmentation.json"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// SEG out: an analysis of the phantom's DICOM series written as one SEG, validated by dciodvfy,
+// re-read by DCMTK's dcmseg and by LiverPlan's own import, voxel for voxel.
+
+namespace
+{
+
+/// The phantom (4 mm voxels) as a DICOM series, analysed with its true labels and two plans,
+/// and the analysis written as a DICOM SEG: made once for the tests below.
+struct SegCase
+{
+  std::string phantom, analysis, seg;
+  test::CommandResult analyze, export_;
+};
+
+const SegCase& segCase()
+{
+  static const SegCase c = []
+  {
+    SegCase s;
+    s.phantom =
+      test::writePhantomFolder("dicom-seg-phantom", { "--spacing", "4", "--seed", "3", "--dicom" });
+    s.analysis = s.phantom + "/analysis";
+    s.analyze = test::runLiverplan({ "analyze",
+                                     s.phantom + "/dicom",
+                                     "--liver",
+                                     s.phantom + "/liver.nii.gz",
+                                     "--lesions",
+                                     s.phantom + "/lesions.nii.gz",
+                                     "--segments",
+                                     s.phantom + "/segments.nii.gz",
+                                     "--plan",
+                                     "right-hemihepatectomy",
+                                     "--plan",
+                                     "left-lateral-sectionectomy+ablate:1@5",
+                                     "--out",
+                                     s.analysis });
+    s.seg = s.analysis + "/dicom/seg.dcm";
+    if (s.analyze.exitCode == 0)
+      s.export_ = test::runLiverplan({ "dicom-seg", s.analysis });
+    return s;
+  }();
+  return c;
+}
+
+std::uint64_t countValue(const LabelImage& image, std::uint16_t value)
+{
+  const std::uint16_t* p = image.GetBufferPointer();
+  std::uint64_t n = 0;
+  for (std::size_t i = 0, size = image.GetLargestPossibleRegion().GetNumberOfPixels(); i < size;
+       ++i)
+    n += value == 0 ? p[i] != 0 : p[i] == value;
+  return n;
+}
+
+/// A SEG layer (its own grid: the slices that have frames) placed on `grid` by physical position.
+LabelImage::Pointer onGrid(const LabelImage& layer, const LabelImage& grid)
+{
+  auto out = LabelImage::New();
+  out->CopyInformation(&grid);
+  out->SetRegions(grid.GetLargestPossibleRegion());
+  out->Allocate(true);
+  itk::ImageRegionConstIteratorWithIndex<LabelImage> it(&layer, layer.GetLargestPossibleRegion());
+  for (; !it.IsAtEnd(); ++it)
+  {
+    if (it.Get() == 0)
+      continue;
+    LabelImage::PointType point;
+    layer.TransformIndexToPhysicalPoint(it.GetIndex(), point);
+    LabelImage::IndexType index;
+    if (!grid.TransformPhysicalPointToIndex(point, index))
+      ADD_FAILURE() << "SEG voxel outside the CT grid";
+    else
+      out->SetPixel(index, it.Get());
+  }
+  return out;
+}
+
+const DicomSegSegment* segmentLabelled(const DicomSegmentation& seg, const std::string& label)
+{
+  for (const DicomSegSegment& s : seg.segments)
+    if (s.label == label)
+      return &s;
+  return nullptr;
+}
+
+/// Voxels of `layer` equal to `value` are exactly the voxels of `map` equal to `mapValue`.
+bool sameVoxels(const LabelImage& layer,
+                std::uint16_t value,
+                const LabelImage& map,
+                std::uint16_t mapValue)
+{
+  const std::size_t n = map.GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i)
+    if ((layer.GetBufferPointer()[i] == value) !=
+        (mapValue == 0 ? map.GetBufferPointer()[i] != 0 : map.GetBufferPointer()[i] == mapValue))
+      return false;
+  return true;
+}
+
+} // namespace
+
+TEST(DicomSegOut, EverySegmentRereadsVoxelForVoxel)
+{
+  const SegCase& c = segCase();
+  ASSERT_EQ(c.analyze.exitCode, 0) << c.analyze.err;
+  ASSERT_EQ(c.export_.exitCode, 0) << c.export_.err;
+  ASSERT_TRUE(isDicomSegmentation(c.seg));
+  const DicomSegmentation seg = readDicomSegmentation(c.seg);
+  const LabelImage::Pointer liver = loadLabels(c.analysis + "/liver.nii.gz");
+  const LabelImage::Pointer lesions = loadLabels(c.analysis + "/lesions.nii.gz");
+  const LabelImage::Pointer segments = loadLabels(c.analysis + "/segments.nii.gz");
+  ASSERT_GE(seg.layers.size(), 2u); // the liver overlaps its lesions and segments
+  // The SEG's own grid: the CT's slices that hold a frame, on the CT's lattice.
+  EXPECT_EQ(seg.layers[0]->GetSpacing(), liver->GetSpacing());
+  EXPECT_EQ(seg.layers[0]->GetDirection(), liver->GetDirection());
+  std::vector<LabelImage::Pointer> layers;
+  for (const auto& layer : seg.layers)
+    layers.push_back(onGrid(*layer, *liver));
+
+  const DicomSegSegment* l = segmentLabelled(seg, "Liver");
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->type.value, "10200004");
+  EXPECT_EQ(l->category.value, "123037004");
+  EXPECT_EQ(l->voxels, countValue(*liver, 0));
+  EXPECT_TRUE(sameVoxels(*layers[l->layer], l->value, *liver, 0));
+
+  const nlohmann::json result = test::readJson(c.analysis + "/result.json");
+  const auto lesionCount = result["volumetry"]["lesions"].size();
+  ASSERT_GT(lesionCount, 0u);
+  for (std::size_t k = 1; k <= lesionCount; ++k)
+  {
+    const DicomSegSegment* s = segmentLabelled(seg, "Lesion " + std::to_string(k));
+    ASSERT_NE(s, nullptr) << k;
+    EXPECT_EQ(s->type.value, "108369006");
+    EXPECT_EQ(s->codeRole, "tumour");
+    EXPECT_TRUE(sameVoxels(*layers[s->layer], s->value, *lesions, static_cast<std::uint16_t>(k)))
+      << k;
+  }
+  for (int k = 1; k <= 8; ++k)
+  {
+    const DicomSegSegment* s = segmentLabelled(seg, "Couinaud segment " + std::to_string(k));
+    ASSERT_NE(s, nullptr) << k;
+    EXPECT_EQ(s->type.value, codes::couinaudSegment(k).value);
+    EXPECT_TRUE(sameVoxels(*layers[s->layer], s->value, *segments, static_cast<std::uint16_t>(k)))
+      << k;
+  }
+  // Plans: remnant (1), resected (2), ablation zone (3) of each remnant map.
+  for (std::size_t p = 0; p < result["plans"].size(); ++p)
+  {
+    const std::string file = result["plans"][p]["remnantFile"].get<std::string>();
+    const LabelImage::Pointer map = loadLabels(c.analysis + "/" + file);
+    const char* parts[] = { "remnant", "resected", "ablation zone" };
+    for (std::uint16_t v = 1; v <= 3; ++v)
+    {
+      const DicomSegSegment* s =
+        segmentLabelled(seg, "Plan " + std::to_string(p + 1) + " " + parts[v - 1]);
+      if (countValue(*map, v) == 0)
+      {
+        EXPECT_EQ(s, nullptr) << "empty segment written: " << parts[v - 1];
+        continue;
+      }
+      ASSERT_NE(s, nullptr) << p << " " << parts[v - 1];
+      EXPECT_TRUE(s->planSegment);
+      EXPECT_TRUE(sameVoxels(*layers[s->layer], s->value, *map, v)) << p << " " << v;
+    }
+  }
+  EXPECT_NE(segmentLabelled(seg, "Plan 2 ablation zone"), nullptr);
+}
+
+TEST(DicomSegOut, ImportedBackItGivesTheAnalysisLabels)
+{
+  const SegCase& c = segCase();
+  ASSERT_EQ(c.export_.exitCode, 0) << c.export_.err;
+  const LabelImage::Pointer liver = loadLabels(c.analysis + "/liver.nii.gz");
+  const LabelImage::Pointer lesions = loadLabels(c.analysis + "/lesions.nii.gz");
+  const LabelImage::Pointer segments = loadLabels(c.analysis + "/segments.nii.gz");
+  LabelImportOptions options;
+  options.liverPath = c.seg;
+  const ImportedLabels imported = importLabels(options, *liver);
+  ASSERT_TRUE(imported.labels.liver && imported.labels.lesions && imported.labels.segments);
+  EXPECT_TRUE(sameVoxels(*imported.labels.liver, 1, *liver, 0));
+  for (std::uint16_t k = 1; k <= 8; ++k)
+    EXPECT_TRUE(sameVoxels(*imported.labels.segments, k, *segments, k)) << k;
+  // One lesion per lesion segment, in file order: the same ids.
+  const nlohmann::json result = test::readJson(c.analysis + "/result.json");
+  EXPECT_EQ(imported.lesionCount, result["volumetry"]["lesions"].size());
+  for (std::uint16_t k = 1; k <= imported.lesionCount; ++k)
+    EXPECT_TRUE(sameVoxels(*imported.labels.lesions, k, *lesions, k)) << k;
+  bool planIgnored = false;
+  for (const std::string& note : imported.notes)
+    planIgnored = planIgnored || note.find("Plan 1 remnant") != std::string::npos;
+  EXPECT_TRUE(planIgnored);
+}
+
+TEST(DicomSegOut, DcmtkReadsItAndDciodvfyFindsNoError)
+{
+  const SegCase& c = segCase();
+  ASSERT_EQ(c.export_.exitCode, 0) << c.export_.err;
+  if (std::system("command -v dciodvfy >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "dciodvfy (Debian dicom3tools) not installed";
+  const std::string log = c.analysis + "/dciodvfy.txt";
+  std::system(("dciodvfy '" + c.seg + "' > '" + log + "' 2>&1").c_str());
+  std::ifstream in(log);
+  std::string line, errors;
+  std::size_t lines = 0;
+  while (std::getline(in, line))
+  {
+    ++lines;
+    if (line.rfind("Error", 0) == 0)
+      errors += line + "\n";
+  }
+  EXPECT_GT(lines, 0u);
+  EXPECT_EQ(errors, "") << readBytes(log);
+
+  // DCMTK's own SEG reader: the same segments and, per segment, the same voxels set.
+  DcmSegmentation* raw = nullptr;
+  ASSERT_TRUE(DcmSegmentation::loadFile(c.seg.c_str(), raw).good());
+  std::unique_ptr<DcmSegmentation> dcmtk(raw);
+  const DicomSegmentation ours = readDicomSegmentation(c.seg);
+  ASSERT_EQ(dcmtk->getNumberOfSegments(), ours.segments.size());
+  for (const DicomSegSegment& s : ours.segments)
+  {
+    OFVector<size_t> frames;
+    dcmtk->getFramesForSegment(s.number, frames);
+    std::uint64_t set = 0;
+    for (size_t f : frames)
+    {
+      const DcmIODTypes::Frame* frame = dcmtk->getFrame(f);
+      ASSERT_NE(frame, nullptr);
+      for (size_t b = 0; b < frame->length; ++b)
+        set += static_cast<std::uint64_t>(__builtin_popcount(frame->pixData[b]));
+    }
+    EXPECT_EQ(set, s.voxels) << s.label;
+  }
+}
+
+TEST(DicomSegOut, RefusesANonDicomCtWithExitCode2)
+{
+  const SegCase& c = segCase();
+  ASSERT_EQ(c.analyze.exitCode, 0) << c.analyze.err;
+  const std::string dir = test::makeTempDir("dicom_seg_nifti");
+  const test::CommandResult analyze = test::runLiverplan({ "analyze",
+                                                           c.phantom + "/ct.nii.gz",
+                                                           "--liver",
+                                                           c.phantom + "/liver.nii.gz",
+                                                           "--out",
+                                                           dir + "/a" });
+  ASSERT_EQ(analyze.exitCode, 0) << analyze.err;
+  const test::CommandResult r = test::runLiverplan({ "dicom-seg", dir + "/a" });
+  test::expectOneLineError(r, test::ExitBadInput, "DICOM CT series");
+  EXPECT_FALSE(fs::exists(dir + "/a/dicom/seg.dcm"));
 }

@@ -66,6 +66,64 @@ bool isDicomSegmentation(const std::string& path);
 /// truncated or undecodable pixel data, more than 2^30 voxels, an unsupported transfer syntax.
 DicomSegmentation readDicomSegmentation(const std::string& path);
 
+/// The DICOM series a CT was loaded from, slice by slice on its grid: what a SEG or SR made on that
+/// CT references.
+struct DicomSourceSeries
+{
+  std::string folder; ///< where the series was found
+  std::string seriesInstanceUid;
+  std::string studyInstanceUid;
+  std::string frameOfReferenceUid;
+  std::vector<std::string> sopClassUids;    ///< per slice z of the grid
+  std::vector<std::string> sopInstanceUids; ///< per slice z of the grid
+  std::string firstFile; ///< a file of the series: patient and study attributes come from it
+};
+
+/// Find the files of series `seriesUid` under `folder` (a DICOM folder or file) that are the
+/// slices of `grid` (the CT as loaded: position on slice z, in-plane origin within 0.05 voxel).
+/// InputError naming the folder when the series is absent, a grid slice has no source image (the
+/// loader resampled the series for spacing or tilt), the source is an enhanced multi-frame CT, or
+/// FrameOfReferenceUID is missing.
+DicomSourceSeries findDicomSourceSeries(const std::string& folder,
+                                        const std::string& seriesUid,
+                                        const itk::ImageBase<3>& grid);
+
+/// One segment to write: the voxels of `map` equal to `value` (any non-zero one when `value` is 0).
+struct SegmentToWrite
+{
+  std::string label;       ///< SegmentLabel, e.g. "Liver", "Lesion 2", "Plan 1 remnant"
+  std::string description; ///< SegmentDescription (optional)
+  CodedConcept category;   ///< SegmentedPropertyCategoryCodeSequence (CID 7150)
+  CodedConcept type;       ///< SegmentedPropertyTypeCodeSequence
+  std::array<double, 3> rgb{ 1, 1, 1 }; ///< recommended display colour, sRGB 0..1 (-> CIELab)
+  bool automatic = true;                ///< SegmentAlgorithmType AUTOMATIC, else SEMIAUTOMATIC
+  std::string algorithmName = "LiverPlan";
+  LabelImage::ConstPointer map; ///< on the grid
+  std::uint16_t value = 0;
+};
+
+struct DicomSegWriteOptions
+{
+  std::string seriesDescription = "LiverPlan segmentation";
+  std::string seriesNumber = "901";
+  std::string contentLabel = "LIVERPLAN";
+  std::string contentDescription = "LiverPlan liver segmentation and plans";
+  std::string softwareVersion = "unknown";
+  double sliceThicknessMm = 0; ///< the CT's; 0 = the slice spacing
+};
+
+/// Write one BINARY DICOM SEG of `segments` on `grid`, referencing `source` (patient and study
+/// copied from its first file, its frame of reference, per frame its source image; dimension
+/// index segment number + ImagePositionPatient; frames only where a segment has voxels; empty
+/// segments left out). Atomic (imaging writeFileAtomically). Returns the SOPInstanceUID.
+/// ProcessingError when DCMTK refuses a value or every segment is empty; OutputError when the
+/// file cannot be written.
+std::string writeDicomSegmentation(const std::vector<SegmentToWrite>& segments,
+                                   const DicomSourceSeries& source,
+                                   const itk::ImageBase<3>& grid,
+                                   const std::string& path,
+                                   const DicomSegWriteOptions& options = {});
+
 /// The coded concepts LiverPlan writes and recognises (SNOMED CT, scheme "SCT").
 namespace codes
 {
