@@ -531,6 +531,13 @@ TEST(DicomStream, LengthsPastTheEndOfTheFileAreRefusedBeforeGdcmAllocatesThem)
   writeBytes(dir + "/implicit.dcm", implicit);
   expectRefused(dir + "/implicit.dcm", dir + "/implicit.dcm", "element (0010,0010)");
 
+  // A file that ends inside an element header (GDCM asserts, i.e. aborts, on some of those).
+  writeBytes(dir + "/cut.dcm", slice.substr(0, pixelData + 7));
+  expectRefused(dir + "/cut.dcm",
+                dir + "/cut.dcm",
+                "element header at byte " + std::to_string(pixelData) +
+                  " cut off after 7 byte(s) by the end of the file");
+
   // The command line: exit 2, one line naming the file and the element.
   test::expectOneLineError(
     test::runLiverplan({ "info", dir + "/one.dcm" }), test::ExitBadInput, "(7FE0,0010)");

@@ -242,13 +242,11 @@ public:
     {
       const std::uint64_t left = end - m_in.position();
       unsigned char h[12];
-      // Fewer bytes than an element header: trailing padding or a cut-off tail, which GDCM reads
-      // as an error without allocating anything.
-      if (left < 8 || !m_in.peek(h, 8))
-      {
-        m_in.skip(std::min<std::uint64_t>(left, m_in.size() - m_in.position()));
+      if (left == 0)
         return;
-      }
+      // A header cut off by the end of the file or item: GDCM's reader asserts (aborts) on it.
+      if (left < 8 || !m_in.peek(h, 8))
+        cutOff(left);
       const std::uint16_t group = u16(h), element = u16(h + 2);
       if (groupOnly >= 0 && group != groupOnly)
         return;
@@ -270,10 +268,7 @@ public:
         if (hasLongLength(vr))
         {
           if (left < 12 || !m_in.read(h, 12))
-          {
-            m_in.skip(left);
-            return;
-          }
+            cutOff(left);
           length = u32(h + 8);
         }
         else
@@ -362,13 +357,10 @@ private:
       if (!undefinedLength && left == 0)
         return;
       unsigned char h[8];
-      if (left < 8 || !m_in.read(h, 8))
-      {
-        if (!undefinedLength)
-          refuse(at, group, element, "ends inside an item header");
-        m_in.skip(std::min<std::uint64_t>(left, m_in.size() - m_in.position()));
+      if (undefinedLength && left == 0)
         return; // the file ends inside the sequence: GDCM reports that, allocating nothing
-      }
+      if (left < 8 || !m_in.read(h, 8))
+        cutOff(left);
       const std::uint16_t itemGroup = u16(h), itemElement = u16(h + 2);
       const std::uint32_t length = u32(h + 4);
       const std::uint64_t itemAt = m_in.position() - 8;
@@ -404,11 +396,10 @@ private:
     {
       const std::uint64_t left = end - m_in.position();
       unsigned char h[8];
-      if (left < 8 || !m_in.read(h, 8))
-      {
-        m_in.skip(std::min<std::uint64_t>(left, m_in.size() - m_in.position()));
+      if (left == 0)
         return; // cut off: GDCM cannot decode it and says so
-      }
+      if (left < 8 || !m_in.read(h, 8))
+        cutOff(left);
       const std::uint16_t group = u16(h), element = u16(h + 2);
       const std::uint32_t length = u32(h + 4);
       const std::uint64_t at = m_in.position() - 8;
@@ -450,6 +441,15 @@ private:
     body();
     explicitVr = savedExplicit;
     bigEndian = savedBig;
+  }
+
+  [[noreturn]] void cutOff(std::uint64_t left) const
+  {
+    throw Refusal{ "element header at byte " + std::to_string(m_in.position()) +
+                   (m_where == "file" ? "" : " of the " + m_where) + " cut off after " +
+                   std::to_string(left) + " byte(s) by the end of the " +
+                   (m_in.position() + left == m_in.size() ? m_where : "enclosing item") +
+                   " (truncated file or lying length)" };
   }
 
   [[noreturn]] void refuse(std::uint64_t at,
