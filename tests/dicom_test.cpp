@@ -538,6 +538,11 @@ TEST(DicomStream, LengthsPastTheEndOfTheFileAreRefusedBeforeGdcmAllocatesThem)
                 "element header at byte " + std::to_string(pixelData) +
                   " cut off after 7 byte(s) by the end of the file");
 
+  // Only a file meta group, no data set (GDCM's meta reader asserts, i.e. aborts, on it).
+  writeBytes(dir + "/meta-only.dcm", slice.substr(0, 144));
+  expectRefused(
+    dir + "/meta-only.dcm", dir + "/meta-only.dcm", "ends after its file meta group: no data set");
+
   // The command line: exit 2, one line naming the file and the element.
   test::expectOneLineError(
     test::runLiverplan({ "info", dir + "/one.dcm" }), test::ExitBadInput, "(7FE0,0010)");

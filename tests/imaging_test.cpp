@@ -583,6 +583,10 @@ TEST(HeaderChecks, LyingNrrdAndMetaImageHeadersAreRefused)
                 "ElementSpacing = 1 1 1\nElementType = MET_UCHAR\n"
                 "CompressedData = True\nElementDataFile = raw.raw\n");
   expectRefused(dir + "/bomb.mhd", "compressed bytes cannot hold");
+  // A field name over MetaIO's 255-byte buffer (its strcpy overflowed it; glibc aborted).
+  writeTextFile(dir + "/long-name.mha",
+                "ObjectType = Image\nNDims " + std::string(300, 'x') + "\nNDims = 3\n");
+  expectRefused(dir + "/long-name.mha", "longer than 254 characters");
   // An attached NRRD that claims more voxels than it holds.
   writeTextFile(dir + "/short.nrrd", nrrd + "\n" + std::string(5, '\0'));
   expectRefused(dir + "/short.nrrd", "truncated");

@@ -526,6 +526,8 @@ DicomStreamCheck checkDicomStream(const std::string& path)
     Walker meta(file, capture, "file");
     meta.explicitVr = looksExplicit(file);
     meta.dataSet(size, false, 0, 0x0002);
+    if (file.position() == size) // GDCM's meta reader asserts (aborts) at its end
+      throw Refusal{ "the file ends after its file meta group: no data set" };
     if (syntax == "1.2.840.10008.1.2.1.99")
     {
       const std::uint64_t start = file.position();

@@ -578,13 +578,26 @@ void checkMetaImageHeader(const std::string& path)
   std::map<std::string, std::string> fields;
   std::string line;
   std::size_t lines = 0;
+  // MetaIO reads a field name up to the next '=' (across lines) and copies it into a 255-byte
+  // buffer with strcpy: a longer one overflows it (glibc aborts the process).
+  std::size_t nameChars = 0;
+  auto checkName = [&]
+  {
+    if (nameChars > 254)
+      throw InputError(path,
+                       "MetaImage field name (the text before '=' on line " +
+                         std::to_string(lines) + ") longer than 254 characters");
+  };
   while (std::getline(in, line))
   {
     if (++lines > 10000)
       throw InputError(path, "MetaImage header longer than 10000 lines");
     const std::size_t eq = line.find('=');
+    nameChars += eq == std::string::npos ? line.size() + 1 : eq;
+    checkName();
     if (eq == std::string::npos)
       continue;
+    nameChars = 0;
     const std::string key = trimmed(line.substr(0, eq));
     fields[key] = trimmed(line.substr(eq + 1));
     if (key == "ElementDataFile")
