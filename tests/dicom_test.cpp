@@ -538,6 +538,14 @@ TEST(DicomStream, LengthsPastTheEndOfTheFileAreRefusedBeforeGdcmAllocatesThem)
                 "element header at byte " + std::to_string(pixelData) +
                   " cut off after 7 byte(s) by the end of the file");
 
+  // SamplesPerPixel above 4 (GDCM asserts, i.e. aborts, on it).
+  std::string samples = slice;
+  const std::size_t spp = samples.find(tagBytes(0x0028, 0x0002, "US"));
+  ASSERT_NE(spp, std::string::npos);
+  samples[spp + 8] = 5;
+  writeBytes(dir + "/samples.dcm", samples);
+  expectRefused(dir + "/samples.dcm", dir + "/samples.dcm", "(SamplesPerPixel) is 5, more than 4");
+
   // Only a file meta group, no data set (GDCM's meta reader asserts, i.e. aborts, on it).
   writeBytes(dir + "/meta-only.dcm", slice.substr(0, 144));
   expectRefused(

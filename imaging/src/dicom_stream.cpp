@@ -327,6 +327,15 @@ private:
       else
         sequence(at, group, element, valueEnd, false, depth + 1);
     }
+    else if (depth == 0 && group == 0x0028 && element == 0x0002 && length == 2)
+    {
+      // SamplesPerPixel: GDCM asserts (aborts) on more than 4.
+      unsigned char v[2];
+      m_in.read(v, 2);
+      if (u16(v) > 4)
+        refuse(
+          at, group, element, "(SamplesPerPixel) is " + std::to_string(u16(v)) + ", more than 4");
+    }
     else if (depth == 0 && length <= 256 &&
              m_capture.count((std::uint32_t{ group } << 16) | element))
     {
