@@ -327,7 +327,8 @@ TEST(CandidacyAll, AllCriteriaMustHold)
             RuleStatus::Met);
   Clinical c = fitColorectal();
   c.extrahepaticDisease = ExtrahepaticDisease::Uncontrolled;
-  const TraceEntry& all = rule(decide(c, inputs(resectable)), "candidacy.all");
+  const Decision d = decide(c, inputs(resectable)); // the entry refers into it: keep it alive
+  const TraceEntry& all = rule(d, "candidacy.all");
   EXPECT_EQ(all.status, RuleStatus::NotMet);
   EXPECT_TRUE(contains(all.conclusion, "uncontrolled extrahepatic disease")) << all.conclusion;
 }
@@ -500,16 +501,19 @@ TEST(FongScore, OnePointPerFactor)
   c.ceaNgMl = 250.0;
   DecisionInputs in = inputs(resectable);
   in.lesions[0].maxDiameterMm = 60.0;
-  const TraceEntry& all = rule(decide(c, in), "fong.score");
+  const Decision allDecision = decide(c, in); // all refers into it
+  const TraceEntry& all = rule(allDecision, "fong.score");
   EXPECT_TRUE(contains(all.conclusion, "5/5")) << all.conclusion;
   EXPECT_TRUE(contains(all.conclusion, "high risk"));
-  const TraceEntry& low = rule(decide(fitColorectal(), inputs(resectable)), "fong.score");
+  const Decision lowDecision = decide(fitColorectal(), inputs(resectable)); // low refers into it
+  const TraceEntry& low = rule(lowDecision, "fong.score");
   EXPECT_TRUE(contains(low.conclusion, "1/5 (> 1 tumour): low risk")) << low.conclusion;
   Clinical missing = fitColorectal();
   missing.diseaseFreeIntervalMonths.reset();
   missing.synchronous = true; // synchronous: DFI 0 < 12 months
   missing.ceaNgMl.reset();
-  const TraceEntry& partial = rule(decide(missing, inputs(resectable)), "fong.score");
+  const Decision partialDecision = decide(missing, inputs(resectable)); // partial refers into it
+  const TraceEntry& partial = rule(partialDecision, "fong.score");
   EXPECT_EQ(partial.status, RuleStatus::NotAssessable);
   EXPECT_TRUE(contains(partial.conclusion, "needs ceaNgMl; at least 2/5")) << partial.conclusion;
 }
