@@ -1,5 +1,6 @@
 /// liver::viewer: off-screen snapshots of the phantom, checked by content (run under xvfb-run).
 
+#include "render_common.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -11,11 +12,25 @@
 #include <itkImageRegionIteratorWithIndex.h>
 #include <itkRGBPixel.h>
 
+#include <vtkDataArray.h>
+#include <vtkFlyingEdges3D.h>
+#include <vtkImageData.h>
+#include <vtkMassProperties.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataAlgorithm.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkTransform.h>
+#include <vtkTransformPolyDataFilter.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <numeric>
 
 using namespace liver;
 
@@ -27,7 +42,9 @@ struct Coverage
 {
   std::size_t liverPixels = 0;
   std::size_t lesionPixels = 0;
-  double liverCentreX = 0; ///< mean column of liver-coloured pixels, as a fraction of the width
+  double liverCentreX = 0;
+  double liverLumaSpread = 0; ///< 90th minus 10th percentile of the liver's luminance, 0..255 ///<
+                              ///< mean column of liver-coloured pixels, as a fraction of the width
 };
 
 /// Lesion pixels are yellow-orange (G above 0.6 R, B low), liver pixels reddish (R clearly above G
@@ -42,6 +59,7 @@ Coverage coverage(const std::string& png, unsigned& width, unsigned& height)
   height = image->GetLargestPossibleRegion().GetSize()[1];
   Coverage c;
   double sumX = 0;
+  std::vector<double> luma;
   for (unsigned y = 0; y < height; ++y)
     for (unsigned x = 0; x < width; ++x)
     {
@@ -53,12 +71,134 @@ Coverage coverage(const std::string& png, unsigned& width, unsigned& height)
       {
         ++c.liverPixels;
         sumX += x;
+        luma.push_back(0.299 * r + 0.587 * g + 0.114 * b);
       }
     }
   c.liverCentreX = c.liverPixels ? sumX / c.liverPixels / width : 0.0;
+  std::sort(luma.begin(), luma.end());
+  if (!luma.empty())
+    c.liverLumaSpread = luma[luma.size() * 9 / 10] - luma[luma.size() / 10];
   return c;
 }
 } // namespace
+
+namespace
+{
+
+/// A ball of `radiusMm` around the grid's centre on a 48x48x30 grid of (1, 1, 2) mm voxels with
+/// the given direction matrix.
+LabelImage::Pointer ballMask(double radiusMm, const LabelImage::DirectionType& direction)
+{
+  auto mask = LabelImage::New();
+  LabelImage::RegionType region;
+  region.SetSize({ 48, 48, 30 });
+  mask->SetRegions(region);
+  mask->SetSpacing(itk::Vector<double, 3>(std::array<double, 3>{ 1.0, 1.0, 2.0 }.data()));
+  mask->SetDirection(direction);
+  mask->Allocate(true);
+  for (long z = 0; z < 30; ++z)
+    for (long y = 0; y < 48; ++y)
+      for (long x = 0; x < 48; ++x)
+      {
+        const double dx = x - 23.5, dy = y - 23.5, dz = 2.0 * (z - 14.5);
+        if (dx * dx + dy * dy + dz * dz <= radiusMm * radiusMm)
+          mask->SetPixel({ { x, y, z } }, 1);
+      }
+  return mask;
+}
+
+struct SurfaceCheck
+{
+  double meanAngleDeg = 0;    ///< mean angle between the point normals and the ball's radius
+  double outwardFraction = 0; ///< points whose normal points away from the centre
+  double volumeMm3 = 0;
+};
+
+SurfaceCheck checkBallSurface(vtkPolyData* poly, const LabelImage& mask)
+{
+  // The ball's centre in LPS.
+  LabelImage::PointType centre;
+  itk::ContinuousIndex<double, 3> middle;
+  middle[0] = 23.5, middle[1] = 23.5, middle[2] = 14.5;
+  mask.TransformContinuousIndexToPhysicalPoint(middle, centre);
+  vtkDataArray* normals = poly->GetPointData()->GetNormals();
+  SurfaceCheck c;
+  double angleSum = 0;
+  std::size_t outward = 0;
+  const vtkIdType n = poly->GetNumberOfPoints();
+  for (vtkIdType i = 0; i < n; ++i)
+  {
+    double p[3], q[3];
+    poly->GetPoint(i, p);
+    normals->GetTuple(i, q);
+    double r[3] = { p[0] - centre[0], p[1] - centre[1], p[2] - centre[2] };
+    const double rn = std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+    const double qn = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
+    const double cosine = (r[0] * q[0] + r[1] * q[1] + r[2] * q[2]) / (rn * qn);
+    angleSum += std::acos(std::clamp(std::abs(cosine), 0.0, 1.0)) * 180.0 / M_PI;
+    outward += cosine > 0;
+  }
+  c.meanAngleDeg = angleSum / static_cast<double>(n);
+  c.outwardFraction = static_cast<double>(outward) / static_cast<double>(n);
+  vtkNew<vtkMassProperties> mass;
+  mass->SetInputData(poly);
+  mass->Update();
+  c.volumeMm3 = mass->GetVolume();
+  return c;
+}
+
+} // namespace
+
+TEST(SmoothSurface, BallHasRadialOutwardNormalsAndKeepsItsVolumeUnderAnyDirectionMatrix)
+{
+  LabelImage::DirectionType identity, mirrored;
+  identity.SetIdentity();
+  mirrored.SetIdentity();
+  mirrored[0][0] = -1.0; // a mirroring (determinant -1) matrix, as many NIfTI files have
+  mirrored[1][1] = -1.0;
+  mirrored[2][2] = -1.0;
+  const double radiusMm = 16.0;
+  const double analyticMm3 = 4.0 / 3.0 * M_PI * radiusMm * radiusMm * radiusMm;
+  for (const auto& direction : { identity, mirrored })
+  {
+    const auto mask = ballMask(radiusMm, direction);
+    vtkNew<vtkImageData> image;
+    vtkNew<vtkMatrix4x4> toLps;
+    ASSERT_TRUE(liver::detail::maskToVtk(*mask, {}, image, toLps));
+    const auto smooth = liver::detail::smoothSurfaceInLps(image, toLps);
+    smooth->Update();
+    const SurfaceCheck s = checkBallSurface(smooth->GetOutput(), *mask);
+    // The voxel staircase without smoothing (normals from the triangles, as the old unlit
+    // pipeline had): its normals lean ~20 degrees off the radius.
+    vtkNew<vtkFlyingEdges3D> raw;
+    raw->SetInputData(image);
+    raw->SetValue(0, 0.5);
+    vtkNew<vtkTransform> transform;
+    transform->SetMatrix(toLps);
+    vtkNew<vtkTransformPolyDataFilter> rawLps;
+    rawLps->SetInputConnection(raw->GetOutputPort());
+    rawLps->SetTransform(transform);
+    vtkNew<vtkPolyDataNormals> rawNormals;
+    rawNormals->SetInputConnection(rawLps->GetOutputPort());
+    rawNormals->SplittingOff();
+    rawNormals->Update();
+    const SurfaceCheck r = checkBallSurface(rawNormals->GetOutput(), *mask);
+    std::printf("ball r=%.0f mm (det %+.0f): smoothed mean normal angle %.1f deg, outward %.4f, "
+                "volume %.0f mm3 (analytic %.0f); staircase %.1f deg\n",
+                radiusMm,
+                toLps->Determinant() > 0 ? 1.0 : -1.0,
+                s.meanAngleDeg,
+                s.outwardFraction,
+                s.volumeMm3,
+                analyticMm3,
+                r.meanAngleDeg);
+    EXPECT_LT(s.meanAngleDeg, 6.0);
+    EXPECT_GT(r.meanAngleDeg, 12.0);
+    EXPECT_GT(s.outwardFraction, 0.999);
+    // Flying edges at 0.5 on a voxelised ball, smoothed: within 4 % of the analytic volume.
+    EXPECT_NEAR(s.volumeMm3, analyticMm3, 0.04 * analyticMm3);
+  }
+}
 
 TEST(Snapshot, AnteriorAndPosteriorViewsShowTheLiverOnOppositeSidesWithItsLesions)
 {
@@ -88,6 +228,8 @@ TEST(Snapshot, AnteriorAndPosteriorViewsShowTheLiverOnOppositeSidesWithItsLesion
   // screen right from the back.
   EXPECT_LT(anterior.liverCentreX, 0.5);
   EXPECT_GT(posterior.liverCentreX, 0.5);
+  // Lit surfaces: the liver's brightness varies (an unlit one is one colour over black).
+  EXPECT_GT(posterior.liverLumaSpread, 10.0);
 }
 
 TEST(Snapshot, EmptyLiverAndBadSizesAreRefused)
@@ -199,15 +341,50 @@ std::map<unsigned, LesionMark> marksFor(const Phantom& phantom,
   return marks;
 }
 
-/// Pixels of a plan snapshot, classified by the report's flat colours (unlit, on black): the
-/// opaque remnant exactly or nearly its colour, the translucent resected part (40 % over black)
-/// clearly blue, lesions and ablation zones drawn over everything with a strong red channel.
+/// Pixels of a plan snapshot, classified by hue (the surfaces are lit: their brightness varies,
+/// their hue stays): the remnant green, the translucent resected part (40 % over black) clearly
+/// blue, lesions drawn over everything yellow (resected) or red (left), ablation zones orange.
+/// The orientation marker is grey and white ("other").
 struct PlanCoverage
 {
   std::size_t remnant = 0, resected = 0, lesionResected = 0, lesionLeft = 0, other = 0;
   double remnantMeanX = 0, resectedMeanX = 0; ///< mean columns as fractions of the width
-  double remnantLeftEdgeX = 0; ///< 2nd percentile column of remnant pixels, fraction of the width
+  double remnantLeftEdgeX = 0;  ///< 2nd percentile column of remnant pixels, fraction of the width
+  double remnantLumaSpread = 0; ///< 90th minus 10th percentile of the remnant's luminance, 0..255
+  std::size_t markerCorner = 0; ///< grey or white pixels in the lower right 18 % square
+  std::size_t neutralElsewhere = 0; ///< grey or white pixels outside it
 };
+
+enum class Hue
+{
+  Background,
+  Green,
+  Blue,
+  Yellow,
+  Red,
+  Orange,
+  Other
+};
+
+Hue hueOf(int r, int g, int b)
+{
+  if (r + g + b < 30)
+    return Hue::Background;
+  if (g > r + 40 && g > b + 30)
+    return Hue::Green;
+  if (b > 60 && b > g + 30 && b > r + 30)
+    return Hue::Blue;
+  if (r > 100 && b < 0.5 * r)
+  {
+    if (g > 0.78 * r)
+      return Hue::Yellow;
+    if (g < 0.4 * r && b < 0.4 * r)
+      return Hue::Red;
+    if (g > 0.45 * r && g < 0.72 * r)
+      return Hue::Orange;
+  }
+  return Hue::Other;
+}
 
 PlanCoverage planCoverage(const std::string& png)
 {
@@ -215,31 +392,39 @@ PlanCoverage planCoverage(const std::string& png)
   const auto size = image->GetLargestPossibleRegion().GetSize();
   PlanCoverage c;
   std::vector<unsigned> remnantColumns;
+  std::vector<double> remnantLuma;
   double resectedSum = 0;
-  auto near = [](int value, int target) { return std::abs(value - target) <= 12; };
   for (unsigned y = 0; y < size[1]; ++y)
     for (unsigned x = 0; x < size[0]; ++x)
     {
       const auto p = image->GetPixel({ { x, y } });
       const int r = p[0], g = p[1], b = p[2];
-      if (near(r, RemnantColour[0]) && near(g, RemnantColour[1]) && near(b, RemnantColour[2]))
+      const bool neutral = std::max({ r, g, b }) - std::min({ r, g, b }) < 20 && r + g + b > 150;
+      const double corner = 0.18 * size[1];
+      if (neutral)
+        (x >= size[0] - corner && y >= size[1] - corner ? c.markerCorner : c.neutralElsewhere)++;
+      switch (hueOf(r, g, b))
       {
-        ++c.remnant;
-        remnantColumns.push_back(x);
+        case Hue::Green:
+          ++c.remnant;
+          remnantColumns.push_back(x);
+          remnantLuma.push_back(0.299 * r + 0.587 * g + 0.114 * b);
+          break;
+        case Hue::Yellow:
+          ++c.lesionResected;
+          break;
+        case Hue::Red:
+          ++c.lesionLeft;
+          break;
+        case Hue::Blue:
+          ++c.resected;
+          resectedSum += x;
+          break;
+        case Hue::Background:
+          break;
+        default:
+          ++c.other;
       }
-      else if (near(r, LesionResectedColour[0]) && near(g, LesionResectedColour[1]) &&
-               near(b, LesionResectedColour[2]))
-        ++c.lesionResected;
-      else if (near(r, LesionLeftColour[0]) && near(g, LesionLeftColour[1]) &&
-               near(b, LesionLeftColour[2]))
-        ++c.lesionLeft;
-      else if (b > 80 && b > g + 40 && b > r + 40)
-      {
-        ++c.resected;
-        resectedSum += x;
-      }
-      else if (r || g || b)
-        ++c.other;
     }
   if (!remnantColumns.empty())
   {
@@ -249,6 +434,9 @@ PlanCoverage planCoverage(const std::string& png)
     c.remnantMeanX = sum / remnantColumns.size() / size[0];
     std::sort(remnantColumns.begin(), remnantColumns.end());
     c.remnantLeftEdgeX = static_cast<double>(remnantColumns[remnantColumns.size() / 50]) / size[0];
+    std::sort(remnantLuma.begin(), remnantLuma.end());
+    c.remnantLumaSpread =
+      remnantLuma[remnantLuma.size() * 9 / 10] - remnantLuma[remnantLuma.size() / 10];
   }
   c.resectedMeanX = c.resected ? resectedSum / c.resected / size[0] : 0.0;
   return c;
@@ -286,6 +474,14 @@ TEST(PlanSnapshot, RemnantResectedPartAndLesionsShowInTheirColoursOnTheRightSide
     // remnant) red.
     EXPECT_GT(c.lesionResected, 100u);
     EXPECT_GT(c.lesionLeft, 50u);
+    // Lit, not flat: the remnant's brightness varies across its surface (a flat, unlit remnant
+    // is one colour: spread 0). Key light and Gouraud shading on a curved liver: tens of levels.
+    std::printf(
+      "remnant %zu px, luminance spread (p90 - p10) %.1f\n", c.remnant, c.remnantLumaSpread);
+    EXPECT_GT(c.remnantLumaSpread, 20.0);
+    // The orientation marker (grey cube, white letters) in the lower right corner, nowhere else.
+    EXPECT_GT(c.markerCorner, 150u);
+    EXPECT_LT(c.neutralElsewhere, frame / 200);
   }
   // Remnant = patient left (x >= -20): screen right from the front, screen left from the back.
   EXPECT_GT(anterior.remnantMeanX, anterior.resectedMeanX);

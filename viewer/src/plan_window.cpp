@@ -213,6 +213,8 @@ struct PlanWindow::Impl
   /// Lesions and vessels, drawn over the liver (a layer above view3d with the same camera) so
   /// they stay visible through an opaque remnant; translucency is costly under llvmpipe.
   vtkNew<vtkRenderer> structures3d;
+  /// A/P/R/L/S/I cube in the 3D view's lower right corner, turning with its camera.
+  detail::OrientationMarker marker{ { 0.52, 0.0, 0.62, 0.14 }, 2 };
   std::array<SliceView, 3> slices;
   vtkNew<vtkImageData> ctImage;
   vtkNew<vtkImageData> overlayImage;
@@ -582,7 +584,7 @@ vtkSmartPointer<vtkPolyData> PlanWindow::Impl::surface(const std::vector<std::ui
           out[(static_cast<std::size_t>(z + 1) * dims[1] + static_cast<std::size_t>(y + 1)) *
                 dims[0] +
               static_cast<std::size_t>(x + 1)] = 1;
-  const auto toLps = detail::isoSurfaceInLps(image, frameToLps, true);
+  const auto toLps = detail::smoothSurfaceInLps(image, frameToLps);
   toLps->Update();
   auto poly = vtkSmartPointer<vtkPolyData>::New();
   poly->DeepCopy(toLps->GetOutput());
@@ -601,8 +603,7 @@ vtkSmartPointer<vtkActor> PlanWindow::Impl::surfaceActor(const std::vector<std::
   mapper->ScalarVisibilityOff();
   auto actor = vtkSmartPointer<vtkActor>::New();
   actor->SetMapper(mapper);
-  actor->GetProperty()->SetColor(colour[0], colour[1], colour[2]);
-  actor->GetProperty()->SetOpacity(opacity);
+  detail::setSurfaceMaterial(actor->GetProperty(), colour, opacity);
   actor->PickableOff();
   return actor;
 }
@@ -627,6 +628,14 @@ void PlanWindow::Impl::buildScene()
   view3d->SetViewport(0.0, 0.0, 0.62, 1.0);
   structures3d->SetViewport(0.0, 0.0, 0.62, 1.0);
   view3d->SetBackground(0.08, 0.08, 0.1);
+  detail::addKeyLight(view3d);
+  detail::addKeyLight(structures3d);
+  // Translucent parts in correct depth order when the view is still; while the camera turns or
+  // the plane is dragged, plain blending (depth peeling doubles a frame under llvmpipe).
+  detail::enableDepthPeeling(window, view3d);
+  window->SetNumberOfLayers(3);
+  window->AddRenderer(marker.renderer);
+  marker.follow(view3d->GetActiveCamera());
   // Off-screen there is no X window to listen to: a generic interactor takes the events the
   // tests and --replay invoke.
   if (options.offScreen)
@@ -744,6 +753,21 @@ void PlanWindow::Impl::buildScene()
     { static_cast<Impl*>(self)->onWidgetMoved(event == vtkCommand::EndInteractionEvent); });
   planeWidget->AddObserver(vtkCommand::InteractionEvent, moved);
   planeWidget->AddObserver(vtkCommand::EndInteractionEvent, moved);
+  vtkNew<vtkCallbackCommand> peeling;
+  peeling->SetClientData(this);
+  peeling->SetCallback(
+    [](vtkObject*, unsigned long event, void* client, void*)
+    {
+      auto* self = static_cast<Impl*>(client);
+      const bool still = event == vtkCommand::EndInteractionEvent;
+      self->view3d->SetUseDepthPeeling(still ? 1 : 0);
+      if (still)
+        self->window->Render();
+    });
+  style->AddObserver(vtkCommand::StartInteractionEvent, peeling);
+  style->AddObserver(vtkCommand::EndInteractionEvent, peeling);
+  planeWidget->AddObserver(vtkCommand::StartInteractionEvent, peeling);
+  planeWidget->AddObserver(vtkCommand::EndInteractionEvent, peeling);
   // Clicks in the slice views are not for the widget; arrow keys end with an exact update.
   vtkNew<vtkCallbackCommand> gate;
   gate->SetClientData(this);
@@ -956,7 +980,7 @@ void PlanWindow::Impl::setupPlan()
     keptMapper->ScalarVisibilityOff();
     remnantActor = vtkSmartPointer<vtkActor>::New();
     remnantActor->SetMapper(keptMapper);
-    remnantActor->GetProperty()->SetColor(RemnantRgb[0], RemnantRgb[1], RemnantRgb[2]);
+    detail::setSurfaceMaterial(remnantActor->GetProperty(), RemnantRgb, 1.0);
     remnantActor->PickableOff();
     view3d->AddActor(remnantActor);
     cutter->SetInputData(kept);
@@ -969,8 +993,7 @@ void PlanWindow::Impl::setupPlan()
       resectedMapper->AddClippingPlane(resectPlane);
       planeResectedActor = vtkSmartPointer<vtkActor>::New();
       planeResectedActor->SetMapper(resectedMapper);
-      planeResectedActor->GetProperty()->SetColor(ResectedRgb[0], ResectedRgb[1], ResectedRgb[2]);
-      planeResectedActor->GetProperty()->SetOpacity(0.2);
+      detail::setSurfaceMaterial(planeResectedActor->GetProperty(), ResectedRgb, 0.2);
       planeResectedActor->PickableOff();
       view3d->AddActor(planeResectedActor);
     }

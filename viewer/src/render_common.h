@@ -19,9 +19,10 @@ class vtkActor;
 class vtkCamera;
 class vtkImageData;
 class vtkMatrix4x4;
+class vtkPolyDataAlgorithm;
+class vtkProperty;
 class vtkRenderWindow;
 class vtkRenderer;
-class vtkTransformPolyDataFilter;
 class vtkWindowToImageFilter;
 
 // Xlib's own declaration, without its macros (None, Status, Bool, ...) in every includer.
@@ -84,16 +85,48 @@ bool maskToVtk(const LabelImage& labels,
                vtkImageData* image,
                vtkMatrix4x4* indexToLps);
 
-/// The 0.5 iso-surface of the binary `image` (flying edges) mapped through `toLps`, not updated.
-vtkSmartPointer<vtkTransformPolyDataFilter> isoSurfaceInLps(vtkImageData* image,
-                                                            vtkMatrix4x4* toLps,
-                                                            bool computeNormals);
+/// The smooth surface of the binary `image` in LPS mm (`toLps` maps the image's coordinates,
+/// index units or mm, to LPS): the mask resampled linearly to cubic voxels of at least 1 mm
+/// when its voxels are not, the 0.5 iso-surface (flying edges), windowed-sinc smoothed (20
+/// iterations, pass band 0.01, as 3D Slicer's default smoothing factor 0.5: no voxel staircase,
+/// volume kept within a few percent), mapped through `toLps`, with point normals pointing out of
+/// the mask (also under a mirroring direction matrix). Not updated.
+vtkSmartPointer<vtkPolyDataAlgorithm> smoothSurfaceInLps(vtkImageData* image, vtkMatrix4x4* toLps);
 
-/// A flat, unlit surface actor of the voxels of `labels` passing `test`, colour 0..255; null
-/// when there are none.
-vtkSmartPointer<vtkActor> flatSurfaceActor(const LabelImage& labels,
-                                           const VoxelTest& test,
-                                           const std::array<unsigned char, 3>& rgb,
-                                           double opacity);
+/// The material of every lit surface: `rgb` (0..1) with a soft specular highlight, `opacity`.
+void setSurfaceMaterial(vtkProperty* property, const std::array<double, 3>& rgb, double opacity);
+
+/// A smooth, lit surface actor of the voxels of `labels` passing `test` (smoothSurfaceInLps and
+/// setSurfaceMaterial), colour 0..255; null when there are none.
+vtkSmartPointer<vtkActor> surfaceActor(const LabelImage& labels,
+                                       const VoxelTest& test,
+                                       const std::array<unsigned char, 3>& rgb,
+                                       double opacity);
+
+/// Light `renderer` as a surgeon's 3D view: a key light above and to the side of the camera and
+/// a weaker head light filling its shadows, both following the camera.
+void addKeyLight(vtkRenderer* renderer);
+
+/// Draw the translucent surfaces of `renderer` in correct depth order (depth peeling; the
+/// window needs alpha bit planes and no multisampling, which this sets).
+void enableDepthPeeling(vtkRenderWindow* window, vtkRenderer* renderer);
+
+/// Where the snapshots put the orientation marker: a square of 18 % of the height in the lower
+/// right corner of a widthPx x heightPx window (xmin, ymin, xmax, ymax as window fractions).
+std::array<double, 4> markerViewport(unsigned widthPx, unsigned heightPx);
+
+/// An orientation marker: a small cube with the patient's A/P/R/L/S/I on its faces (LPS: +x is
+/// L, +y P, +z S), drawn in its own renderer in a corner of the window.
+struct OrientationMarker
+{
+  vtkSmartPointer<vtkRenderer> renderer;
+
+  /// The marker in `viewport` (xmin, ymin, xmax, ymax, window fractions) of layer `layer`.
+  OrientationMarker(const std::array<double, 4>& viewport, int layer);
+  /// Turn the cube as `camera` looks at the scene (call after each camera change, or follow).
+  void syncTo(vtkCamera* camera) const;
+  /// Re-sync whenever `camera` changes (the interactive window).
+  void follow(vtkCamera* camera) const;
+};
 
 } // namespace liver::detail

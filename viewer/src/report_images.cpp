@@ -177,9 +177,9 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
   lesionLayer->SetLayer(1);
   lesionLayer->SetActiveCamera(liverLayer->GetActiveCamera());
 
-  auto remnant = detail::flatSurfaceActor(
+  auto remnant = detail::surfaceActor(
     remnantMap, [](std::uint16_t v) { return v == 1; }, RemnantColour, 1.0);
-  auto resected = detail::flatSurfaceActor(
+  auto resected = detail::surfaceActor(
     remnantMap, [](std::uint16_t v) { return v == 2; }, ResectedColour, 0.4);
   if (!remnant && !resected)
     throw InputError("", "the remnant map has no remnant or resected voxel: nothing to render");
@@ -187,13 +187,13 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
     liverLayer->AddActor(remnant);
   if (resected)
     liverLayer->AddActor(resected);
-  if (auto ablation = detail::flatSurfaceActor(
+  if (auto ablation = detail::surfaceActor(
         remnantMap, [](std::uint16_t v) { return v == 3; }, AblationColour, 0.5))
     lesionLayer->AddActor(ablation);
   if (lesions)
     for (const LesionMark mark : { LesionMark::Resected, LesionMark::Ablated, LesionMark::Left })
     {
-      auto actor = detail::flatSurfaceActor(
+      auto actor = detail::surfaceActor(
         *lesions,
         [&marks, mark](std::uint16_t id)
         {
@@ -206,8 +206,15 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
         lesionLayer->AddActor(actor);
     }
 
+  detail::addKeyLight(liverLayer);
+  detail::addKeyLight(lesionLayer);
+  const detail::OrientationMarker marker(detail::markerViewport(options.widthPx, options.heightPx),
+                                         2);
+
   vtkNew<vtkRenderWindow> window;
-  detail::setUpOffScreenWindow(window, display.get(), options, { liverLayer, lesionLayer });
+  detail::enableDepthPeeling(window, liverLayer);
+  detail::setUpOffScreenWindow(
+    window, display.get(), options, { liverLayer, lesionLayer, marker.renderer });
   detail::placeCamera(liverLayer->GetActiveCamera(), options.view);
   liverLayer->ResetCamera(); // frames the whole liver (remnant and resected part)
   liverLayer->ResetCameraClippingRange();
@@ -215,6 +222,7 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
   double bounds[6];
   liverLayer->ComputeVisiblePropBounds(bounds);
   lesionLayer->ResetCameraClippingRange(bounds);
+  marker.syncTo(liverLayer->GetActiveCamera());
   window->Render();
   detail::writeWindowPng(window, pngPath);
 }

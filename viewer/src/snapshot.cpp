@@ -1,5 +1,5 @@
-/// Off-screen snapshots with VTK: the liver's and lesions' surfaces by flying edges, placed in LPS
-/// space through the image's direction matrix, rendered unlit on black.
+/// Off-screen snapshots with VTK: the liver's and lesions' smooth surfaces placed in LPS space
+/// through the image's direction matrix, lit by a key light, with an orientation marker.
 
 #include "render_common.h"
 
@@ -39,18 +39,24 @@ void renderSnapshot(const LabelImage& liver,
   renderer->SetBackground(0.0, 0.0, 0.0);
   // A translucent liver when there are lesions to see through it.
   const bool showLesions = lesions != nullptr;
-  auto liverActor = detail::flatSurfaceActor(liver, {}, LiverColour, showLesions ? 0.45 : 1.0);
+  auto liverActor = detail::surfaceActor(liver, {}, LiverColour, showLesions ? 0.45 : 1.0);
   if (!liverActor)
     throw InputError("", "the liver mask is empty: nothing to render");
   if (showLesions)
-    if (auto lesionActor = detail::flatSurfaceActor(*lesions, {}, LesionColour, 1.0))
+    if (auto lesionActor = detail::surfaceActor(*lesions, {}, LesionColour, 1.0))
       renderer->AddActor(lesionActor);
   renderer->AddActor(liverActor);
 
+  detail::addKeyLight(renderer);
+  const detail::OrientationMarker marker(detail::markerViewport(options.widthPx, options.heightPx),
+                                         1);
+
   vtkNew<vtkRenderWindow> window;
-  detail::setUpOffScreenWindow(window, display.get(), options, { renderer });
+  detail::enableDepthPeeling(window, renderer);
+  detail::setUpOffScreenWindow(window, display.get(), options, { renderer, marker.renderer });
   detail::placeCamera(renderer->GetActiveCamera(), options.view);
   renderer->ResetCamera();
+  marker.syncTo(renderer->GetActiveCamera());
   window->Render();
   detail::writeWindowPng(window, pngPath);
 }

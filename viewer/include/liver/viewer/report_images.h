@@ -14,7 +14,8 @@ namespace liver
 
 using Rgb = std::array<unsigned char, 3>;
 
-/// Flat colours of the report images (0..255), so legends and tests can refer to them.
+/// Colours of the report images (0..255; the 3D view lights them), so legends and tests can refer
+/// to them.
 constexpr Rgb RemnantColour{ 40, 200, 80 };         ///< remnant (map value 1), opaque in 3D
 constexpr Rgb ResectedColour{ 60, 110, 255 };       ///< resected part (2), translucent in 3D
 constexpr Rgb AblationColour{ 255, 140, 0 };        ///< ablation zone (3)
@@ -47,7 +48,9 @@ LesionMark parseLesionMark(const std::string& fate);
 /// `remnantMap`: 0 outside the liver, 1 remnant, 2 resected, 3 ablation zone) opaque, the resected
 /// part translucent, ablation zones and lesions drawn over the liver so they stay visible from
 /// every side, each lesion in its mark's colour (LesionLeftColour for ids missing from `marks`).
-/// Flat, unlit colours on black; `options` gives the view (anterior or posterior for the report)
+/// Smooth surfaces lit by a key light (colours vary in brightness across a surface, their hue
+/// stays), the translucent part depth-peeled, on black with an orientation marker (A/P/R/L/S/I
+/// cube) in the lower right corner; `options` gives the view (anterior or posterior for the report)
 /// and size. `lesions` may be null. Needs an X display: throws ProcessingError without one, and
 /// InputError when the remnant map has no liver voxel.
 void renderPlanSnapshot(const LabelImage& remnantMap,

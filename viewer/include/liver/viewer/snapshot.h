@@ -30,11 +30,13 @@ struct SnapshotOptions
 constexpr std::array<unsigned char, 3> LiverColour{ 190, 90, 70 };
 constexpr std::array<unsigned char, 3> LesionColour{ 240, 220, 40 };
 
-/// Render the liver surface (and the lesions inside it, drawn through a translucent liver) with
-/// flat, unlit colours on black, off-screen, and write a PNG to `pngPath` atomically. Needs an X
-/// display (run under `xvfb-run -a` without one): throws ProcessingError when no OpenGL context
-/// can be made. `lesions` may be null.
-void renderSnapshot(const LabelImage& liver, const LabelImage* lesions,
-                    const SnapshotOptions& options, const std::string& pngPath);
+/// Render the liver's smooth surface (and the lesions inside it, seen through a translucent,
+/// depth-peeled liver) lit by a key light on black, with an orientation marker, off-screen, and
+/// write a PNG to `pngPath` atomically. Needs an X display (run under `xvfb-run -a` without one):
+/// throws ProcessingError when no OpenGL context can be made. `lesions` may be null.
+void renderSnapshot(const LabelImage& liver,
+                    const LabelImage* lesions,
+                    const SnapshotOptions& options,
+                    const std::string& pngPath);
 
 } // namespace liver
