@@ -35,6 +35,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     std::size_t autoPlans = 0;
     std::string landmarks;
     bool autoSegments = false;
+    bool slicerSegmentation = false;
     CtLoadOptions load;
     AugmentationParameters augmentation;
     std::vector<double> pveHypertrophy, alppsHypertrophy, pveDropout, twoStageInterval,
@@ -88,6 +89,11 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     options->autoSegments,
     "Approximate the Couinaud segments from the liver's geometry when no segment map is imported");
   landmarks->excludes(autoSegments);
+  cmd->add_flag(
+    "--seg-nrrd",
+    options->slicerSegmentation,
+    "Also write OUT/segmentation.seg.nrrd for 3D Slicer: the liver by Couinaud segment, "
+    "each lesion and each plan's remnant, named and coloured");
   // FLR augmentation parameters (DESIGN.md section 3; defaults in planning/augmentation.h).
   cmd
     ->add_option("--pve-hypertrophy",
@@ -228,6 +234,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           request.autoPlans = o.autoPlans;
           request.landmarks = o.landmarks;
           request.autoSegments = o.autoSegments;
+          request.slicerSegmentation = o.slicerSegmentation;
           request.planOptions = planOptions;
           request.augmentation = o.augmentation;
           AnalysisOutcome outcome = runAnalysis(request, cliProgress());

@@ -6,6 +6,7 @@
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
+#include <liver/segmentation/slicer_export.h>
 #include <liver/volumetry/volumetry.h>
 
 #include <CLI/CLI.hpp>
@@ -61,6 +62,7 @@ void registerSegment(CLI::App& app, int& exitCode)
     LabelImportOptions import;
     std::string format = "auto";
     bool detectLesions = false;
+    bool slicerSegmentation = false;
     LesionSegmentationOptions lesions;
   };
   auto options = std::make_shared<Options>();
@@ -86,6 +88,10 @@ void registerSegment(CLI::App& app, int& exitCode)
                   "Liver shape prior file from `liverplan shape-prior` ('none' = no prior; "
                   "default: $LIVERPLAN_SHAPE_PRIOR, else the installed or built one)");
   addLabelImportOptions(*cmd, options->import, options->format);
+  cmd->add_flag("--seg-nrrd",
+                options->slicerSegmentation,
+                "Also write OUT/segmentation.seg.nrrd for 3D Slicer: the liver by Couinaud segment "
+                "and each lesion, named and coloured");
   cmd->add_flag("--detect-lesions",
                 options->detectLesions,
                 "Also detect lesions automatically when lesions are imported, and merge them");
@@ -173,6 +179,8 @@ void registerSegment(CLI::App& app, int& exitCode)
             j["files"]["segments"] = "segments.nii.gz";
           if (labels.vessels)
             j["files"]["vessels"] = "vessels.nii.gz";
+          if (options->slicerSegmentation)
+            j["files"]["slicerSegmentation"] = "segmentation.seg.nrrd";
           j["seconds"] =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
           writeImage(labels.liver.GetPointer(), options->out + "/liver.nii.gz");
@@ -181,6 +189,9 @@ void registerSegment(CLI::App& app, int& exitCode)
             writeImage(labels.segments.GetPointer(), options->out + "/segments.nii.gz");
           if (labels.vessels)
             writeImage(labels.vessels.GetPointer(), options->out + "/vessels.nii.gz");
+          if (options->slicerSegmentation)
+            writeSlicerLayers(slicerSegmentationOf(labels),
+                              options->out + "/segmentation.seg.nrrd");
           writeJson(options->out + "/segmentation.json", j);
           std::printf("quality control: %s\n", qc.status.c_str());
           for (const std::string& reason : qc.reasons)

@@ -8,6 +8,7 @@
 #include <liver/imaging/io.h>
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/liver_labels.h>
+#include <liver/segmentation/slicer_export.h>
 
 #include <itkImageRegionIteratorWithIndex.h>
 
@@ -938,4 +939,192 @@ TEST(LabelImport, SameLatticeInAnotherAxisOrderIsMappedExactlyWithoutResampling)
   EXPECT_NE(inputErrorOf([&] { importLabels(liverOnly(dir + "/shifted.nii.gz"), *phantom().ct); })
               .find("--resample-labels"),
             std::string::npos);
+}
+
+namespace
+{
+
+/// The header of a NRRD file: its text up to the blank line.
+std::string nrrdHeaderText(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::string header, line;
+  while (std::getline(in, line) && !line.empty())
+    header += line + "\n";
+  return header;
+}
+
+/// A remnant map cutting the phantom's liver at x = cutXMm (LPS): x >= cut remnant (1), else 2.
+LabelImage::Pointer remnantAt(double cutXMm)
+{
+  auto map = mapOf([](std::size_t) -> std::uint16_t { return 0; });
+  std::uint16_t* out = map->GetBufferPointer();
+  for (std::size_t i = 0; i < voxels(*map); ++i)
+    if (liverAt(i))
+    {
+      const auto index = map->ComputeIndex(static_cast<LabelImage::OffsetValueType>(i));
+      LabelImage::PointType p;
+      map->TransformIndexToPhysicalPoint(index, p);
+      out[i] = p[0] >= cutXMm ? 1 : 2;
+    }
+  return map;
+}
+
+} // namespace
+
+TEST(SlicerExport, LiverSegmentsLesionsAndRemnantRoundTripVoxelForVoxel)
+{
+  const std::string dir = test::makeTempDir("slicer-export");
+  LiverLabels labels;
+  labels.liver = phantom().liver;
+  labels.lesions = phantom().lesions;
+  labels.segments = phantom().segments;
+  const auto remnant = remnantAt(-20.0);
+  const SlicerSegmentation seg =
+    slicerSegmentationOf(labels, { { "Right hemihepatectomy | with: caudate", remnant } });
+  ASSERT_EQ(seg.layers.size(), 3u); // liver by segment, lesions, remnant
+  const std::string path = dir + "/labels.seg.nrrd";
+  writeSlicerLayers(seg, path);
+  EXPECT_EQ(test::listDir(dir), (std::vector<std::string>{ "labels.seg.nrrd" }));
+
+  // The header Slicer reads: a list of 3 layers, names, label values, layers, colours.
+  const std::string header = nrrdHeaderText(path);
+  EXPECT_TRUE(test::contains(header, "dimension: 4\n")) << header;
+  EXPECT_TRUE(test::contains(header, "kinds: list domain domain domain\n")) << header;
+  EXPECT_TRUE(test::contains(header, "encoding: gzip\n"));
+  // Segment keys by position: Couinaud 1..8 (every phantom liver voxel has one, so no "Liver"
+  // rest), lesions 1..K, the remnant.
+  const std::size_t lesions = phantom().truth.lesions.size();
+  ASSERT_EQ(seg.segments.size(), 8 + lesions + 1);
+  EXPECT_TRUE(test::contains(header, "Segment0_Name:=Liver segment 1\n")) << header;
+  EXPECT_TRUE(test::contains(header, "Segment0_LabelValue:=1\n"));
+  EXPECT_TRUE(test::contains(header, "Segment0_Layer:=0\n"));
+  EXPECT_TRUE(test::contains(header, "Segment7_Name:=Liver segment 8\n")) << header;
+  EXPECT_TRUE(test::contains(header, "Segment8_Name:=Lesion 1\n")) << header;
+  EXPECT_TRUE(test::contains(header, "Segment8_LabelValue:=1\n"));
+  EXPECT_TRUE(test::contains(header, "Segment8_Layer:=1\n"));
+  const std::string remnantKey = "Segment" + std::to_string(8 + lesions) + "_";
+  EXPECT_TRUE(test::contains(header, remnantKey + "Name:=Remnant, plan 1\n")) << header;
+  EXPECT_TRUE(test::contains(header, remnantKey + "Layer:=2\n"));
+  // The plan's name in the tags, its separators defused.
+  EXPECT_TRUE(test::contains(
+    header, remnantKey + "Tags:=LiverPlan.Plan:Right hemihepatectomy   with  caudate|"))
+    << header;
+  EXPECT_TRUE(test::contains(header, "Segment0_Color:=0.666666666666666"));
+  EXPECT_TRUE(test::contains(header, "Segmentation_MasterRepresentation:=Binary labelmap\n"));
+
+  // Read back as layers: identical values.
+  const SlicerSegmentation read = readSlicerSegmentation(path);
+  ASSERT_EQ(read.layers.size(), 3u);
+  ASSERT_EQ(read.segments.size(), seg.segments.size());
+  for (std::size_t l = 0; l < 3; ++l)
+    EXPECT_EQ(valueDifference(*read.layers[l], *seg.layers[l]), 0u) << "layer " << l;
+  EXPECT_EQ(countWhere(*read.layers[2], [](auto v) { return v == 1; }),
+            countWhere(*remnant, [](auto v) { return v == 1; }));
+
+  // Through the label import, as `--liver labels.seg.nrrd`: the same liver, lesion ids and
+  // Couinaud segments voxel for voxel; the remnant is named and left aside.
+  LabelImportOptions options;
+  options.liverPath = path;
+  const ImportedLabels imported = importLabels(options, *phantom().ct);
+  ASSERT_TRUE(imported.labels.liver && imported.labels.lesions && imported.labels.segments);
+  EXPECT_EQ(valueDifference(*imported.labels.liver, *phantom().liver), 0u);
+  EXPECT_EQ(valueDifference(*imported.labels.lesions, *phantom().lesions), 0u);
+  EXPECT_EQ(valueDifference(*imported.labels.segments, *phantom().segments), 0u);
+  EXPECT_EQ(imported.lesionCount, lesions);
+  EXPECT_TRUE(
+    anyNoteContains(imported, "segments ignored (name not recognised): \"Remnant, plan 1\""))
+    << allNotes(imported);
+}
+
+TEST(SlicerExport, LiverAloneIsOneLayerAndBadInputIsRefused)
+{
+  const std::string dir = test::makeTempDir("slicer-export-bad");
+  LiverLabels labels;
+  labels.liver = phantom().liver;
+  const SlicerSegmentation seg = slicerSegmentationOf(labels);
+  ASSERT_EQ(seg.layers.size(), 1u);
+  ASSERT_EQ(seg.segments.size(), 1u);
+  EXPECT_EQ(seg.segments[0].name, "Liver");
+  EXPECT_EQ(seg.segments[0].labelValue, 1);
+  writeSlicerLayers(seg, dir + "/liver.seg.nrrd");
+  const std::string header = nrrdHeaderText(dir + "/liver.seg.nrrd");
+  EXPECT_TRUE(test::contains(header, "dimension: 3\n")) << header;
+  EXPECT_TRUE(test::contains(header, "kinds: domain domain domain\n")) << header;
+  EXPECT_TRUE(test::contains(header, "type: unsigned char\n")) << header;
+  LabelImportOptions options;
+  options.liverPath = dir + "/liver.seg.nrrd";
+  const ImportedLabels imported = importLabels(options, *phantom().ct);
+  EXPECT_EQ(valueDifference(*imported.labels.liver, *phantom().liver), 0u);
+  EXPECT_FALSE(imported.labels.lesions);
+
+  // Lesion ids above 255 are kept: unsigned short voxels.
+  LiverLabels many = labels;
+  many.lesions = mapOf([](std::size_t i) -> std::uint16_t { return lesionAt(i) ? 300 : 0; });
+  writeSlicerLayers(slicerSegmentationOf(many), dir + "/wide.seg.nrrd");
+  EXPECT_TRUE(test::contains(nrrdHeaderText(dir + "/wide.seg.nrrd"), "type: unsigned short\n"));
+  const SlicerSegmentation wide = readSlicerSegmentation(dir + "/wide.seg.nrrd");
+  ASSERT_EQ(wide.layers.size(), 2u);
+  EXPECT_EQ(valueDifference(*wide.layers[1], *many.lesions), 0u);
+
+  EXPECT_THROW(slicerSegmentationOf(LiverLabels{}), std::invalid_argument);
+  PhantomOptions coarse;
+  coarse.spacingMm = { 8.0, 8.0, 8.0 };
+  const Phantom other = makePhantom(coarse);
+  LiverLabels mismatched = labels;
+  mismatched.lesions = other.lesions;
+  EXPECT_THROW(slicerSegmentationOf(mismatched), std::invalid_argument);
+  EXPECT_THROW(slicerSegmentationOf(labels, { { "plan", other.liver } }), std::invalid_argument);
+  EXPECT_THROW(writeSlicerLayers(SlicerSegmentation{}, dir + "/none.seg.nrrd"),
+               std::invalid_argument);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/none.seg.nrrd"));
+}
+
+TEST(SlicerExportCli, AnalyzeWritesASegNrrdThatAnalyzeReadsBackToTheSameLabelsAndFlr)
+{
+  const std::string p = test::writePhantomFolder("slicer-cli-phantom", { "--spacing", "4" });
+  const std::string dir = test::makeTempDir("slicer-cli");
+  const test::CommandResult first = test::runLiverplan({ "analyze",
+                                                         p + "/ct.nii.gz",
+                                                         "--liver",
+                                                         p + "/liver.nii.gz",
+                                                         "--lesions",
+                                                         p + "/lesions.nii.gz",
+                                                         "--segments",
+                                                         p + "/segments.nii.gz",
+                                                         "--plan",
+                                                         "right-hemihepatectomy",
+                                                         "--seg-nrrd",
+                                                         "--out",
+                                                         dir + "/a" });
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  const nlohmann::json a = test::readJson(dir + "/a/result.json");
+  EXPECT_EQ(a["files"]["slicerSegmentation"], "segmentation.seg.nrrd");
+  const SlicerSegmentation seg = readSlicerSegmentation(dir + "/a/segmentation.seg.nrrd");
+  EXPECT_EQ(seg.layers.size(), 3u);
+  EXPECT_EQ(seg.segments.back().name, "Remnant, plan 1");
+  EXPECT_TRUE(test::contains(seg.segments.back().id, "remnant_1"));
+
+  // The .seg.nrrd alone (as --liver, and as --segments since the plan needs segments): the same
+  // liver, lesions and segments, the same plan result.
+  const test::CommandResult second = test::runLiverplan({ "analyze",
+                                                          p + "/ct.nii.gz",
+                                                          "--liver",
+                                                          dir + "/a/segmentation.seg.nrrd",
+                                                          "--segments",
+                                                          dir + "/a/segmentation.seg.nrrd",
+                                                          "--plan",
+                                                          "right-hemihepatectomy",
+                                                          "--out",
+                                                          dir + "/b" });
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  for (const char* file : { "liver.nii.gz", "lesions.nii.gz", "segments.nii.gz" })
+    EXPECT_EQ(valueDifference(*loadLabels(dir + "/a/" + file), *loadLabels(dir + "/b/" + file)), 0u)
+      << file;
+  const nlohmann::json b = test::readJson(dir + "/b/result.json");
+  EXPECT_EQ(a["volumetry"]["totalLiverMl"], b["volumetry"]["totalLiverMl"]);
+  EXPECT_EQ(a["volumetry"]["tumourMl"], b["volumetry"]["tumourMl"]);
+  EXPECT_EQ(a["plans"][0]["result"]["flrMl"], b["plans"][0]["result"]["flrMl"]);
+  EXPECT_EQ(a["plans"][0]["result"]["flrPercent"], b["plans"][0]["result"]["flrPercent"]);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/b/segmentation.seg.nrrd"));
 }

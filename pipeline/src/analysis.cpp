@@ -12,6 +12,7 @@
 #include <liver/segmentation/label_import.h>
 #include <liver/segmentation/lesion_segmentation.h>
 #include <liver/segmentation/liver_segmentation.h>
+#include <liver/segmentation/slicer_export.h>
 #include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
 
@@ -363,6 +364,14 @@ void writeAnalysis(const AnalysisRequest& request,
   }
   for (std::size_t k = 0; k < outcome.results.size(); ++k)
     writeImage(outcome.results[k].remnantMap.GetPointer(), inside(outcome.remnantFiles[k]));
+  if (request.slicerSegmentation)
+  {
+    std::vector<SlicerRemnant> remnants;
+    for (std::size_t k = 0; k < outcome.results.size(); ++k)
+      remnants.push_back({ outcome.results[k].name, outcome.results[k].remnantMap });
+    writeSlicerLayers(slicerSegmentationOf(labels, remnants), inside("segmentation.seg.nrrd"));
+    outcome.result.files["slicerSegmentation"] = "segmentation.seg.nrrd";
+  }
   if (request.analyze)
   {
     outcome.result.inputFiles = report::inputDigests(outcome.result, out, request.moreInputs);

@@ -37,6 +37,7 @@ struct AnalysisRequest
   std::size_t autoPlans = 0;
   std::string landmarks; ///< landmarks.json for Couinaud segments
   bool autoSegments = false;
+  bool slicerSegmentation = false; ///< also write segmentation.seg.nrrd (labels and remnants)
   PlanOptions planOptions;
   AugmentationParameters augmentation;
   /// analyze: the clinical data the resectability decision reads (empty fields: "not
@@ -72,9 +73,9 @@ struct AnalysisOutcome
 /// ProcessingError like the libraries.
 AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallback& progress);
 
-/// Write the labels (analyze), the remnant maps, for analyze the report (report.html and
-/// images/, the input files' SHA-256 added to the result) and result.json into request.out, each
-/// atomically, result.json last. Image warnings go to `progress`.
+/// Write the labels (analyze), the remnant maps, segmentation.seg.nrrd when asked, for analyze the
+/// report (report.html and images/, the input files' SHA-256 added to the result) and result.json
+/// into request.out, each atomically, result.json last. Image warnings go to `progress`.
 void writeAnalysis(const AnalysisRequest& request,
                    AnalysisOutcome& outcome,
                    const ProgressCallback& progress);
