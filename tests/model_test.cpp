@@ -73,6 +73,7 @@ model::AnalysisResult filledResult()
   r.segmentation.review = model::ReviewStatus::Edited;
   r.segmentation.reviewedBy = "Dr A";
   r.segmentation.reviewedAt = "2026-01-02T10:00:00Z";
+  r.segmentation.edits = model::EditTotals{ 3, 12.5, 0.25, 4.0, 30.125, 1, 1, "edits.json" };
   r.qc = model::QualityControl{ model::QcStatus::Review, { "liver volume unusual" } };
   r.contrastPhase =
     model::ContrastPhase{ "portal-venous", 0.9, { { "how", "aorta and portal vein HU" } } };
@@ -221,6 +222,11 @@ TEST(ModelJson, RoundTripKeepsEveryField)
   EXPECT_EQ(std::get<std::int64_t>(read.decision->trace[0].inputs[0].second), 3); // sorted keys
   EXPECT_EQ(read.qc->status, model::QcStatus::Review);
   EXPECT_EQ(read.segmentation.review, model::ReviewStatus::Edited);
+  ASSERT_TRUE(read.segmentation.edits.has_value());
+  EXPECT_EQ(read.segmentation.edits->operations, 3u);
+  EXPECT_DOUBLE_EQ(read.segmentation.edits->tumourRemovedMl, 30.125);
+  EXPECT_EQ(read.segmentation.edits->lesionsRemoved, 1u);
+  EXPECT_EQ(read.segmentation.edits->logFile, "edits.json");
   EXPECT_EQ(read.extra["futureField"]["x"], 1);
   EXPECT_EQ(read.labels.sources[0].labelGridMapping, "axes (1, 0, 2), flip L");
   EXPECT_FALSE(written["labels"]["sources"][1].contains("labelGridMapping"));

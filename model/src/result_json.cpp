@@ -1061,6 +1061,13 @@ Json toJson(const AnalysisResult& r)
     j["segmentation"]["reviewedBy"] = r.segmentation.reviewedBy;
   if (!r.segmentation.reviewedAt.empty())
     j["segmentation"]["reviewedAt"] = r.segmentation.reviewedAt;
+  if (const auto& e = r.segmentation.edits)
+    j["segmentation"]["edits"] = {
+      { "operations", e->operations },           { "liverAddedMl", e->liverAddedMl },
+      { "liverRemovedMl", e->liverRemovedMl },   { "tumourAddedMl", e->tumourAddedMl },
+      { "tumourRemovedMl", e->tumourRemovedMl }, { "lesionsAdded", e->lesionsAdded },
+      { "lesionsRemoved", e->lesionsRemoved },   { "logFile", e->logFile }
+    };
   if (r.qc)
   {
     Json qc = r.qc->detail.is_object() ? r.qc->detail : Json::object();
@@ -1166,6 +1173,21 @@ AnalysisResult fromJson(const Json& j, const std::string& file)
       r.segmentation.review = f.named(seg, "review", p, &parseReviewStatus);
     r.segmentation.reviewedBy = f.textOr(seg, "reviewedBy", p);
     r.segmentation.reviewedAt = f.textOr(seg, "reviewedAt", p);
+    const Json& edits = f.object(seg, "edits", p);
+    if (edits.is_object())
+    {
+      const std::string q = p + "edits.";
+      EditTotals e;
+      e.operations = static_cast<std::size_t>(f.numberOr(edits, "operations", q, 0.0));
+      e.liverAddedMl = f.numberOr(edits, "liverAddedMl", q, 0.0);
+      e.liverRemovedMl = f.numberOr(edits, "liverRemovedMl", q, 0.0);
+      e.tumourAddedMl = f.numberOr(edits, "tumourAddedMl", q, 0.0);
+      e.tumourRemovedMl = f.numberOr(edits, "tumourRemovedMl", q, 0.0);
+      e.lesionsAdded = static_cast<std::size_t>(f.numberOr(edits, "lesionsAdded", q, 0.0));
+      e.lesionsRemoved = static_cast<std::size_t>(f.numberOr(edits, "lesionsRemoved", q, 0.0));
+      e.logFile = f.textOr(edits, "logFile", q);
+      r.segmentation.edits = e;
+    }
   }
   else
   {

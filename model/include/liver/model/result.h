@@ -120,6 +120,19 @@ struct QualityControl
   nlohmann::json detail = nlohmann::json::object();
 };
 
+/// What a reviewer's edits changed, net (the totals of the edit log beside the labels).
+struct EditTotals
+{
+  std::size_t operations = 0; ///< edit operations in effect (undone ones excluded)
+  double liverAddedMl = 0.0;
+  double liverRemovedMl = 0.0;
+  double tumourAddedMl = 0.0;     ///< voxels that became lesion (any id)
+  double tumourRemovedMl = 0.0;   ///< voxels that stopped being lesion
+  std::size_t lesionsAdded = 0;   ///< lesion ids that appeared
+  std::size_t lesionsRemoved = 0; ///< lesion ids that disappeared
+  std::string logFile;            ///< the edit log, relative to the result's folder; may be empty
+};
+
 /// Provenance and review of the segmentation.
 struct SegmentationProvenance
 {
@@ -127,8 +140,9 @@ struct SegmentationProvenance
   LabelOrigin lesions = LabelOrigin::None;
   LabelOrigin segments = LabelOrigin::None;
   ReviewStatus review = ReviewStatus::AutomaticUnreviewed;
-  std::string reviewedBy; ///< empty unless reviewed or edited
-  std::string reviewedAt; ///< ISO 8601, empty unless reviewed or edited
+  std::string reviewedBy;          ///< empty unless reviewed or edited
+  std::string reviewedAt;          ///< ISO 8601, empty unless reviewed or edited
+  std::optional<EditTotals> edits; ///< with review Edited
 };
 
 /// The contrast phase of the CT the analysis used.

@@ -1,0 +1,189 @@
+#pragma once
+/// Correcting a segmentation: brush, lesion growth and region operations on LiverLabels with an
+/// undo/redo history, live volumes and an edit log. No display: the planner window (a later
+/// step) calls these with the points its clicks land on.
+
+#include <liver/imaging/types.h>
+#include <liver/model/result.h>
+#include <liver/planning/plan.h>
+#include <liver/planning/resection.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace liver::editing
+{
+
+/// The label map a brush works on.
+enum class EditTarget
+{
+  Liver,  ///< liver mask (erasing it also clears lesions and segments there)
+  Lesion, ///< lesion ids (painting adds the voxels to the liver)
+  Segment ///< Couinaud segments 1..8 (painted only inside the liver)
+};
+
+/// A spherical brush: the voxels whose centres lie within `radiusMm` of `centreLpsMm`.
+struct Brush
+{
+  std::array<double, 3> centreLpsMm{};
+  double radiusMm = 5.0;
+  EditTarget target = EditTarget::Liver;
+  /// Lesion id or Couinaud segment to paint (Lesion: 0 = a new id; erasing: 0 = any id);
+  /// ignored for the liver.
+  std::uint16_t value = 0;
+  bool erase = false;
+  /// Only voxels with HU in [low, high] (Slicer's threshold-limited brush).
+  std::optional<std::pair<double, double>> huRange;
+};
+
+/// A 3D growth from a clicked voxel: 6-connected voxels with HU in the range, within
+/// `maxRadiusMm` of the seed.
+struct GrowthOptions
+{
+  /// HU range; unset: the seed's 3x3x3 mean HU +- toleranceHu.
+  std::optional<std::pair<double, double>> huRange;
+  double toleranceHu = 40.0;
+  double maxRadiusMm = 40.0;
+};
+
+/// What one operation changed, per label: "liver", "tumour" (any lesion id), "lesion 3",
+/// "segment 5".
+struct LabelChange
+{
+  std::string label;
+  std::int64_t voxelsAdded = 0;
+  std::int64_t voxelsRemoved = 0;
+  double mlAdded = 0.0;
+  double mlRemoved = 0.0;
+};
+
+/// One entry of the edit log.
+struct EditRecord
+{
+  std::string operation; ///< e.g. "paint lesion 2, 5.0 mm at (10.0, -3.0, 20.0)"
+  std::vector<LabelChange> changes;
+  std::size_t voxelsChanged = 0; ///< voxels where any map changed
+};
+
+/// Volumes while editing (DESIGN.md §3: TLV counts lesions; functional = TLV - tumour).
+struct LiveNumbers
+{
+  double totalLiverMl = 0.0;
+  double tumourMl = 0.0; ///< lesion voxels (inside the liver by construction)
+  double functionalMl = 0.0;
+  std::size_t lesionCount = 0;
+  std::optional<double> flrMl;      ///< with a plan: planning::evaluatePlan on the current labels
+  std::optional<double> flrPercent; ///< FLR / (TLV - tumour) x 100, as `liverplan plan` gives it
+};
+
+/// A lesion grown from a seed, shown before it is accepted.
+struct LesionPreview
+{
+  std::vector<std::size_t> voxels; ///< buffer offsets
+  double volumeMl = 0.0;
+  std::pair<double, double> huRange;
+};
+
+/// Edits LiverLabels on the CT's grid. Keeps the invariants of LiverLabels: lesions and
+/// segments only inside the liver. Every operation is one undo step; undo/redo restore the
+/// maps byte for byte.
+class LabelEditor
+{
+public:
+  /// Copies `labels` (liver required; lesions and segments may be null: empty maps are made).
+  /// std::invalid_argument when the liver is null or a map is not on the CT's grid.
+  LabelEditor(CtImage::ConstPointer ct, const LiverLabels& labels);
+
+  /// The current labels (lesions and segments always present; segments null when the input had
+  /// none and nothing was painted).
+  LiverLabels labels() const;
+
+  EditRecord paint(const Brush& brush);
+  /// Grow a lesion from `seedLps` inside the liver, not into other lesions; nothing changes.
+  /// std::invalid_argument when the seed is outside the CT or the liver.
+  LesionPreview previewLesion(const std::array<double, 3>& seedLps,
+                              const GrowthOptions& options) const;
+  /// Make the preview a new lesion (the next free id). std::invalid_argument when it is empty.
+  EditRecord acceptLesion(const LesionPreview& preview);
+  /// Remove the lesion at `pointLps` (its voxels stay liver). std::invalid_argument when there is
+  /// none there.
+  EditRecord removeLesion(const std::array<double, 3>& pointLps);
+  /// Add to the liver the region grown from `pointLps` over voxels outside it.
+  EditRecord includeRegion(const std::array<double, 3>& pointLps, const GrowthOptions& options);
+  /// Remove from the liver (and its lesions and segments) the region grown from `pointLps` over
+  /// liver voxels.
+  EditRecord excludeRegion(const std::array<double, 3>& pointLps, const GrowthOptions& options);
+
+  bool canUndo() const;
+  bool canRedo() const;
+  /// Step back (forward); false when there is nothing to undo (redo).
+  bool undo();
+  bool redo();
+
+  /// TLV, tumour and functional volume now; with `plan`, its FLR on the current labels.
+  LiveNumbers numbers(const ResectionPlan* plan = nullptr, const PlanOptions& options = {}) const;
+
+  /// The operations that made the current labels (undone ones excluded), oldest first.
+  std::vector<EditRecord> log() const;
+  /// Net change of the current labels against the ones given, per label (only changed labels).
+  std::vector<LabelChange> netChange() const;
+  /// Lesion ids with voxels now but none at the start, and the reverse.
+  std::pair<std::size_t, std::size_t> lesionIdsAddedRemoved() const;
+  /// The edit log as JSON: operations, net change per label, units.
+  nlohmann::json logJson() const;
+
+private:
+  struct VoxelChange
+  {
+    std::size_t offset;
+    std::array<std::uint16_t, 3> before; ///< liver, lesion, segment
+    std::array<std::uint16_t, 3> after;
+  };
+  struct Step
+  {
+    EditRecord record;
+    std::vector<VoxelChange> voxels;
+  };
+
+  CtImage::ConstPointer m_ct;
+  LabelImage::Pointer m_liver, m_lesions, m_segments;
+  LabelImage::Pointer m_originalLiver, m_originalLesions, m_originalSegments;
+  bool m_hadLesions = false, m_hadSegments = false;
+  double m_voxelMl = 0.0;
+  std::int64_t m_liverCount = 0, m_tumourCount = 0, m_segmentCount = 0;
+  std::vector<std::int64_t> m_lesionVoxels; ///< by lesion id
+  std::vector<std::int64_t> m_originalLesionVoxels;
+  std::size_t m_lesionCount = 0; ///< ids with voxels
+  std::vector<Step> m_steps;
+  std::size_t m_applied = 0; ///< steps [0, m_applied) are in effect
+
+  std::size_t offsetAt(const std::array<double, 3>& lps) const;
+  std::array<std::uint16_t, 3> valuesAt(std::size_t offset) const;
+  void setValues(std::size_t offset, const std::array<std::uint16_t, 3>& values);
+  void setCounts(const std::array<std::uint16_t, 3>& values, int sign);
+  EditRecord commit(const std::string& operation, std::vector<VoxelChange> voxels);
+  std::vector<std::size_t> grow(std::size_t seed,
+                                const std::pair<double, double>& huRange,
+                                double maxRadiusMm,
+                                bool insideLiver,
+                                bool avoidLesions) const;
+  std::pair<double, double> rangeAround(std::size_t seed, const GrowthOptions& options) const;
+  std::uint16_t nextLesionId() const;
+};
+
+/// The segmentation's provenance after a review in the editor (the result model's record):
+/// Reviewed when the labels have no net change, else Edited with the net totals, the origins of
+/// the changed maps set to Edited. `reviewer` and `isoTime` are required (std::invalid_argument).
+model::SegmentationProvenance reviewedProvenance(const LabelEditor& editor,
+                                                 model::SegmentationProvenance before,
+                                                 const std::string& reviewer,
+                                                 const std::string& isoTime,
+                                                 const std::string& logFile = {});
+
+} // namespace liver::editing
