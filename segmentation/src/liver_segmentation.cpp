@@ -3,13 +3,12 @@
 /// y = posterior, z = superior) so anatomical priors are simple comparisons.
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/image_filters.h>
 #include <liver/segmentation/liver_segmentation.h>
 
 #include <Eigen/Dense>
 #include <itkConnectedComponentImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
-#include <itkMedianImageFilter.h>
-#include <itkNearestNeighborInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
@@ -104,27 +103,65 @@ FloatImage::Pointer resampleToWorkingGrid(const CtImage& ct, double workingSpaci
     outSize[a] = static_cast<unsigned long>(std::max(1.0, std::ceil((hi[a] - lo[a]) / spacing[a])));
     origin[a] = lo[a] + 0.5 * spacing[a];
   }
-  auto resampler = itk::ResampleImageFilter<CtImage, FloatImage>::New();
-  resampler->SetInput(&ct);
-  resampler->SetInterpolator(itk::LinearInterpolateImageFunction<CtImage, double>::New());
-  resampler->SetOutputSpacing(spacing);
-  resampler->SetOutputOrigin(origin);
-  FloatImage::DirectionType identity;
-  identity.SetIdentity();
-  resampler->SetOutputDirection(identity);
-  resampler->SetSize(outSize);
-  resampler->SetDefaultPixelValue(-1024.0f);
-  resampler->Update();
-  return resampler->GetOutput();
+  auto geometry = FloatImage::New();
+  geometry->SetRegions(outSize);
+  geometry->SetSpacing(spacing);
+  geometry->SetOrigin(origin); // identity direction: LPS-aligned
+  return resampleLinear(ct, *geometry, -1024.0f);
 }
 
-FloatImage::Pointer median(const FloatImage::Pointer& image)
+/// The x-y box of `body`'s voxels grown by `marginMm`, all slices: `image` cropped to it, and
+/// `body` replaced by its crop.
+FloatImage::Pointer cropToBody(const FloatImage::Pointer& image,
+                               MaskImage::Pointer& body,
+                               double marginMm)
 {
-  auto filter = itk::MedianImageFilter<FloatImage, FloatImage>::New();
-  filter->SetInput(image);
-  filter->SetRadius(1);
-  filter->Update();
-  return filter->GetOutput();
+  const Grid g = gridOf(*image);
+  const std::uint8_t* b = body->GetBufferPointer();
+  long x0 = g.nx, x1 = -1, y0 = g.ny, y1 = -1;
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = 0; y < g.ny; ++y)
+      for (long x = 0; x < g.nx; ++x)
+        if (b[g.at(x, y, z)])
+        {
+          x0 = std::min(x0, x);
+          x1 = std::max(x1, x);
+          y0 = std::min(y0, y);
+          y1 = std::max(y1, y);
+        }
+  if (x1 < 0)
+    return image; // no body: nothing to crop to (the caller reports it)
+  const long mx = std::lround(marginMm / g.sx), my = std::lround(marginMm / g.sy);
+  x0 = std::max(0L, x0 - mx);
+  y0 = std::max(0L, y0 - my);
+  x1 = std::min(g.nx - 1, x1 + mx);
+  y1 = std::min(g.ny - 1, y1 + my);
+  FloatImage::IndexType start;
+  start[0] = x0;
+  start[1] = y0;
+  start[2] = 0;
+  FloatImage::PointType origin;
+  image->TransformIndexToPhysicalPoint(start, origin);
+  FloatImage::SizeType size;
+  size[0] = static_cast<unsigned long>(x1 - x0 + 1);
+  size[1] = static_cast<unsigned long>(y1 - y0 + 1);
+  size[2] = static_cast<unsigned long>(g.nz);
+  auto cropped = FloatImage::New();
+  cropped->SetRegions(size);
+  cropped->SetSpacing(image->GetSpacing());
+  cropped->SetOrigin(origin);
+  cropped->Allocate();
+  auto croppedBody = allocateLike<MaskImage>(*cropped, 0);
+  const long cx = x1 - x0 + 1;
+  for (long z = 0; z < g.nz; ++z)
+    for (long y = y0; y <= y1; ++y)
+    {
+      const std::size_t from = g.at(x0, y, z), to = (z * (y1 - y0 + 1) + (y - y0)) * cx;
+      std::copy_n(image->GetBufferPointer() + from, cx, cropped->GetBufferPointer() + to);
+      std::copy_n(b + from, cx, croppedBody->GetBufferPointer() + to);
+    }
+  body = croppedBody;
+  return cropped;
 }
 
 /// Signed distance in mm to the mask's boundary, placed half a voxel outside the outermost mask
@@ -725,6 +762,7 @@ std::vector<float> placeShapePrior(const ShapePrior& prior,
                                    const MaskImage::Pointer& body,
                                    const Band& band,
                                    const std::array<double, 3>& initialCentre,
+                                   const std::array<double, 6>& scanBox,
                                    ShapePriorReport& report)
 {
   const Grid g = gridOf(*working);
@@ -739,8 +777,8 @@ std::vector<float> placeShapePrior(const ShapePrior& prior,
   // How much of the fitted prior lies inside the scan: a liver the scan cuts (a few slices of
   // the upper abdomen) cannot anchor a whole-liver shape.
   double inside = 0.0, total = 0.0;
-  const double lo[3] = { g.px(0), g.py(0), g.pz(0) },
-               hi[3] = { g.px(g.nx - 1), g.py(g.ny - 1), g.pz(g.nz - 1) };
+  const double lo[3] = { scanBox[0], scanBox[2], scanBox[4] },
+               hi[3] = { scanBox[1], scanBox[3], scanBox[5] };
   for (int k = 0; k < ShapePrior::GridSize; k += 2)
     for (int j = 0; j < ShapePrior::GridSize; j += 2)
       for (int i = 0; i < ShapePrior::GridSize; i += 2)
@@ -853,25 +891,34 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
 
   // 1. Working grid: LPS-aligned, ~1.5 mm (or the CT's own spacing if coarser), median-filtered
   // against noise.
-  const FloatImage::Pointer working = median(resampleToWorkingGrid(ct, options.workingSpacingMm));
-  const Grid g = gridOf(*working);
-  report.workingSpacingMm = { g.sx, g.sy, g.sz };
-  const float* hu = working->GetBufferPointer();
-  const std::size_t n = g.size();
-  report.steps.push_back(format("working grid %.0fx%.0fx%.0f at %.2f mm", g.nx, g.ny, g.nz, g.sx));
+  const FloatImage::Pointer scan =
+    median3x3x3(*resampleToWorkingGrid(ct, options.workingSpacingMm));
+  const Grid scanGrid = gridOf(*scan);
+  report.workingSpacingMm = { scanGrid.sx, scanGrid.sy, scanGrid.sz };
+  report.steps.push_back(format(
+    "working grid %.0fx%.0fx%.0f at %.2f mm", scanGrid.nx, scanGrid.ny, scanGrid.nz, scanGrid.sx));
+  const std::array<double, 6> scanBox{ scanGrid.px(0), scanGrid.px(scanGrid.nx - 1),
+                                       scanGrid.py(0), scanGrid.py(scanGrid.ny - 1),
+                                       scanGrid.pz(0), scanGrid.pz(scanGrid.nz - 1) };
   for (const auto& seed : options.seedsLpsMm)
-    if (seed[0] < g.px(0) || seed[0] > g.px(g.nx - 1) || seed[1] < g.py(0) ||
-        seed[1] > g.py(g.ny - 1) || seed[2] < g.pz(0) || seed[2] > g.pz(g.nz - 1))
+    if (seed[0] < scanBox[0] || seed[0] > scanBox[1] || seed[1] < scanBox[2] ||
+        seed[1] > scanBox[3] || seed[2] < scanBox[4] || seed[2] > scanBox[5])
       throw std::invalid_argument(
         format("seed (%.1f, %.1f, %.1f) mm is outside the CT", seed[0], seed[1], seed[2]));
 
-  // 2. Body: the largest non-air component, with everything it encloses per axial slice.
-  auto body = allocateLike<MaskImage>(*working, 0);
-  std::uint8_t* bodyMask = body->GetBufferPointer();
-  for (std::size_t i = 0; i < n; ++i)
-    bodyMask[i] = hu[i] > -400.0f;
+  // 2. Body: the largest non-air component, with everything it encloses per axial slice. The
+  // working grid is then the body's box (plus a margin) in x and y: what lies around the body
+  // is air, and every later step costs in proportion to the grid.
+  MaskImage::Pointer body = allocateLike<MaskImage>(*scan, 0);
+  for (std::size_t i = 0; i < scanGrid.size(); ++i)
+    body->GetBufferPointer()[i] = scan->GetBufferPointer()[i] > -400.0f;
   keepLargest(body);
   fillHolesPerAxialSlice(body);
+  const FloatImage::Pointer working = cropToBody(scan, body, 15.0);
+  const Grid g = gridOf(*working);
+  const float* hu = working->GetBufferPointer();
+  const std::size_t n = g.size();
+  const std::uint8_t* bodyMask = body->GetBufferPointer();
   double bodyCentreX = 0, bodyMinX = 1e300;
   std::size_t bodyCount = 0;
   for (long z = 0; z < g.nz; ++z)
@@ -1030,7 +1077,8 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   {
     ShapePriorReport& sp = report.shapePrior;
     sp.shapes = shapePrior->shapes;
-    priorProbability = placeShapePrior(*shapePrior, working, body, selection.band, centroid, sp);
+    priorProbability =
+      placeShapePrior(*shapePrior, working, body, selection.band, centroid, scanBox, sp);
     if (sp.used)
     {
       std::vector<double> priorSum(sizes.size(), 0.0);
@@ -1136,21 +1184,33 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
     boundaryHu = std::clamp(midpoint, report.huLow - 25.0, report.huLow);
   }
   report.boundaryHu = boundaryHu;
-  auto resampler = itk::ResampleImageFilter<FloatImage, FloatImage>::New();
-  resampler->SetInput(distance);
-  resampler->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
-  resampler->SetOutputParametersFromImage(&ct);
-  resampler->SetDefaultPixelValue(1e6f);
-  resampler->Update();
-  const FloatImage::Pointer onCt = resampler->GetOutput();
-  auto pocketResampler = itk::ResampleImageFilter<MaskImage, MaskImage>::New();
-  pocketResampler->SetInput(pockets);
-  pocketResampler->SetInterpolator(
-    itk::NearestNeighborInterpolateImageFunction<MaskImage, double>::New());
-  pocketResampler->SetOutputParametersFromImage(&ct);
-  pocketResampler->SetDefaultPixelValue(0);
-  pocketResampler->Update();
-  const std::uint8_t* keep = pocketResampler->GetOutput()->GetBufferPointer();
+  const FloatImage::Pointer onCt = resampleLinear(*distance, ct, 1e6f);
+  // The pockets' working voxel nearest to a CT voxel (as ITK's nearest-neighbour interpolation
+  // picks it), looked up only in the narrow band where the boundary is re-decided.
+  const std::uint8_t* pocket = pockets->GetBufferPointer();
+  std::array<std::array<double, 3>, 3> toWorking{};
+  std::array<double, 3> workingOffset{};
+  const double workingOrigin[3] = { g.ox, g.oy, g.oz }, workingStep[3] = { g.sx, g.sy, g.sz };
+  for (int a = 0; a < 3; ++a)
+  {
+    workingOffset[a] = (ct.GetOrigin()[a] - workingOrigin[a]) / workingStep[a];
+    for (int b = 0; b < 3; ++b)
+      toWorking[a][b] = ct.GetDirection()[a][b] * ct.GetSpacing()[b] / workingStep[a];
+  }
+  auto keep = [&](long x, long y, long z)
+  {
+    long w[3];
+    const long limit[3] = { g.nx, g.ny, g.nz };
+    for (int a = 0; a < 3; ++a)
+    {
+      const double c =
+        workingOffset[a] + toWorking[a][0] * x + toWorking[a][1] * y + toWorking[a][2] * z;
+      w[a] = static_cast<long>(std::floor(c + 0.5));
+      if (w[a] < 0 || w[a] >= limit[a])
+        return false;
+    }
+    return pocket[g.at(w[0], w[1], w[2])] != 0;
+  };
   result.liver = allocateLike<LabelImage>(ct, 0);
   const float* sd = onCt->GetBufferPointer();
   std::uint16_t* out = result.liver->GetBufferPointer();
@@ -1196,7 +1256,7 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
         bool inside = sd[i] <= 0.0f;
         if (inside && sd[i] >= -narrow)
         {
-          inside = keep[i] || median7(i, x, y, z) >= boundaryHu;
+          inside = keep(x, y, z) || median7(i, x, y, z) >= boundaryHu;
           if (inside)
             front.push_back(i);
         }
