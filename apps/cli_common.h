@@ -127,6 +127,7 @@ void registerBatch(CLI::App& app, int& exitCode); // also registers `merge`
 void registerDecide(CLI::App& app, int& exitCode);
 void registerReport(CLI::App& app, int& exitCode);
 void registerDicomSeg(CLI::App& app, int& exitCode); ///< cmd_dicom_seg.cpp
+void registerDicomOut(CLI::App& app, int& exitCode); ///< cmd_dicom_seg.cpp
 
 /// Whole-liver volumetry as JSON (the model's form).
 nlohmann::json volumetryJson(const Volumetry& volumetry);

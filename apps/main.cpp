@@ -4,9 +4,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <dcmtk/config/osconfig.h> // must come first of DCMTK's headers
+#include <dcmtk/oflog/oflog.h>
+
 int main(int argc, char** argv)
 {
   using namespace liver::cli;
+  // DCMTK (DICOM SEG/SR/PDF) logs to stderr: its errors stay visible beside LiverPlan's own
+  // one-line message; its warnings about the tolerated quirks of files it reads do not.
+  OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
   CLI::App app{ "LiverPlan " LIVERPLAN_VERSION
                 " - liver volumetry and resection planning on CT (decision support for a "
                 "multidisciplinary team)" };
@@ -34,6 +40,7 @@ int main(int argc, char** argv)
   registerDecide(app, exitCode);
   registerReport(app, exitCode);
   registerDicomSeg(app, exitCode);
+  registerDicomOut(app, exitCode);
 
   try
   {

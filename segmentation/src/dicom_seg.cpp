@@ -17,7 +17,6 @@
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
-#include <dcmtk/oflog/oflog.h>
 
 // Explicit folder: ITK ships an older, symbol-mangled openjpeg.h on its include path.
 #include <openjpeg-2.5/openjpeg.h>
@@ -35,18 +34,6 @@ namespace
 {
 
 constexpr std::uint64_t MaxVoxels = std::uint64_t{ 1 } << 30;
-
-/// DCMTK logs to the console by default; a library does not print (errors come back as
-/// InputError), so its logger is switched off once.
-void quietDcmtk()
-{
-  static const bool once = []
-  {
-    OFLog::configure(OFLogger::OFF_LOG_LEVEL);
-    return true;
-  }();
-  (void)once;
-}
 
 std::string str(DcmItem& item, const DcmTagKey& tag, unsigned long pos = 0)
 {
@@ -426,7 +413,6 @@ bool isDicomSegmentation(const std::string& path)
   std::ifstream in(path, std::ios::binary);
   if (!in.read(magic, sizeof magic) || std::memcmp(magic + 128, "DICM", 4) != 0)
     return false;
-  quietDcmtk();
   // The meta header alone: a SEG truncated in its pixel data is still a SEG (and then refused
   // by readDicomSegmentation with the reason), never handed to another reader.
   DcmFileFormat file;
@@ -440,7 +426,6 @@ bool isDicomSegmentation(const std::string& path)
 
 DicomSegmentation readDicomSegmentation(const std::string& path)
 {
-  quietDcmtk();
   DcmFileFormat file;
   if (const OFCondition status = file.loadFile(path.c_str()); status.bad())
     throw InputError(path, std::string("not a readable DICOM file (") + status.text() + ")");

@@ -21,7 +21,6 @@
 #include <dcmtk/dcmiod/iodutil.h>
 #include <dcmtk/dcmseg/segdoc.h>
 #include <dcmtk/dcmseg/segment.h>
-#include <dcmtk/oflog/oflog.h>
 
 #include <cmath>
 #include <cstring>
@@ -65,23 +64,21 @@ CodeSequenceMacro macro(const CodedConcept& c)
   return CodeSequenceMacro(c.value.c_str(), c.scheme.c_str(), c.meaning.c_str());
 }
 
-/// DICOM LO/CS values: at most `length` characters, no backslash or control characters.
-std::string clean(const std::string& s, std::size_t length)
+} // namespace
+
+std::string dicomText(const std::string& s, std::size_t maxLength)
 {
   std::string out;
   for (char c : s)
-    if (c != '\\' && static_cast<unsigned char>(c) >= 32 && out.size() < length)
+    if (c != '\\' && static_cast<unsigned char>(c) >= 32 && out.size() < maxLength)
       out += c;
   return out;
 }
-
-} // namespace
 
 DicomSourceSeries findDicomSourceSeries(const std::string& folder,
                                         const std::string& seriesUid,
                                         const itk::ImageBase<3>& grid)
 {
-  OFLog::configure(OFLogger::OFF_LOG_LEVEL);
   if (seriesUid.empty())
     throw InputError(folder,
                      "the CT has no SeriesInstanceUID: a DICOM SEG must reference a "
@@ -161,7 +158,6 @@ std::string writeDicomSegmentation(const std::vector<SegmentToWrite>& segments,
                                    const std::string& path,
                                    const DicomSegWriteOptions& options)
 {
-  OFLog::configure(OFLogger::OFF_LOG_LEVEL);
   const auto size = grid.GetLargestPossibleRegion().GetSize();
   if (size[0] > 65535 || size[1] > 65535)
     throw std::invalid_argument("writeDicomSegmentation: grid wider than 65535");
@@ -172,10 +168,10 @@ std::string writeDicomSegmentation(const std::vector<SegmentToWrite>& segments,
   const std::size_t pixels = size[0] * size[1];
 
   IODGeneralEquipmentModule::EquipmentInfo equipment(
-    "LiverPlan", "liverplan", "0", clean(options.softwareVersion, 64).c_str());
+    "LiverPlan", "liverplan", "0", dicomText(options.softwareVersion, 64).c_str());
   ContentIdentificationMacro content("1",
-                                     clean(options.contentLabel, 16).c_str(),
-                                     clean(options.contentDescription, 64).c_str(),
+                                     dicomText(options.contentLabel, 16).c_str(),
+                                     dicomText(options.contentDescription, 64).c_str(),
                                      "");
   DcmSegmentation* raw = nullptr;
   check(DcmSegmentation::createBinarySegmentation(
@@ -193,7 +189,7 @@ std::string writeDicomSegmentation(const std::vector<SegmentToWrite>& segments,
   const std::string sopInstanceUid = dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT);
   check(seg->getSOPCommon().setSOPInstanceUID(sopInstanceUid.c_str()), "SOPInstanceUID");
   check(seg->getSeries().setSeriesNumber(options.seriesNumber.c_str()), "SeriesNumber");
-  check(seg->getSeries().setSeriesDescription(clean(options.seriesDescription, 64).c_str()),
+  check(seg->getSeries().setSeriesDescription(dicomText(options.seriesDescription, 64).c_str()),
         "SeriesDescription");
   DcmIODUtil::setContentDateAndTimeNow(seg->getGeneralImage());
 
@@ -257,14 +253,14 @@ std::string writeDicomSegmentation(const std::vector<SegmentToWrite>& segments,
     DcmSegment* segment = nullptr;
     check(
       DcmSegment::create(segment,
-                         clean(w.label, 64).c_str(),
+                         dicomText(w.label, 64).c_str(),
                          macro(w.category),
                          macro(w.type),
                          w.automatic ? DcmSegTypes::SAT_AUTOMATIC : DcmSegTypes::SAT_SEMIAUTOMATIC,
-                         clean(w.algorithmName, 64).c_str()),
+                         dicomText(w.algorithmName, 64).c_str()),
       "segment \"" + w.label + "\"");
     if (!w.description.empty())
-      segment->setSegmentDescription(clean(w.description, 64).c_str());
+      segment->setSegmentDescription(dicomText(w.description, 64).c_str());
     double L = 0, a = 0, b = 0;
     IODCIELabUtil::rgb2DicomLab(L, a, b, w.rgb[0], w.rgb[1], w.rgb[2]);
     segment->setRecommendedDisplayCIELabValue(static_cast<Uint16>(std::lround(L)),

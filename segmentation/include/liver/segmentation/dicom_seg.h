@@ -124,6 +124,10 @@ std::string writeDicomSegmentation(const std::vector<SegmentToWrite>& segments,
                                    const std::string& path,
                                    const DicomSegWriteOptions& options = {});
 
+/// A text as a DICOM string value (LO, SH, ST, UT): at most `maxLength` characters, no backslash
+/// (the value separator) or control characters.
+std::string dicomText(const std::string& s, std::size_t maxLength);
+
 /// The coded concepts LiverPlan writes and recognises (SNOMED CT, scheme "SCT").
 namespace codes
 {
