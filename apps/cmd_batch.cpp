@@ -78,9 +78,10 @@ Shard parseShard(const std::string& text)
 
 /// One row of summary.csv, as status.json stores it.
 const std::vector<std::string> FixedColumns = {
-  "studyInstanceUid", "patientId", "studyDate",    "seriesInstanceUid", "seriesChoice",
-  "status",           "error",     "totalLiverMl", "tumourMl",          "functionalMl",
-  "lesions",          "qc",        "qcReasons",    "contrastPhase"
+  "studyInstanceUid", "patientId",    "studyDate",    "seriesInstanceUid",
+  "seriesChoice",     "status",       "error",        "totalLiverMl",
+  "tumourMl",         "functionalMl", "lesions",      "qc",
+  "qcReasons",        "review",       "contrastPhase"
 };
 const std::vector<std::string> PlanColumns = { "name", "remnantMl", "flrPercent",  "sflrPercent",
                                                "pass", "r0",        "augmentation" };
@@ -119,6 +120,9 @@ nlohmann::json rowFromResult(const model::AnalysisResult& result)
     for (const std::string& reason : result.qc->reasons)
       reasons += (reasons.empty() ? "" : "; ") + reason;
   row["qcReasons"] = reasons;
+  // Whether anyone reviewed the segmentation (automatic-unreviewed, imported-unreviewed,
+  // reviewed, edited), as result.json and the report say.
+  row["review"] = model::toString(result.segmentation.review);
   row["contrastPhase"] = result.contrastPhase ? result.contrastPhase->phase : "";
   row["plans"] = nlohmann::json::array();
   for (const model::PlanRecord& p : result.plans)
@@ -187,7 +191,8 @@ std::string summaryHtml(const std::vector<nlohmann::json>& rows,
     "</head><body>\n<h1>LiverPlan batch summary</h1>\n<p class=\"disclaimer\">" +
     htmlEscape(DecisionSupportDisclaimer) +
     "</p>\n<table><thead><tr><th>Study</th><th>Patient</th><th>Date</th><th>Status</th>"
-    "<th>TLV mL</th><th>Tumour mL</th><th>Lesions</th><th>Plans: FLR % / sFLR %</th>"
+    "<th>Segmentation</th><th>TLV mL</th><th>Tumour mL</th><th>Lesions</th><th>Plans: FLR % / sFLR "
+    "%</th>"
     "<th>Decision</th><th>Error</th></tr></thead><tbody>\n";
   for (const nlohmann::json& row : rows)
   {
@@ -200,14 +205,14 @@ std::string summaryHtml(const std::vector<nlohmann::json>& rows,
     const std::string link =
       ok ? "<a href=\"" + htmlEscape(studyDir(uid)) + "/report.html\">" + htmlEscape(uid) + "</a>"
          : htmlEscape(uid);
-    html += "<tr><td>" + link + "</td><td>" + htmlEscape(row.value("patientId", "")) + "</td><td>" +
-            htmlEscape(row.value("studyDate", "")) + "</td><td" + (ok ? "" : " class=\"error\"") +
-            ">" + htmlEscape(row.value("status", "")) + "</td><td>" +
-            htmlEscape(row.value("totalLiverMl", "")) + "</td><td>" +
-            htmlEscape(row.value("tumourMl", "")) + "</td><td>" +
-            htmlEscape(row.value("lesions", "")) + "</td><td>" + plans + "</td><td>" +
-            htmlEscape(row.value("decision", "")) + "</td><td>" +
-            htmlEscape(row.value("error", "")) + "</td></tr>\n";
+    html +=
+      "<tr><td>" + link + "</td><td>" + htmlEscape(row.value("patientId", "")) + "</td><td>" +
+      htmlEscape(row.value("studyDate", "")) + "</td><td" + (ok ? "" : " class=\"error\"") + ">" +
+      htmlEscape(row.value("status", "")) + "</td><td>" + htmlEscape(row.value("review", "")) +
+      "</td><td>" + htmlEscape(row.value("totalLiverMl", "")) + "</td><td>" +
+      htmlEscape(row.value("tumourMl", "")) + "</td><td>" + htmlEscape(row.value("lesions", "")) +
+      "</td><td>" + plans + "</td><td>" + htmlEscape(row.value("decision", "")) + "</td><td>" +
+      htmlEscape(row.value("error", "")) + "</td></tr>\n";
   }
   return html + "</tbody></table>\n</body></html>\n";
 }

@@ -36,6 +36,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     std::string landmarks;
     bool autoSegments = false;
     bool slicerSegmentation = false;
+    std::string review;
     CtLoadOptions load;
     AugmentationParameters augmentation;
     std::vector<double> pveHypertrophy, alppsHypertrophy, pveDropout, twoStageInterval,
@@ -89,6 +90,12 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     options->autoSegments,
     "Approximate the Couinaud segments from the liver's geometry when no segment map is imported");
   landmarks->excludes(autoSegments);
+  cmd->add_option(
+    "--review",
+    options->review,
+    "edits.json that `liverplan view` saved with corrected labels: measure those labels (unless "
+    "--liver is given: then they must be the saved ones) and record the review (reviewer, time, "
+    "edit totals) in result.json and the report");
   cmd->add_flag(
     "--seg-nrrd",
     options->slicerSegmentation,
@@ -212,7 +219,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           // Anatomical plans need segments: say so before loading or segmenting anything.
           const bool segmentSource = !o.import.segmentsPath.empty() ||
                                      !o.import.totalsegPath.empty() || !o.landmarks.empty() ||
-                                     o.autoSegments;
+                                     o.autoSegments || !o.review.empty();
           for (const ResectionPlan& p : plans)
             if (!p.segments.empty() && !segmentSource)
               throw InputError("",
@@ -235,6 +242,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           request.landmarks = o.landmarks;
           request.autoSegments = o.autoSegments;
           request.slicerSegmentation = o.slicerSegmentation;
+          request.review = o.review;
           request.planOptions = planOptions;
           request.augmentation = o.augmentation;
           AnalysisOutcome outcome = runAnalysis(request, cliProgress());

@@ -29,11 +29,11 @@ namespace
 
 /// What `view --result` takes from an `analyze` output: the plans (by their canonical specs and
 /// names), the label files when no label option was given, and the body and liver condition.
-void useAnalysis(const std::string& path,
-                 LabelImportOptions& import,
-                 std::vector<ResectionPlan>& plans,
-                 PlanOptions& planOptions,
-                 bool conditionGiven)
+model::SegmentationProvenance useAnalysis(const std::string& path,
+                                          LabelImportOptions& import,
+                                          std::vector<ResectionPlan>& plans,
+                                          PlanOptions& planOptions,
+                                          bool conditionGiven)
 {
   namespace fs = std::filesystem;
   const fs::path file = fs::is_directory(path) ? fs::path(path) / "result.json" : fs::path(path);
@@ -66,6 +66,7 @@ void useAnalysis(const std::string& path,
   }
   if (!conditionGiven)
     planOptions.condition = result.liverCondition;
+  return labelsGiven ? model::SegmentationProvenance{} : result.segmentation;
 }
 
 } // namespace
@@ -90,6 +91,8 @@ void registerView(CLI::App& app, int& exitCode)
     std::string savePlan = "plan.json";
     std::string replay;
     std::string record;
+    std::string reviewFolder = "reviewed";
+    std::string reviewer;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -135,6 +138,16 @@ void registerView(CLI::App& app, int& exitCode)
                   "Play a recorded event log (vtkInteractorEventRecorder) off-screen, print the "
                   "final results text and exit");
   cmd->add_option("--record", options->record, "Record the interaction to this event log");
+  cmd
+    ->add_option("--review-out",
+                 options->reviewFolder,
+                 "Edit mode (key m): where `l` saves the corrected liver/lesions/segments "
+                 "(NIfTI), segmentation.seg.nrrd and edits.json (re-run them with `liverplan "
+                 "plan/analyze --review FOLDER/edits.json`)")
+    ->capture_default_str();
+  cmd->add_option("--reviewer",
+                  options->reviewer,
+                  "Who reviews the segmentation (recorded with a saved review; default $USER)");
   cmd->callback(
     [options, cmd, size, &exitCode]
     {
@@ -211,8 +224,10 @@ void registerView(CLI::App& app, int& exitCode)
             for (const ResectionPlan& p : loadPlanFile(o.planFile))
               plans.push_back(p);
           PlanOptions planOptions;
+          model::SegmentationProvenance provenance;
           if (!o.result.empty())
-            useAnalysis(o.result, o.import, plans, planOptions, cmd->count("--liver-condition"));
+            provenance =
+              useAnalysis(o.result, o.import, plans, planOptions, cmd->count("--liver-condition"));
           applyBodyOptions(*cmd, o.body, planOptions);
           std::string events;
           if (!o.replay.empty())
@@ -245,6 +260,22 @@ void registerView(CLI::App& app, int& exitCode)
           }
           windowOptions.offScreen = !o.replay.empty();
           windowOptions.savePlanPath = o.savePlan;
+          windowOptions.reviewFolder = o.reviewFolder;
+          windowOptions.reviewer = o.reviewer;
+          if (windowOptions.reviewer.empty())
+            if (const char* user = std::getenv("USER"))
+              windowOptions.reviewer = user;
+          // The labels' origins before the review: the analysis's, else the files given.
+          if (o.result.empty() || provenance.liver == model::LabelOrigin::None)
+          {
+            provenance = {};
+            provenance.liver = model::LabelOrigin::Imported;
+            provenance.lesions =
+              labels.lesions ? model::LabelOrigin::Imported : model::LabelOrigin::None;
+            provenance.segments =
+              labels.segments ? model::LabelOrigin::Imported : model::LabelOrigin::None;
+          }
+          windowOptions.provenance = provenance;
           PlanWindow window(*ct.image, labels, planOptions, std::move(plans), windowOptions);
           if (!o.record.empty())
             window.record(o.record);
@@ -252,9 +283,15 @@ void registerView(CLI::App& app, int& exitCode)
           {
             window.replay(events);
             std::printf("%s\n", window.displayedText().c_str());
+            if (window.editMode())
+              std::printf("%s\n", window.editText().c_str());
             return ExitOk;
           }
-          logInfo("view: n/p plan, 1-5 structures, r camera, s screenshot, w save plan, q quit");
+          logInfo("view: n/p plan, 1-5 structures, r camera, s screenshot, w save plan, m edit "
+                  "mode, q quit");
+          logInfo("edit mode: b paint, x erase, a add lesion (Enter/k accept, c cancel), d remove "
+                  "lesion, i/o include/exclude region, t target, +/- radius, f 2D/3D, h HU limit, "
+                  "u undo, U redo, l save the review");
           window.start();
           return ExitOk;
         });

@@ -283,6 +283,8 @@ TEST(Batch, ClinicalCsvGivesHeightAndWeightPerPatient)
     EXPECT_TRUE(row.at("qc") == "ok" || row.at("qc") == "review") << row.at("qc");
     EXPECT_EQ(row.at("qc") == "review", !row.at("qcReasons").empty());
     EXPECT_EQ(row.at("contrastPhase"), "portal-venous");
+    // Nobody reviewed the automatic segmentation of a batch.
+    EXPECT_EQ(row.at("review"), "automatic-unreviewed");
     if (row.at("patientId") == patient)
     {
       EXPECT_FALSE(row.at("plan1_sflrPercent").empty()) << "height and weight give the sFLR";

@@ -5,6 +5,9 @@
 
 #include <liver/data/phantom.h>
 #include <liver/editing/label_editor.h>
+#include <liver/editing/review.h>
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
 #include <liver/planning/resection.h>
 #include <liver/volumetry/label_stats.h>
 
@@ -12,6 +15,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 using namespace liver;
@@ -364,4 +369,97 @@ TEST(LabelEditor, ReviewProvenanceIsReviewedWithoutChangeAndEditedWithTheNetTota
   EXPECT_EQ(edited.liver, model::LabelOrigin::Automatic);
   EXPECT_EQ(edited.segments, model::LabelOrigin::Imported);
   EXPECT_EQ(edited.edits->logFile, "edits.json");
+}
+
+TEST(Review, SavedLabelsReadBackIdenticalAndTheLogChecksThem)
+{
+  const std::string dir = liver::test::makeTempDir("review-save");
+  LabelEditor editor(phantom().ct, phantomLabels());
+  model::SegmentationProvenance before;
+  before.liver = model::LabelOrigin::Automatic;
+  before.lesions = model::LabelOrigin::Automatic;
+  before.segments = model::LabelOrigin::Automatic;
+  editor.removeLesion(phantom().truth.lesions.at(0).centreLpsMm);
+  const nlohmann::json review = saveReview(dir, editor, before, "Dr B", "2026-12-06T08:00:00Z");
+  EXPECT_EQ(review.at("status"), "edited");
+  EXPECT_EQ(review.at("edits").at("lesionsRemoved"), 1);
+
+  // The NIfTI maps are the editor's bytes; the .seg.nrrd is there.
+  const LiverLabels now = editor.labels();
+  EXPECT_TRUE(sameBytes(*loadLabels(dir + "/liver.nii.gz"), *now.liver));
+  EXPECT_TRUE(sameBytes(*loadLabels(dir + "/lesions.nii.gz"), *now.lesions));
+  EXPECT_TRUE(sameBytes(*loadLabels(dir + "/segments.nii.gz"), *now.segments));
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir + "/segmentation.seg.nrrd"));
+
+  const SavedReview saved = readReview(dir + "/edits.json");
+  EXPECT_EQ(saved.provenance.review, model::ReviewStatus::Edited);
+  EXPECT_EQ(saved.provenance.reviewedBy, "Dr B");
+  EXPECT_EQ(saved.provenance.lesions, model::LabelOrigin::Edited);
+  EXPECT_EQ(saved.provenance.liver, model::LabelOrigin::Automatic);
+  ASSERT_TRUE(saved.provenance.edits.has_value());
+  EXPECT_EQ(saved.provenance.edits->lesionsRemoved, 1u);
+  EXPECT_EQ(saved.files.at("liver"), (std::filesystem::absolute(dir) / "liver.nii.gz").string());
+
+  // The saved labels pass; the phantom's (the lesion still there) are refused by name.
+  LiverLabels reread;
+  reread.liver = loadLabels(saved.files.at("liver"));
+  reread.lesions = loadLabels(saved.files.at("lesions"));
+  reread.segments = loadLabels(saved.files.at("segments"));
+  EXPECT_EQ(provenanceOfReviewed(saved, reread, *phantom().ct).review, model::ReviewStatus::Edited);
+  try
+  {
+    provenanceOfReviewed(saved, phantomLabels(), *phantom().ct);
+    ADD_FAILURE() << "other lesions accepted";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("lesions"), std::string::npos) << e.what();
+  }
+
+  // Undo everything and save again: reviewed, unchanged.
+  ASSERT_TRUE(editor.undo());
+  EXPECT_EQ(saveReview(dir, editor, before, "Dr B", "2026-12-06T08:05:00Z").at("status"),
+            "reviewed");
+  EXPECT_EQ(readReview(dir + "/edits.json").provenance.review, model::ReviewStatus::Reviewed);
+
+  // Not an edit log: one line naming the file and the field.
+  std::ofstream(dir + "/bad.json") << "{\"kind\": \"liverplan-edit-log\"}";
+  try
+  {
+    readReview(dir + "/bad.json");
+    ADD_FAILURE() << "accepted";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("review"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LabelEditor, A2dBrushPaintsOnlyTheSliceThroughItsCentre)
+{
+  LabelEditor editor(phantom().ct, phantomLabels());
+  const std::array<double, 3> centre = liverPointAwayFromLesions();
+  const LabelImage& grid = *phantom().liver;
+  LabelImage::PointType c;
+  for (int a = 0; a < 3; ++a)
+    c[a] = centre[a];
+  const auto z = grid.TransformPhysicalPointToIndex(c)[2];
+  Brush brush;
+  brush.centreLpsMm = centre;
+  brush.radiusMm = 10.0;
+  brush.target = EditTarget::Lesion;
+  brush.sliceAxis = 2;
+  const EditRecord r = editor.paint(brush);
+  const std::size_t disc =
+    countInSphere(centre,
+                  10.0,
+                  [&](std::size_t v) {
+                    return grid.ComputeIndex(static_cast<LabelImage::OffsetValueType>(v))[2] == z;
+                  });
+  ASSERT_GT(disc, 5u);
+  EXPECT_EQ(r.voxelsChanged, disc);
+  EXPECT_NE(r.operation.find("disc 10.0 mm"), std::string::npos) << r.operation;
+  brush.sliceAxis = 3;
+  EXPECT_THROW(editor.paint(brush), std::invalid_argument);
 }

@@ -5,6 +5,9 @@
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
+#include <liver/editing/label_editor.h>
+#include <liver/editing/review.h>
+#include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/model/result.h>
 #include <liver/pipeline/analysis.h>
@@ -92,4 +95,59 @@ TEST(Pipeline, PlanOnThePhantomReportsItsStepsAndReturnsTheModel)
   ASSERT_EQ(read.plans.size(), 1u);
   EXPECT_DOUBLE_EQ(read.plans[0].result.flrPercent, expected.flrPercent);
   EXPECT_TRUE(std::filesystem::exists(request.out + "/" + read.plans[0].remnantFile));
+}
+
+TEST(Pipeline, AReviewedSegmentationIsMeasuredAsSavedAndRecordedAsEdited)
+{
+  PhantomOptions phantomOptions;
+  phantomOptions.spacingMm = { 3.0, 3.0, 3.0 };
+  const Phantom phantom = makePhantom(phantomOptions);
+  const std::string dir = test::makeTempDir("pipeline-review");
+  LiverLabels start;
+  start.liver = phantom.liver;
+  start.lesions = phantom.lesions;
+  start.segments = phantom.segments;
+  editing::LabelEditor editor(phantom.ct, start);
+  editor.removeLesion(phantom.truth.lesions.at(0).centreLpsMm);
+  model::SegmentationProvenance before;
+  before.liver = before.lesions = before.segments = model::LabelOrigin::Imported;
+  editing::saveReview(dir + "/reviewed", editor, before, "Dr C", "2026-12-06T09:00:00Z");
+
+  pipeline::AnalysisRequest request;
+  request.analyze = false;
+  request.ct = "phantom";
+  request.out = dir + "/out";
+  request.loadedCt = CtVolume{ phantom.ct, phantom.study, {} };
+  request.review = dir + "/reviewed/edits.json"; // the labels come from the review
+  request.plans = { parsePlanSpec("right=right-hemihepatectomy") };
+  const pipeline::AnalysisOutcome outcome = pipeline::runAnalysis(request, {});
+
+  // The saved labels were measured: the editor's numbers and its plan FLR.
+  const editing::LiveNumbers shown = editor.numbers(&request.plans[0], request.planOptions);
+  EXPECT_DOUBLE_EQ(outcome.result.volumetry.totalLiverMl, shown.totalLiverMl);
+  EXPECT_DOUBLE_EQ(outcome.result.volumetry.tumourMl, shown.tumourMl);
+  ASSERT_TRUE(shown.flrPercent.has_value());
+  EXPECT_DOUBLE_EQ(outcome.result.plans.at(0).result.flrPercent, *shown.flrPercent);
+  const model::SegmentationProvenance& p = outcome.result.segmentation;
+  EXPECT_EQ(p.review, model::ReviewStatus::Edited);
+  EXPECT_EQ(p.reviewedBy, "Dr C");
+  EXPECT_EQ(p.lesions, model::LabelOrigin::Edited);
+  EXPECT_EQ(p.liver, model::LabelOrigin::Imported);
+  ASSERT_TRUE(p.edits.has_value());
+  EXPECT_EQ(p.edits->lesionsRemoved, 1u);
+  EXPECT_EQ(p.edits->logFile, "../reviewed/edits.json");
+
+  // Labels other than the reviewed ones are refused, naming the edit log.
+  writeImage(phantom.lesions.GetPointer(), dir + "/lesions.nii.gz");
+  request.import.liverPath = dir + "/reviewed/liver.nii.gz";
+  request.import.lesionsPath = dir + "/lesions.nii.gz";
+  try
+  {
+    pipeline::runAnalysis(request, {});
+    ADD_FAILURE() << "labels other than the reviewed ones accepted";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_TRUE(test::contains(e.what(), "edits.json")) << e.what();
+  }
 }

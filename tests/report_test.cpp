@@ -203,6 +203,42 @@ TEST(ReportHtml, QualityControlReviewIsAtTheTopWithItsReasons)
   EXPECT_FALSE(test::contains(ok, "REVIEW NEEDED"));
 }
 
+TEST(ReportHtml, SaysAtTheTopWhetherTheSegmentationWasReviewedOrEdited)
+{
+  nlohmann::json result = minimalResult();
+  const auto banner = [&]
+  {
+    const std::string html = renderReportHtml(result, {});
+    const auto at = html.find("<section id=\"review\"");
+    EXPECT_NE(at, std::string::npos);
+    EXPECT_LT(at, html.find("Patient ID")); // before the study table: at the top
+    return at == std::string::npos ? std::string()
+                                   : html.substr(at, html.find("</section>", at) - at);
+  };
+  result["segmentation"] = { { "liver", "automatic" }, { "review", "automatic-unreviewed" } };
+  EXPECT_TRUE(test::contains(banner(), "AUTOMATIC, NOT REVIEWED"));
+  EXPECT_TRUE(test::contains(banner(), "class=\"review-none\""));
+  result["segmentation"] = { { "liver", "imported" }, { "review", "imported-unreviewed" } };
+  EXPECT_TRUE(test::contains(banner(), "no review recorded"));
+  result["segmentation"] = { { "liver", "automatic" },
+                             { "review", "reviewed" },
+                             { "reviewedBy", "Dr <A>" },
+                             { "reviewedAt", "2026-12-06T08:00:00Z" } };
+  EXPECT_TRUE(test::contains(banner(), "reviewed, unchanged"));
+  EXPECT_TRUE(test::contains(banner(), "Dr &lt;A&gt; on 2026-12-06T08:00:00Z"));
+  result["segmentation"]["review"] = "edited";
+  result["segmentation"]["edits"] = { { "operations", 3 },         { "liverAddedMl", 1.25 },
+                                      { "liverRemovedMl", 0.0 },   { "tumourAddedMl", 4.5 },
+                                      { "tumourRemovedMl", 2.75 }, { "lesionsAdded", 1 },
+                                      { "lesionsRemoved", 1 },     { "logFile", "edits.json" } };
+  const std::string edited = banner();
+  EXPECT_TRUE(test::contains(edited, "EDITED"));
+  EXPECT_TRUE(test::contains(edited, "3 operation(s)"));
+  EXPECT_TRUE(test::contains(edited, "tumour +4.5 / &minus;2.8 mL"));
+  EXPECT_TRUE(test::contains(edited, "lesions added 1, removed 1"));
+  EXPECT_TRUE(test::contains(edited, "edits.json"));
+}
+
 TEST(ReportHtml, ShowsTheDecisionWithItsTraceAndSources)
 {
   nlohmann::json result = minimalResult();

@@ -207,6 +207,8 @@ EditRecord LabelEditor::commit(const std::string& operation, std::vector<VoxelCh
   step.record.operation = operation;
   step.record.changes = finish(std::move(changes), m_voxelMl);
   step.record.voxelsChanged = voxels.size();
+  if (voxels.empty())
+    return step.record; // nothing changed: no undo step, nothing in the log
   step.voxels = std::move(voxels);
   m_steps.resize(m_applied); // a new edit drops what was undone
   m_steps.push_back(std::move(step));
@@ -264,6 +266,20 @@ EditRecord LabelEditor::paint(const Brush& brush)
     lo[a] = std::max(lo[a], 0L);
     hi[a] = std::min(hi[a], static_cast<long>(region.GetSize()[a]) - 1);
   }
+  if (brush.sliceAxis)
+  {
+    const int a = *brush.sliceAxis;
+    if (a < 0 || a > 2)
+      throw std::invalid_argument("a 2D brush's slice axis is 0, 1 or 2");
+    CtImage::PointType c;
+    for (int k = 0; k < 3; ++k)
+      c[k] = brush.centreLpsMm[k];
+    itk::ContinuousIndex<double, 3> index;
+    m_ct->TransformPhysicalPointToContinuousIndex(c, index);
+    const long slice = std::lround(index[a]);
+    lo[a] = std::max(lo[a], slice);
+    hi[a] = std::min(hi[a], slice);
+  }
   const std::int16_t* hu = m_ct->GetBufferPointer();
   std::vector<VoxelChange> voxels;
   for (long z = lo[2]; z <= hi[2]; ++z)
@@ -313,12 +329,13 @@ EditRecord LabelEditor::paint(const Brush& brush)
   std::snprintf(
     text,
     sizeof text,
-    "%s %s%s, sphere %.1f mm at %s",
+    "%s %s%s, %s %.1f mm at %s",
     brush.erase ? "erase" : "paint",
     what,
     brush.target == EditTarget::Liver || (brush.erase && !brush.value)
       ? ""
       : (" " + std::to_string(brush.target == EditTarget::Lesion ? lesionId : brush.value)).c_str(),
+    brush.sliceAxis ? "disc" : "sphere",
     brush.radiusMm,
     formatPoint(brush.centreLpsMm).c_str());
   std::string operation = text;
@@ -353,7 +370,11 @@ std::pair<double, double> LabelEditor::rangeAround(std::size_t seed,
         ++n;
       }
   const double mean = sum / n;
-  return { mean - options.toleranceHu, mean + options.toleranceHu };
+  // The clicked voxel always belongs to its region: the range reaches its HU when the
+  // neighbourhood's mean lies further than the tolerance from it (a noisy or mixed voxel).
+  const double seedHu = m_ct->GetBufferPointer()[seed];
+  return { std::min(mean - options.toleranceHu, seedHu),
+           std::max(mean + options.toleranceHu, seedHu) };
 }
 
 std::vector<std::size_t> LabelEditor::grow(std::size_t seed,

@@ -2,6 +2,7 @@
 #include <liver/pipeline/analysis.h>
 #include <liver/pipeline/segmentation_json.h>
 
+#include <liver/editing/review.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/planning/augmentation.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -29,6 +31,18 @@ namespace liver::pipeline
 
 namespace
 {
+
+namespace fs = std::filesystem;
+
+/// An all-zero label map on the CT's grid.
+LabelImage::Pointer blankLabelsOn(const CtImage& grid)
+{
+  auto image = LabelImage::New();
+  image->CopyInformation(&grid);
+  image->SetRegions(grid.GetLargestPossibleRegion());
+  image->Allocate(true);
+  return image;
+}
 
 /// Predictions for a plan with an sFLR: stage 1 of the two-stage plan wedges (10 mm) the lesions
 /// the plan leaves in the remnant, and its functional remnant is the stage-1 FLR.
@@ -161,6 +175,21 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
   if (!o.landmarks.empty())
     marks = loadLandmarks(o.landmarks);
 
+  std::optional<editing::SavedReview> review;
+  if (!o.review.empty())
+  {
+    review = editing::readReview(o.review);
+    if (import.liverPath.empty() && import.totalsegPath.empty())
+    {
+      const auto fileOf = [&](const char* role)
+      { return review->files.count(role) ? review->files.at(role) : std::string(); };
+      import.liverPath = fileOf("liver");
+      import.lesionsPath = import.lesionsPath.empty() ? fileOf("lesions") : import.lesionsPath;
+      import.segmentsPath =
+        import.segmentsPath.empty() && !makeSegments ? fileOf("segments") : import.segmentsPath;
+    }
+  }
+
   const CtVolume ct = o.loadedCt ? *o.loadedCt : loadCtReporting(o.ct, o.load, progress);
   const ImportedLabels imported = importLabelsReporting(import, o.format, *ct.image, progress);
   LiverLabels labels = imported.labels;
@@ -169,6 +198,22 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
   provenance.liver = labels.liver ? model::LabelOrigin::Imported : model::LabelOrigin::Automatic;
   provenance.lesions = labels.lesions ? model::LabelOrigin::Imported : model::LabelOrigin::None;
   provenance.segments = labels.segments ? model::LabelOrigin::Imported : model::LabelOrigin::None;
+  if (review)
+  {
+    // The reviewed labels as they were saved: no automatic lesions added to them.
+    provenance = editing::provenanceOfReviewed(*review, labels, *ct.image);
+    if (provenance.edits)
+    {
+      const fs::path log = fs::absolute(o.review);
+      provenance.edits->logFile =
+        o.out.empty() ? log.string() : fs::proximate(log, fs::absolute(o.out)).string();
+    }
+    if (!labels.lesions)
+      labels.lesions = blankLabelsOn(*ct.image);
+    reportStep(progress,
+               "segmentation: " + model::toString(provenance.review) + " by " +
+                 provenance.reviewedBy + " at " + provenance.reviewedAt + " (" + o.review + ")");
+  }
   if (!labels.liver && !analyze)
     throw InputError("", "plan needs a liver: give --liver or --totalseg");
   if (!labels.liver)
@@ -270,8 +315,9 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
                                   qualityControl };
   const bool anyAutomatic = provenance.liver == model::LabelOrigin::Automatic ||
                             provenance.lesions == model::LabelOrigin::Automatic;
-  provenance.review = anyAutomatic ? model::ReviewStatus::AutomaticUnreviewed
-                                   : model::ReviewStatus::ImportedUnreviewed;
+  if (!review)
+    provenance.review = anyAutomatic ? model::ReviewStatus::AutomaticUnreviewed
+                                     : model::ReviewStatus::ImportedUnreviewed;
   j.segmentation = provenance;
   j.volumetry = model::volumetryRecord(measureLiver(labels, *ct.image));
   j.segments = segmentsJson;

@@ -144,6 +144,9 @@ td.rule { word-break: normal; overflow-wrap: anywhere; width: 20%; }
 .ok { color: #0a6b2d; font-weight: bold; }
 .qc-review { border: 3px solid #b00020; background: #fff4f4; padding: 4px 14px; margin: 12px 0; }
 .qc-ok { border: 2px solid #0a6b2d; padding: 4px 14px; margin: 12px 0; }
+.review-none { border: 3px solid #b00020; background: #fff4f4; padding: 4px 14px; margin: 12px 0; }
+.review-done { border: 3px solid #0a6b2d; background: #f2fbf4; padding: 4px 14px; margin: 12px 0; }
+.review-edited { border: 3px solid #8a5a00; background: #fff9ec; padding: 4px 14px; margin: 12px 0; }
 .bad { color: #b00020; font-weight: bold; }
 .note { color: var(--muted); font-size: 12px; }
 ul.warnings li { color: var(--warn); }
@@ -908,6 +911,52 @@ std::string qualityControlBanner(const json& result)
   return html + phaseText + "</section>\n";
 }
 
+/// Whether a person looked at the segmentation the numbers were measured on: automatic and
+/// unreviewed, imported (no review recorded), reviewed without change, or edited with the edit
+/// log's totals. Near the top of the report, framed like the disclaimer when unreviewed.
+std::string reviewBanner(const json& result)
+{
+  const json& seg = field(result, "segmentation");
+  const std::string status = text(field(seg, "review"));
+  const std::string who = htmlEscape(text(field(seg, "reviewedBy"))) + " on " +
+                          htmlEscape(text(field(seg, "reviewedAt")));
+  std::string cls = "review-none", title, body;
+  if (status == "reviewed")
+  {
+    cls = "review-done";
+    title = "Segmentation reviewed, unchanged";
+    body = "<p>Reviewed by <b>" + who + "</b> in the LiverPlan editor; no voxel was changed.</p>";
+  }
+  else if (status == "edited")
+  {
+    const json& e = field(seg, "edits");
+    cls = "review-edited";
+    title = "Segmentation EDITED by a reviewer";
+    body = "<p>Edited by <b>" + who + "</b>: " + cell(field(e, "operations")) +
+           " operation(s) in effect; liver +" + number(field(e, "liverAddedMl"), 1) + " / &minus;" +
+           number(field(e, "liverRemovedMl"), 1) + " mL; tumour +" +
+           number(field(e, "tumourAddedMl"), 1) + " / &minus;" +
+           number(field(e, "tumourRemovedMl"), 1) + " mL; lesions added " +
+           cell(field(e, "lesionsAdded")) + ", removed " + cell(field(e, "lesionsRemoved")) +
+           ". Edit log: <span class=\"mono\">" + cell(field(e, "logFile")) + "</span>.</p>";
+  }
+  else if (status == "imported-unreviewed")
+  {
+    title = "Segmentation imported, no review recorded";
+    body = "<p>Every label was given as a file; LiverPlan has no record that anyone reviewed "
+           "it. Check the outlines, or review them in <code>liverplan view</code>.</p>";
+  }
+  else
+  {
+    title = "Segmentation AUTOMATIC, NOT REVIEWED";
+    body = "<p>The volumes below were measured on liverplan's automatic segmentation, which "
+           "nobody has reviewed. Review (and correct) it in <code>liverplan view</code> before "
+           "using these numbers.</p>";
+  }
+  return "<section id=\"review\" class=\"" + cls + "\" data-review=\"" + htmlEscape(status) +
+         "\"><h2>" + title + "</h2>" + body + "</section>\n";
+}
+
 } // namespace
 
 std::string renderReportHtml(const json& result, const std::vector<ReportImage>& images)
@@ -933,6 +982,7 @@ std::string renderReportHtml(const json& result, const std::vector<ReportImage>&
           "</p></header>\n";
   html += "<div class=\"disclaimer\" id=\"disclaimer\" role=\"note\">" + htmlEscape(disclaimer) +
           "</div>\n";
+  html += reviewBanner(result);
   html += qualityControlBanner(result);
   html += studySection(result);
   html += provenanceSection(result);

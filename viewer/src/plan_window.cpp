@@ -4,6 +4,7 @@
 
 #include "render_common.h"
 
+#include <liver/editing/review.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/viewer/plan_window.h>
@@ -53,6 +54,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -88,6 +90,7 @@ constexpr Rgb01 LesionAblatedRgb = rgb(LesionAblatedColour);
 constexpr Rgb01 VesselRgb = rgb(0, 210, 210);
 constexpr Rgb01 CutRgb = rgb(255, 255, 255);
 constexpr Rgb01 CursorRgb = rgb(255, 200, 0);
+constexpr Rgb01 PreviewRgb = rgb(255, 0, 255); ///< a lesion grown, not yet accepted
 /// Couinaud segments 1..8, chosen apart from the lesion, ablation and vessel colours.
 constexpr std::array<Rgb01, 9> SegmentRgb{
   rgb(0, 0, 0),      rgb(170, 110, 40),  rgb(128, 128, 0), rgb(0, 128, 128),  rgb(145, 30, 180),
@@ -106,6 +109,17 @@ std::string fmt(double value, int decimals = 1)
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
   return buffer;
+}
+
+/// Now in UTC, ISO 8601 (the time a review is saved).
+std::string isoTimeNow()
+{
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 double dot(const Vec3& a, const Vec3& b)
@@ -235,6 +249,28 @@ struct PlanWindow::Impl
   Vec3 cursorLps{};
   bool coarseNewerThanExact = false;
 
+  // Edit mode: liver::editing does the editing; the window maps events and shows the result.
+  std::unique_ptr<editing::LabelEditor> editor; ///< made when edit mode is first entered
+  bool editMode = false;
+  EditTool tool = EditTool::Paint;
+  editing::EditTarget target = editing::EditTarget::Liver;
+  std::uint16_t segmentValue = 1; ///< the Couinaud segment the segment brush paints
+  double brushRadiusMm = 5.0;
+  bool brushFlat = true; ///< a disc on the slice (2D) rather than a sphere (3D)
+  bool brushHu = false;  ///< threshold-limited to options.brushHuRange
+  double toleranceHu = 40.0;
+  std::optional<editing::LesionPreview> preview;
+  std::optional<Vec3> previewSeed;
+  bool stroking = false;
+  int strokeView = 0;
+  std::uint16_t strokeLesionId = 0;
+  bool surfacesBehind = false; ///< a stroke changed voxels the 3D surfaces do not show yet
+  std::string editMessage;
+  vtkNew<vtkTextActor> editPanel;
+  /// The edit panel's own strip over the 3D view (drawn in edit mode): it stays current while a
+  /// brush stroke leaves the 3D view undrawn.
+  vtkNew<vtkRenderer> editRenderer;
+
   void loadGeometry(const CtImage& image);
   void copyLabels();
   vtkSmartPointer<vtkActor> surfaceActor(const std::vector<std::uint8_t>& mask,
@@ -267,6 +303,26 @@ struct PlanWindow::Impl
   std::string planJsonText() const;
   ResectionPlan planWithoutEdited() const;
   SliceView* sliceAt(int x, int y);
+
+  void buildLesionActors();
+  void allocateOverlay();
+  unsigned char overlayValue(std::size_t b,
+                             std::size_t full,
+                             const std::uint16_t* map,
+                             const std::map<int, LesionFate>& fates) const;
+  void ensureEditor();
+  void reloadLabels();
+  void refreshAround(const Vec3& lps, double radiusMm);
+  void showPreview();
+  Vec3 pointOnSlice(const SliceView& s, int x, int y) const;
+  double editAt(const Vec3& lps, int view);
+  double dab(const Vec3& lps);
+  double finishStroke();
+  void onEditPress(int x, int y);
+  void onEditMove(int x, int y);
+  bool onEditChar(char key);
+  std::string formatEditText() const;
+  void showEditPanel();
 };
 
 namespace
@@ -282,12 +338,38 @@ public:
 
   void OnLeftButtonDown() override
   {
-    // In a slice: set the cursor (no rotation). In 3D: pick a lesion, then rotate as usual.
+    // In a slice: set the cursor (no rotation), or in edit mode apply the tool there. In 3D:
+    // pick a lesion, then rotate as usual.
     const int* p = this->Interactor->GetEventPosition();
     const bool inSlice = impl->sliceAt(p[0], p[1]) != nullptr;
+    if (inSlice && impl->editMode)
+    {
+      impl->onEditPress(p[0], p[1]);
+      return;
+    }
     impl->onLeftPress(p[0], p[1]);
     if (!inSlice)
       vtkInteractorStyleTrackballCamera::OnLeftButtonDown();
+  }
+  void OnMouseMove() override
+  {
+    if (impl->stroking)
+    {
+      const int* p = this->Interactor->GetEventPosition();
+      impl->onEditMove(p[0], p[1]);
+      return;
+    }
+    vtkInteractorStyleTrackballCamera::OnMouseMove();
+  }
+  void OnLeftButtonUp() override
+  {
+    if (impl->stroking)
+    {
+      impl->finishStroke();
+      impl->iren->Render();
+      return;
+    }
+    vtkInteractorStyleTrackballCamera::OnLeftButtonUp();
   }
   void OnMouseWheelForward() override { wheel(1); }
   void OnMouseWheelBackward() override { wheel(-1); }
@@ -649,20 +731,8 @@ void PlanWindow::Impl::buildScene()
   iren->SetInteractorStyle(style);
   detail::requireOpenGl(window, "the viewer window");
 
-  // Lesions (once: their fate only changes their colour) and vessels.
-  for (auto& [id, info] : lesions)
-  {
-    std::vector<std::uint8_t> mask(lesion.size(), 0);
-    for (std::size_t i = 0; i < lesion.size(); ++i)
-      mask[i] = lesion[i] == id;
-    info.actor = surfaceActor(mask, LesionLeftRgb, 1.0);
-    if (info.actor)
-    {
-      info.actor->PickableOn();
-      structures3d->AddActor(info.actor);
-      lesionPicker->AddPickList(info.actor);
-    }
-  }
+  // Lesions (their fate only changes their colour; edits rebuild them) and vessels.
+  buildLesionActors();
   lesionPicker->PickFromListOn();
   lesionPicker->SetTolerance(0.001);
   vesselActor = surfaceActor(vessel, VesselRgb, 1.0);
@@ -696,7 +766,22 @@ void PlanWindow::Impl::buildScene()
   lesionPanel->GetPositionCoordinate()->SetValue(0.01, 0.06);
   structures3d->AddActor2D(lesionPanel);
   help->SetInput("n/p plan  1 remnant  2 resected  3 lesions  4 vessels  5 segments  "
-                 "r camera  s screenshot  w save plan  q quit");
+                 "r camera  s screenshot  w save plan  m edit  q quit");
+  editPanel->GetTextProperty()->SetFontFamilyToCourier();
+  editPanel->GetTextProperty()->SetFontSize(12);
+  editPanel->GetTextProperty()->SetColor(1.0, 0.7, 1.0);
+  editPanel->GetTextProperty()->SetVerticalJustificationToTop();
+  editPanel->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  editPanel->GetPositionCoordinate()->SetValue(0.01, 0.95);
+  editRenderer->SetViewport(0.0, 0.09, 0.5, 0.2);
+  editRenderer->SetBackground(0.16, 0.04, 0.16);
+  editRenderer->InteractiveOff();
+  editRenderer->AddActor2D(editPanel);
+  editRenderer->SetLayer(2);
+  editRenderer->SetPreserveColorBuffer(0); // its strip is cleared: over the 3D view
+  editRenderer->SetPreserveDepthBuffer(0);
+  editRenderer->DrawOff();
+  window->AddRenderer(editRenderer);
   help->GetTextProperty()->SetFontSize(12);
   help->GetTextProperty()->SetColor(0.7, 0.7, 0.7);
   help->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
@@ -806,12 +891,7 @@ void PlanWindow::Impl::buildSlices()
               ct->GetBufferPointer(),
               static_cast<std::size_t>(size[0]) * size[1] * size[2] * sizeof(std::int16_t));
 
-  overlayImage->SetDimensions(
-    static_cast<int>(box.size[0]), static_cast<int>(box.size[1]), static_cast<int>(box.size[2]));
-  overlayImage->SetSpacing(spacing[0], spacing[1], spacing[2]);
-  overlayImage->SetOrigin(box.lo[0] * spacing[0], box.lo[1] * spacing[1], box.lo[2] * spacing[2]);
-  overlayImage->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
-  std::memset(overlayImage->GetScalarPointer(), 0, box.count());
+  allocateOverlay();
   vtkNew<vtkLookupTable> lut;
   lut->SetNumberOfTableValues(8);
   lut->SetTableRange(0, 7);
@@ -822,7 +902,7 @@ void PlanWindow::Impl::buildSlices()
                                                             { LesionLeftRgb, 0.8 },
                                                             { LesionResectedRgb, 0.8 },
                                                             { LesionAblatedRgb, 0.8 },
-                                                            { rgb(0, 0, 0), 0.0 } } };
+                                                            { PreviewRgb, 0.8 } } };
   for (int k = 0; k < 8; ++k)
     lut->SetTableValue(k, table[k].first[0], table[k].first[1], table[k].first[2], table[k].second);
   lut->Build();
@@ -1136,22 +1216,34 @@ void PlanWindow::Impl::updateOverlay()
   for (long z = 0; z < box.size[2]; ++z)
     for (long y = 0; y < box.size[1]; ++y)
       for (long x = 0; x < box.size[0]; ++x, ++b)
-      {
-        unsigned char v = liver[b] ? 1 : 0;
-        if (map)
-          v = static_cast<unsigned char>(map[(static_cast<std::size_t>(z + box.lo[2]) * size[1] +
-                                              static_cast<std::size_t>(y + box.lo[1])) *
-                                               size[0] +
-                                             static_cast<std::size_t>(x + box.lo[0])]);
-        if (lesion[b])
-        {
-          const auto it = fates.find(lesion[b]);
-          const LesionFate fate = it == fates.end() ? LesionFate::Left : it->second;
-          v = fate == LesionFate::Resected ? 5 : fate == LesionFate::Ablated ? 6 : 4;
-        }
-        out[b] = v;
-      }
+        out[b] = overlayValue(b,
+                              (static_cast<std::size_t>(z + box.lo[2]) * size[1] +
+                               static_cast<std::size_t>(y + box.lo[1])) *
+                                  size[0] +
+                                static_cast<std::size_t>(x + box.lo[0]),
+                              map,
+                              fates);
   overlayImage->Modified();
+  if (preview)
+    showPreview();
+}
+
+unsigned char PlanWindow::Impl::overlayValue(std::size_t b,
+                                             std::size_t full,
+                                             const std::uint16_t* map,
+                                             const std::map<int, LesionFate>& fates) const
+{
+  if (lesion[b])
+  {
+    const auto it = fates.find(lesion[b]);
+    const LesionFate fate = it == fates.end() ? LesionFate::Left : it->second;
+    return fate == LesionFate::Resected ? 5 : fate == LesionFate::Ablated ? 6 : 4;
+  }
+  if (!liver[b])
+    return 0;
+  // Liver the remnant map does not know yet (painted during a stroke) shows as remnant.
+  const unsigned char v = map ? static_cast<unsigned char>(map[full]) : 1;
+  return v ? v : 1;
 }
 
 void PlanWindow::Impl::applyVisibility()
@@ -1389,6 +1481,22 @@ void PlanWindow::Impl::onWheel(int x, int y, int steps)
 
 void PlanWindow::Impl::onChar(char key)
 {
+  if (key == 'm')
+  {
+    ensureEditor();
+    editMode = !editMode;
+    if (!editMode && stroking)
+      finishStroke();
+    showEditPanel();
+    iren->Render();
+    return;
+  }
+  if (editMode && onEditChar(key))
+  {
+    showEditPanel();
+    iren->Render();
+    return;
+  }
   switch (key)
   {
     case 'n':
@@ -1443,6 +1551,429 @@ void PlanWindow::Impl::onChar(char key)
       return;
   }
   iren->Render();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edit mode
+
+void PlanWindow::Impl::buildLesionActors()
+{
+  for (auto& [id, info] : lesions)
+  {
+    std::vector<std::uint8_t> mask(lesion.size(), 0);
+    for (std::size_t i = 0; i < lesion.size(); ++i)
+      mask[i] = lesion[i] == id;
+    info.actor = surfaceActor(mask, LesionLeftRgb, 1.0);
+    if (info.actor)
+    {
+      info.actor->PickableOn();
+      structures3d->AddActor(info.actor);
+      lesionPicker->AddPickList(info.actor);
+    }
+  }
+}
+
+void PlanWindow::Impl::allocateOverlay()
+{
+  overlayImage->SetDimensions(
+    static_cast<int>(box.size[0]), static_cast<int>(box.size[1]), static_cast<int>(box.size[2]));
+  overlayImage->SetSpacing(spacing[0], spacing[1], spacing[2]);
+  overlayImage->SetOrigin(box.lo[0] * spacing[0], box.lo[1] * spacing[1], box.lo[2] * spacing[2]);
+  overlayImage->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
+  std::memset(overlayImage->GetScalarPointer(), 0, box.count());
+  overlayImage->Modified();
+}
+
+void PlanWindow::Impl::ensureEditor()
+{
+  if (!editor)
+    editor = std::make_unique<editing::LabelEditor>(ct, labels);
+}
+
+/// After an operation, an undo or a redo: the window's copies, the overlay, the lesion and plan
+/// surfaces and the exact figures from the editor's labels.
+void PlanWindow::Impl::reloadLabels()
+{
+  const LiverLabels edited = editor->labels();
+  labels.liver = edited.liver;
+  labels.lesions = edited.lesions;
+  labels.segments = edited.segments;
+  for (auto& [id, info] : lesions)
+    if (info.actor)
+      structures3d->RemoveActor(info.actor);
+  lesionPicker->InitializePickList();
+  lesions.clear();
+  liverCount = 0;
+  selectedLesion.reset();
+  lesionPanel->SetInput("");
+  copyLabels();
+  allocateOverlay();
+  buildLesionActors();
+  setupPlan();
+  exactNow();
+  surfacesBehind = false;
+}
+
+/// The window's copies and the overlay in the index box around a brush dab (fast: no surfaces).
+void PlanWindow::Impl::refreshAround(const Vec3& lps, double radiusMm)
+{
+  const Vec3 f = frameOf(lps);
+  long lo[3], hi[3];
+  for (int a = 0; a < 3; ++a)
+  {
+    lo[a] = std::max(static_cast<long>(std::floor((f[a] - radiusMm) / spacing[a])) - 1, box.lo[a]);
+    hi[a] = std::min(static_cast<long>(std::ceil((f[a] + radiusMm) / spacing[a])) + 1,
+                     box.lo[a] + box.size[a] - 1);
+  }
+  const auto size = ct->GetLargestPossibleRegion().GetSize();
+  const std::uint16_t* liv = labels.liver->GetBufferPointer();
+  const std::uint16_t* les = labels.lesions ? labels.lesions->GetBufferPointer() : nullptr;
+  const std::uint16_t* seg = labels.segments ? labels.segments->GetBufferPointer() : nullptr;
+  const std::uint16_t* map = exact.remnantMap ? exact.remnantMap->GetBufferPointer() : nullptr;
+  std::map<int, LesionFate> fates;
+  for (const LesionOutcome& o : exact.lesions)
+    fates[o.id] = o.fate;
+  auto* out = static_cast<unsigned char*>(overlayImage->GetScalarPointer());
+  for (long z = lo[2]; z <= hi[2]; ++z)
+    for (long y = lo[1]; y <= hi[1]; ++y)
+      for (long x = lo[0]; x <= hi[0]; ++x)
+      {
+        const std::size_t full =
+          (static_cast<std::size_t>(z) * size[1] + static_cast<std::size_t>(y)) * size[0] +
+          static_cast<std::size_t>(x);
+        const std::size_t b = box.index(x - box.lo[0], y - box.lo[1], z - box.lo[2]);
+        liver[b] = liv[full] != 0;
+        lesion[b] = les ? les[full] : 0;
+        segment[b] = seg && liver[b] && seg[full] >= 1 && seg[full] <= 8
+                       ? static_cast<std::uint8_t>(seg[full])
+                       : 0;
+        out[b] = overlayValue(b, full, map, fates);
+      }
+  overlayImage->Modified();
+}
+
+void PlanWindow::Impl::showPreview()
+{
+  auto* out = static_cast<unsigned char*>(overlayImage->GetScalarPointer());
+  const auto size = ct->GetLargestPossibleRegion().GetSize();
+  for (std::size_t full : preview->voxels)
+  {
+    const long x = static_cast<long>(full % size[0]);
+    const long y = static_cast<long>((full / size[0]) % size[1]);
+    const long z = static_cast<long>(full / (static_cast<std::size_t>(size[0]) * size[1]));
+    if (x < box.lo[0] || y < box.lo[1] || z < box.lo[2] || x >= box.lo[0] + box.size[0] ||
+        y >= box.lo[1] + box.size[1] || z >= box.lo[2] + box.size[2])
+      continue;
+    out[box.index(x - box.lo[0], y - box.lo[1], z - box.lo[2])] = 7;
+  }
+  overlayImage->Modified();
+}
+
+Vec3 PlanWindow::Impl::pointOnSlice(const SliceView& s, int x, int y) const
+{
+  s.renderer->SetDisplayPoint(x, y, 0.0);
+  s.renderer->DisplayToWorld();
+  double w[4];
+  s.renderer->GetWorldPoint(w);
+  if (w[3] != 0.0)
+    for (int a = 0; a < 3; ++a)
+      w[a] /= w[3];
+  // On the voxel plane the view shows (the nearest to the cursor).
+  Vec3 f = frameOf({ w[0], w[1], w[2] });
+  const auto size = ct->GetLargestPossibleRegion().GetSize();
+  const Vec3 cf = frameOf(cursorLps);
+  const double slice = std::clamp(
+    std::round(cf[s.axis] / spacing[s.axis]), 0.0, static_cast<double>(size[s.axis] - 1));
+  f[s.axis] = slice * spacing[s.axis];
+  return lpsOfFrame(f);
+}
+
+double PlanWindow::Impl::dab(const Vec3& lps)
+{
+  const auto start = std::chrono::steady_clock::now();
+  editing::Brush b;
+  b.centreLpsMm = lps;
+  b.radiusMm = brushRadiusMm;
+  b.target = target;
+  b.erase = tool == EditTool::Erase;
+  b.value = target == editing::EditTarget::Lesion    ? (b.erase ? 0 : strokeLesionId)
+            : target == editing::EditTarget::Segment ? segmentValue
+                                                     : 0;
+  if (brushHu)
+    b.huRange = options.brushHuRange;
+  if (brushFlat)
+    b.sliceAxis = slices[static_cast<std::size_t>(strokeView)].axis;
+  const editing::EditRecord r = editor->paint(b);
+  if (r.voxelsChanged > 0)
+  {
+    surfacesBehind = true;
+    refreshAround(lps, brushRadiusMm);
+  }
+  showEditPanel();
+  window->Render();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+    .count();
+}
+
+double PlanWindow::Impl::editAt(const Vec3& lps, int view)
+{
+  ensureEditor();
+  const auto start = std::chrono::steady_clock::now();
+  editMessage.clear();
+  editing::GrowthOptions growth;
+  growth.toleranceHu = toleranceHu;
+  try
+  {
+    switch (tool)
+    {
+      case EditTool::Paint:
+      case EditTool::Erase:
+        if (!stroking)
+        {
+          stroking = true;
+          strokeView = view;
+          strokeLesionId = editor->newLesionId();
+          // While the stroke lasts only the slice painted on and the edit panel are drawn; the
+          // 3D view and the other slices keep their last picture and follow on release.
+          for (vtkRenderer* r : { view3d.Get(), structures3d.Get(), marker.renderer.Get() })
+            r->DrawOff();
+          for (int k = 0; k < 3; ++k)
+            slices[static_cast<std::size_t>(k)].renderer->SetDraw(k == view ? 1 : 0);
+        }
+        return dab(lps);
+      case EditTool::AddLesion:
+        preview = editor->previewLesion(lps, growth);
+        previewSeed = lps;
+        updateOverlay();
+        editMessage = "preview " + fmt(preview->volumeMl, 2) + " mL (" +
+                      fmt(preview->huRange.first, 0) + ".." + fmt(preview->huRange.second, 0) +
+                      " HU): Enter/k accept, c cancel, [ ] tolerance";
+        break;
+      case EditTool::RemoveLesion:
+        editor->removeLesion(lps);
+        reloadLabels();
+        break;
+      case EditTool::Include:
+        editor->includeRegion(lps, growth);
+        reloadLabels();
+        break;
+      case EditTool::Exclude:
+        editor->excludeRegion(lps, growth);
+        reloadLabels();
+        break;
+    }
+  }
+  catch (const InputError& e)
+  {
+    // The window cannot show the edited labels (the liver emptied): the edit is taken back.
+    editor->undo();
+    reloadLabels();
+    editMessage = std::string("undone: ") + e.what();
+  }
+  catch (const std::exception& e)
+  {
+    // A click that cannot be applied (outside the liver, no lesion there): nothing changes; the
+    // panel says why.
+    editMessage = e.what();
+  }
+  showEditPanel();
+  window->Render();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+    .count();
+}
+
+double PlanWindow::Impl::finishStroke()
+{
+  const auto start = std::chrono::steady_clock::now();
+  stroking = false;
+  for (vtkRenderer* r : { view3d.Get(), structures3d.Get(), marker.renderer.Get() })
+    r->DrawOn();
+  for (SliceView& v : slices)
+    v.renderer->DrawOn();
+  if (surfacesBehind)
+    reloadLabels();
+  showEditPanel();
+  window->Render();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+    .count();
+}
+
+void PlanWindow::Impl::onEditPress(int x, int y)
+{
+  SliceView* s = sliceAt(x, y);
+  if (!s)
+    return;
+  editAt(pointOnSlice(*s, x, y), static_cast<int>(s - slices.data()));
+}
+
+void PlanWindow::Impl::onEditMove(int x, int y)
+{
+  SliceView& s = slices[static_cast<std::size_t>(strokeView)];
+  if (sliceAt(x, y) != &s)
+    return;
+  dab(pointOnSlice(s, x, y));
+}
+
+/// Edit-mode keys; false for the planner's own keys.
+bool PlanWindow::Impl::onEditChar(char key)
+{
+  editMessage.clear();
+  switch (key)
+  {
+    case 'b':
+      tool = EditTool::Paint;
+      return true;
+    case 'x':
+      tool = EditTool::Erase;
+      return true;
+    case 'a':
+      tool = EditTool::AddLesion;
+      return true;
+    case 'd':
+      tool = EditTool::RemoveLesion;
+      return true;
+    case 'i':
+      tool = EditTool::Include;
+      return true;
+    case 'o':
+      tool = EditTool::Exclude;
+      return true;
+    case 't':
+      target = target == editing::EditTarget::Liver    ? editing::EditTarget::Lesion
+               : target == editing::EditTarget::Lesion ? editing::EditTarget::Segment
+                                                       : editing::EditTarget::Liver;
+      return true;
+    case 'g':
+      segmentValue = static_cast<std::uint16_t>(segmentValue % 8 + 1);
+      return true;
+    case '+':
+    case '=':
+      brushRadiusMm = std::min(brushRadiusMm + 1.0, 50.0);
+      return true;
+    case '-':
+      brushRadiusMm = std::max(brushRadiusMm - 1.0, 1.0);
+      return true;
+    case 'f':
+      brushFlat = !brushFlat;
+      return true;
+    case 'h':
+      brushHu = !brushHu;
+      return true;
+    case '[':
+    case ']':
+      toleranceHu = std::clamp(toleranceHu + (key == ']' ? 10.0 : -10.0), 10.0, 200.0);
+      if (preview && previewSeed)
+      {
+        const Vec3 seed = *previewSeed;
+        const EditTool was = tool;
+        tool = EditTool::AddLesion;
+        editAt(seed, 0);
+        tool = was;
+      }
+      return true;
+    case '\r':
+    case 'k':
+      if (preview)
+      {
+        try
+        {
+          editor->acceptLesion(*preview);
+          reloadLabels();
+        }
+        catch (const std::invalid_argument& e)
+        {
+          editMessage = e.what(); // an empty preview: nothing to accept
+        }
+        preview.reset();
+        previewSeed.reset();
+        updateOverlay();
+      }
+      return true;
+    case 'c':
+    case 27: // Escape
+      if (preview)
+      {
+        preview.reset();
+        previewSeed.reset();
+        updateOverlay();
+      }
+      return true;
+    case 'u':
+    case 26: // Ctrl+Z
+      preview.reset();
+      if (editor->undo())
+        reloadLabels();
+      else
+        editMessage = "nothing to undo";
+      return true;
+    case 'U':
+    case 25: // Ctrl+Y
+      preview.reset();
+      if (editor->redo())
+        reloadLabels();
+      else
+        editMessage = "nothing to redo";
+      return true;
+    case 'l':
+      try
+      {
+        const std::string folder = options.reviewFolder;
+        const nlohmann::json review =
+          editing::saveReview(folder, *editor, options.provenance, options.reviewer, isoTimeNow());
+        editMessage =
+          "saved " + folder + "/ (" + review.at("status").get<std::string>() + ", edits.json)";
+      }
+      catch (const std::exception& e)
+      {
+        editMessage = std::string("not saved: ") + e.what();
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string PlanWindow::Impl::formatEditText() const
+{
+  if (!editor)
+    return "";
+  static const char* toolNames[] = { "paint",         "erase",          "add lesion",
+                                     "remove lesion", "include region", "exclude region" };
+  const char* targetName = target == editing::EditTarget::Liver    ? "liver"
+                           : target == editing::EditTarget::Lesion ? "lesion"
+                                                                   : "segment";
+  const editing::LiveNumbers n = editor->numbers();
+  std::ostringstream t;
+  t << "EDIT " << toolNames[static_cast<int>(tool)] << " " << targetName;
+  if (target == editing::EditTarget::Segment)
+    t << " " << segmentValue;
+  t << "  brush " << fmt(brushRadiusMm, 0) << " mm " << (brushFlat ? "2D" : "3D");
+  if (brushHu)
+    t << " " << fmt(options.brushHuRange.first, 0) << ".." << fmt(options.brushHuRange.second, 0)
+      << " HU";
+  t << "  tolerance " << fmt(toleranceHu, 0) << " HU\n";
+  char numbers[200];
+  std::snprintf(numbers,
+                sizeof numbers,
+                "TLV %.2f mL  tumour %.2f mL (%zu lesions)  FLR %.2f %%%s",
+                n.totalLiverMl,
+                n.tumourMl,
+                n.lesionCount,
+                exact.flrPercent,
+                surfacesBehind ? " (FLR on release)" : "");
+  t << numbers << "\n";
+  t << editor->log().size() << " edit(s) in effect"
+    << (editor->canRedo() ? " (redo available)" : "");
+  if (!editMessage.empty())
+    t << "\n" << editMessage;
+  return t.str();
+}
+
+void PlanWindow::Impl::showEditPanel()
+{
+  editRenderer->SetDraw(editMode ? 1 : 0);
+  editPanel->SetInput(formatEditText().c_str());
+  text->SetInput(formatText().c_str());
 }
 
 std::string PlanWindow::Impl::planJsonText() const
@@ -1780,6 +2311,141 @@ void PlanWindow::record(const std::string& path)
   m.recorder->SetFileName(path.c_str());
   m.recorder->On();
   m.recorder->Record();
+}
+
+void PlanWindow::setEditMode(bool on)
+{
+  Impl& m = *m_impl;
+  m.ensureEditor();
+  if (!on && m.stroking)
+    m.finishStroke();
+  m.editMode = on;
+  m.showEditPanel();
+}
+
+bool PlanWindow::editMode() const
+{
+  return m_impl->editMode;
+}
+
+void PlanWindow::setEditTool(EditTool tool)
+{
+  m_impl->tool = tool;
+  m_impl->showEditPanel();
+}
+
+EditTool PlanWindow::editTool() const
+{
+  return m_impl->tool;
+}
+
+void PlanWindow::setEditTarget(editing::EditTarget target, std::uint16_t value)
+{
+  if (target == editing::EditTarget::Segment && (value < 1 || value > 8))
+    throw std::invalid_argument("a Couinaud segment is 1..8");
+  m_impl->target = target;
+  if (target == editing::EditTarget::Segment)
+    m_impl->segmentValue = value;
+  m_impl->showEditPanel();
+}
+
+void PlanWindow::setBrush(double radiusMm, bool flat, bool huLimited)
+{
+  if (!(radiusMm > 0.0) || !std::isfinite(radiusMm))
+    throw std::invalid_argument("brush radius must be > 0 mm");
+  m_impl->brushRadiusMm = radiusMm;
+  m_impl->brushFlat = flat;
+  m_impl->brushHu = huLimited;
+  m_impl->showEditPanel();
+}
+
+double PlanWindow::editAt(const std::array<double, 3>& lps, int view)
+{
+  if (view < 0 || view > 2)
+    throw std::invalid_argument("slice view is 0 (axial), 1 (coronal) or 2 (sagittal)");
+  return m_impl->editAt(lps, view);
+}
+
+double PlanWindow::finishStroke()
+{
+  return m_impl->finishStroke();
+}
+
+bool PlanWindow::acceptPreview()
+{
+  Impl& m = *m_impl;
+  if (!m.preview)
+    return false;
+  m.onEditChar('k');
+  m.showEditPanel();
+  return true;
+}
+
+void PlanWindow::cancelPreview()
+{
+  m_impl->onEditChar('c');
+  m_impl->showEditPanel();
+}
+
+bool PlanWindow::undoEdit()
+{
+  Impl& m = *m_impl;
+  m.ensureEditor();
+  const bool could = m.editor->canUndo();
+  m.onEditChar('u');
+  m.showEditPanel();
+  return could;
+}
+
+bool PlanWindow::redoEdit()
+{
+  Impl& m = *m_impl;
+  m.ensureEditor();
+  const bool could = m.editor->canRedo();
+  m.onEditChar('U');
+  m.showEditPanel();
+  return could;
+}
+
+const editing::LabelEditor& PlanWindow::editor() const
+{
+  m_impl->ensureEditor();
+  return *m_impl->editor;
+}
+
+editing::LiveNumbers PlanWindow::liveNumbers() const
+{
+  Impl& m = *m_impl;
+  m.ensureEditor();
+  editing::LiveNumbers n = m.editor->numbers();
+  n.flrMl = m.exact.flrMl;
+  n.flrPercent = m.exact.flrPercent;
+  return n;
+}
+
+std::string PlanWindow::editText() const
+{
+  m_impl->ensureEditor();
+  return m_impl->formatEditText();
+}
+
+nlohmann::json PlanWindow::saveReview(const std::string& folder)
+{
+  Impl& m = *m_impl;
+  m.ensureEditor();
+  return editing::saveReview(
+    folder, *m.editor, m.options.provenance, m.options.reviewer, isoTimeNow());
+}
+
+std::array<double, 2> PlanWindow::sliceToDisplay(int view, const std::array<double, 3>& lps) const
+{
+  if (view < 0 || view > 2)
+    throw std::invalid_argument("slice view is 0 (axial), 1 (coronal) or 2 (sagittal)");
+  vtkRenderer* r = m_impl->slices[static_cast<std::size_t>(view)].renderer;
+  r->SetWorldPoint(lps[0], lps[1], lps[2], 1.0);
+  r->WorldToDisplay();
+  const double* d = r->GetDisplayPoint();
+  return { d[0], d[1] };
 }
 
 vtkRenderWindow* PlanWindow::renderWindow()

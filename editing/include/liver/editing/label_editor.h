@@ -40,13 +40,16 @@ struct Brush
   bool erase = false;
   /// Only voxels with HU in [low, high] (Slicer's threshold-limited brush).
   std::optional<std::pair<double, double>> huRange;
+  /// A 2D brush: only the voxels of the image slice through the centre across this index axis
+  /// (0, 1, 2; a disc of radiusMm on that slice). Unset: the 3D sphere.
+  std::optional<int> sliceAxis;
 };
 
 /// A 3D growth from a clicked voxel: 6-connected voxels with HU in the range, within
 /// `maxRadiusMm` of the seed.
 struct GrowthOptions
 {
-  /// HU range; unset: the seed's 3x3x3 mean HU +- toleranceHu.
+  /// HU range; unset: the seed's 3x3x3 mean HU +- toleranceHu, widened to the seed's own HU.
   std::optional<std::pair<double, double>> huRange;
   double toleranceHu = 40.0;
   double maxRadiusMm = 40.0;
@@ -91,8 +94,9 @@ struct LesionPreview
 };
 
 /// Edits LiverLabels on the CT's grid. Keeps the invariants of LiverLabels: lesions and
-/// segments only inside the liver. Every operation is one undo step; undo/redo restore the
-/// maps byte for byte.
+/// segments only inside the liver. Every operation that changes a voxel is one undo step (one
+/// that changes none is neither a step nor in the log); undo/redo restore the maps byte for
+/// byte.
 class LabelEditor
 {
 public:
@@ -119,6 +123,9 @@ public:
   /// Remove from the liver (and its lesions and segments) the region grown from `pointLps` over
   /// liver voxels.
   EditRecord excludeRegion(const std::array<double, 3>& pointLps, const GrowthOptions& options);
+
+  /// The id a lesion painted or accepted now would get (the next free one).
+  std::uint16_t newLesionId() const { return nextLesionId(); }
 
   bool canUndo() const;
   bool canRedo() const;

@@ -46,6 +46,10 @@ struct AnalysisRequest
   /// analyze: files the result does not name but the report's provenance lists with their
   /// SHA-256, as {role, path} (e.g. {"clinical", clinical.json}); empty paths are ignored.
   std::vector<std::pair<std::string, std::string>> moreInputs;
+  /// An edit log (edits.json) that `liverplan view` saved beside corrected labels: its labels are
+  /// measured when no liver is given (else the given ones must be the saved ones, voxel for
+  /// voxel), and the result records the review (reviewer, time, edit totals) as its provenance.
+  std::string review;
   /// The CT of `ct` when the caller has loaded it already (it is not loaded again).
   std::optional<CtVolume> loadedCt;
 };

@@ -7,7 +7,9 @@
 /// evaluatePlan.
 /// Needs an X display (throws ProcessingError without one). Prints nothing.
 
+#include <liver/editing/label_editor.h>
 #include <liver/imaging/types.h>
+#include <liver/model/result.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/plane_estimate.h>
 #include <liver/planning/resection.h>
@@ -17,7 +19,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 class vtkRenderWindow;
 class vtkRenderWindowInteractor;
@@ -39,6 +44,24 @@ struct PlanWindowOptions
   double coarseSpacingMm = 4.0;            ///< grid of the estimate shown while dragging
   std::string savePlanPath = "plan.json";  ///< where `w` writes the current plan
   std::string screenshotPath = "view.png"; ///< where `s` writes the window
+  /// Edit mode: where `l` saves the corrected labels, the .seg.nrrd and edits.json.
+  std::string reviewFolder = "reviewed";
+  std::string reviewer; ///< who reviews (required to save a review)
+  /// The provenance of the labels given (their origins; the review's starting point).
+  model::SegmentationProvenance provenance;
+  /// The threshold-limited brush's HU range (`h` toggles it).
+  std::pair<double, double> brushHuRange{ -50.0, 250.0 };
+};
+
+/// What a left click (and drag) in a slice view does in edit mode (keys b, x, a, d, i, o).
+enum class EditTool
+{
+  Paint,        ///< b: brush paints the target
+  Erase,        ///< x: brush erases the target
+  AddLesion,    ///< a: grow a lesion from the click, previewed; Enter/k accepts, c cancels
+  RemoveLesion, ///< d: remove the lesion clicked
+  Include,      ///< i: add the region grown from the click to the liver
+  Exclude       ///< o: remove the region grown from the click from the liver
 };
 
 /// Structures that keys 1..5 toggle.
@@ -118,6 +141,40 @@ public:
   void selectLesion(int id);
   /// The lesion drawn at display position (x, y) of the 3D view, if any (what a click picks).
   std::optional<int> lesionAt(int x, int y);
+
+  // ---- Edit mode (key m): correcting the segmentation on the slices with liver::editing. ----
+  // Keys in edit mode: b paint, x erase, a add lesion, d remove lesion, i include, o exclude,
+  // t target (liver, lesion, segment), + / - brush radius, f 2D/3D brush, h HU-limited brush,
+  // [ / ] growth tolerance, Enter or k accept the preview, c cancel it, u undo, U redo,
+  // l save the review. The numbers panel shows TLV, tumour and the plan's FLR live.
+
+  void setEditMode(bool on);
+  bool editMode() const;
+  void setEditTool(EditTool tool);
+  EditTool editTool() const;
+  void setEditTarget(editing::EditTarget target, std::uint16_t value = 0);
+  void setBrush(double radiusMm, bool flat, bool huLimited);
+  /// What a left press in a slice view at `lps` does with the current tool (the brush: one dab
+  /// in the slice view `view`, 0 axial, 1 coronal, 2 sagittal). Returns the update's time in ms:
+  /// the edit, the slices and the numbers (TLV, tumour; FLR follows on finishStroke).
+  double editAt(const std::array<double, 3>& lps, int view = 0);
+  /// The end of a stroke (button release): the exact FLR and the 3D surfaces; time in ms.
+  double finishStroke();
+  bool acceptPreview();
+  void cancelPreview();
+  bool undoEdit(); ///< with the exact numbers and surfaces; false when there is nothing to undo
+  bool redoEdit();
+  const editing::LabelEditor& editor() const;
+  /// TLV, tumour and the current plan's FLR on the labels as edited (as `liverplan plan` gives).
+  editing::LiveNumbers liveNumbers() const;
+  /// The edit panel's text (tool, target, brush, numbers).
+  std::string editText() const;
+  /// Write the corrected labels, segmentation.seg.nrrd and edits.json into `folder` (see
+  /// liver::editing::saveReview); std::invalid_argument without options.reviewer.
+  nlohmann::json saveReview(const std::string& folder);
+  /// Display position (pixels) of an LPS point in slice view `view` (0 axial, 1 coronal,
+  /// 2 sagittal) once the cursor's slice passes through it.
+  std::array<double, 2> sliceToDisplay(int view, const std::array<double, 3>& lps) const;
 
   /// Play a vtkInteractorEventRecorder log (text) on the interactor.
   void replay(const std::string& eventLog);

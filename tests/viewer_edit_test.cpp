@@ -1,0 +1,634 @@
+/// Edit mode of the planner window (liver::editing behind the window's events), run under
+/// xvfb-run: a replayed brush stroke on the phantom with live numbers and byte-identical undo, a
+/// lesion added by click with its preview and one removed by click, the saved review re-run by
+/// `liverplan plan --review` with the window's TLV and FLR, the brush budget on a 512x512x300 CT,
+/// and the must-show session on IRCAD patient 1 (skipped without the real data).
+
+#include "test_support.h"
+
+#include <liver/data/phantom.h>
+#include <liver/editing/label_editor.h>
+#include <liver/editing/review.h>
+#include <liver/imaging/io.h>
+#include <liver/planning/resection.h>
+#include <liver/segmentation/label_import.h>
+#include <liver/viewer/plan_window.h>
+#include <liver/volumetry/label_stats.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+using namespace liver;
+
+namespace
+{
+
+using Point = std::array<double, 3>;
+
+std::string event(const std::string& name,
+                  double x,
+                  double y,
+                  int keyCode = 0,
+                  const std::string& keySym = "0")
+{
+  std::ostringstream line;
+  line << name << " " << std::lround(x) << " " << std::lround(y) << " 0 " << keyCode << " 0 "
+       << keySym << "\n";
+  return line.str();
+}
+
+/// A key as the window gets it (press, char, release), over the 3D view.
+std::string key(char c)
+{
+  const std::string sym(1, c);
+  return event("KeyPressEvent", 10, 10, c, sym) + event("CharEvent", 10, 10, c, sym) +
+         event("KeyReleaseEvent", 10, 10, c, sym);
+}
+
+std::string click(const std::array<double, 2>& at)
+{
+  return event("MouseMoveEvent", at[0], at[1]) + event("LeftButtonPressEvent", at[0], at[1]) +
+         event("LeftButtonReleaseEvent", at[0], at[1]);
+}
+
+bool sameBytes(const LabelImage* a, const LabelImage* b)
+{
+  if (!a || !b)
+    return a == b;
+  const std::size_t n = a->GetLargestPossibleRegion().GetNumberOfPixels();
+  return n == b->GetLargestPossibleRegion().GetNumberOfPixels() &&
+         std::equal(a->GetBufferPointer(), a->GetBufferPointer() + n, b->GetBufferPointer());
+}
+
+/// A liver voxel centre at least `clearanceMm` from every lesion voxel and the liver's edge
+/// (searched on a coarse stride), nearest to `near`.
+Point deepLiverPoint(const LiverLabels& labels, double clearanceMm, const Point& near)
+{
+  const LabelImage& liver = *labels.liver;
+  const auto size = liver.GetLargestPossibleRegion().GetSize();
+  const auto sp = liver.GetSpacing();
+  const int rx = static_cast<int>(std::ceil(clearanceMm / sp[0]));
+  const int ry = static_cast<int>(std::ceil(clearanceMm / sp[1]));
+  const int rz = static_cast<int>(std::ceil(clearanceMm / sp[2]));
+  Point best{};
+  double bestDistance = 1e300;
+  const int stride = 4;
+  for (long z = rz; z + rz < static_cast<long>(size[2]); z += stride)
+    for (long y = ry; y + ry < static_cast<long>(size[1]); y += stride)
+      for (long x = rx; x + rx < static_cast<long>(size[0]); x += stride)
+      {
+        auto ok = [&](long i, long j, long k)
+        {
+          const LabelImage::IndexType index{ { i, j, k } };
+          return liver.GetPixel(index) && (!labels.lesions || !labels.lesions->GetPixel(index));
+        };
+        if (!ok(x, y, z))
+          continue;
+        bool clear = true;
+        for (int dz = -rz; dz <= rz && clear; dz += std::max(1, rz / 2))
+          for (int dy = -ry; dy <= ry && clear; dy += std::max(1, ry / 2))
+            for (int dx = -rx; dx <= rx && clear; dx += std::max(1, rx / 2))
+              clear = ok(x + dx, y + dy, z + dz);
+        if (!clear)
+          continue;
+        LabelImage::PointType p;
+        liver.TransformIndexToPhysicalPoint(LabelImage::IndexType{ { x, y, z } }, p);
+        const double d = std::hypot(p[0] - near[0], p[1] - near[1], p[2] - near[2]);
+        if (d < bestDistance)
+        {
+          bestDistance = d;
+          best = { p[0], p[1], p[2] };
+        }
+      }
+  if (bestDistance > 1e299)
+    throw std::runtime_error("no deep liver point");
+  return best;
+}
+
+/// The number after `label` in `text` (e.g. "TLV " -> 1234.56), NaN when absent.
+double numberAfter(const std::string& text, const std::string& label)
+{
+  const auto at = text.find(label);
+  return at == std::string::npos ? std::nan("")
+                                 : std::strtod(text.c_str() + at + label.size(), nullptr);
+}
+
+/// `liverplan plan --plan` for a cut plane, to the last bit.
+std::string planeSpec(const CutPlane& plane)
+{
+  char spec[200];
+  std::snprintf(spec,
+                sizeof spec,
+                "plane:%.17g,%.17g,%.17g;%.17g,%.17g,%.17g",
+                plane.pointLpsMm[0],
+                plane.pointLpsMm[1],
+                plane.pointLpsMm[2],
+                plane.normal[0],
+                plane.normal[1],
+                plane.normal[2]);
+  return spec;
+}
+
+PlanWindowOptions windowOptions(const std::string& dir)
+{
+  PlanWindowOptions o;
+  o.offScreen = true;
+  o.widthPx = 1000;
+  o.heightPx = 700;
+  o.reviewFolder = dir + "/reviewed";
+  o.reviewer = "test reviewer";
+  return o;
+}
+
+class EditModeTest : public ::testing::Test
+{
+protected:
+  static void SetUpTestSuite()
+  {
+    PhantomOptions options;
+    options.spacingMm = { 3.0, 3.0, 3.0 };
+    s_phantom = std::make_unique<Phantom>(makePhantom(options));
+    s_labels.liver = s_phantom->liver;
+    s_labels.lesions = s_phantom->lesions;
+    s_labels.segments = s_phantom->segments;
+    s_dir = test::makeTempDir("edit-mode");
+  }
+  static void TearDownTestSuite() { s_phantom.reset(); }
+
+  static std::unique_ptr<Phantom> s_phantom;
+  static LiverLabels s_labels;
+  static std::string s_dir;
+};
+
+std::unique_ptr<Phantom> EditModeTest::s_phantom;
+LiverLabels EditModeTest::s_labels;
+std::string EditModeTest::s_dir;
+
+} // namespace
+
+TEST_F(EditModeTest, AReplayedBrushStrokePaintsALesionWithLiveNumbersAndUndoGivesTheBytesBack)
+{
+  PlanWindow window(*s_phantom->ct, s_labels, {}, {}, windowOptions(s_dir));
+  const Point p = deepLiverPoint(s_labels, 12.0, s_phantom->truth.lesions.at(0).centreLpsMm);
+  window.setCursor(p);
+  window.render();
+  const editing::LiveNumbers start = window.liveNumbers();
+  const auto a = window.sliceToDisplay(0, p);
+  const auto b = window.sliceToDisplay(0, { p[0] + 6.0, p[1], p[2] });
+  window.replay("# StreamVersion 1.1\n" + key('m') + key('b') + key('t') +
+                event("MouseMoveEvent", a[0], a[1]) + event("LeftButtonPressEvent", a[0], a[1]) +
+                event("MouseMoveEvent", (a[0] + b[0]) / 2, (a[1] + b[1]) / 2) +
+                event("MouseMoveEvent", b[0], b[1]));
+  ASSERT_TRUE(window.editMode());
+  // During the stroke: the tumour grows, the liver does not (inside it), the FLR waits.
+  const editing::LiveNumbers during = window.editor().numbers();
+  EXPECT_GT(during.tumourMl, start.tumourMl + 0.1);
+  EXPECT_DOUBLE_EQ(during.totalLiverMl, start.totalLiverMl);
+  EXPECT_EQ(during.lesionCount, start.lesionCount + 1) << "one stroke is one new lesion";
+  EXPECT_TRUE(test::contains(window.editText(), "(FLR on release)")) << window.editText();
+  char tumour[64];
+  std::snprintf(tumour, sizeof tumour, "tumour %.2f mL", during.tumourMl);
+  EXPECT_TRUE(test::contains(window.editText(), tumour)) << window.editText();
+  // A 2D brush: every painted voxel lies in the axial slice through p.
+  const LabelImage& lesions = *window.editor().labels().lesions;
+  LabelImage::PointType pp;
+  for (int k = 0; k < 3; ++k)
+    pp[k] = p[k];
+  const auto slice = lesions.TransformPhysicalPointToIndex(pp)[2];
+  const std::uint16_t newId = static_cast<std::uint16_t>(s_phantom->truth.lesions.size() + 1);
+  std::size_t painted = 0, offSlice = 0;
+  for (std::size_t v = 0; v < lesions.GetLargestPossibleRegion().GetNumberOfPixels(); ++v)
+    if (lesions.GetBufferPointer()[v] == newId)
+    {
+      ++painted;
+      offSlice += lesions.ComputeIndex(static_cast<LabelImage::OffsetValueType>(v))[2] != slice;
+    }
+  EXPECT_GT(painted, 3u);
+  EXPECT_EQ(offSlice, 0u);
+
+  window.replay("# StreamVersion 1.1\n" + event("LeftButtonReleaseEvent", b[0], b[1]));
+  // On release: the exact FLR of the current plan on the edited labels, as `plan` computes it.
+  PlanOptions o;
+  o.makeRemnantMap = false;
+  const PlanResult expected = evaluatePlan(window.editor().labels(), window.currentPlan(), o);
+  const editing::LiveNumbers after = window.liveNumbers();
+  ASSERT_TRUE(after.flrPercent.has_value());
+  EXPECT_DOUBLE_EQ(*after.flrPercent, expected.flrPercent);
+  EXPECT_FALSE(test::contains(window.editText(), "(FLR on release)"));
+  EXPECT_GE(window.editor().log().size(), 2u);
+
+  // Undo every dab with `u`: the labels are the phantom's, byte for byte; `U` redoes one.
+  std::string undos = "# StreamVersion 1.1\n";
+  for (std::size_t k = 0; k < window.editor().log().size(); ++k)
+    undos += key('u');
+  window.replay(undos);
+  EXPECT_FALSE(window.editor().canUndo());
+  const LiverLabels back = window.editor().labels();
+  EXPECT_TRUE(sameBytes(back.liver, s_labels.liver));
+  EXPECT_TRUE(sameBytes(back.lesions, s_labels.lesions));
+  EXPECT_TRUE(sameBytes(back.segments, s_labels.segments));
+  EXPECT_DOUBLE_EQ(window.liveNumbers().tumourMl, start.tumourMl);
+  EXPECT_DOUBLE_EQ(*window.liveNumbers().flrPercent, *start.flrPercent);
+  window.replay("# StreamVersion 1.1\n" + key('U'));
+  EXPECT_EQ(window.editor().log().size(), 1u);
+}
+
+TEST_F(EditModeTest, ClickAddsAPreviewedLesionAndRemovesAnotherAndPlanReadsTheSavedReview)
+{
+  // The phantom with lesion 1 "missed" (its voxels plain liver): the add-lesion click grows it
+  // back from its centre; lesion 2 removed by a click. Saved, then re-run by `liverplan plan`.
+  LiverLabels missed = s_labels;
+  missed.lesions = LabelImage::New();
+  missed.lesions->CopyInformation(s_labels.lesions);
+  missed.lesions->SetRegions(s_labels.lesions->GetLargestPossibleRegion());
+  missed.lesions->Allocate();
+  const std::size_t n = s_labels.lesions->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::size_t lesion1 = 0;
+  for (std::size_t v = 0; v < n; ++v)
+  {
+    const std::uint16_t id = s_labels.lesions->GetBufferPointer()[v];
+    lesion1 += id == 1;
+    missed.lesions->GetBufferPointer()[v] = id == 1 ? 0 : id;
+  }
+  const std::string dir = s_dir + "/click";
+  std::filesystem::create_directories(dir);
+  writeImage(s_phantom->ct.GetPointer(), dir + "/ct.nii.gz");
+  writeImage(missed.liver.GetPointer(), dir + "/liver.nii.gz");
+  writeImage(missed.lesions.GetPointer(), dir + "/lesions.nii.gz");
+
+  PlanWindowOptions options = windowOptions(dir);
+  PlanWindow window(*s_phantom->ct, missed, {}, {}, options);
+  const Point seed = s_phantom->truth.lesions.at(0).centreLpsMm;
+  const Point other = s_phantom->truth.lesions.at(1).centreLpsMm;
+  const double voxelMl = voxelVolumeMl(*s_labels.liver);
+  const editing::LiveNumbers start = window.liveNumbers();
+
+  // Coronal click (not editing) brings the axial slice to the seed; then add a lesion there.
+  std::string log = "# StreamVersion 1.1\n" + click(window.sliceToDisplay(1, seed)) + key('m') +
+                    key('a') + click(window.sliceToDisplay(0, seed));
+  window.replay(log);
+  EXPECT_TRUE(test::contains(window.editText(), "preview")) << window.editText();
+  EXPECT_DOUBLE_EQ(window.liveNumbers().tumourMl, start.tumourMl) << "a preview changes nothing";
+  window.replay("# StreamVersion 1.1\n" + key('k'));
+  const double grown = window.liveNumbers().tumourMl - start.tumourMl;
+  // The phantom's lesion is darker than the parenchyma: the growth finds it, about its size.
+  EXPECT_NEAR(grown, lesion1 * voxelMl, 0.35 * lesion1 * voxelMl) << window.editText();
+  EXPECT_EQ(window.liveNumbers().lesionCount, start.lesionCount + 1);
+
+  // Remove lesion 2 by a click on it.
+  window.replay("# StreamVersion 1.1\n" + key('m') + click(window.sliceToDisplay(1, other)) +
+                key('m') + key('d') + click(window.sliceToDisplay(0, other)));
+  EXPECT_EQ(window.liveNumbers().lesionCount, start.lesionCount);
+  const editing::LiveNumbers shown = window.liveNumbers();
+  window.replay("# StreamVersion 1.1\n" + key('l'));
+  EXPECT_TRUE(test::contains(window.editText(), "saved")) << window.editText();
+  const nlohmann::json review = test::readJson(options.reviewFolder + "/edits.json");
+  EXPECT_EQ(review.at("review").at("status"), "edited");
+  EXPECT_EQ(review.at("review").at("reviewedBy"), "test reviewer");
+  EXPECT_EQ(review.at("review").at("edits").at("lesionsAdded"), 1);
+  EXPECT_EQ(review.at("review").at("edits").at("lesionsRemoved"), 1);
+
+  // `liverplan plan` on the saved review: the window's TLV, tumour and FLR; provenance edited.
+  const CutPlane plane = *window.plane();
+  const std::string spec = planeSpec(plane);
+  const test::CommandResult r = test::runLiverplan({ "plan",
+                                                     dir + "/ct.nii.gz",
+                                                     "--review",
+                                                     options.reviewFolder + "/edits.json",
+                                                     "--plan",
+                                                     spec,
+                                                     "--out",
+                                                     dir + "/out" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json result = test::readJson(dir + "/out/result.json");
+  EXPECT_NEAR(result.at("volumetry").at("totalLiverMl").get<double>(), shown.totalLiverMl, 1e-6);
+  EXPECT_NEAR(result.at("volumetry").at("tumourMl").get<double>(), shown.tumourMl, 1e-6);
+  EXPECT_NEAR(
+    result.at("plans").at(0).at("result").at("flrPercent").get<double>(), *shown.flrPercent, 1e-6);
+  EXPECT_EQ(result.at("segmentation").at("review"), "edited");
+  EXPECT_EQ(result.at("segmentation").at("reviewedBy"), "test reviewer");
+}
+
+TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
+{
+  // A 512x512x300 CT (0.75 x 0.75 x 1 mm) with an ellipsoidal liver (100 HU in -100 HU fat);
+  // the window at its default size, a 5 mm 2D brush painting liver across the axial slice.
+  auto ct = CtImage::New();
+  CtImage::SizeType size{ { 512, 512, 300 } };
+  ct->SetRegions(CtImage::RegionType(size));
+  const double spacing[3] = { 0.75, 0.75, 1.0 };
+  ct->SetSpacing(spacing);
+  ct->Allocate();
+  auto liver = LabelImage::New();
+  liver->CopyInformation(ct);
+  liver->SetRegions(ct->GetLargestPossibleRegion());
+  liver->Allocate();
+  const Point centre{ 192.0, 192.0, 150.0 };
+  const Point radii{ 90.0, 70.0, 80.0 };
+  std::size_t v = 0;
+  for (unsigned z = 0; z < size[2]; ++z)
+    for (unsigned y = 0; y < size[1]; ++y)
+      for (unsigned x = 0; x < size[0]; ++x, ++v)
+      {
+        const double dx = (x * spacing[0] - centre[0]) / radii[0];
+        const double dy = (y * spacing[1] - centre[1]) / radii[1];
+        const double dz = (z * spacing[2] - centre[2]) / radii[2];
+        const bool inside = dx * dx + dy * dy + dz * dz <= 1.0;
+        liver->GetBufferPointer()[v] = inside;
+        ct->GetBufferPointer()[v] = static_cast<std::int16_t>(inside ? 100 + (x + y) % 7 : -100);
+      }
+  LiverLabels labels;
+  labels.liver = liver;
+  PlanWindowOptions options;
+  options.offScreen = true; // the window's default 1400x900
+  PlanWindow window(*ct, labels, {}, {}, options);
+  window.setCursor(centre);
+  window.setEditMode(true);
+  window.setEditTool(EditTool::Erase);
+  window.setBrush(5.0, true, false);
+  window.render();
+  std::vector<double> ms;
+  for (int k = 0; k < 25; ++k)
+    ms.push_back(window.editAt({ centre[0] - 60.0 + 5.0 * k, centre[1], centre[2] }, 0));
+  // During the stroke the 3D view keeps its last picture (the green remnant), not a blank.
+  int w = 0, h = 0;
+  const std::vector<unsigned char> rgb = window.captureRgb(w, h);
+  std::size_t green = 0;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w * 62 / 100; ++x)
+    {
+      const unsigned char* q = &rgb[(static_cast<std::size_t>(y) * w + x) * 3];
+      green += q[1] > q[0] + 40 && q[1] > q[2] + 20;
+    }
+  EXPECT_GT(green, 5000u) << "the 3D view went blank during the stroke";
+  const double released = window.finishStroke();
+  const double erased = window.editor().netChange().at(0).mlRemoved;
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  std::printf("brush dab on 512x512x300 (5 mm 2D, window 1400x900, llvmpipe): median %.1f ms, "
+              "max %.1f ms over %zu dabs (edit, the painted slice, TLV/tumour, render); stroke "
+              "release (exact FLR, the other slices, 3D surfaces): %.0f ms\n",
+              median,
+              sorted.back(),
+              sorted.size(),
+              released);
+  EXPECT_GT(erased, 1.0) << "the stroke erased liver";
+  EXPECT_NEAR(window.liveNumbers().totalLiverMl,
+              4.0 / 3.0 * M_PI * radii[0] * radii[1] * radii[2] / 1000.0 - erased,
+              2.0);
+  // Target 100 ms (issue 13); asserted at 250 ms so that a loaded machine does not fail the suite.
+  EXPECT_LE(median, 250.0);
+}
+
+TEST(EditModeReal, IrcadPatient01MissedLesionAddedFalseOneRemovedAndPlanAgreesWithTheWindow)
+{
+  LIVER_REQUIRE_DATA(dicom, "ircad/patient01/dicom");
+  LIVER_REQUIRE_DATA(label, "ircad/patient01/label.nii.gz");
+  const std::string dir = test::makeTempDir("edit-ircad01");
+  const CtVolume ct = loadCt(dicom);
+  LabelImportOptions expertImport;
+  expertImport.liverPath = label;
+  expertImport.format = LabelFormat::Lits;
+  const LiverLabels expert = importLabels(expertImport, *ct.image).labels;
+
+  // The segmentation to correct: the experts' with one metastasis missed (its voxels plain liver)
+  // and a false 6 mm lesion in plain parenchyma. The missed one: the lesion of 1..20 mL whose
+  // mean HU is furthest below the parenchyma's (a hypodense metastasis, as a reader sees it).
+  const std::size_t n = ct.image->GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::int16_t* hu = ct.image->GetBufferPointer();
+  const std::uint16_t* ids = expert.lesions->GetBufferPointer();
+  const std::uint16_t* liv = expert.liver->GetBufferPointer();
+  std::map<int, std::pair<double, std::size_t>> stats; // id -> HU sum, voxels
+  double parenchymaSum = 0.0;
+  std::size_t parenchyma = 0;
+  for (std::size_t v = 0; v < n; ++v)
+  {
+    if (ids[v])
+    {
+      stats[ids[v]].first += hu[v];
+      ++stats[ids[v]].second;
+    }
+    else if (liv[v])
+    {
+      parenchymaSum += hu[v];
+      ++parenchyma;
+    }
+  }
+  const double voxelMl = voxelVolumeMl(*ct.image);
+  const double parenchymaHu = parenchymaSum / static_cast<double>(parenchyma);
+  int missedId = 0;
+  double bestContrast = 0.0;
+  for (const auto& [id, s] : stats)
+  {
+    const double ml = s.second * voxelMl, contrast = parenchymaHu - s.first / s.second;
+    if (ml >= 1.0 && ml <= 20.0 && contrast > bestContrast)
+    {
+      bestContrast = contrast;
+      missedId = id;
+    }
+  }
+  ASSERT_NE(missedId, 0);
+  const double missedHu = stats[missedId].first / stats[missedId].second;
+  const double missedMl = stats[missedId].second * voxelMl;
+  LiverLabels start;
+  start.liver = expert.liver;
+  start.lesions = LabelImage::New();
+  start.lesions->CopyInformation(expert.lesions);
+  start.lesions->SetRegions(expert.lesions->GetLargestPossibleRegion());
+  start.lesions->Allocate();
+  Point missedSeed{};
+  {
+    // The seed: the missed lesion's voxel nearest its centroid, with HU near the lesion's mean.
+    Point c{};
+    for (std::size_t v = 0; v < n; ++v)
+      if (ids[v] == missedId)
+      {
+        LabelImage::PointType p;
+        expert.lesions->TransformIndexToPhysicalPoint(
+          expert.lesions->ComputeIndex(static_cast<LabelImage::OffsetValueType>(v)), p);
+        for (int a = 0; a < 3; ++a)
+          c[a] += p[a] / stats[missedId].second;
+      }
+    double best = 1e300;
+    for (std::size_t v = 0; v < n; ++v)
+      if (ids[v] == missedId && std::abs(hu[v] - missedHu) < 15.0)
+      {
+        LabelImage::PointType p;
+        expert.lesions->TransformIndexToPhysicalPoint(
+          expert.lesions->ComputeIndex(static_cast<LabelImage::OffsetValueType>(v)), p);
+        const double d = std::hypot(p[0] - c[0], p[1] - c[1], p[2] - c[2]);
+        if (d < best)
+        {
+          best = d;
+          missedSeed = { p[0], p[1], p[2] };
+        }
+      }
+  }
+  for (std::size_t v = 0; v < n; ++v)
+    start.lesions->GetBufferPointer()[v] = ids[v] == missedId ? 0 : ids[v];
+  {
+    editing::LabelEditor painter(ct.image, start);
+    editing::Brush falseLesion;
+    falseLesion.centreLpsMm = deepLiverPoint(expert, 20.0, missedSeed);
+    falseLesion.radiusMm = 6.0;
+    falseLesion.target = editing::EditTarget::Lesion;
+    painter.paint(falseLesion);
+    start.lesions = painter.labels().lesions;
+    writeImage(start.liver.GetPointer(), dir + "/liver.nii.gz");
+    writeImage(start.lesions.GetPointer(), dir + "/lesions.nii.gz");
+  }
+  LabelImportOptions startImport;
+  startImport.liverPath = dir + "/liver.nii.gz";
+  startImport.lesionsPath = dir + "/lesions.nii.gz";
+  const LiverLabels opened = importLabels(startImport, *ct.image).labels;
+  std::uint16_t falseId = 0;
+  Point falseCentre{};
+  {
+    // The false lesion as the window sees it (the id map read back): the highest id.
+    const std::uint16_t* o = opened.lesions->GetBufferPointer();
+    falseId = *std::max_element(o, o + n);
+    double best = -1.0;
+    for (std::size_t v = 0; v < n; ++v)
+      if (o[v] == falseId && best < 0.0)
+      {
+        best = 1.0;
+        LabelImage::PointType p;
+        opened.lesions->TransformIndexToPhysicalPoint(
+          opened.lesions->ComputeIndex(static_cast<LabelImage::OffsetValueType>(v)), p);
+        falseCentre = { p[0], p[1], p[2] };
+      }
+  }
+
+  // The session, as events: coronal click to bring the axial slice to the missed lesion; edit
+  // mode; add lesion, narrowed to the lesion's contrast; accept; to the false lesion; remove it
+  // by a click; save.
+  PlanWindowOptions options = windowOptions(dir);
+  PlanWindow window(*ct.image, opened, {}, {}, options);
+  // Tolerance: the default 40 HU, narrowed in 10 HU steps when the lesion's contrast is low
+  // (the parenchyma must stay outside the range).
+  const int narrower =
+    std::clamp(static_cast<int>(std::lround((40.0 - bestContrast) / 10.0)), 0, 2);
+  std::string session =
+    "# StreamVersion 1.1\n" + click(window.sliceToDisplay(1, missedSeed)) + key('m') + key('a');
+  for (int k = 0; k < narrower; ++k)
+    session += key('[');
+  session += click(window.sliceToDisplay(0, missedSeed));
+  const std::string rest = key('k') + key('m') + click(window.sliceToDisplay(1, falseCentre)) +
+                           key('m') + key('d') + click(window.sliceToDisplay(0, falseCentre));
+  const editing::LiveNumbers before = window.liveNumbers();
+  window.replay(session);
+  std::printf("after the add-lesion click at (%.1f, %.1f, %.1f), cursor (%.1f, %.1f, %.1f):\n%s\n",
+              missedSeed[0],
+              missedSeed[1],
+              missedSeed[2],
+              window.cursor()[0],
+              window.cursor()[1],
+              window.cursor()[2],
+              window.editText().c_str());
+  window.replay("# StreamVersion 1.1\n" + rest);
+  session += rest;
+  const editing::LiveNumbers shown = window.liveNumbers();
+  std::size_t grown = 0, overlap = 0;
+  {
+    const std::uint16_t* now = window.editor().labels().lesions->GetBufferPointer();
+    const std::uint16_t* was = opened.lesions->GetBufferPointer();
+    for (std::size_t v = 0; v < n; ++v)
+      if (now[v] && !was[v])
+      {
+        ++grown;
+        overlap += ids[v] == missedId;
+      }
+  }
+  const double dice = 2.0 * overlap / static_cast<double>(grown + stats[missedId].second);
+  std::printf("IRCAD patient 1: missed lesion %d (%.2f mL, %.0f HU vs parenchyma %.0f HU) grown "
+              "back as %.2f mL, Dice %.3f with the experts' (tolerance %d HU); false lesion %u "
+              "removed; window: TLV %.2f mL, tumour %.2f mL, FLR %.2f %%\n",
+              missedId,
+              missedMl,
+              missedHu,
+              parenchymaHu,
+              grown * voxelMl,
+              dice,
+              40 - 10 * narrower,
+              falseId,
+              shown.totalLiverMl,
+              shown.tumourMl,
+              *shown.flrPercent);
+  EXPECT_EQ(shown.lesionCount, before.lesionCount) << "one lesion added, one removed";
+  EXPECT_GT(dice, 0.5) << window.editText();
+  EXPECT_DOUBLE_EQ(shown.totalLiverMl, before.totalLiverMl); // lesions are liver already
+
+  // The same events through `liverplan view --replay` (a session file), saved with `l`.
+  // `liverplan view --replay LOG` on the files the window opened, saving into OUT.
+  const auto replayInView = [&](const std::string& log, const std::string& out)
+  {
+    std::fflush(stdout);
+    return test::runLiverplan({ "view",
+                                dicom,
+                                "--liver",
+                                dir + "/liver.nii.gz",
+                                "--lesions",
+                                dir + "/lesions.nii.gz",
+                                "--size",
+                                "1000x700",
+                                "--replay",
+                                log,
+                                "--reviewer",
+                                "test reviewer",
+                                "--review-out",
+                                out });
+  };
+  std::ofstream(dir + "/session.log") << session + key('l');
+  const test::CommandResult viewed = replayInView(dir + "/session.log", dir + "/reviewed");
+  ASSERT_EQ(viewed.exitCode, 0) << viewed.err;
+  const double viewTlv = numberAfter(viewed.out, "TLV ");
+  EXPECT_NEAR(viewTlv, shown.totalLiverMl, 0.006) << viewed.out;
+  const auto flrAt = viewed.out.find("FLR ", viewed.out.find("EDIT"));
+  ASSERT_NE(flrAt, std::string::npos) << viewed.out;
+  const double editFlr = std::strtod(viewed.out.c_str() + flrAt + 4, nullptr);
+  EXPECT_NEAR(editFlr, *shown.flrPercent, 0.006) << viewed.out;
+
+  // `liverplan plan` on the saved review with the window's plane: the same TLV and FLR.
+  const CutPlane plane = *window.plane();
+  const std::string spec = planeSpec(plane);
+  const test::CommandResult planned = test::runLiverplan({ "plan",
+                                                           dicom,
+                                                           "--review",
+                                                           dir + "/reviewed/edits.json",
+                                                           "--plan",
+                                                           spec,
+                                                           "--out",
+                                                           dir + "/out" });
+  ASSERT_EQ(planned.exitCode, 0) << planned.err;
+  const nlohmann::json result = test::readJson(dir + "/out/result.json");
+  const double planTlv = result.at("volumetry").at("totalLiverMl").get<double>();
+  const double planFlr = result.at("plans").at(0).at("result").at("flrPercent").get<double>();
+  std::printf("liverplan plan --review: TLV %.3f mL, FLR %.3f %% (window %.3f mL, %.3f %%)\n",
+              planTlv,
+              planFlr,
+              shown.totalLiverMl,
+              *shown.flrPercent);
+  EXPECT_NEAR(planTlv, shown.totalLiverMl, 1e-6);
+  EXPECT_NEAR(planFlr, *shown.flrPercent, 1e-6);
+  EXPECT_EQ(result.at("segmentation").at("review"), "edited");
+
+  // Undo back to the start: byte-identical labels, in the window and as `view` saves them.
+  ASSERT_TRUE(window.undoEdit());
+  ASSERT_TRUE(window.undoEdit());
+  EXPECT_FALSE(window.editor().canUndo());
+  EXPECT_TRUE(sameBytes(window.editor().labels().liver, opened.liver));
+  EXPECT_TRUE(sameBytes(window.editor().labels().lesions, opened.lesions));
+  std::ofstream(dir + "/undone.log") << session + key('u') + key('u') + key('l');
+  const test::CommandResult undone = replayInView(dir + "/undone.log", dir + "/undone");
+  ASSERT_EQ(undone.exitCode, 0) << undone.err;
+  EXPECT_TRUE(sameBytes(loadLabels(dir + "/undone/liver.nii.gz"), opened.liver));
+  EXPECT_TRUE(sameBytes(loadLabels(dir + "/undone/lesions.nii.gz"), opened.lesions));
+  EXPECT_EQ(test::readJson(dir + "/undone/edits.json").at("review").at("status"), "reviewed");
+}
