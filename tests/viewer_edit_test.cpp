@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -313,6 +314,80 @@ TEST_F(EditModeTest, ClickAddsAPreviewedLesionAndRemovesAnotherAndPlanReadsTheSa
     result.at("plans").at(0).at("result").at("flrPercent").get<double>(), *shown.flrPercent, 1e-6);
   EXPECT_EQ(result.at("segmentation").at("review"), "edited");
   EXPECT_EQ(result.at("segmentation").at("reviewedBy"), "test reviewer");
+
+  // `analyze --review`: the report says at its top that a reviewer edited the segmentation.
+  const test::CommandResult analyzed = test::runLiverplan({ "analyze",
+                                                            dir + "/ct.nii.gz",
+                                                            "--review",
+                                                            options.reviewFolder + "/edits.json",
+                                                            "--out",
+                                                            dir + "/analyzed" });
+  ASSERT_EQ(analyzed.exitCode, 0) << analyzed.err;
+  const nlohmann::json analysis = test::readJson(dir + "/analyzed/result.json");
+  EXPECT_EQ(analysis.at("segmentation").at("review"), "edited");
+  EXPECT_FALSE(analysis.contains("qualityControl")) << "nothing was segmented automatically";
+  std::ifstream in(dir + "/analyzed/report.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto banner = html.find("<section id=\"review\" class=\"review-edited\"");
+  ASSERT_NE(banner, std::string::npos);
+  EXPECT_LT(banner, html.find("id=\"volumetry\""));
+  EXPECT_TRUE(test::contains(html, "Edited by <b>test reviewer"));
+  EXPECT_TRUE(test::contains(html, "lesions added 1, removed 1"));
+}
+
+TEST_F(EditModeTest, IncludeExcludeAndTheSegmentBrushChangeTheLiverAndTheNumbersFollow)
+{
+  PlanWindow window(*s_phantom->ct, s_labels, {}, {}, windowOptions(s_dir + "/regions"));
+  const Point p = deepLiverPoint(s_labels, 12.0, s_phantom->truth.lesions.at(0).centreLpsMm);
+  window.setCursor(p);
+  window.setEditMode(true);
+  const editing::LiveNumbers start = window.liveNumbers();
+  // Exclude the region grown from p (parenchyma HU +- 40): the liver shrinks by what the log says.
+  window.setEditTool(EditTool::Exclude);
+  window.editAt(p, 0);
+  ASSERT_EQ(window.editor().log().size(), 1u) << window.editText();
+  const auto liverChange = [&]
+  {
+    const std::vector<editing::EditRecord> log = window.editor().log();
+    for (const editing::LabelChange& c : log.back().changes)
+      if (c.label == "liver")
+        return c;
+    return editing::LabelChange{};
+  };
+  const double removed = liverChange().mlRemoved;
+  EXPECT_GT(removed, 1.0);
+  EXPECT_NEAR(window.liveNumbers().totalLiverMl, start.totalLiverMl - removed, 1e-6);
+  PlanOptions o;
+  o.makeRemnantMap = false;
+  EXPECT_DOUBLE_EQ(*window.liveNumbers().flrPercent,
+                   evaluatePlan(window.editor().labels(), window.currentPlan(), o).flrPercent);
+  // Include it back from the same point: the region grows over the voxels outside the liver,
+  // the excluded ones first.
+  window.setEditTool(EditTool::Include);
+  window.editAt(p, 0);
+  ASSERT_EQ(window.editor().log().size(), 2u) << window.editText();
+  EXPECT_GE(liverChange().mlAdded, removed);
+  const double included = window.liveNumbers().totalLiverMl;
+  EXPECT_GE(included, start.totalLiverMl);
+  // Segment brush: a 3D sphere painting segment 2 inside the liver.
+  window.setEditTarget(editing::EditTarget::Segment, 2);
+  window.setEditTool(EditTool::Paint);
+  window.setBrush(6.0, false, false);
+  window.editAt(p, 0);
+  window.finishStroke();
+  const LabelImage& segments = *window.editor().labels().segments;
+  LabelImage::PointType q;
+  for (int a = 0; a < 3; ++a)
+    q[a] = p[a];
+  EXPECT_EQ(segments.GetPixel(segments.TransformPhysicalPointToIndex(q)), 2);
+  EXPECT_DOUBLE_EQ(window.liveNumbers().totalLiverMl, included);
+  EXPECT_THROW(window.setEditTarget(editing::EditTarget::Segment, 9), std::invalid_argument);
+  // Clicks that cannot apply change nothing and say why.
+  window.setEditTool(EditTool::RemoveLesion);
+  const std::size_t steps = window.editor().log().size();
+  window.editAt(p, 0);
+  EXPECT_EQ(window.editor().log().size(), steps);
+  EXPECT_TRUE(test::contains(window.editText(), "lesion")) << window.editText();
 }
 
 TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
