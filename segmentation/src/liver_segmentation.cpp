@@ -711,6 +711,74 @@ double completeSurfaceLesions(const MaskImage::Pointer& liver,
   return addedMl;
 }
 
+/// Large tumours at the liver's surface that are only moderately darker than the parenchyma (a
+/// colorectal metastasis at 50-110 HU, median ~70, in a ~110 HU liver) fall partly out of the
+/// liver band and, bulging from the liver, are neither enclosed pockets nor sphere caps. The
+/// fitted shape prior places them inside the liver. Tissue outside the liver from
+/// `MassContrastHu` below the liver's mode up to the band's top (fluid, the gallbladder, fat and
+/// fat-containing adrenal adenomas are darker) whose core survives a `CoreMm` erosion with at
+/// least `MinCoreMl` (a tumour of ~13 mL or more) where the prior's mean probability is at least
+/// 0.5 is regrown by that radius within the tissue where the
+/// prior is at least 0.3, and joins the liver where it touches it. Thin tissue of that density
+/// (muscle, the diaphragm, bowel wall) has no such core; neighbouring organs' cores lie where the
+/// prior is low. The voxels added are set in `added`; returns their mL. Measured
+/// (scripts/evaluate-real, leave-one-out prior): IRCAD 1 Dice 0.935 -> 0.954, its 84 mL
+/// subcapsular metastasis found (Dice 0.78); IRCAD 7 (adrenal mass at 37 HU against the liver)
+/// unchanged.
+double addHypodenseMassesInPrior(const MaskImage::Pointer& liver,
+                                 const FloatImage::Pointer& working,
+                                 const MaskImage::Pointer& body,
+                                 const std::vector<float>& probability,
+                                 const Band& band,
+                                 const MaskImage::Pointer& added)
+{
+  constexpr double MassContrastHu = 60.0, CoreMm = 4.0, MinCoreMl = 5.0;
+  const Grid g = gridOf(*liver);
+  const std::size_t n = g.size();
+  std::uint8_t* lv = liver->GetBufferPointer();
+  const float* hu = working->GetBufferPointer();
+  const std::uint8_t* bodyMask = body->GetBufferPointer();
+  auto dark = allocateLike<MaskImage>(*liver, 0);
+  std::uint8_t* dk = dark->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    dk[i] = bodyMask[i] && !lv[i] && hu[i] >= band.mode - MassContrastHu && hu[i] <= band.high;
+  const FloatImage::Pointer depth = signedDistance(dark);
+  auto core = allocateLike<MaskImage>(*liver, 0);
+  std::uint8_t* co = core->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    co[i] = depth->GetBufferPointer()[i] <= -CoreMm;
+  ComponentImage::Pointer labels;
+  const auto sizes = components(core, labels);
+  const std::uint32_t* l = labels->GetBufferPointer();
+  std::vector<double> sum(sizes.size(), 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    sum[l[i]] += probability[i];
+  for (std::size_t i = 0; i < n; ++i)
+    co[i] = l[i] != 0 && sizes[l[i]] * voxelMl(g) >= MinCoreMl &&
+            sum[l[i]] / static_cast<double>(sizes[l[i]]) >= 0.5;
+  const FloatImage::Pointer reach = signedDistance(core);
+  auto grown = allocateLike<MaskImage>(*liver, 0);
+  std::uint8_t* gr = grown->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    gr[i] = dk[i] && reach->GetBufferPointer()[i] <= CoreMm && probability[i] >= 0.3f;
+  ComponentImage::Pointer pieces;
+  const auto pieceSizes = components(grown, pieces);
+  const std::uint32_t* pc = pieces->GetBufferPointer();
+  std::vector<std::uint8_t> touches(pieceSizes.size(), 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (pc[i] != 0 && !touches[pc[i]])
+      forEachFaceNeighbour(g, i, [&](std::size_t j, auto&&...) { touches[pc[i]] |= lv[j]; });
+  std::size_t count = 0;
+  std::uint8_t* ad = added->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    if (pc[i] != 0 && touches[pc[i]])
+    {
+      lv[i] = ad[i] = 1;
+      ++count;
+    }
+  return count * voxelMl(g);
+}
+
 /// The evidence a working voxel gives for liver, for fitting the shape prior: +1 inside the liver
 /// band; -0.3 for darker soft tissue (tumours look like this, so does muscle); 0 for brighter
 /// tissue up to 300 HU (the liver's enhancing vessels); -1 for fat, air, bone and outside the body.
@@ -1148,6 +1216,14 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
   report.steps.push_back(format("completed lesions cut by the liver surface with fitted "
                                 "spheres: %.1f mL added",
                                 completedMl));
+  if (!priorProbability.empty())
+  {
+    const double massMl =
+      addHypodenseMassesInPrior(liver, working, body, priorProbability, selection.band, pockets);
+    report.steps.push_back(format("added %.1f mL of moderately hypodense masses the shape prior "
+                                  "places in the liver",
+                                  massMl));
+  }
 
   if (report.shapePrior.used)
   {
