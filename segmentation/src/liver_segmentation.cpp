@@ -717,7 +717,8 @@ double completeSurfaceLesions(const MaskImage::Pointer& liver,
 /// fitted shape prior places them inside the liver. Tissue outside the liver from
 /// `MassContrastHu` below the liver's mode up to the band's top (fluid, the gallbladder, fat and
 /// fat-containing adrenal adenomas are darker) whose core survives a `CoreMm` erosion with at
-/// least `MinCoreMl` (a tumour of ~13 mL or more) where the prior's mean probability is at least
+/// least `MinCoreMl` (a tumour of ~13 mL or more), a mean at most `CoreContrastHu` below the
+/// liver's mode (body wall muscle is darker), and where the prior's mean probability is at least
 /// 0.5 is regrown by that radius within the tissue where the
 /// prior is at least 0.3, and joins the liver where it touches it. Thin tissue of that density
 /// (muscle, the diaphragm, bowel wall) has no such core; neighbouring organs' cores lie where the
@@ -732,7 +733,7 @@ double addHypodenseMassesInPrior(const MaskImage::Pointer& liver,
                                  const Band& band,
                                  const MaskImage::Pointer& added)
 {
-  constexpr double MassContrastHu = 60.0, CoreMm = 4.0, MinCoreMl = 5.0;
+  constexpr double MassContrastHu = 60.0, CoreContrastHu = 50.0, CoreMm = 4.0, MinCoreMl = 5.0;
   const Grid g = gridOf(*liver);
   const std::size_t n = g.size();
   std::uint8_t* lv = liver->GetBufferPointer();
@@ -750,12 +751,18 @@ double addHypodenseMassesInPrior(const MaskImage::Pointer& liver,
   ComponentImage::Pointer labels;
   const auto sizes = components(core, labels);
   const std::uint32_t* l = labels->GetBufferPointer();
-  std::vector<double> sum(sizes.size(), 0.0);
+  std::vector<double> sum(sizes.size(), 0.0), huSum(sizes.size(), 0.0);
   for (std::size_t i = 0; i < n; ++i)
+  {
     sum[l[i]] += probability[i];
+    huSum[l[i]] += hu[i];
+  }
   for (std::size_t i = 0; i < n; ++i)
-    co[i] = l[i] != 0 && sizes[l[i]] * voxelMl(g) >= MinCoreMl &&
-            sum[l[i]] / static_cast<double>(sizes[l[i]]) >= 0.5;
+  {
+    const double count = static_cast<double>(sizes[l[i]]);
+    co[i] = l[i] != 0 && count * voxelMl(g) >= MinCoreMl && sum[l[i]] / count >= 0.5 &&
+            huSum[l[i]] / count >= band.mode - CoreContrastHu;
+  }
   const FloatImage::Pointer reach = signedDistance(core);
   auto grown = allocateLike<MaskImage>(*liver, 0);
   std::uint8_t* gr = grown->GetBufferPointer();
