@@ -28,6 +28,10 @@ namespace liver
 {
 struct PlanOptions; // liver/planning/resection.h
 }
+namespace liver::report
+{
+struct DicomExportResult; // liver/report/dicom_export.h
+}
 
 namespace liver::cli
 {
@@ -128,6 +132,13 @@ void registerDecide(CLI::App& app, int& exitCode);
 void registerReport(CLI::App& app, int& exitCode);
 void registerDicomSeg(CLI::App& app, int& exitCode); ///< cmd_dicom_seg.cpp
 void registerDicomOut(CLI::App& app, int& exitCode); ///< cmd_dicom_seg.cpp
+void registerPacs(CLI::App& app, int& exitCode);     ///< cmd_pacs.cpp
+
+/// Whether `path` names a NIfTI, NRRD or MetaImage file by its extension (not a DICOM CT).
+bool isNonDicomImageFile(const std::string& path);
+
+/// What `dicom-out` / `--dicom-out` wrote, on stdout; a skipped PDF as a warning.
+void printDicomExport(const report::DicomExportResult& result);
 
 /// Whole-liver volumetry as JSON (the model's form).
 nlohmann::json volumetryJson(const Volumetry& volumetry);

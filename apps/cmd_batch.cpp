@@ -9,6 +9,7 @@
 /// status.json (the completion marker). summary.csv is rebuilt from the status files at the end of
 /// every run.
 
+#include "batch.h"
 #include "cli_common.h"
 #include "decision_io.h"
 
@@ -241,21 +242,6 @@ std::map<std::string, nlohmann::json> completedStudies(const std::string& dir)
   return rows;
 }
 
-struct BatchOptions
-{
-  std::string root;
-  std::string out;
-  unsigned jobs = 1;
-  std::vector<std::string> plans;
-  std::string planFile;
-  std::size_t autoPlans = 0;
-  bool autoSegments = false;
-  std::string condition;
-  std::string clinicalCsv;
-  bool resume = false;
-  std::string shard;
-};
-
 /// One study to run.
 struct Job
 {
@@ -397,6 +383,8 @@ private:
   std::chrono::steady_clock::time_point started_;
 };
 
+} // namespace
+
 int runBatch(const BatchOptions& o)
 {
   const Shard shard = parseShard(o.shard.empty() ? "0/1" : o.shard);
@@ -490,6 +478,8 @@ int runBatch(const BatchOptions& o)
       job.arguments.insert(job.arguments.end(), { "--auto-plan", std::to_string(o.autoPlans) });
     if (o.autoSegments)
       job.arguments.push_back("--auto-segments");
+    if (o.dicomOut) // while the worker's links to the series exist
+      job.arguments.push_back("--dicom-out");
     nlohmann::json clinicalRow = nlohmann::json::object();
     const std::string key =
       clinical.keyColumn == "PatientID" ? job.study->patientId : job.study->studyInstanceUid;
@@ -656,7 +646,23 @@ int runBatch(const BatchOptions& o)
   return failed ? static_cast<int>(ExitProcessing) : static_cast<int>(ExitOk);
 }
 
-} // namespace
+void addStudyAnalysisOptions(CLI::App& cmd, BatchOptions& o)
+{
+  cmd.add_option("--plan", o.plans, "A plan for every study (repeatable; as for analyze)");
+  cmd.add_option("--plan-file", o.planFile, "Plans as JSON for every study");
+  cmd.add_option("--auto-plan", o.autoPlans, "Also propose up to N plans per study");
+  cmd.add_flag("--auto-segments",
+               o.autoSegments,
+               "Approximate the Couinaud segments (needed by anatomical plans)");
+  cmd.add_option("--liver-condition",
+                 o.condition,
+                 "normal, chemotherapy, steatosis, cirrhosis (the CSV's column wins)");
+  cmd.add_option(
+    "--clinical-csv",
+    o.clinicalCsv,
+    "CSV keyed by StudyInstanceUID or PatientID; the other columns are "
+    "clinical.json fields (heightCm, weightKg, liverCondition, primaryTumour, ecog, ...)");
+}
 
 void registerBatch(CLI::App& app, int& exitCode)
 {
@@ -668,21 +674,12 @@ void registerBatch(CLI::App& app, int& exitCode)
   cmd->add_option("root", o->root, "Folder of DICOM studies, searched recursively")->required();
   cmd->add_option("--out", o->out, "Output folder")->required();
   cmd->add_option("-j,--jobs", o->jobs, "Studies analysed at a time")->capture_default_str();
-  cmd->add_option("--plan", o->plans, "A plan for every study (repeatable; as for analyze)");
-  cmd->add_option("--plan-file", o->planFile, "Plans as JSON for every study");
-  cmd->add_option("--auto-plan", o->autoPlans, "Also propose up to N plans per study");
-  cmd->add_flag("--auto-segments",
-                o->autoSegments,
-                "Approximate the Couinaud segments (needed by anatomical plans)");
-  cmd->add_option("--liver-condition",
-                  o->condition,
-                  "normal, chemotherapy, steatosis, cirrhosis (the CSV's column wins)");
-  cmd->add_option(
-    "--clinical-csv",
-    o->clinicalCsv,
-    "CSV keyed by StudyInstanceUID or PatientID; the other columns are "
-    "clinical.json fields (heightCm, weightKg, liverCondition, primaryTumour, ecog, ...)");
+  addStudyAnalysisOptions(*cmd, *o);
   cmd->add_flag("--resume", o->resume, "Skip the studies OUT already holds complete");
+  cmd->add_flag(
+    "--dicom-out",
+    o->dicomOut,
+    "Also write each study's SEG, SR TID 1500 and Encapsulated PDF (OUT/<study>/dicom/)");
   cmd->add_option("--shard",
                   o->shard,
                   "i/N: only the studies whose UID hash modulo N is i (0 <= i < N); merge the "

@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -76,6 +78,31 @@ void registerDicomSeg(CLI::App& app, int& exitCode)
 namespace liver::cli
 {
 
+bool isNonDicomImageFile(const std::string& path)
+{
+  std::string lower = path;
+  std::transform(
+    lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* ext : { ".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd" })
+  {
+    const std::string e = ext;
+    if (lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0)
+      return true;
+  }
+  return false;
+}
+
+void printDicomExport(const report::DicomExportResult& r)
+{
+  std::printf("DICOM out into study %s\n", r.studyInstanceUid.c_str());
+  std::printf("wrote %s (SEG %s)\n", r.segPath.c_str(), r.segUid.c_str());
+  std::printf("wrote %s (SR %s)\n", r.srPath.c_str(), r.srUid.c_str());
+  if (r.pdfPath.empty())
+    logWarning("no Encapsulated PDF: " + r.pdfSkipped);
+  else
+    std::printf("wrote %s (PDF %s)\n", r.pdfPath.c_str(), r.pdfUid.c_str());
+}
+
 void registerDicomOut(CLI::App& app, int& exitCode)
 {
   struct Options
@@ -106,13 +133,7 @@ void registerDicomOut(CLI::App& app, int& exitCode)
           exportOptions.pdf = !o.noPdf;
           const report::DicomExportResult r = report::exportAnalysisDicom(
             dir, o.out.empty() ? (fs::path(dir) / "dicom").string() : o.out, exportOptions);
-          std::printf("study %s\n", r.studyInstanceUid.c_str());
-          std::printf("wrote %s (SEG %s)\n", r.segPath.c_str(), r.segUid.c_str());
-          std::printf("wrote %s (SR %s)\n", r.srPath.c_str(), r.srUid.c_str());
-          if (r.pdfPath.empty())
-            logWarning("no Encapsulated PDF: " + r.pdfSkipped);
-          else
-            std::printf("wrote %s (PDF %s)\n", r.pdfPath.c_str(), r.pdfUid.c_str());
+          printDicomExport(r);
           return static_cast<int>(ExitOk);
         });
     });

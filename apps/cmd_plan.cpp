@@ -6,6 +6,7 @@
 #include "decision_io.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/report/dicom_export.h>
 #include <liver/volumetry/liver_function.h>
 
 #include <CLI/CLI.hpp>
@@ -43,6 +44,7 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
       twoStageCompletion;
     double pveWaitWeeks = 0.0, alppsWaitWeeks = 0.0; ///< set only when given
     ClinicalArgs clinical;                           ///< analyze only
+    bool dicomOut = false;                           ///< analyze only
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd =
@@ -139,7 +141,13 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
     ->expected(2);
   addCtLoadOptions(*cmd, options->load);
   if (analyze)
+  {
     addClinicalOptions(*cmd, options->clinical);
+    cmd->add_flag("--dicom-out",
+                  options->dicomOut,
+                  "Also write OUT/dicom/: SEG, SR TID 1500 and the report as Encapsulated PDF in "
+                  "the CT's study (a DICOM CT; the PDF when Chromium is present)");
+  }
   cmd->callback(
     [options, cmd, analyze, &exitCode]
     {
@@ -216,6 +224,10 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           }
           if (!cmd->count("--liver-condition") && clinical.liverCondition)
             planOptions.condition = *clinical.liverCondition;
+          if (o.dicomOut && isNonDicomImageFile(o.ct))
+            throw InputError(o.ct,
+                             "--dicom-out writes into the study of a DICOM CT series; this CT is "
+                             "an image file");
           // Anatomical plans need segments: say so before loading or segmenting anything.
           const bool segmentSource = !o.import.segmentsPath.empty() ||
                                      !o.import.totalsegPath.empty() || !o.landmarks.empty() ||
@@ -251,6 +263,9 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           std::printf("wrote %s/result.json and %zu remnant map(s)\n",
                       o.out.c_str(),
                       outcome.remnantFiles.size());
+          if (o.dicomOut)
+            printDicomExport(report::exportAnalysisDicom(
+              o.out, (std::filesystem::path(o.out) / "dicom").string()));
           return static_cast<int>(ExitOk);
         });
     });

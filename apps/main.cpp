@@ -41,6 +41,7 @@ int main(int argc, char** argv)
   registerReport(app, exitCode);
   registerDicomSeg(app, exitCode);
   registerDicomOut(app, exitCode);
+  registerPacs(app, exitCode);
 
   try
   {

@@ -258,3 +258,38 @@ TEST(DicomOut, RefusesANonDicomCtWithExitCode2AndWritesNothing)
   test::expectOneLineError(r, test::ExitBadInput, "DICOM CT series");
   EXPECT_FALSE(fs::exists(dir + "/a/dicom"));
 }
+
+TEST(DicomOut, AnalyzeWithDicomOutWritesTheObjectsAndRefusesAnImageFileFirst)
+{
+  const OutCase& c = outCase();
+  ASSERT_EQ(c.analyze.exitCode, 0) << c.analyze.err;
+  const std::string dir = test::makeTempDir("dicom_out_analyze");
+  const test::CommandResult ok = test::runLiverplan({ "-q",
+                                                      "analyze",
+                                                      c.phantom + "/dicom",
+                                                      "--liver",
+                                                      c.phantom + "/liver.nii.gz",
+                                                      "--dicom-out",
+                                                      "--out",
+                                                      dir + "/a" });
+  ASSERT_EQ(ok.exitCode, 0) << ok.err;
+  const report::SegReference seg = report::readSegReference(dir + "/a/dicom/seg.dcm");
+  EXPECT_EQ(seg.segmentNumbers.count("Liver"), 1u);
+  const report::MeasurementReportContent sr =
+    report::readMeasurementReport(dir + "/a/dicom/sr.dcm");
+  const nlohmann::json result = test::readJson(dir + "/a/result.json");
+  ASSERT_NE(sr.group("Liver"), nullptr);
+  expectSameNumber(
+    sr.group("Liver")->find("118565006"), result["volumetry"]["totalLiverMl"], "TLV");
+
+  // An image file cannot take DICOM out: refused before any work, nothing written.
+  const test::CommandResult refused = test::runLiverplan({ "analyze",
+                                                           c.phantom + "/ct.nii.gz",
+                                                           "--liver",
+                                                           c.phantom + "/liver.nii.gz",
+                                                           "--dicom-out",
+                                                           "--out",
+                                                           dir + "/b" });
+  test::expectOneLineError(refused, test::ExitBadInput, "--dicom-out");
+  EXPECT_FALSE(fs::exists(dir + "/b/result.json"));
+}

@@ -1,0 +1,334 @@
+/// `liverplan pacs run --server URL --study UID --out DIR`: pull a study's CT series from a
+/// DICOMweb server (QIDO-RS, WADO-RS), analyse it as `batch --dicom-out` does (worker process,
+/// clinical CSV) and store its SEG, SR and PDF back into the study (STOW-RS).
+/// `liverplan pacs watch --server URL --out DIR`: the same for every study that becomes stable
+/// on an Orthanc server (its /changes log), resumable from OUT/pacs-watch.json.
+
+#include "batch.h"
+#include "cli_common.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/imaging/safe_path.h>
+#include <liver/pacs/dicomweb.h>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+namespace liver::cli
+{
+namespace
+{
+
+namespace fs = std::filesystem;
+
+struct PacsOptions
+{
+  std::string server;
+  std::string orthanc; ///< watch: Orthanc's REST API; default: server without "/dicom-web"
+  std::string study;
+  std::string credentials;
+  pacs::TlsOptions tls;
+  long timeoutSeconds = 300;
+  bool noStore = false;
+  BatchOptions batch;
+  double intervalSeconds = 10;
+  std::size_t exitAfter = 0;
+  bool once = false;
+  long long since = -1;
+};
+
+std::atomic<bool> g_stop{ false };
+
+extern "C" void onStop(int)
+{
+  g_stop.store(true);
+}
+
+/// SIGINT/SIGTERM end the watch after the current study (the batch installs its own handlers
+/// while it runs, so these are installed again after every study).
+void installStopHandlers()
+{
+  struct sigaction action
+  {
+  };
+  action.sa_handler = onStop;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+void addConnectionOptions(CLI::App& cmd, PacsOptions& o)
+{
+  cmd.add_option("--server", o.server, "DICOMweb base URL, e.g. https://pacs:8042/dicom-web")
+    ->required();
+  cmd.add_option("--credentials",
+                 o.credentials,
+                 "JSON file {\"username\":...,\"password\":...} or {\"token\":...} (default: "
+                 "$LIVERPLAN_PACS_USER/$LIVERPLAN_PACS_PASSWORD or $LIVERPLAN_PACS_TOKEN)");
+  cmd.add_option("--ca-cert", o.tls.caCert, "PEM file of the CAs to trust (TLS)");
+  cmd.add_option("--client-cert", o.tls.clientCert, "client certificate, PEM (TLS)");
+  cmd.add_option("--client-key", o.tls.clientKey, "client certificate's key, PEM (TLS)");
+  cmd.add_flag(
+    "--insecure", o.tls.insecure, "do not verify the server's certificate (testing only)");
+  cmd.add_option("--timeout", o.timeoutSeconds, "seconds per HTTP request")->capture_default_str();
+  cmd.add_option("--out", o.batch.out, "output folder (one folder per study, as batch)")
+    ->required();
+  cmd.add_flag(
+    "--no-store", o.noStore, "analyse and write OUT/<study>/dicom/ but store nothing back");
+  addStudyAnalysisOptions(cmd, o.batch);
+}
+
+/// What one study's run gave.
+struct StudyRun
+{
+  int exitCode = ExitOk;
+  std::string status; ///< "ok", "error: ...", "skipped: ..."
+};
+
+/// Pull, analyse and store back one study.
+StudyRun runStudy(const PacsOptions& o,
+                  const pacs::DicomWebServer& server,
+                  const std::string& studyUid)
+{
+  pacs::checkUid(studyUid, "--study");
+  const std::vector<pacs::SeriesInfo> series = server.studySeries(studyUid);
+  if (series.empty())
+    throw InputError(server.baseUrl(), "study " + studyUid + " not found (QIDO-RS)");
+  const fs::path input =
+    outputPathInside(fs::path(o.batch.out) / ".pacs", safePathComponent(studyUid));
+  std::error_code ec;
+  fs::remove_all(input, ec);
+  std::size_t files = 0;
+  for (const pacs::SeriesInfo& s : series)
+    if (s.modality == "CT")
+    {
+      logInfo("pacs: retrieving series " + s.seriesInstanceUid + " (" + s.description + ")");
+      files += server.retrieveSeries(
+        studyUid, s.seriesInstanceUid, (input / safePathComponent(s.seriesInstanceUid)).string());
+    }
+  if (files == 0)
+  {
+    fs::remove_all(input, ec);
+    return { ExitOk, "skipped: no CT series" };
+  }
+  logInfo("pacs: " + std::to_string(files) + " CT image(s) of study " + studyUid);
+
+  BatchOptions batch = o.batch;
+  batch.root = input.string();
+  batch.dicomOut = true;
+  batch.resume = false;
+  const int code = runBatch(batch);
+  fs::remove_all(input, ec);
+  const fs::path studyDir = outputPathInside(batch.out, safePathComponent(studyUid));
+  std::string status = "error: no analysis";
+  if (std::ifstream in(studyDir / "status.json"); in)
+  {
+    const nlohmann::json row = nlohmann::json::parse(in, nullptr, false);
+    if (!row.is_discarded() && row.value("status", "") == "ok")
+      status = "ok";
+    else if (!row.is_discarded())
+      status = "error: " + row.value("error", std::string("analysis failed"));
+  }
+  if (status != "ok")
+    return { code == ExitOk ? static_cast<int>(ExitProcessing) : code, status };
+  if (o.noStore)
+    return { ExitOk, "ok" };
+
+  std::vector<std::string> objects;
+  for (const char* name : { "seg.dcm", "sr.dcm", "report-pdf.dcm" })
+    if (fs::is_regular_file(studyDir / "dicom" / name, ec))
+      objects.push_back((studyDir / "dicom" / name).string());
+  const pacs::StoreResult stored = server.store(studyUid, objects);
+  if (!stored.failures.empty())
+    throw ProcessingError("STOW-RS into study " + studyUid +
+                          " refused: " + stored.failures.front());
+  std::printf("pacs: stored %zu object(s) (SEG, SR%s) into study %s\n",
+              stored.stored,
+              objects.size() == 3 ? ", PDF" : "",
+              studyUid.c_str());
+  return { ExitOk, "ok" };
+}
+
+pacs::HttpClient httpClient(const PacsOptions& o)
+{
+  if (o.tls.insecure)
+    logWarning("pacs: --insecure: the server's certificate is not verified");
+  return pacs::HttpClient(pacs::loadCredentials(o.credentials), o.tls, o.timeoutSeconds);
+}
+
+// ---- watch ------------------------------------------------------------------------------------
+
+/// OUT/pacs-watch.json: where in Orthanc's change log the watch is, and each study's outcome.
+struct WatchState
+{
+  std::string path;
+  std::int64_t since = 0;
+  nlohmann::json studies = nlohmann::json::object();
+};
+
+WatchState loadWatchState(const std::string& path)
+{
+  WatchState s;
+  s.path = path;
+  std::ifstream in(path);
+  if (!in)
+    return s;
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("since") ||
+      !j.at("since").is_number_integer() || !j.value("studies", nlohmann::json()).is_object())
+    throw InputError(path, "not a pacs watch state (since, studies)");
+  s.since = j.at("since").get<std::int64_t>();
+  s.studies = j.at("studies");
+  return s;
+}
+
+void saveWatchState(const WatchState& s)
+{
+  writeJson(s.path, { { "since", s.since }, { "studies", s.studies } });
+}
+
+int runWatch(const PacsOptions& o)
+{
+  const pacs::HttpClient http = httpClient(o);
+  const pacs::DicomWebServer server(o.server, http);
+  std::string orthanc = o.orthanc;
+  if (orthanc.empty())
+  {
+    orthanc = server.baseUrl();
+    const std::string suffix = "/dicom-web";
+    if (orthanc.size() > suffix.size() &&
+        orthanc.compare(orthanc.size() - suffix.size(), suffix.size(), suffix) == 0)
+      orthanc.resize(orthanc.size() - suffix.size());
+  }
+  while (!orthanc.empty() && orthanc.back() == '/')
+    orthanc.pop_back();
+  std::error_code ec;
+  fs::create_directories(o.batch.out, ec);
+  WatchState state = loadWatchState((fs::path(o.batch.out) / "pacs-watch.json").string());
+  if (o.since >= 0)
+    state.since = o.since;
+  else if (!fs::exists(state.path, ec))
+    state.since = pacs::orthancLastChange(http, orthanc); // new: only studies from now on
+  saveWatchState(state);
+  logInfo("pacs watch: " + orthanc + "/changes from " + std::to_string(state.since));
+
+  installStopHandlers();
+  std::size_t processed = 0;
+  int worst = ExitOk;
+  while (!g_stop.load())
+  {
+    const pacs::OrthancChanges changes = pacs::orthancChanges(http, orthanc, state.since);
+    for (const pacs::OrthancChange& change : changes.changes)
+    {
+      if (g_stop.load())
+        break;
+      if (change.changeType == "StableStudy")
+      {
+        const std::string uid = pacs::orthancStudyUid(http, orthanc, change.id);
+        if (!state.studies.contains(uid)) // our own SEG/SR/PDF make the study stable again
+        {
+          logInfo("pacs watch: new study " + uid);
+          StudyRun run;
+          try
+          {
+            run = runStudy(o, server, uid);
+          }
+          catch (const std::exception& e)
+          {
+            // One study's failure is that study's (batch isolation): noted, the watch goes on.
+            run = { ExitProcessing, std::string("error: ") + e.what() };
+          }
+          installStopHandlers();
+          if (run.exitCode == 130)
+            return 130; // interrupted inside the batch: this study runs again on restart
+          state.studies[uid] = run.status;
+          if (run.status.rfind("error", 0) == 0)
+          {
+            logWarning("pacs watch: study " + uid + ": " + run.status);
+            worst = ExitProcessing;
+          }
+          if (run.status.rfind("skipped", 0) != 0)
+            ++processed;
+        }
+      }
+      state.since = change.seq;
+      saveWatchState(state);
+      if (o.exitAfter && processed >= o.exitAfter)
+        return worst;
+    }
+    state.since = std::max(state.since, changes.last);
+    saveWatchState(state);
+    if (!changes.done)
+      continue;
+    if (o.once)
+      break;
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(static_cast<long>(o.intervalSeconds * 1000));
+    while (!g_stop.load() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return worst;
+}
+
+} // namespace
+
+void registerPacs(CLI::App& app, int& exitCode)
+{
+  CLI::App* pacsCmd = app.add_subcommand(
+    "pacs",
+    "Round trip with a PACS over DICOMweb: pull a study, analyse it, store SEG, SR and PDF back");
+  pacsCmd->require_subcommand(1);
+  pacsCmd->footer("Credentials never go on the command line: --credentials FILE or the "
+                  "environment. Exit codes as for batch; 2 also for an unknown study.");
+
+  auto run = std::make_shared<PacsOptions>();
+  CLI::App* runCmd = pacsCmd->add_subcommand(
+    "run", "Pull one study (QIDO-RS, WADO-RS), analyse it, store its SEG, SR and PDF (STOW-RS)");
+  addConnectionOptions(*runCmd, *run);
+  runCmd->add_option("--study", run->study, "StudyInstanceUID")->required();
+  runCmd->callback(
+    [run, &exitCode]
+    {
+      exitCode = runGuarded(
+        [&]
+        {
+          pacs::checkUid(run->study, "--study");
+          const pacs::HttpClient http = httpClient(*run);
+          const pacs::DicomWebServer server(run->server, http);
+          const StudyRun r = runStudy(*run, server, run->study);
+          if (r.status != "ok")
+            std::fprintf(
+              stderr, "liverplan: pacs run: study %s: %s\n", run->study.c_str(), r.status.c_str());
+          return r.exitCode;
+        });
+    });
+
+  auto watch = std::make_shared<PacsOptions>();
+  CLI::App* watchCmd = pacsCmd->add_subcommand(
+    "watch",
+    "Analyse every CT study that becomes stable on an Orthanc server (its /changes log), "
+    "storing SEG, SR and PDF back; resumable (OUT/pacs-watch.json)");
+  addConnectionOptions(*watchCmd, *watch);
+  watchCmd->add_option(
+    "--orthanc", watch->orthanc, "Orthanc's REST API URL (default: --server without /dicom-web)");
+  watchCmd->add_option("--interval", watch->intervalSeconds, "seconds between polls")
+    ->capture_default_str()
+    ->check(CLI::Range(0.1, 86400.0));
+  watchCmd->add_option("--exit-after", watch->exitAfter, "stop after N studies analysed");
+  watchCmd->add_flag("--once", watch->once, "process the changes there are, then stop");
+  watchCmd->add_option("--since",
+                       watch->since,
+                       "start at this change number (default: where the last watch stopped; "
+                       "a first watch starts at the newest change)");
+  watchCmd->callback([watch, &exitCode]
+                     { exitCode = runGuarded([&] { return runWatch(*watch); }); });
+}
+
+} // namespace liver::cli

@@ -1,0 +1,161 @@
+#pragma once
+/// A DICOMweb client for the PACS round trip (issue 16): QIDO-RS to find a study's series,
+/// WADO-RS to retrieve them, STOW-RS to store LiverPlan's SEG/SR/PDF into the study, and Orthanc's
+/// /changes feed to notice new studies. HTTP through libcurl; credentials come from a file or the
+/// environment, never from the command line; TLS settings are passed through to libcurl.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace liver::pacs
+{
+
+/// HTTP Basic (username and password) or a bearer token; empty = no authentication.
+struct Credentials
+{
+  std::string username;
+  std::string password;
+  std::string bearerToken;
+};
+
+/// Credentials from `file` when given (JSON {"username": ..., "password": ...} or
+/// {"token": ...}), else from $LIVERPLAN_PACS_USER / $LIVERPLAN_PACS_PASSWORD or
+/// $LIVERPLAN_PACS_TOKEN, else none. InputError naming the file and field when the file is
+/// unreadable, not JSON, or has neither a username nor a token.
+Credentials loadCredentials(const std::string& file);
+
+/// TLS settings passed to libcurl as given (empty = libcurl's default).
+struct TlsOptions
+{
+  std::string caCert;     ///< CURLOPT_CAINFO: PEM bundle of trusted CAs
+  std::string clientCert; ///< CURLOPT_SSLCERT: client certificate (PEM)
+  std::string clientKey;  ///< CURLOPT_SSLKEY: its key (PEM)
+  bool insecure = false;  ///< skip peer and host verification (testing only)
+};
+
+struct HttpResponse
+{
+  long status = 0;
+  std::string contentType;
+  std::string body;
+};
+
+/// One HTTP connection setup (credentials, TLS, time limit) for many requests. Throws
+/// ProcessingError naming the method and URL when the server cannot be reached, and for an HTTP
+/// status >= 400 (with the start of the server's answer), except 404 when `allowNotFound`.
+class HttpClient
+{
+public:
+  HttpClient(Credentials credentials, TlsOptions tls, long timeoutSeconds = 300);
+  HttpResponse get(const std::string& url,
+                   const std::string& accept,
+                   bool allowNotFound = false) const;
+  HttpResponse post(const std::string& url,
+                    const std::string& contentType,
+                    const std::string& body,
+                    const std::string& accept) const;
+
+private:
+  HttpResponse request(const std::string& method,
+                       const std::string& url,
+                       const std::vector<std::string>& headers,
+                       const std::string* body,
+                       bool allowNotFound) const;
+  Credentials m_credentials;
+  TlsOptions m_tls;
+  long m_timeoutSeconds;
+};
+
+/// One part of a multipart/related body.
+struct MultipartPart
+{
+  std::string contentType;
+  std::string body;
+};
+
+/// The parts of a multipart body whose Content-Type header is `contentType` (its boundary
+/// parameter, quoted or not). ProcessingError when the boundary is missing or the body is cut off.
+std::vector<MultipartPart> parseMultipart(const std::string& contentType, const std::string& body);
+
+/// A multipart/related body of `parts`, each with Content-Type `partType`, separated by
+/// `boundary` (which must not occur in any part).
+std::string buildMultipart(const std::vector<std::string>& parts,
+                           const std::string& partType,
+                           const std::string& boundary);
+
+/// One series of a study as QIDO-RS lists it.
+struct SeriesInfo
+{
+  std::string seriesInstanceUid;
+  std::string modality;
+  std::string description;
+  int instances = 0;
+};
+
+/// What STOW-RS said about the instances sent.
+struct StoreResult
+{
+  std::size_t stored = 0;
+  std::vector<std::string> failures; ///< "SOPInstanceUID: reason" per failed instance
+};
+
+/// A DICOMweb service at `baseUrl` (e.g. http://pacs:8042/dicom-web).
+class DicomWebServer
+{
+public:
+  DicomWebServer(std::string baseUrl, const HttpClient& http);
+
+  /// QIDO-RS /studies/{uid}/series; empty when the server does not know the study.
+  std::vector<SeriesInfo> studySeries(const std::string& studyUid) const;
+
+  /// WADO-RS /studies/{study}/series/{series}: every instance written to `folder` as
+  /// NNNNN.dcm. Returns the number of files.
+  std::size_t retrieveSeries(const std::string& studyUid,
+                             const std::string& seriesUid,
+                             const std::string& folder) const;
+
+  /// STOW-RS /studies/{uid} of the DICOM files given.
+  StoreResult store(const std::string& studyUid, const std::vector<std::string>& files) const;
+
+  const std::string& baseUrl() const { return m_baseUrl; }
+
+private:
+  std::string m_baseUrl;
+  const HttpClient& m_http;
+};
+
+/// Orthanc's change log (REST API at `orthancUrl`, e.g. http://pacs:8042).
+struct OrthancChange
+{
+  std::int64_t seq = 0;
+  std::string changeType; ///< "StableStudy", "NewInstance", ...
+  std::string id;         ///< Orthanc's resource id
+};
+
+struct OrthancChanges
+{
+  std::vector<OrthancChange> changes;
+  std::int64_t last = 0;
+  bool done = true;
+};
+
+/// GET /changes?since=S&limit=L.
+OrthancChanges orthancChanges(const HttpClient& http,
+                              const std::string& orthancUrl,
+                              std::int64_t since,
+                              int limit = 100);
+
+/// The sequence number of the newest change (GET /changes?last).
+std::int64_t orthancLastChange(const HttpClient& http, const std::string& orthancUrl);
+
+/// The StudyInstanceUID of Orthanc study `id` (GET /studies/{id}).
+std::string orthancStudyUid(const HttpClient& http,
+                            const std::string& orthancUrl,
+                            const std::string& id);
+
+/// A DICOM UID as it may go into a URL: 1..64 characters of digits and dots. InputError naming
+/// `what` otherwise.
+void checkUid(const std::string& uid, const std::string& what);
+
+} // namespace liver::pacs

@@ -1,0 +1,85 @@
+/// The DICOMweb client's parts that need no server: multipart bodies both ways (the STOW-RS
+/// request, the WADO-RS answer), credentials from a file or the environment, UIDs in URLs.
+
+#include "test_support.h"
+
+#include <liver/imaging/errors.h>
+#include <liver/pacs/dicomweb.h>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace liver;
+
+TEST(Multipart, WhatIsBuiltParsesBackPartForPart)
+{
+  // Binary parts with CR, LF and dashes inside: only the boundary delimits.
+  const std::vector<std::string> parts = { std::string("DICM\0\r\n--x\r\n", 12),
+                                           "second",
+                                           std::string(1000, '\xff') };
+  const std::string body = pacs::buildMultipart(parts, "application/dicom", "b0und4ry");
+  const auto parsed = pacs::parseMultipart(
+    "multipart/related; type=\"application/dicom\"; boundary=\"b0und4ry\"", body);
+  ASSERT_EQ(parsed.size(), 3u);
+  for (std::size_t k = 0; k < parts.size(); ++k)
+  {
+    EXPECT_EQ(parsed[k].body, parts[k]) << k;
+    EXPECT_EQ(parsed[k].contentType, "application/dicom") << k;
+  }
+  // Unquoted boundary, as Orthanc sends it.
+  EXPECT_EQ(
+    pacs::parseMultipart("multipart/related; boundary=b0und4ry; type=application/dicom", body)
+      .size(),
+    3u);
+  EXPECT_THROW(pacs::buildMultipart({ "a--b0und4ryb" }, "application/dicom", "b0und4ry"),
+               std::invalid_argument);
+}
+
+TEST(Multipart, CutOffOrBoundaryLessAnswersAreRefused)
+{
+  const std::string body = pacs::buildMultipart({ "abc", "def" }, "application/dicom", "zz");
+  EXPECT_THROW(pacs::parseMultipart("multipart/related", body), ProcessingError);
+  EXPECT_THROW(pacs::parseMultipart("multipart/related; boundary=zz", body.substr(0, 30)),
+               ProcessingError);
+  EXPECT_TRUE(pacs::parseMultipart("multipart/related; boundary=zz", "--zz--\r\n").empty());
+}
+
+TEST(Credentials, FromAFileElseFromTheEnvironment)
+{
+  const std::string dir = test::makeTempDir("pacs_credentials");
+  std::ofstream(dir + "/basic.json") << R"({"username": "ris", "password": "s3cret"})";
+  const pacs::Credentials basic = pacs::loadCredentials(dir + "/basic.json");
+  EXPECT_EQ(basic.username, "ris");
+  EXPECT_EQ(basic.password, "s3cret");
+  std::ofstream(dir + "/token.json") << R"({"token": "abc.def"})";
+  EXPECT_EQ(pacs::loadCredentials(dir + "/token.json").bearerToken, "abc.def");
+  std::ofstream(dir + "/empty.json") << R"({"password": "x"})";
+  EXPECT_THROW(pacs::loadCredentials(dir + "/empty.json"), InputError);
+  std::ofstream(dir + "/bad.json") << "user:pass";
+  try
+  {
+    pacs::loadCredentials(dir + "/bad.json");
+    ADD_FAILURE() << "no InputError";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_TRUE(test::contains(e.what(), "bad.json")) << e.what();
+    EXPECT_FALSE(test::contains(e.what(), "user:pass")) << "the file's content is not repeated";
+  }
+  setenv("LIVERPLAN_PACS_USER", "env-user", 1);
+  setenv("LIVERPLAN_PACS_PASSWORD", "env-pass", 1);
+  const pacs::Credentials env = pacs::loadCredentials("");
+  EXPECT_EQ(env.username, "env-user");
+  EXPECT_EQ(env.password, "env-pass");
+  unsetenv("LIVERPLAN_PACS_USER");
+  unsetenv("LIVERPLAN_PACS_PASSWORD");
+  EXPECT_EQ(pacs::loadCredentials("").username, "");
+}
+
+TEST(Uids, OnlyDigitsAndDotsGoIntoAUrl)
+{
+  EXPECT_NO_THROW(pacs::checkUid("1.2.840.10008.5.1.4.1.1.2", "study"));
+  for (const std::string& bad :
+       std::vector<std::string>{ "", "../../etc", "1.2?x=1", "1.2/3", std::string(65, '1') })
+    EXPECT_THROW(pacs::checkUid(bad, "study"), InputError) << bad;
+}
