@@ -293,3 +293,37 @@ TEST(DicomOut, AnalyzeWithDicomOutWritesTheObjectsAndRefusesAnImageFileFirst)
   test::expectOneLineError(refused, test::ExitBadInput, "--dicom-out");
   EXPECT_FALSE(fs::exists(dir + "/b/result.json"));
 }
+
+TEST(DicomOutRealData, DcmqiCtWithItsLiverSegGivesObjectsDciodvfyAccepts)
+{
+  LIVER_REQUIRE_DATA(dicom, "dcmqi");
+  LIVER_REQUIRE_DATA(segPath, "dcmqi/liver.dcm");
+  const std::string dir = test::makeTempDir("dicom_out_dcmqi");
+  const test::CommandResult r = test::runLiverplan({ "-q",
+                                                     "analyze",
+                                                     dicom,
+                                                     "--liver",
+                                                     segPath,
+                                                     "--height",
+                                                     "175",
+                                                     "--weight",
+                                                     "80",
+                                                     "--dicom-out",
+                                                     "--out",
+                                                     dir + "/a" });
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // The hand-drawn liver: 107,098 voxels = 70.36 mL, in the SR as in result.json.
+  const report::MeasurementReportContent sr =
+    report::readMeasurementReport(dir + "/a/dicom/sr.dcm");
+  ASSERT_NE(sr.group("Liver"), nullptr);
+  EXPECT_NEAR(sr.group("Liver")->find("118565006")->value, 70.36, 0.005);
+  if (std::system("command -v dciodvfy >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "dciodvfy (Debian dicom3tools) not installed";
+  // The source's SpecificCharacterSet is present but empty: not copied as an empty Type 1C.
+  for (const char* name : { "seg.dcm", "sr.dcm", "report-pdf.dcm" })
+  {
+    const std::string file = dir + "/a/dicom/" + name;
+    if (fs::exists(file))
+      EXPECT_EQ(dciodvfyErrors(file, file + ".txt"), "") << name;
+  }
+}

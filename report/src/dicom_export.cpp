@@ -285,7 +285,9 @@ std::string writeEncapsulatedPdf(const DicomAnalysis& a,
   DcmModuleHelpers::copyPatientModule(src, ds);
   DcmModuleHelpers::copyPatientStudyModule(src, ds);
   DcmModuleHelpers::copyGeneralStudyModule(src, ds);
-  DcmModuleHelpers::copyElement(DCM_SpecificCharacterSet, src, ds);
+  OFString charset; // copied only with a value: an empty Type 1C attribute is an error
+  if (src.findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good() && !charset.empty())
+    ds.putAndInsertOFStringArray(DCM_SpecificCharacterSet, charset);
 
   char uid[100];
   const std::string sopInstanceUid = dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT);
