@@ -463,3 +463,163 @@ TEST(LabelEditor, A2dBrushPaintsOnlyTheSliceThroughItsCentre)
   brush.sliceAxis = 3;
   EXPECT_THROW(editor.paint(brush), std::invalid_argument);
 }
+
+TEST(LabelEditor, AStrokeOfOverlappingDabsIsOneUndoStepAndOneLogEntryWithItsTotals)
+{
+  LabelEditor editor(phantom().ct, phantomLabels());
+  const LiveNumbers start = editor.numbers();
+  const double voxelMl = voxelVolumeMl(*phantom().liver);
+  const std::array<double, 3> centre = liverPointAwayFromLesions();
+  const LabelImage& liver = *phantom().liver;
+  const LabelImage& lesions = *phantom().lesions;
+  // Five 5 mm lesion dabs 3 mm apart along x (value 0: the stroke's one new lesion id).
+  std::vector<std::array<double, 3>> dabs;
+  for (int k = 0; k < 5; ++k)
+    dabs.push_back({ centre[0] - 6.0 + 3.0 * k, centre[1], centre[2] });
+  Brush brush;
+  brush.radiusMm = 5.0;
+  brush.target = EditTarget::Lesion;
+  const std::uint16_t newId = static_cast<std::uint16_t>(phantom().truth.lesions.size() + 1);
+
+  editor.beginStroke();
+  EXPECT_TRUE(editor.inStroke());
+  EXPECT_FALSE(editor.canUndo());
+  std::size_t dabVoxels = 0;
+  for (const auto& d : dabs)
+  {
+    brush.centreLpsMm = d;
+    const EditRecord r = editor.paint(brush);
+    ASSERT_NE(changeOf(r, "lesion " + std::to_string(newId)), nullptr) << r.operation;
+    dabVoxels += r.voxelsChanged;
+  }
+  // While the stroke is open: the labels are painted, one new lesion, nothing logged yet.
+  EXPECT_TRUE(editor.canUndo());
+  EXPECT_TRUE(editor.log().empty());
+  EXPECT_EQ(editor.numbers().lesionCount, start.lesionCount + 1);
+
+  // The union of the five spheres, and the part of it outside the liver (joins it).
+  const auto inUnion = [&](std::size_t v)
+  {
+    LabelImage::PointType p;
+    liver.TransformIndexToPhysicalPoint(
+      liver.ComputeIndex(static_cast<LabelImage::OffsetValueType>(v)), p);
+    for (const auto& d : dabs)
+      if (std::pow(p[0] - d[0], 2) + std::pow(p[1] - d[1], 2) + std::pow(p[2] - d[2], 2) <= 25.0)
+        return true;
+    return false;
+  };
+  std::size_t unionVoxels = 0, newLiver = 0, tumourBefore = 0;
+  for (std::size_t v = 0; v < voxels(liver); ++v)
+    if (inUnion(v))
+    {
+      ++unionVoxels;
+      newLiver += liver.GetBufferPointer()[v] == 0;
+      tumourBefore += lesions.GetBufferPointer()[v] != 0;
+    }
+  ASSERT_EQ(tumourBefore, 0u) << "the stroke lies away from the phantom's lesions";
+  // The dabs overlap: each changes only the voxels its predecessors left.
+  std::size_t separate = 0;
+  for (const auto& d : dabs)
+    separate += countInSphere(d, 5.0, [](std::size_t) { return true; });
+  ASSERT_GT(separate, unionVoxels);
+  EXPECT_EQ(dabVoxels, unionVoxels);
+
+  const EditRecord stroke = editor.endStroke();
+  EXPECT_FALSE(editor.inStroke());
+  EXPECT_EQ(stroke.voxelsChanged, unionVoxels); // each voxel once
+  EXPECT_NE(stroke.operation.find("stroke of 5 dabs"), std::string::npos) << stroke.operation;
+  const LabelChange* lesion = changeOf(stroke, "lesion " + std::to_string(newId));
+  ASSERT_NE(lesion, nullptr);
+  EXPECT_EQ(static_cast<std::size_t>(lesion->voxelsAdded), unionVoxels);
+  EXPECT_NEAR(lesion->mlAdded, unionVoxels * voxelMl, 1e-9);
+  const LabelChange* tumour = changeOf(stroke, "tumour");
+  ASSERT_NE(tumour, nullptr);
+  EXPECT_EQ(static_cast<std::size_t>(tumour->voxelsAdded), unionVoxels);
+  const LabelChange* liverChange = changeOf(stroke, "liver");
+  EXPECT_EQ(liverChange ? static_cast<std::size_t>(liverChange->voxelsAdded) : 0u, newLiver);
+  ASSERT_EQ(editor.log().size(), 1u);
+  EXPECT_EQ(editor.log().front().operation, stroke.operation);
+  EXPECT_EQ(editor.log().front().voxelsChanged, unionVoxels);
+  const nlohmann::json log = editor.logJson();
+  ASSERT_EQ(log.at("operations").size(), 1u);
+  EXPECT_EQ(log.at("operations").at(0).at("voxelsChanged").get<std::size_t>(), unionVoxels);
+  EXPECT_NEAR(editor.numbers().tumourMl - start.tumourMl, unionVoxels * voxelMl, 1e-9);
+
+  // One undo takes the whole stroke back, byte for byte; one redo paints it all again.
+  const LiverLabels painted = editor.labels();
+  const std::vector<std::uint16_t> paintedLiver(painted.liver->GetBufferPointer(),
+                                                painted.liver->GetBufferPointer() + voxels(liver));
+  const std::vector<std::uint16_t> paintedLesions(
+    painted.lesions->GetBufferPointer(), painted.lesions->GetBufferPointer() + voxels(liver));
+  ASSERT_TRUE(editor.undo());
+  EXPECT_TRUE(labelsEqualPhantom(editor));
+  EXPECT_FALSE(editor.canUndo());
+  EXPECT_DOUBLE_EQ(editor.numbers().tumourMl, start.tumourMl);
+  EXPECT_EQ(editor.numbers().lesionCount, start.lesionCount);
+  ASSERT_TRUE(editor.redo());
+  EXPECT_FALSE(editor.canRedo());
+  const LiverLabels again = editor.labels();
+  EXPECT_TRUE(
+    std::equal(paintedLiver.begin(), paintedLiver.end(), again.liver->GetBufferPointer()));
+  EXPECT_TRUE(
+    std::equal(paintedLesions.begin(), paintedLesions.end(), again.lesions->GetBufferPointer()));
+  EXPECT_TRUE(sameBytes(*again.segments, *phantom().segments));
+  EXPECT_EQ(editor.log().size(), 1u);
+}
+
+TEST(LabelEditor, AStrokeThatEndsWhereItStartedOrIsUndoneOpenIsNoExtraStep)
+{
+  LabelEditor editor(phantom().ct, phantomLabels());
+  const std::array<double, 3> centre = liverPointAwayFromLesions();
+  Brush brush;
+  brush.centreLpsMm = centre;
+  brush.radiusMm = 6.0;
+  brush.target = EditTarget::Lesion;
+  // Painted and erased again in one stroke: no net change, no step, nothing logged.
+  editor.beginStroke();
+  ASSERT_GT(editor.paint(brush).voxelsChanged, 0u);
+  brush.erase = true;
+  ASSERT_GT(editor.paint(brush).voxelsChanged, 0u);
+  EXPECT_FALSE(editor.canUndo());
+  const EditRecord none = editor.endStroke();
+  EXPECT_EQ(none.voxelsChanged, 0u);
+  EXPECT_TRUE(none.changes.empty());
+  EXPECT_TRUE(editor.log().empty());
+  EXPECT_TRUE(labelsEqualPhantom(editor));
+  EXPECT_EQ(editor.endStroke().voxelsChanged, 0u) << "no stroke open: nothing";
+
+  // Painted 6 mm, then its core erased 3 mm: the step holds the shell, each voxel once.
+  brush.erase = false;
+  editor.beginStroke();
+  editor.paint(brush);
+  brush.erase = true;
+  brush.radiusMm = 3.0;
+  editor.paint(brush);
+  const EditRecord shell = editor.endStroke();
+  const std::size_t expected = countInSphere(centre, 6.0, [](std::size_t) { return true; }) -
+                               countInSphere(centre, 3.0, [](std::size_t) { return true; });
+  ASSERT_GT(expected, 0u);
+  EXPECT_EQ(shell.voxelsChanged, expected);
+  ASSERT_NE(changeOf(shell, "tumour"), nullptr);
+  EXPECT_EQ(static_cast<std::size_t>(changeOf(shell, "tumour")->voxelsAdded), expected);
+  EXPECT_EQ(changeOf(shell, "tumour")->voxelsRemoved, 0);
+  ASSERT_EQ(editor.log().size(), 1u);
+  ASSERT_TRUE(editor.undo());
+  EXPECT_TRUE(labelsEqualPhantom(editor));
+  brush.radiusMm = 6.0;
+
+  // Undo while a stroke is open closes it and takes all of it back.
+  brush.erase = false;
+  editor.beginStroke();
+  editor.paint(brush);
+  brush.centreLpsMm[0] += 4.0;
+  editor.paint(brush);
+  ASSERT_TRUE(editor.undo());
+  EXPECT_FALSE(editor.inStroke());
+  EXPECT_TRUE(labelsEqualPhantom(editor));
+  EXPECT_FALSE(editor.canUndo());
+  ASSERT_TRUE(editor.redo());
+  ASSERT_EQ(editor.log().size(), 1u);
+  EXPECT_NE(editor.log().front().operation.find("stroke of 2 dabs"), std::string::npos)
+    << editor.log().front().operation;
+}

@@ -195,25 +195,98 @@ void LabelEditor::setValues(std::size_t offset, const std::array<std::uint16_t, 
   setCounts(values, +1);
 }
 
-EditRecord LabelEditor::commit(const std::string& operation, std::vector<VoxelChange> voxels)
+EditRecord LabelEditor::record(const std::string& operation,
+                               const std::vector<VoxelChange>& voxels) const
 {
   std::map<std::string, LabelChange> changes;
   for (const VoxelChange& c : voxels)
-  {
     tally(changes, c.before, c.after);
-    setValues(c.offset, c.after);
-  }
-  Step step;
-  step.record.operation = operation;
-  step.record.changes = finish(std::move(changes), m_voxelMl);
-  step.record.voxelsChanged = voxels.size();
-  if (voxels.empty())
-    return step.record; // nothing changed: no undo step, nothing in the log
-  step.voxels = std::move(voxels);
+  EditRecord r;
+  r.operation = operation;
+  r.changes = finish(std::move(changes), m_voxelMl);
+  r.voxelsChanged = voxels.size();
+  return r;
+}
+
+void LabelEditor::pushStep(Step step)
+{
   m_steps.resize(m_applied); // a new edit drops what was undone
   m_steps.push_back(std::move(step));
   ++m_applied;
+}
+
+EditRecord LabelEditor::commit(const std::string& operation, std::vector<VoxelChange> voxels)
+{
+  Step step;
+  step.record = record(operation, voxels);
+  for (const VoxelChange& c : voxels)
+    setValues(c.offset, c.after);
+  if (voxels.empty())
+    return step.record; // nothing changed: no undo step, nothing in the log
+  if (m_strokeOpen)
+  {
+    // Part of a stroke: each voxel keeps its value from before the stroke and takes the new one.
+    if (m_strokeDabs++ == 0)
+      m_strokeOperation = operation;
+    for (const VoxelChange& c : voxels)
+    {
+      const auto [at, added] = m_strokeIndex.emplace(c.offset, m_strokeVoxels.size());
+      if (added)
+        m_strokeVoxels.push_back(c);
+      else
+        m_strokeVoxels[at->second].after = c.after;
+    }
+    return step.record;
+  }
+  step.voxels = std::move(voxels);
+  pushStep(std::move(step));
   return m_steps.back().record;
+}
+
+void LabelEditor::beginStroke()
+{
+  if (m_strokeOpen)
+    return;
+  m_strokeOpen = true;
+  m_strokeVoxels.clear();
+  m_strokeIndex.clear();
+  m_strokeOperation.clear();
+  m_strokeDabs = 0;
+  m_strokeLesionId = 0;
+}
+
+EditRecord LabelEditor::endStroke()
+{
+  if (!m_strokeOpen)
+    return {};
+  m_strokeOpen = false;
+  std::vector<VoxelChange> voxels;
+  voxels.reserve(m_strokeVoxels.size());
+  for (const VoxelChange& c : m_strokeVoxels)
+    if (c.before != c.after) // a voxel painted and erased again in the stroke is no change
+      voxels.push_back(c);
+  std::string operation = m_strokeOperation;
+  if (m_strokeDabs > 1)
+    operation += " (stroke of " + std::to_string(m_strokeDabs) + " dabs)";
+  m_strokeVoxels.clear();
+  m_strokeIndex.clear();
+  m_strokeOperation.clear();
+  m_strokeDabs = 0;
+  m_strokeLesionId = 0;
+  Step step;
+  step.record = record(operation, voxels);
+  if (voxels.empty())
+    return step.record;
+  step.voxels = std::move(voxels);
+  pushStep(std::move(step));
+  return m_steps.back().record;
+}
+
+bool LabelEditor::strokeChanged() const
+{
+  return m_strokeOpen && std::any_of(m_strokeVoxels.begin(),
+                                     m_strokeVoxels.end(),
+                                     [](const VoxelChange& c) { return c.before != c.after; });
 }
 
 std::uint16_t LabelEditor::nextLesionId() const
@@ -238,9 +311,14 @@ EditRecord LabelEditor::paint(const Brush& brush)
     throw std::invalid_argument("a Couinaud segment is 1..8, not " + std::to_string(brush.value));
   if (brush.target == EditTarget::Segment && brush.erase && brush.value > 8)
     throw std::invalid_argument("a Couinaud segment is 1..8, not " + std::to_string(brush.value));
-  const std::uint16_t lesionId = brush.target == EditTarget::Lesion && !brush.erase
-                                   ? (brush.value ? brush.value : nextLesionId())
-                                   : brush.value;
+  std::uint16_t lesionId = brush.value;
+  if (brush.target == EditTarget::Lesion && !brush.erase && !brush.value)
+  {
+    // A new lesion; within a stroke, the stroke's one.
+    lesionId = m_strokeOpen && m_strokeLesionId ? m_strokeLesionId : nextLesionId();
+    if (m_strokeOpen)
+      m_strokeLesionId = lesionId;
+  }
 
   // The index box holding the sphere (any direction matrix): its LPS box's corners in index space.
   const auto region = m_ct->GetLargestPossibleRegion();
@@ -548,16 +626,17 @@ std::pair<std::size_t, std::size_t> LabelEditor::lesionIdsAddedRemoved() const
 
 bool LabelEditor::canUndo() const
 {
-  return m_applied > 0;
+  return m_applied > 0 || strokeChanged();
 }
 
 bool LabelEditor::canRedo() const
 {
-  return m_applied < m_steps.size();
+  return m_applied < m_steps.size() && !strokeChanged();
 }
 
 bool LabelEditor::undo()
 {
+  endStroke();
   if (!canUndo())
     return false;
   const Step& step = m_steps[--m_applied];
@@ -568,6 +647,7 @@ bool LabelEditor::undo()
 
 bool LabelEditor::redo()
 {
+  endStroke();
   if (!canRedo())
     return false;
   const Step& step = m_steps[m_applied++];

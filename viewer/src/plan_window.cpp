@@ -1733,6 +1733,7 @@ double PlanWindow::Impl::editAt(const Vec3& lps, int view)
           stroking = true;
           strokeView = view;
           strokeLesionId = editor->newLesionId();
+          editor->beginStroke(); // the stroke's dabs are one undo step, closed on release
           // While the stroke lasts only the slice painted on and the edit panel are drawn; the
           // 3D view and the other slices keep their last picture and follow on release.
           for (vtkRenderer* r : { view3d.Get(), structures3d.Get(), marker.renderer.Get() })
@@ -1786,6 +1787,8 @@ double PlanWindow::Impl::finishStroke()
 {
   const auto start = std::chrono::steady_clock::now();
   stroking = false;
+  if (editor)
+    editor->endStroke();
   for (vtkRenderer* r : { view3d.Get(), structures3d.Get(), marker.renderer.Get() })
     r->DrawOn();
   for (SliceView& v : slices)
@@ -1901,6 +1904,8 @@ bool PlanWindow::Impl::onEditChar(char key)
     case 'u':
     case 26: // Ctrl+Z
       preview.reset();
+      if (stroking)
+        finishStroke(); // undo during a stroke takes back the whole stroke
       if (editor->undo())
         reloadLabels();
       else
@@ -1909,6 +1914,8 @@ bool PlanWindow::Impl::onEditChar(char key)
     case 'U':
     case 25: // Ctrl+Y
       preview.reset();
+      if (stroking)
+        finishStroke();
       if (editor->redo())
         reloadLabels();
       else

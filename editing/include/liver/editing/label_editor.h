@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -95,8 +96,8 @@ struct LesionPreview
 
 /// Edits LiverLabels on the CT's grid. Keeps the invariants of LiverLabels: lesions and
 /// segments only inside the liver. Every operation that changes a voxel is one undo step (one
-/// that changes none is neither a step nor in the log); undo/redo restore the maps byte for
-/// byte.
+/// that changes none is neither a step nor in the log), except within a stroke (beginStroke /
+/// endStroke), which is one step; undo/redo restore the maps byte for byte.
 class LabelEditor
 {
 public:
@@ -124,6 +125,18 @@ public:
   /// liver voxels.
   EditRecord excludeRegion(const std::array<double, 3>& pointLps, const GrowthOptions& options);
 
+  /// Start a brush stroke (press, drags, release): the operations until endStroke() change the
+  /// labels at once as usual but make one undo step and one log entry. A lesion brush with value
+  /// 0 paints the whole stroke with one new id. No effect when a stroke is open.
+  void beginStroke();
+  /// Close the stroke: its record (the first changing operation's text with the number of dabs;
+  /// per-label totals and voxels changed, each voxel counted once, from its value before the
+  /// stroke to its value after). Empty when the stroke changed nothing in the end (then no step);
+  /// no effect and an empty record when no stroke is open. undo() and redo() close an open stroke
+  /// first.
+  EditRecord endStroke();
+  bool inStroke() const { return m_strokeOpen; }
+
   /// The id a lesion painted or accepted now would get (the next free one).
   std::uint16_t newLesionId() const { return nextLesionId(); }
 
@@ -136,7 +149,8 @@ public:
   /// TLV, tumour and functional volume now; with `plan`, its FLR on the current labels.
   LiveNumbers numbers(const ResectionPlan* plan = nullptr, const PlanOptions& options = {}) const;
 
-  /// The operations that made the current labels (undone ones excluded), oldest first.
+  /// The operations that made the current labels (undone ones excluded), oldest first; an open
+  /// stroke is in it once closed.
   std::vector<EditRecord> log() const;
   /// Net change of the current labels against the ones given, per label (only changed labels).
   std::vector<LabelChange> netChange() const;
@@ -169,12 +183,21 @@ private:
   std::size_t m_lesionCount = 0; ///< ids with voxels
   std::vector<Step> m_steps;
   std::size_t m_applied = 0; ///< steps [0, m_applied) are in effect
+  bool m_strokeOpen = false;
+  std::vector<VoxelChange> m_strokeVoxels; ///< one per voxel: before the stroke, now
+  std::unordered_map<std::size_t, std::size_t> m_strokeIndex; ///< offset -> m_strokeVoxels
+  std::string m_strokeOperation;                              ///< the first changing operation's
+  std::size_t m_strokeDabs = 0;                               ///< operations that changed voxels
+  std::uint16_t m_strokeLesionId = 0; ///< the new lesion id of the stroke (0: none yet)
 
   std::size_t offsetAt(const std::array<double, 3>& lps) const;
   std::array<std::uint16_t, 3> valuesAt(std::size_t offset) const;
   void setValues(std::size_t offset, const std::array<std::uint16_t, 3>& values);
   void setCounts(const std::array<std::uint16_t, 3>& values, int sign);
   EditRecord commit(const std::string& operation, std::vector<VoxelChange> voxels);
+  EditRecord record(const std::string& operation, const std::vector<VoxelChange>& voxels) const;
+  void pushStep(Step step);
+  bool strokeChanged() const; ///< an open stroke with a net change
   std::vector<std::size_t> grow(std::size_t seed,
                                 const std::pair<double, double>& huRange,
                                 double maxRadiusMm,

@@ -158,7 +158,8 @@ public:
   /// in the slice view `view`, 0 axial, 1 coronal, 2 sagittal). Returns the update's time in ms:
   /// the edit, the slices and the numbers (TLV, tumour; FLR follows on finishStroke).
   double editAt(const std::array<double, 3>& lps, int view = 0);
-  /// The end of a stroke (button release): the exact FLR and the 3D surfaces; time in ms.
+  /// The end of a stroke (button release): its dabs become one undo step; the exact FLR and the
+  /// 3D surfaces; time in ms.
   double finishStroke();
   bool acceptPreview();
   void cancelPreview();
