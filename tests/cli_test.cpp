@@ -155,6 +155,22 @@ TEST(CliVolume, BadFilesGiveOneLineErrorsAndNoOutput)
     ExitBadInput,
     "truncated.nii.gz");
 
+  // A compressed MetaImage whose zlib stream is corrupt: MetaIO only printed "Uncompress failed"
+  // and handed over garbage as voxels (exit 0 for info, 3 later); bad input, exit code 2.
+  const std::string corrupt = dir + "/corrupt.mha";
+  std::ofstream(corrupt, std::ios::binary)
+    << "ObjectType = Image\nNDims = 3\nDimSize = 4 4 4\nElementSpacing = 1 1 1\n"
+       "ElementType = MET_SHORT\nCompressedData = True\nCompressedDataSize = 16\n"
+       "ElementDataFile = LOCAL\n"
+    << std::string("\x78\x9c\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a\x5a", 16);
+  expectOneLineError(
+    runLiverplan({ "info", corrupt }), ExitBadInput, "corrupt.mha: CompressedData");
+  expectOneLineError(
+    runLiverplan(
+      { "volume", "--ct", corrupt, "--labels", phantom + "/liver.nii.gz", "--json", json }),
+    ExitBadInput,
+    "the zlib stream inflates to an error");
+
   // A folder with no DICOM in it
   const std::string empty = dir + "/nodicom";
   fs::create_directory(empty);

@@ -591,6 +591,41 @@ TEST(HeaderChecks, LyingNrrdAndMetaImageHeadersAreRefused)
   writeTextFile(dir + "/short.nrrd", nrrd + "\n" + std::string(5, '\0'));
   expectRefused(dir + "/short.nrrd", "truncated");
 
+  // Compressed MetaImage data that does not inflate to the voxels: MetaIO printed "Uncompress
+  // failed" and handed over garbage as voxels (exit 0, or 3 later); now refused, exit code 2.
+  const std::string header = "ObjectType = Image\nNDims = 3\nDimSize = 4 4 4\n"
+                             "ElementSpacing = 1 1 1\nElementType = MET_UCHAR\n"
+                             "CompressedData = True\n";
+  auto zlibOf = [](const std::string& bytes)
+  {
+    uLongf size = compressBound(static_cast<uLong>(bytes.size()));
+    std::string out(size, '\0');
+    compress2(reinterpret_cast<Bytef*>(out.data()),
+              &size,
+              reinterpret_cast<const Bytef*>(bytes.data()),
+              static_cast<uLong>(bytes.size()),
+              6);
+    out.resize(size);
+    return out;
+  };
+  auto mhaOf = [&](const std::string& data)
+  {
+    return header + "CompressedDataSize = " + std::to_string(data.size()) +
+           "\nElementDataFile = LOCAL\n" + data;
+  };
+  const std::string voxels = zlibOf(std::string(64, '\1'));
+  writeTextFile(dir + "/zipped.mha", mhaOf(voxels));
+  EXPECT_EQ(loadLabels(dir + "/zipped.mha")->GetLargestPossibleRegion().GetNumberOfPixels(), 64u);
+  std::string corrupt = voxels;
+  for (std::size_t i = 2; i < corrupt.size(); ++i)
+    corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  writeTextFile(dir + "/corrupt.mha", mhaOf(corrupt));
+  expectRefused(dir + "/corrupt.mha", "CompressedData: the zlib stream inflates to an error");
+  writeTextFile(dir + "/few.mha", mhaOf(zlibOf(std::string(40, '\1'))));
+  expectRefused(dir + "/few.mha", "inflates to 40 bytes, but DimSize x ElementType give 64");
+  writeTextFile(dir + "/many.mha", mhaOf(zlibOf(std::string(100, '\1'))));
+  expectRefused(dir + "/many.mha", "inflates to 100 bytes or more");
+
   const std::string mhd = "ObjectType = Image\nNDims = 3\nDimSize = 2 2 2\nElementSpacing = 1 1 1\n"
                           "ElementType = MET_UCHAR\nElementDataFile = raw.raw\n";
   writeTextFile(dir + "/good.mhd", mhd);

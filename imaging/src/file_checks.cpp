@@ -71,6 +71,44 @@ bool gzipTrailerSize(const std::string& path, std::uint32_t& size)
   return static_cast<bool>(in);
 }
 
+constexpr std::uint64_t CorruptStream = ~std::uint64_t{ 0 };
+
+/// Inflate `compressedBytes` of `in` (zlib or gzip, as MetaIO accepts) without keeping the
+/// output: the inflated length (stopping once it passes `limit`), or CorruptStream when zlib
+/// reports an error or the stream ends early.
+std::uint64_t inflatedSize(std::istream& in, std::uint64_t compressedBytes, std::uint64_t limit)
+{
+  z_stream zip{};
+  if (inflateInit2(&zip, 15 + 32) != Z_OK) // 15 + 32: zlib or gzip header, detected
+    return CorruptStream;
+  std::vector<unsigned char> input(1 << 16), output(1 << 16);
+  std::uint64_t total = 0, left = compressedBytes;
+  int status = Z_OK;
+  while (status != Z_STREAM_END)
+  {
+    if (zip.avail_in == 0)
+    {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, input.size()));
+      in.read(reinterpret_cast<char*>(input.data()), static_cast<std::streamsize>(n));
+      if (n == 0 || static_cast<std::size_t>(in.gcount()) != n)
+        break; // the stream ends before zlib's end marker
+      left -= n;
+      zip.next_in = input.data();
+      zip.avail_in = static_cast<unsigned>(n);
+    }
+    zip.next_out = output.data();
+    zip.avail_out = static_cast<unsigned>(output.size());
+    status = inflate(&zip, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_STREAM_END)
+      break;
+    total += output.size() - zip.avail_out;
+    if (total > limit)
+      break;
+  }
+  inflateEnd(&zip);
+  return status == Z_STREAM_END || total > limit ? total : CorruptStream;
+}
+
 } // namespace
 
 void checkNiftiComplete(const std::string& path, std::uint64_t dataBytes)
@@ -172,6 +210,26 @@ void checkMetaImageComplete(const std::string& path, std::uint64_t dataBytes)
     throw InputError(path,
                      "truncated: " + std::to_string(available) + " compressed bytes cannot hold " +
                        std::to_string(dataBytes) + " bytes of voxel data");
+  if (compressed)
+  {
+    // MetaIO prints "Uncompress failed" on a corrupt stream and hands over what it inflated (or
+    // nothing) as voxels: the stream must inflate, without error, to exactly the voxels.
+    std::ifstream data;
+    if (dataFile == "LOCAL")
+      data.open(path, std::ios::binary), data.seekg(in.tellg());
+    else
+      data.open(std::filesystem::path(path).parent_path() / dataFile, std::ios::binary);
+    // Without CompressedDataSize MetaIO reads to the end of the data.
+    const std::uint64_t inflated =
+      inflatedSize(data, compressedSize > 0 ? compressedSize : available, dataBytes);
+    if (inflated != dataBytes)
+      throw InputError(path,
+                       "CompressedData: the zlib stream inflates to " +
+                         (inflated == CorruptStream ? std::string("an error (corrupt data)")
+                                                    : std::to_string(inflated) + " bytes") +
+                         (inflated > dataBytes ? " or more" : "") +
+                         ", but DimSize x ElementType give " + std::to_string(dataBytes));
+  }
 }
 
 } // namespace liver::detail
