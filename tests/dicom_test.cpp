@@ -575,8 +575,126 @@ TEST(DicomStream, EveryRealDicomFileWalksClean)
       const detail::DicomStreamCheck check = detail::checkDicomStream(entry.path().string());
       EXPECT_NE(check.verdict, detail::DicomStreamCheck::Verdict::Broken)
         << entry.path() << ": " << check.problem;
+      if (check.sopClassUid != "1.2.840.10008.5.1.4.1.1.66.4") // SEG: 1 bit, never decoded by GDCM
+      {
+        EXPECT_EQ(check.pixelProblem, "") << entry.path();
+      }
       sound += check.verdict == detail::DicomStreamCheck::Verdict::Sound;
     }
   }
   EXPECT_GT(sound, 150u);
+}
+
+TEST(DicomStream, CompressedPixelDescriptionLiesAreRefusedBeforeGdcmDecodes)
+{
+  // A compressed slice whose header contradicts its pixel data made GDCM's decoders assert
+  // (abort liverplan) or write past their buffer: BitsAllocated 32 or 1 over a JPEG or JPEG-LS
+  // stream, BitsStored selecting the wrong JPEG decoder, an RLE frame with more byte planes than
+  // BitsAllocated, Rows/Columns other than the frame's, PALETTE COLOR over one sample. Each is an
+  // InputError naming the file and the tag, found by the walk before GDCM decodes anything.
+  // (Each of these aborted liverplan before; scripted header edits of the real test files found
+  // more: SamplesPerPixel 0 or 2, colour models over one sample, 12-, 24- or 64-bit allocations,
+  // a deflated or native value of the wrong size; all refused the same way.)
+  const std::string source = study().root + "/series-a";
+  const std::string slice = source + "/" + test::listDir(source)[3];
+  gdcm::ImageReader image;
+  image.SetFileName(slice.c_str());
+  ASSERT_TRUE(image.Read());
+  const unsigned rows = image.GetImage().GetDimension(1);
+  const std::string dir = test::makeTempDir("dicom-pixel-lies");
+  auto encoded = [&](gdcm::TransferSyntax::TSType syntax)
+  {
+    gdcm::ImageReader reader;
+    reader.SetFileName(slice.c_str());
+    EXPECT_TRUE(reader.Read());
+    gdcm::ImageChangeTransferSyntax change;
+    change.SetTransferSyntax(syntax);
+    change.SetInput(reader.GetImage());
+    EXPECT_TRUE(change.Change());
+    gdcm::ImageWriter writer;
+    writer.SetFile(reader.GetFile());
+    writer.SetImage(change.GetOutput());
+    const std::string path = dir + "/" + gdcm::TransferSyntax::GetTSString(syntax) + ".dcm";
+    writer.SetFileName(path.c_str());
+    EXPECT_TRUE(writer.Write());
+    return path;
+  };
+  using TS = gdcm::TransferSyntax;
+  std::map<TS::TSType, std::string> sources;
+  for (const TS::TSType t :
+       { TS::JPEGLosslessProcess14_1, TS::JPEGLSLossless, TS::JPEG2000Lossless, TS::RLELossless })
+  {
+    sources[t] = encoded(t);
+    ASSERT_NO_THROW(loadCt(sources[t])) << TS::GetTSString(t);
+  }
+  auto us = [](std::uint16_t element, std::uint16_t value)
+  {
+    gdcm::DataElement de(gdcm::Tag(0x0028, element), 2, gdcm::VR::US);
+    de.SetByteValue(reinterpret_cast<const char*>(&value), 2);
+    return de;
+  };
+  struct Lie
+  {
+    std::string name;
+    TS::TSType syntax;
+    std::vector<gdcm::DataElement> elements;
+    std::string expected;
+  };
+  gdcm::DataElement palette(gdcm::Tag(0x0028, 0x0004));
+  palette.SetByteValue("PALETTE COLOR ", 14);
+  const std::vector<Lie> lies = {
+    { "jpeg-32-bits",
+      TS::JPEGLosslessProcess14_1,
+      { us(0x0100, 32) },
+      "BitsAllocated (0028,0100) is 32: compressed pixel data" },
+    { "jpeg-8-bit-decoder",
+      TS::JPEGLosslessProcess14_1,
+      { us(0x0101, 8), us(0x0102, 7) },
+      "BitsStored (0028,0101) is 8, but the JPEG frame header gives precision" },
+    { "jpeg-palette", TS::JPEGLosslessProcess14_1, { palette }, "is 'PALETTE COLOR' with one" },
+    { "jpeg-ls-1-bit-signed",
+      TS::JPEGLSLossless,
+      { us(0x0100, 1), us(0x0101, 1), us(0x0102, 0), us(0x0103, 1) },
+      "BitsAllocated (0028,0100) is 1" },
+    { "jpeg-ls-rows",
+      TS::JPEGLSLossless,
+      { us(0x0010, static_cast<std::uint16_t>(2 * rows)) },
+      "differ from the JPEG frame's" },
+    { "j2k-rows",
+      TS::JPEG2000Lossless,
+      { us(0x0010, static_cast<std::uint16_t>(rows / 2)) },
+      "differ from the JPEG 2000 frame's" },
+    { "rle-8-bits",
+      TS::RLELossless,
+      { us(0x0100, 8), us(0x0101, 8), us(0x0102, 7) },
+      "RLE header lists 2 segment(s), but BitsAllocated (0028,0100) 8" },
+  };
+  for (const Lie& lie : lies)
+  {
+    SCOPED_TRACE(lie.name);
+    gdcm::Reader reader;
+    reader.SetFileName(sources.at(lie.syntax).c_str());
+    ASSERT_TRUE(reader.Read());
+    for (const gdcm::DataElement& de : lie.elements)
+      reader.GetFile().GetDataSet().Replace(de);
+    const std::string path = dir + "/" + lie.name + ".dcm";
+    gdcm::Writer writer;
+    writer.SetFile(reader.GetFile());
+    writer.SetFileName(path.c_str());
+    ASSERT_TRUE(writer.Write());
+    expectRefused(path, path, lie.expected);
+    // In a folder too: the series scan reads its header; the load refuses it, naming the file.
+    const std::string folder = test::makeTempDir("dicom-pixel-lie-" + lie.name);
+    fs::copy_file(path, folder + "/slice.dcm");
+    try
+    {
+      loadCt(folder);
+      ADD_FAILURE() << folder << " loaded";
+    }
+    catch (const InputError& e)
+    {
+      EXPECT_NE(std::string(e.what()).find(folder + "/slice.dcm: "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(lie.expected), std::string::npos) << e.what();
+    }
+  }
 }

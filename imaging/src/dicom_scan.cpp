@@ -116,11 +116,16 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
   // GDCM allocates what an element's length claims: only files whose elements fit are scanned.
   std::vector<std::string> sound;
   std::vector<DicomFileInfo> broken;
+  std::map<std::string, std::string> pixelProblems; // GDCM may scan these, never decode them
   for (const std::string& file : files)
   {
     const detail::DicomStreamCheck check = detail::checkDicomStream(file);
     if (check.verdict == detail::DicomStreamCheck::Verdict::Sound)
+    {
       sound.push_back(file);
+      if (!check.pixelProblem.empty())
+        pixelProblems[file] = check.pixelProblem;
+    }
     else if (check.verdict == detail::DicomStreamCheck::Verdict::Broken &&
              !isNonImageSopClass(check.sopClassUid))
     {
@@ -165,6 +170,8 @@ std::vector<DicomSeries> scanDicomFiles(const std::vector<std::string>& files,
       continue; // not DICOM
     DicomFileInfo info;
     info.path = file;
+    if (const auto p = pixelProblems.find(file); p != pixelProblems.end())
+      info.problem = p->second;
     info.sopClassUid = value(scanner, file, TagSopClass);
     if (isNonImageSopClass(info.sopClassUid))
       continue;

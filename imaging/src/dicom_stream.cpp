@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -221,13 +222,35 @@ std::string trimValue(std::string s)
   return s;
 }
 
+/// The top-level pixel description the walk reads on its way (0 when absent) and the start of
+/// the pixel data: its length when native, the first frame's first bytes when encapsulated.
+struct PixelHeader
+{
+  std::map<std::uint16_t, unsigned> us; ///< group 0028 US values by element
+  bool pixelData = false;
+  bool paletteDescriptor = false; ///< Red Palette Color LUT Descriptor (0028,1101) present
+  bool encapsulated = false;
+  std::uint64_t nativeLength = 0;
+  std::string firstFrame; ///< at most FirstFrameBytes of the first frame's first fragment
+  static constexpr std::size_t FirstFrameBytes = 65536;
+  unsigned get(std::uint16_t element) const
+  {
+    const auto it = us.find(element);
+    return it == us.end() ? 0 : it->second;
+  }
+};
+
 class Walker
 {
 public:
-  Walker(Bytes& in, std::map<std::uint32_t, std::string*> capture, std::string where)
+  Walker(Bytes& in,
+         std::map<std::uint32_t, std::string*> capture,
+         std::string where,
+         PixelHeader* pixel = nullptr)
     : m_in(in)
     , m_capture(std::move(capture))
     , m_where(std::move(where))
+    , m_pixel(pixel)
   {
   }
   bool explicitVr = true;
@@ -296,10 +319,18 @@ private:
              int depth)
   {
     const bool pixelData = group == 0x7FE0 && element == 0x0010;
+    if (depth == 0 && m_pixel && group == 0x0028 && element == 0x1101)
+      m_pixel->paletteDescriptor = true;
+    if (pixelData && depth == 0 && m_pixel)
+    {
+      m_pixel->pixelData = true;
+      m_pixel->encapsulated = length == Undefined;
+      m_pixel->nativeLength = length == Undefined ? 0 : length;
+    }
     if (length == Undefined)
     {
       if (pixelData) // encapsulated (also an icon's, inside a sequence)
-        fragments(end);
+        fragments(end, depth == 0 ? m_pixel : nullptr);
       else if (vr.empty() || vr == "SQ")
         sequence(at, group, element, end, true, depth + 1);
       else if (vr == "UN") // a sequence in implicit VR little endian
@@ -335,6 +366,16 @@ private:
       if (u16(v) > 4)
         refuse(
           at, group, element, "(SamplesPerPixel) is " + std::to_string(u16(v)) + ", more than 4");
+      if (m_pixel)
+        m_pixel->us[element] = u16(v);
+    }
+    else if (depth == 0 && group == 0x0028 && length == 2 && m_pixel &&
+             (element == 0x0010 || element == 0x0011 || (element >= 0x0100 && element <= 0x0103)))
+    {
+      // Rows, Columns, BitsAllocated, BitsStored, HighBit, PixelRepresentation (US).
+      unsigned char v[2];
+      m_in.read(v, 2);
+      m_pixel->us[element] = u16(v);
     }
     else if (depth == 0 && length <= 256 &&
              m_capture.count((std::uint32_t{ group } << 16) | element))
@@ -398,10 +439,11 @@ private:
     }
   }
 
-  /// Encapsulated pixel data: fragments of defined length up to the sequence delimiter.
-  void fragments(std::uint64_t end)
+  /// Encapsulated pixel data: fragments of defined length up to the sequence delimiter. With
+  /// `pixel`, the start of the first frame (the fragment after the offset table) is kept there.
+  void fragments(std::uint64_t end, PixelHeader* pixel)
   {
-    for (;;)
+    for (int index = 0;; ++index)
     {
       const std::uint64_t left = end - m_in.position();
       unsigned char h[8];
@@ -425,7 +467,15 @@ private:
                                       : std::to_string(length) + " bytes") +
                  ", but only " + std::to_string(end - m_in.position()) +
                  " remain (truncated file or lying length)");
-      m_in.skip(length);
+      if (index == 1 && pixel)
+      {
+        const std::size_t keep = std::min<std::size_t>(length, PixelHeader::FirstFrameBytes);
+        pixel->firstFrame.resize(keep);
+        m_in.read(reinterpret_cast<unsigned char*>(pixel->firstFrame.data()), keep);
+        m_in.skip(length - keep);
+      }
+      else
+        m_in.skip(length);
     }
   }
 
@@ -484,7 +534,184 @@ private:
   Bytes& m_in;
   std::map<std::uint32_t, std::string*> m_capture;
   std::string m_where;
+  PixelHeader* m_pixel;
 };
+
+std::uint32_t bigEndian16(const std::string& b, std::size_t at)
+{
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) << 8 |
+         static_cast<unsigned char>(b[at + 1]);
+}
+
+std::uint32_t bigEndian32(const std::string& b, std::size_t at)
+{
+  return bigEndian16(b, at) << 16 | bigEndian16(b, at + 2);
+}
+
+/// A JPEG or JPEG-LS frame header (SOFn, SOF55) in `stream`: precision, lines, samples per line.
+struct FrameHeader
+{
+  unsigned precision = 0, rows = 0, columns = 0;
+};
+
+std::optional<FrameHeader> jpegFrameHeader(const std::string& stream)
+{
+  if (stream.size() < 4 || static_cast<unsigned char>(stream[0]) != 0xFF ||
+      static_cast<unsigned char>(stream[1]) != 0xD8)
+    return std::nullopt;
+  std::size_t at = 2;
+  while (at + 4 <= stream.size())
+  {
+    if (static_cast<unsigned char>(stream[at]) != 0xFF)
+      return std::nullopt;
+    const unsigned marker = static_cast<unsigned char>(stream[at + 1]);
+    if (marker == 0xFF) // fill byte
+    {
+      ++at;
+      continue;
+    }
+    const bool sof =
+      (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) ||
+      marker == 0xF7;
+    if (sof)
+    {
+      if (at + 9 > stream.size())
+        return std::nullopt;
+      return FrameHeader{ static_cast<unsigned char>(stream[at + 4]),
+                          bigEndian16(stream, at + 5),
+                          bigEndian16(stream, at + 7) };
+    }
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD9))
+      at += 2;
+    else
+      at += 2 + bigEndian16(stream, at + 2);
+  }
+  return std::nullopt;
+}
+
+/// The JPEG 2000 image size (SIZ after SOC, raw codestream or inside a JP2 box) and the first
+/// component's precision.
+std::optional<FrameHeader> j2kFrameHeader(const std::string& stream)
+{
+  const std::size_t at = stream.find("\xFF\x4F\xFF\x51");
+  if (at == std::string::npos || at + 4 + 38 + 1 > stream.size())
+    return std::nullopt;
+  const std::size_t siz = at + 4; // Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, ... Csiz, Ssiz0
+  const std::uint32_t x = bigEndian32(stream, siz + 4), y = bigEndian32(stream, siz + 8);
+  const std::uint32_t x0 = bigEndian32(stream, siz + 12), y0 = bigEndian32(stream, siz + 16);
+  if (x0 > x || y0 > y)
+    return FrameHeader{ 0, 0, 0 };
+  return FrameHeader{ (static_cast<unsigned char>(stream[siz + 38]) & 0x7Fu) + 1, y - y0, x - x0 };
+}
+
+/// Pixel descriptions that GDCM's image readers and decoders assert (abort) on, or that would make
+/// them write past their buffer: empty when none.
+std::string pixelProblem(const std::string& syntax,
+                         const PixelHeader& pixel,
+                         const std::string& photometric,
+                         const std::string& frames)
+{
+  const bool native = syntax.empty() || syntax == "1.2.840.10008.1.2" ||
+                      syntax == "1.2.840.10008.1.2.1" || syntax == "1.2.840.10008.1.2.2";
+  if (!pixel.pixelData)
+    return "";
+  const std::string what = std::string(native ? "native" : "compressed") +
+                           " pixel data (transfer syntax " +
+                           (syntax.empty() ? "implicit VR little endian" : syntax) + ")";
+  const unsigned allocated = pixel.get(0x0100), stored = pixel.get(0x0101);
+  const unsigned high = pixel.get(0x0102), representation = pixel.get(0x0103);
+  const unsigned samples = std::max(1u, pixel.get(0x0002));
+  const unsigned rows = pixel.get(0x0010), columns = pixel.get(0x0011);
+  if (allocated != 8 && allocated != 16 && (!native || allocated != 32))
+    return "BitsAllocated (0028,0100) is " + std::to_string(allocated) + ": " + what +
+           (native ? " needs 8, 16 or 32" : " needs 8 or 16");
+  if (stored == 0 || stored > allocated || high >= allocated)
+    return "BitsStored (0028,0101) " + std::to_string(stored) + " / HighBit (0028,0102) " +
+           std::to_string(high) + " do not fit BitsAllocated " + std::to_string(allocated);
+  if (allocated == 8 && stored != 8) // GDCM's decoders assert on fewer bits in a byte
+    return "BitsStored (0028,0101) is " + std::to_string(stored) + " with BitsAllocated " +
+           "(0028,0100) 8: " + what + " needs 8";
+  if (representation > 1)
+    return "PixelRepresentation (0028,0103) is " + std::to_string(representation) + ", not 0 or 1";
+  // GDCM asserts on SamplesPerPixel 0 or 2, on PALETTE COLOR without a palette or over more than
+  // 8 bits, and on colour models with one sample per pixel (an 8-bit palette image with its
+  // palette decodes: not a CT, refused later).
+  const bool rle = syntax == "1.2.840.10008.1.2.5";
+  if (pixel.us.count(0x0002) && samples != pixel.get(0x0002))
+    return "SamplesPerPixel (0028,0002) is 0, not 1, 3 or 4";
+  if (samples != 1 && samples != 3 && samples != 4)
+    return "SamplesPerPixel (0028,0002) is " + std::to_string(samples) + ", not 1, 3 or 4";
+  const bool palette = photometric == "PALETTE COLOR" && allocated == 8 && pixel.paletteDescriptor;
+  if (samples == 1 && !photometric.empty() && photometric != "MONOCHROME1" &&
+      photometric != "MONOCHROME2" && !palette)
+    return "PhotometricInterpretation (0028,0004) is '" + photometric +
+           "' with one sample per pixel and BitsAllocated " + std::to_string(allocated) +
+           ": not a CT image (MONOCHROME1 or MONOCHROME2)";
+  if (!pixel.encapsulated) // native or deflated: the (inflated) value must be the pixels
+  {
+    const std::uint64_t count = std::max(1L, std::atol(frames.c_str()));
+    const std::uint64_t expected =
+      std::uint64_t{ rows } * columns * count * samples * allocated / 8;
+    if (expected > 0 && pixel.nativeLength != expected && pixel.nativeLength != expected + 1)
+      return "PixelData (7FE0,0010) holds " + std::to_string(pixel.nativeLength) +
+             " bytes, but Rows x Columns x NumberOfFrames x SamplesPerPixel x BitsAllocated "
+             "(0028,0100) give " +
+             std::to_string(expected);
+    return "";
+  }
+  const std::string& frame = pixel.firstFrame;
+  std::optional<FrameHeader> header;
+  std::string codec;
+  if (rle)
+  {
+    // RLE: a 64-byte header whose first value is the number of segments (one per byte plane).
+    if (frame.size() >= 4)
+    {
+      const unsigned segments = static_cast<unsigned char>(frame[0]) |
+                                static_cast<unsigned char>(frame[1]) << 8 |
+                                static_cast<unsigned char>(frame[2]) << 16 |
+                                static_cast<unsigned>(static_cast<unsigned char>(frame[3])) << 24;
+      if (segments != samples * allocated / 8)
+        return "the first frame's RLE header lists " + std::to_string(segments) +
+               " segment(s), but BitsAllocated (0028,0100) " + std::to_string(allocated) +
+               " x SamplesPerPixel " + std::to_string(samples) + " need " +
+               std::to_string(samples * allocated / 8);
+    }
+    return "";
+  }
+  if (syntax.rfind("1.2.840.10008.1.2.4.9", 0) == 0)
+  {
+    header = j2kFrameHeader(frame);
+    codec = "JPEG 2000";
+  }
+  else if (syntax.rfind("1.2.840.10008.1.2.4.", 0) == 0)
+  {
+    header = jpegFrameHeader(frame);
+    codec = "JPEG";
+  }
+  if (!header)
+    return "";
+  if (header->rows != rows || header->columns != columns)
+    return "Rows x Columns (0028,0010/0011) " + std::to_string(rows) + "x" +
+           std::to_string(columns) + " differ from the " + codec + " frame's " +
+           std::to_string(header->rows) + "x" + std::to_string(header->columns);
+  const bool jpegLs = syntax == "1.2.840.10008.1.2.4.80" || syntax == "1.2.840.10008.1.2.4.81";
+  if (codec == "JPEG" && !jpegLs)
+  {
+    // GDCM picks its 8-, 12- or 16-bit JPEG decoder by BitsStored; it aborts when the stream's
+    // precision needs another (a 12-bit header over a 16-bit lossless stream it can decode).
+    auto decoder = [](unsigned bits) { return bits <= 8 ? 8u : bits <= 12 ? 12u : 16u; };
+    if (header->precision == 0 || header->precision > 16 ||
+        (decoder(stored) != decoder(header->precision) &&
+         !(decoder(stored) == 12 && decoder(header->precision) == 16)))
+      return "BitsStored (0028,0101) is " + std::to_string(stored) +
+             ", but the JPEG frame header gives precision " + std::to_string(header->precision);
+  }
+  if (header->precision > allocated)
+    return "BitsAllocated (0028,0100) is " + std::to_string(allocated) + ", but the " + codec +
+           " frame holds " + std::to_string(header->precision) + "-bit samples";
+  return "";
+}
 
 /// Explicit VR when the first element's bytes 4-5 spell a VR (GDCM decides the same way when a
 /// file's transfer syntax and encoding disagree).
@@ -520,9 +747,12 @@ DicomStreamCheck checkDicomStream(const std::string& path)
       return out;
   }
   out.verdict = DicomStreamCheck::Verdict::Sound;
-  std::string syntax;
+  std::string syntax, photometric, frames;
+  PixelHeader pixel;
   const std::map<std::uint32_t, std::string*> capture = {
     { 0x00020010, &syntax },
+    { 0x00280004, &photometric },
+    { 0x00280008, &frames },
     { 0x00080016, &out.sopClassUid },
     { 0x00080018, &out.sopInstanceUid },
     { 0x0020000D, &out.studyInstanceUid },
@@ -541,13 +771,13 @@ DicomStreamCheck checkDicomStream(const std::string& path)
     {
       const std::uint64_t start = file.position();
       InflatedBytes inflated(path, start, InflatedBytes::measure(path, start));
-      Walker walker(inflated, capture, "inflated data set");
+      Walker walker(inflated, capture, "inflated data set", &pixel);
       walker.explicitVr = looksExplicit(inflated);
       walker.dataSet(inflated.size(), false, 0);
     }
     else
     {
-      Walker walker(file, capture, "file");
+      Walker walker(file, capture, "file", &pixel);
       walker.bigEndian = syntax == "1.2.840.10008.1.2.2";
       walker.explicitVr = looksExplicit(file);
       walker.dataSet(size, false, 0);
@@ -557,7 +787,9 @@ DicomStreamCheck checkDicomStream(const std::string& path)
   {
     out.verdict = DicomStreamCheck::Verdict::Broken;
     out.problem = refusal.problem;
+    return out;
   }
+  out.pixelProblem = pixelProblem(syntax, pixel, photometric, frames);
   return out;
 }
 

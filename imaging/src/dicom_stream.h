@@ -21,6 +21,13 @@ struct DicomStreamCheck
   /// Broken: the element (tag, offset) and what is wrong, e.g. "element (7FE0,0010) at byte 1234
   /// claims 4294967040 bytes, but only 524288 remain (truncated file or lying length)".
   std::string problem;
+  /// Sound, but its pixel description disagrees with itself or its pixel data in a way GDCM's
+  /// image reader and decoders assert (abort) on or overrun their buffer with (BitsAllocated not
+  /// 8/16 (32 native), BitsStored/HighBit outside it, BitsStored against the JPEG precision,
+  /// Rows/Columns against the frame header, RLE segments against BitsAllocated, a native or
+  /// deflated value of the wrong size): loading it as an image is an InputError with this text.
+  /// Empty when none.
+  std::string pixelProblem;
   /// Top-level values read on the way (empty when absent or not reached): enough to place a
   /// broken file in its series without GDCM.
   std::string sopClassUid, sopInstanceUid, studyInstanceUid, seriesInstanceUid, modality;

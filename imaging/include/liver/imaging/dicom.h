@@ -37,7 +37,9 @@ struct DicomFileInfo
   int columns = 0;
   /// Non-empty when the file's data elements do not fit the file (a length past its end, found
   /// before GDCM reads anything): then only its UIDs and modality are known, GDCM never reads it,
-  /// and loading it is an InputError with this text (an intact duplicate is kept instead).
+  /// and loading it is an InputError with this text (an intact duplicate is kept instead). Also
+  /// set, with everything else known, when its pixel description contradicts its compressed
+  /// pixel data (GDCM's decoders would abort on it): GDCM never decodes it.
   std::string problem;
 };
 
