@@ -10,6 +10,7 @@
 #include <liver/planning/decision.h>
 #include <liver/planning/plan.h>
 #include <liver/segmentation/couinaud.h>
+#include <liver/segmentation/dicom_seg.h>
 #include <liver/segmentation/label_import.h>
 
 #include <filesystem>
@@ -24,18 +25,36 @@ namespace liver::fuzz
 namespace
 {
 
-/// A scratch folder of this process (in /dev/shm when there is one: thousands of files a second).
-const fs::path& scratch()
+/// A scratch folder of this process (in /dev/shm when there is one: thousands of files a second),
+/// removed when the process exits normally (a fuzzer's time is up, a test ends); scripts/fuzz
+/// removes the folder of a fuzzer that crashed.
+class Scratch
 {
-  static const fs::path dir = []
+public:
+  Scratch()
   {
     const fs::path base =
       fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-    fs::path d = base / ("liverplan-fuzz-" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
+    m_dir = base / ("liverplan-fuzz-" + std::to_string(getpid()));
+    fs::create_directories(m_dir);
+  }
+  ~Scratch()
+  {
+    std::error_code ignored;
+    fs::remove_all(m_dir, ignored);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  const fs::path& dir() const { return m_dir; }
+
+private:
+  fs::path m_dir;
+};
+
+const fs::path& scratch()
+{
+  static const Scratch folder;
+  return folder.dir();
 }
 
 fs::path writeFile(const std::string& name, const std::uint8_t* data, std::size_t size)
@@ -138,6 +157,17 @@ void labelImport(const std::uint8_t* data, std::size_t size)
   refusalsAllowed([&] { importLabels(options, grid()); });
 }
 
+void dicomSeg(const std::uint8_t* data, std::size_t size)
+{
+  const fs::path path = writeFile("seg.dcm", data, size);
+  refusalsAllowed([&] { readDicomSegmentation(path.string()); });
+  LabelImportOptions options;
+  options.liverPath = path.string();
+  options.format = LabelFormat::DicomSeg;
+  options.resampleLabels = true;
+  refusalsAllowed([&] { importLabels(options, grid()); });
+}
+
 void jsonInputs(const std::uint8_t* data, std::size_t size)
 {
   if (size < 1)
@@ -185,7 +215,7 @@ const std::vector<Target>& targets()
 {
   static const std::vector<Target> all = {
     { "image_header", imageHeader }, { "dicom_file", dicomFile },   { "dicom_folder", dicomFolder },
-    { "label_import", labelImport }, { "json_inputs", jsonInputs },
+    { "label_import", labelImport }, { "json_inputs", jsonInputs }, { "dicom_seg", dicomSeg },
   };
   return all;
 }

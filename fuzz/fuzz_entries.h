@@ -38,6 +38,10 @@ void dicomFolder(const std::uint8_t* data, std::size_t size);
 /// format (auto, totalseg, lits, slicer, mask); imported onto a 16x16x16 CT grid, resampled.
 void labelImport(const std::uint8_t* data, std::size_t size);
 
+/// dicom_seg: the bytes as one DICOM SEG file, read (readDicomSegmentation) and imported as the
+/// liver (--format dicom-seg) onto a 16x16x16 CT grid, resampled.
+void dicomSeg(const std::uint8_t* data, std::size_t size);
+
 /// json_inputs: byte 0 picks clinical.json, plan.json, landmarks.json, result.json (the decision
 /// read from it) or the batch clinical CSV; the rest is the file.
 void jsonInputs(const std::uint8_t* data, std::size_t size);
