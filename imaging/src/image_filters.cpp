@@ -1,7 +1,8 @@
 #include <liver/imaging/image_filters.h>
 
+#include "parallel.h"
+
 #include <itkLinearInterpolateImageFunction.h>
-#include <itkMultiThreaderBase.h>
 #include <itkResampleImageFilter.h>
 
 #include <algorithm>
@@ -14,24 +15,6 @@ namespace liver
 {
 namespace
 {
-
-/// Run body(first, last) over [0, count) in chunks on ITK's threads.
-template<typename Body>
-void parallelRange(std::size_t count, const Body& body)
-{
-  const std::size_t chunks = std::min<std::size_t>(count, 64);
-  if (chunks <= 1)
-  {
-    body(std::size_t{ 0 }, count);
-    return;
-  }
-  auto threader = itk::MultiThreaderBase::New();
-  threader->ParallelizeArray(
-    0,
-    chunks,
-    [&](itk::SizeValueType chunk) { body(count * chunk / chunks, count * (chunk + 1) / chunks); },
-    nullptr);
-}
 
 FloatImage::Pointer allocateOn(const itk::ImageBase<3>& geometry)
 {

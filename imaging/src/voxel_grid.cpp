@@ -1,6 +1,6 @@
 #include <liver/imaging/voxel_grid.h>
 
-#include <itkMultiThreaderBase.h>
+#include "parallel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -87,23 +87,12 @@ void lowerEnvelope1d(long n, double stepMm, LineScratch& s)
 template<typename Body>
 void parallelLines(std::size_t count, long longest, const Body& body)
 {
-  const std::size_t chunks = std::min<std::size_t>(count, 64);
-  if (chunks <= 1)
-  {
-    LineScratch scratch(longest);
-    body(0, count, scratch);
-    return;
-  }
-  auto threader = itk::MultiThreaderBase::New();
-  threader->ParallelizeArray(
-    0,
-    chunks,
-    [&](itk::SizeValueType chunk)
-    {
-      LineScratch scratch(longest);
-      body(count * chunk / chunks, count * (chunk + 1) / chunks, scratch);
-    },
-    nullptr);
+  parallelRange(count,
+                [&](std::size_t first, std::size_t last)
+                {
+                  LineScratch scratch(longest);
+                  body(first, last, scratch);
+                });
 }
 
 } // namespace
