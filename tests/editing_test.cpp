@@ -9,6 +9,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 #include <liver/planning/resection.h>
+#include <liver/segmentation/label_import.h>
 #include <liver/volumetry/label_stats.h>
 
 #include <algorithm>
@@ -433,6 +434,80 @@ TEST(Review, SavedLabelsReadBackIdenticalAndTheLogChecksThem)
   {
     EXPECT_NE(std::string(e.what()).find("review"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Review, LesionIdsWithGapsReplayExactlyThroughPlanReview)
+{
+  // Removing lesions leaves gaps in the ids. Two reviews: only the last lesion left (one id, not
+  // 1), and the first and the last left (a gap between them). `liverplan plan --review` must
+  // read the saved ids as they are: the same voxels (its digest check passes), the same ids in
+  // result.json and the window's tumour volume.
+  const std::string dir = liver::test::makeTempDir("review-gaps");
+  writeImage(phantom().ct.GetPointer(), dir + "/ct.nii.gz");
+  const std::vector<PhantomLesion>& truth = phantom().truth.lesions;
+  ASSERT_GE(truth.size(), 3u);
+  const std::vector<std::vector<std::size_t>> removals = {
+    [&]
+    {
+      std::vector<std::size_t> all;
+      for (std::size_t k = 0; k + 1 < truth.size(); ++k)
+        all.push_back(k);
+      return all;
+    }(),
+    [&]
+    {
+      std::vector<std::size_t> middle;
+      for (std::size_t k = 1; k + 1 < truth.size(); ++k)
+        middle.push_back(k);
+      return middle;
+    }(),
+  };
+  for (std::size_t r = 0; r < removals.size(); ++r)
+  {
+    LabelEditor editor(phantom().ct, phantomLabels());
+    for (std::size_t k : removals[r])
+      editor.removeLesion(truth.at(k).centreLpsMm);
+    std::vector<int> kept;
+    for (std::size_t k = 0; k < truth.size(); ++k)
+      if (std::find(removals[r].begin(), removals[r].end(), k) == removals[r].end())
+        kept.push_back(static_cast<int>(k + 1));
+    const std::string folder = dir + "/review" + std::to_string(r);
+    saveReview(folder, editor, {}, "Dr G", "2026-12-06T09:00:00Z");
+    const std::string out = folder + "/out";
+    const test::CommandResult planned = test::runLiverplan({ "plan",
+                                                             dir + "/ct.nii.gz",
+                                                             "--review",
+                                                             folder + "/edits.json",
+                                                             "--plan",
+                                                             "right-hemihepatectomy",
+                                                             "--out",
+                                                             out });
+    ASSERT_EQ(planned.exitCode, 0)
+      << "lesions " << ::testing::PrintToString(kept) << ": " << planned.err;
+    const nlohmann::json result = test::readJson(out + "/result.json");
+    std::vector<int> ids;
+    for (const nlohmann::json& l : result.at("volumetry").at("lesions"))
+      ids.push_back(l.at("id").get<int>());
+    EXPECT_EQ(ids, kept);
+    EXPECT_NEAR(
+      result.at("volumetry").at("tumourMl").get<double>(), editor.numbers().tumourMl, 1e-9);
+
+    // The .seg.nrrd beside it: its lesion layer holds the same ids voxel for voxel, one
+    // "Lesion k" segment with label value k per id left.
+    const SlicerSegmentation seg = readSlicerSegmentation(folder + "/segmentation.seg.nrrd");
+    std::vector<int> named;
+    unsigned layer = 0;
+    for (const SlicerSegment& s : seg.segments)
+      if (s.name.rfind("Lesion ", 0) == 0)
+      {
+        EXPECT_EQ(s.name, "Lesion " + std::to_string(s.labelValue));
+        named.push_back(s.labelValue);
+        layer = s.layer;
+      }
+    EXPECT_EQ(named, kept);
+    ASSERT_LT(layer, seg.layers.size());
+    EXPECT_TRUE(sameBytes(*seg.layers[layer], *editor.labels().lesions));
   }
 }
 

@@ -176,6 +176,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
     marks = loadLandmarks(o.landmarks);
 
   std::optional<editing::SavedReview> review;
+  std::string reviewLesions; ///< the review's lesion id map, read as saved (not interpreted)
   if (!o.review.empty())
   {
     review = editing::readReview(o.review);
@@ -184,14 +185,27 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
       const auto fileOf = [&](const char* role)
       { return review->files.count(role) ? review->files.at(role) : std::string(); };
       import.liverPath = fileOf("liver");
-      import.lesionsPath = import.lesionsPath.empty() ? fileOf("lesions") : import.lesionsPath;
+      if (import.lesionsPath.empty())
+        reviewLesions = fileOf("lesions");
       import.segmentsPath =
         import.segmentsPath.empty() && !makeSegments ? fileOf("segments") : import.segmentsPath;
     }
   }
 
   const CtVolume ct = o.loadedCt ? *o.loadedCt : loadCtReporting(o.ct, o.load, progress);
-  const ImportedLabels imported = importLabelsReporting(import, o.format, *ct.image, progress);
+  ImportedLabels imported = importLabelsReporting(import, o.format, *ct.image, progress);
+  if (!reviewLesions.empty())
+  {
+    // The ids the reviewer saw, gaps included: a lone lesion 5 stays lesion 5 (the import would
+    // renumber a map with one id as the components of a mask).
+    imported.labels.lesions =
+      labelsOnGrid(loadLabels(reviewLesions), *ct.image, reviewLesions, false);
+    const std::uint16_t* ids = imported.labels.lesions->GetBufferPointer();
+    const std::size_t n = imported.labels.lesions->GetLargestPossibleRegion().GetNumberOfPixels();
+    imported.lesionCount = n ? *std::max_element(ids, ids + n) : 0;
+    imported.sources.push_back(
+      { "lesions", reviewLesions, "id-map", "lesion ids as the review saved them" });
+  }
   LiverLabels labels = imported.labels;
   nlohmann::json automatic = nullptr;
   model::SegmentationProvenance provenance;
