@@ -567,9 +567,13 @@ TEST(LabelEditor, AStrokeOfOverlappingDabsIsOneUndoStepAndOneLogEntryWithItsTota
     ASSERT_NE(changeOf(r, "lesion " + std::to_string(newId)), nullptr) << r.operation;
     dabVoxels += r.voxelsChanged;
   }
-  // While the stroke is open: the labels are painted, one new lesion, nothing logged yet.
+  // While the stroke is open: the labels are painted, one new lesion, and the log shows the
+  // stroke as it stands (one entry, as the labels hold it).
   EXPECT_TRUE(editor.canUndo());
-  EXPECT_TRUE(editor.log().empty());
+  ASSERT_EQ(editor.log().size(), 1u);
+  EXPECT_EQ(editor.operationCount(), 1u);
+  EXPECT_EQ(editor.log().front().voxelsChanged, dabVoxels);
+  EXPECT_NE(editor.log().front().operation.find("stroke of 5 dabs"), std::string::npos);
   EXPECT_EQ(editor.numbers().lesionCount, start.lesionCount + 1);
 
   // The union of the five spheres, and the part of it outside the liver (joins it).
@@ -640,6 +644,58 @@ TEST(LabelEditor, AStrokeOfOverlappingDabsIsOneUndoStepAndOneLogEntryWithItsTota
     std::equal(paintedLesions.begin(), paintedLesions.end(), again.lesions->GetBufferPointer()));
   EXPECT_TRUE(sameBytes(*again.segments, *phantom().segments));
   EXPECT_EQ(editor.log().size(), 1u);
+}
+
+TEST(Review, SavedDuringAStrokeTheLogHoldsTheStrokeTheLabelsHold)
+{
+  // Saved while the brush is still down (a key pressed mid-drag): edits.json must describe the
+  // labels saved beside it, the open stroke included, and agree with the same stroke closed.
+  const std::string dir = liver::test::makeTempDir("review-mid-stroke");
+  const std::array<double, 3> centre = liverPointAwayFromLesions();
+  Brush brush;
+  brush.radiusMm = 5.0;
+  brush.target = EditTarget::Lesion;
+  const auto paintStroke = [&](LabelEditor& editor)
+  {
+    editor.beginStroke();
+    for (int k = 0; k < 3; ++k)
+    {
+      brush.centreLpsMm = { centre[0] - 4.0 + 4.0 * k, centre[1], centre[2] };
+      editor.paint(brush);
+    }
+  };
+  LabelEditor open(phantom().ct, phantomLabels());
+  open.removeLesion(phantom().truth.lesions.at(0).centreLpsMm);
+  paintStroke(open);
+  ASSERT_TRUE(open.inStroke());
+  saveReview(dir + "/open", open, {}, "Dr S", "2026-12-06T10:00:00Z");
+
+  LabelEditor closed(phantom().ct, phantomLabels());
+  closed.removeLesion(phantom().truth.lesions.at(0).centreLpsMm);
+  paintStroke(closed);
+  closed.endStroke();
+  saveReview(dir + "/closed", closed, {}, "Dr S", "2026-12-06T10:00:00Z");
+
+  const nlohmann::json a = liver::test::readJson(dir + "/open/edits.json");
+  const nlohmann::json b = liver::test::readJson(dir + "/closed/edits.json");
+  ASSERT_EQ(a.at("operations").size(), 2u) << a.dump(2);
+  EXPECT_EQ(a.at("operations"), b.at("operations"));
+  EXPECT_EQ(a.at("netChange"), b.at("netChange"));
+  EXPECT_EQ(a.at("review").at("edits"), b.at("review").at("edits"));
+  EXPECT_EQ(a.at("review").at("edits").at("operations"), 2);
+  EXPECT_EQ(a.at("review").at("edits").at("lesionsAdded"), 1);
+  EXPECT_EQ(a.at("files"), b.at("files")); // the same voxels (digests)
+  // The per-operation totals add up to the net change of the saved labels.
+  double tumourAdded = 0.0, tumourRemoved = 0.0;
+  for (const nlohmann::json& op : a.at("operations"))
+    for (const nlohmann::json& c : op.at("changes"))
+      if (c.at("label") == "tumour")
+      {
+        tumourAdded += c.at("mlAdded").get<double>();
+        tumourRemoved += c.at("mlRemoved").get<double>();
+      }
+  EXPECT_NEAR(tumourAdded, a.at("review").at("edits").at("tumourAddedMl").get<double>(), 1e-9);
+  EXPECT_NEAR(tumourRemoved, a.at("review").at("edits").at("tumourRemovedMl").get<double>(), 1e-9);
 }
 
 TEST(LabelEditor, AStrokeThatEndsWhereItStartedOrIsUndoneOpenIsNoExtraStep)

@@ -243,6 +243,36 @@ TEST_F(EditModeTest, AReplayedBrushStrokePaintsALesionWithLiveNumbersAndUndoGive
   EXPECT_DOUBLE_EQ(window.liveNumbers().tumourMl, during.tumourMl);
 }
 
+TEST_F(EditModeTest, SavingWithTheButtonStillDownSavesTheStrokeClosed)
+{
+  const std::string dir = s_dir + "/mid-drag";
+  PlanWindow window(*s_phantom->ct, s_labels, {}, {}, windowOptions(dir));
+  const Point p = deepLiverPoint(s_labels, 12.0, s_phantom->truth.lesions.at(0).centreLpsMm);
+  window.setCursor(p);
+  window.render();
+  const auto a = window.sliceToDisplay(0, p);
+  const auto b = window.sliceToDisplay(0, { p[0] + 6.0, p[1], p[2] });
+  // Press, drag, then `l` before the release.
+  window.replay("# StreamVersion 1.1\n" + key('m') + key('b') + key('t') +
+                event("MouseMoveEvent", a[0], a[1]) + event("LeftButtonPressEvent", a[0], a[1]) +
+                event("MouseMoveEvent", b[0], b[1]) + key('l'));
+  EXPECT_TRUE(test::contains(window.editText(), "saved")) << window.editText();
+  EXPECT_FALSE(window.editor().inStroke()) << "saving closes the stroke";
+  ASSERT_EQ(window.editor().log().size(), 1u);
+  const nlohmann::json saved = test::readJson(dir + "/reviewed/edits.json");
+  ASSERT_EQ(saved.at("operations").size(), 1u) << saved.dump(2);
+  EXPECT_TRUE(test::contains(saved.at("operations").at(0).at("operation"), "dabs"));
+  EXPECT_EQ(saved.at("operations").at(0).at("voxelsChanged").get<std::size_t>(),
+            window.editor().log().front().voxelsChanged);
+  EXPECT_EQ(saved.at("review").at("edits").at("lesionsAdded"), 1);
+  EXPECT_EQ(saved.at("files").at("lesions").at("digest"),
+            editing::labelDigest(window.editor().labels().lesions, *s_phantom->ct));
+  // The release that follows changes nothing; the exact FLR is shown (the stroke is closed).
+  window.replay("# StreamVersion 1.1\n" + event("LeftButtonReleaseEvent", b[0], b[1]));
+  EXPECT_EQ(window.editor().log().size(), 1u);
+  EXPECT_FALSE(test::contains(window.editText(), "(FLR on release)")) << window.editText();
+}
+
 TEST_F(EditModeTest, ClickAddsAPreviewedLesionAndRemovesAnotherAndPlanReadsTheSavedReview)
 {
   // The phantom with lesion 1 "missed" (its voxels plain liver): the add-lesion click grows it

@@ -255,29 +255,32 @@ void LabelEditor::beginStroke()
   m_strokeLesionId = 0;
 }
 
+LabelEditor::Step LabelEditor::openStroke() const
+{
+  Step step;
+  for (const VoxelChange& c : m_strokeVoxels)
+    if (c.before != c.after) // a voxel painted and erased again in the stroke is no change
+      step.voxels.push_back(c);
+  std::string operation = m_strokeOperation;
+  if (m_strokeDabs > 1)
+    operation += " (stroke of " + std::to_string(m_strokeDabs) + " dabs)";
+  step.record = record(operation, step.voxels);
+  return step;
+}
+
 EditRecord LabelEditor::endStroke()
 {
   if (!m_strokeOpen)
     return {};
+  Step step = openStroke();
   m_strokeOpen = false;
-  std::vector<VoxelChange> voxels;
-  voxels.reserve(m_strokeVoxels.size());
-  for (const VoxelChange& c : m_strokeVoxels)
-    if (c.before != c.after) // a voxel painted and erased again in the stroke is no change
-      voxels.push_back(c);
-  std::string operation = m_strokeOperation;
-  if (m_strokeDabs > 1)
-    operation += " (stroke of " + std::to_string(m_strokeDabs) + " dabs)";
   m_strokeVoxels.clear();
   m_strokeIndex.clear();
   m_strokeOperation.clear();
   m_strokeDabs = 0;
   m_strokeLesionId = 0;
-  Step step;
-  step.record = record(operation, voxels);
-  if (voxels.empty())
+  if (step.voxels.empty())
     return step.record;
-  step.voxels = std::move(voxels);
   pushStep(std::move(step));
   return m_steps.back().record;
 }
@@ -677,6 +680,8 @@ std::vector<EditRecord> LabelEditor::log() const
   std::vector<EditRecord> records;
   for (std::size_t k = 0; k < m_applied; ++k)
     records.push_back(m_steps[k].record);
+  if (strokeChanged())
+    records.push_back(openStroke().record); // the labels hold it already
   return records;
 }
 
@@ -734,7 +739,7 @@ model::SegmentationProvenance reviewedProvenance(const LabelEditor& editor,
   }
   after.review = model::ReviewStatus::Edited;
   model::EditTotals totals;
-  totals.operations = editor.log().size();
+  totals.operations = editor.operationCount();
   totals.logFile = logFile;
   for (const LabelChange& c : net)
   {

@@ -1922,6 +1922,8 @@ bool PlanWindow::Impl::onEditChar(char key)
         editMessage = "nothing to redo";
       return true;
     case 'l':
+      if (stroking)
+        finishStroke(); // the stroke under way is saved as one closed step
       try
       {
         const std::string folder = options.reviewFolder;
@@ -1969,7 +1971,7 @@ std::string PlanWindow::Impl::formatEditText() const
                 exact.flrPercent,
                 surfacesBehind ? " (FLR on release)" : "");
   t << numbers << "\n";
-  t << editor->log().size() << " edit(s) in effect"
+  t << editor->operationCount() << " edit(s) in effect"
     << (editor->canRedo() ? " (redo available)" : "");
   if (!editMessage.empty())
     t << "\n" << editMessage;
@@ -2440,6 +2442,8 @@ nlohmann::json PlanWindow::saveReview(const std::string& folder)
 {
   Impl& m = *m_impl;
   m.ensureEditor();
+  if (m.stroking)
+    m.finishStroke();
   return editing::saveReview(
     folder, *m.editor, m.options.provenance, m.options.reviewer, isoTimeNow());
 }

@@ -150,8 +150,10 @@ public:
   LiveNumbers numbers(const ResectionPlan* plan = nullptr, const PlanOptions& options = {}) const;
 
   /// The operations that made the current labels (undone ones excluded), oldest first; an open
-  /// stroke is in it once closed.
+  /// stroke with a net change is the last entry, as endStroke() would record it now.
   std::vector<EditRecord> log() const;
+  /// log().size() without building the records.
+  std::size_t operationCount() const { return m_applied + (strokeChanged() ? 1 : 0); }
   /// Net change of the current labels against the ones given, per label (only changed labels).
   std::vector<LabelChange> netChange() const;
   /// Lesion ids with voxels now but none at the start, and the reverse.
@@ -198,6 +200,7 @@ private:
   EditRecord record(const std::string& operation, const std::vector<VoxelChange>& voxels) const;
   void pushStep(Step step);
   bool strokeChanged() const; ///< an open stroke with a net change
+  Step openStroke() const;    ///< the open stroke's net voxel changes and record
   std::vector<std::size_t> grow(std::size_t seed,
                                 const std::pair<double, double>& huRange,
                                 double maxRadiusMm,

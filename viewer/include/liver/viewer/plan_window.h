@@ -170,8 +170,9 @@ public:
   editing::LiveNumbers liveNumbers() const;
   /// The edit panel's text (tool, target, brush, numbers).
   std::string editText() const;
-  /// Write the corrected labels, segmentation.seg.nrrd and edits.json into `folder` (see
-  /// liver::editing::saveReview); std::invalid_argument without options.reviewer.
+  /// Close a stroke under way, then write the corrected labels, segmentation.seg.nrrd and
+  /// edits.json into `folder` (see liver::editing::saveReview); std::invalid_argument without
+  /// options.reviewer.
   nlohmann::json saveReview(const std::string& folder);
   /// Display position (pixels) of an LPS point in slice view `view` (0 axial, 1 coronal,
   /// 2 sagittal) once the cursor's slice passes through it.
