@@ -1112,8 +1112,8 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
                                                               : " (left)") +
                       ": axial slice at z = " + z + " mm";
       attempt(image,
-              [&](const std::string& path)
-              { renderAxialSlice(ct, overlays, centre, AxialSliceOptions{}, path); });
+              [&, at = centre](const std::string& path)
+              { renderAxialSlice(ct, overlays, at, AxialSliceOptions{}, path); });
     }
   }
   if (planCount == 0 && labels.liver)
@@ -1132,8 +1132,8 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
       std::snprintf(z, sizeof z, "%.1f", centre[2]);
       image.caption = "Lesion " + std::to_string(id) + ": axial slice at z = " + z + " mm";
       attempt(image,
-              [&](const std::string& path)
-              { renderAxialSlice(ct, overlays, centre, AxialSliceOptions{}, path); });
+              [&, at = centre](const std::string& path)
+              { renderAxialSlice(ct, overlays, at, AxialSliceOptions{}, path); });
     }
   }
   try
