@@ -1,10 +1,10 @@
 #pragma once
-/// The batch run (cmd_batch.cpp) as a function, for `batch` and `pacs`: every DICOM study under a
-/// folder through `analyze`, each in its own worker process.
+/// The batch run (cmd_batch.cpp, over liver::pipeline::runBatch) as a function, for `batch` and
+/// `pacs`: every DICOM study under a folder through `analyze`, each in its own worker process.
 
-#include <cstddef>
+#include <liver/pipeline/batch.h>
+
 #include <string>
-#include <vector>
 
 namespace CLI
 {
@@ -14,20 +14,11 @@ class App;
 namespace liver::cli
 {
 
+/// The batch's options: the pipeline's request and the clinical CSV it is filled from.
 struct BatchOptions
 {
-  std::string root;
-  std::string out;
-  unsigned jobs = 1;
-  std::vector<std::string> plans;
-  std::string planFile;
-  std::size_t autoPlans = 0;
-  bool autoSegments = false;
-  std::string condition;
-  std::string clinicalCsv;
-  bool resume = false;
-  std::string shard;
-  bool dicomOut = false;
+  pipeline::BatchRequest request;
+  std::string clinicalCsv; ///< read into request.clinicalRows by runBatch
 };
 
 /// Run the batch: OUT/<study>/ per study (status.json, result.json, ...) and OUT/summary.csv.

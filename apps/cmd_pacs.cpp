@@ -78,7 +78,7 @@ void addConnectionOptions(CLI::App& cmd, PacsOptions& o)
   cmd.add_flag(
     "--insecure", o.tls.insecure, "do not verify the server's certificate (testing only)");
   cmd.add_option("--timeout", o.timeoutSeconds, "seconds per HTTP request")->capture_default_str();
-  cmd.add_option("--out", o.batch.out, "output folder (one folder per study, as batch)")
+  cmd.add_option("--out", o.batch.request.out, "output folder (one folder per study, as batch)")
     ->required();
   cmd.add_flag(
     "--no-store", o.noStore, "analyse and write OUT/<study>/dicom/ but store nothing back");
@@ -102,7 +102,7 @@ StudyRun runStudy(const PacsOptions& o,
   if (series.empty())
     throw InputError(server.baseUrl(), "study " + studyUid + " not found (QIDO-RS)");
   const fs::path input =
-    outputPathInside(fs::path(o.batch.out) / ".pacs", safePathComponent(studyUid));
+    outputPathInside(fs::path(o.batch.request.out) / ".pacs", safePathComponent(studyUid));
   std::error_code ec;
   fs::remove_all(input, ec);
   std::size_t files = 0;
@@ -121,12 +121,12 @@ StudyRun runStudy(const PacsOptions& o,
   logInfo("pacs: " + std::to_string(files) + " CT image(s) of study " + studyUid);
 
   BatchOptions batch = o.batch;
-  batch.root = input.string();
-  batch.dicomOut = true;
-  batch.resume = false;
+  batch.request.root = input.string();
+  batch.request.dicomOut = true;
+  batch.request.resume = false;
   const int code = runBatch(batch);
   fs::remove_all(input, ec);
-  const fs::path studyDir = outputPathInside(batch.out, safePathComponent(studyUid));
+  const fs::path studyDir = outputPathInside(batch.request.out, safePathComponent(studyUid));
   std::string status = "error: no analysis";
   if (std::ifstream in(studyDir / "status.json"); in)
   {
@@ -210,8 +210,8 @@ int runWatch(const PacsOptions& o)
   while (!orthanc.empty() && orthanc.back() == '/')
     orthanc.pop_back();
   std::error_code ec;
-  fs::create_directories(o.batch.out, ec);
-  WatchState state = loadWatchState((fs::path(o.batch.out) / "pacs-watch.json").string());
+  fs::create_directories(o.batch.request.out, ec);
+  WatchState state = loadWatchState((fs::path(o.batch.request.out) / "pacs-watch.json").string());
   if (o.since >= 0)
     state.since = o.since;
   else if (!fs::exists(state.path, ec))

@@ -1,9 +1,11 @@
 # install() rules, the exported CMake package (LiverPlanConfig.cmake: find_package(LiverPlan)
-# gives liver::planning etc.) and CPack's .deb of the command-line tool.
+# gives liver::planning, liver::pipeline, liver::report etc.) and CPack's .deb of the
+# command-line tool.
 include(CMakePackageConfigHelpers)
 
 set(LIVERPLAN_EXPORTED_LIBRARIES liver_warnings liver_imaging liver_volumetry liver_planning
-  liver_model liver_segmentation liver_phantom)
+  liver_model liver_segmentation liver_phantom liver_editing liver_viewer liver_report
+  liver_pipeline)
 foreach(library ${LIVERPLAN_EXPORTED_LIBRARIES})
   string(REPLACE "liver_" "" exportName ${library})
   set_target_properties(${library} PROPERTIES EXPORT_NAME ${exportName})
@@ -11,7 +13,7 @@ endforeach()
 install(TARGETS ${LIVERPLAN_EXPORTED_LIBRARIES} EXPORT LiverPlanTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-foreach(folder imaging volumetry planning model segmentation data)
+foreach(folder imaging volumetry planning model segmentation data editing viewer report pipeline)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${folder}/include/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
 endforeach()

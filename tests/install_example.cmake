@@ -26,3 +26,10 @@ message(STATUS "${output}")
 if(NOT output MATCHES "right-hemihepatectomy: remnant [0-9.]+ mL, FLR 50.0 %")
   message(FATAL_ERROR "unexpected output: ${output}")
 endif()
+# liver::pipeline from the installed package: labels written and read back as NIfTI (ITK's IO
+# factories registered through the package), the plan evaluated as `liverplan plan` does.
+run(${WORK_DIR}/build/pipeline_flr)
+message(STATUS "${output}")
+if(NOT output MATCHES "pipeline right-hemihepatectomy: remnant [0-9.]+ mL, FLR 50.0 %")
+  message(FATAL_ERROR "unexpected output: ${output}")
+endif()

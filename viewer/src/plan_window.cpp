@@ -7,6 +7,7 @@
 #include <liver/editing/review.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/voxel_grid.h>
 #include <liver/viewer/plan_window.h>
 #include <liver/viewer/report_images.h>
 #include <liver/viewer/snapshot.h>
@@ -136,23 +137,11 @@ Vec3 unit(const Vec3& v)
 }
 
 /// The liver's bounding box grown by two voxels (clamped to the image), so that surfaces and
-/// overlays close inside it.
-struct Box
+/// overlays close inside it: a VoxelGrid (size, count, index; x fastest) placed at `lo` in the
+/// image.
+struct Box : VoxelGrid
 {
   std::array<long, 3> lo{};
-  std::array<long, 3> size{};
-  std::size_t count() const
-  {
-    return static_cast<std::size_t>(size[0]) * static_cast<std::size_t>(size[1]) *
-           static_cast<std::size_t>(size[2]);
-  }
-  std::size_t index(long x, long y, long z) const
-  {
-    return (static_cast<std::size_t>(z) * static_cast<std::size_t>(size[1]) +
-            static_cast<std::size_t>(y)) *
-             static_cast<std::size_t>(size[0]) +
-           static_cast<std::size_t>(x);
-  }
 };
 
 struct LesionInfo
