@@ -1,5 +1,7 @@
 #include <liver/planning/augmentation.h>
 
+#include <liver/volumetry/liver_function.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -287,7 +289,7 @@ AugmentationPrediction predictTwoStage(double currentSflrPercent,
   requireNonNegative("stageOneFlrMl", stageOneFlrMl);
   requirePositive("standardLiverVolumeMl", standardLiverVolumeMl);
 
-  const double startSflrPercent = stageOneFlrMl / standardLiverVolumeMl * 100.0;
+  const double startSflrPercent = standardizedFlrPercent(stageOneFlrMl, standardLiverVolumeMl);
   AugmentationPrediction p = predictGrowth(AugmentationStrategy::TwoStage,
                                            currentSflrPercent,
                                            startSflrPercent,

@@ -5,8 +5,8 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/palette.h>
 #include <liver/segmentation/liver_labels.h>
-#include <liver/viewer/report_images.h>
 
 #include <dcmtk/config/osconfig.h> // must come first of DCMTK's headers
 
@@ -38,16 +38,6 @@ namespace
 {
 
 namespace fs = std::filesystem;
-
-std::array<double, 3> rgb(const Rgb& c)
-{
-  return { c[0] / 255.0, c[1] / 255.0, c[2] / 255.0 };
-}
-
-/// Couinaud segment colours 1..8 (distinct hues; a LiverPlan choice).
-constexpr Rgb CouinaudColours[8] = { { 220, 180, 60 },  { 120, 180, 240 }, { 80, 130, 220 },
-                                     { 150, 100, 210 }, { 230, 120, 90 },  { 200, 80, 80 },
-                                     { 90, 190, 150 },  { 240, 200, 120 } };
 
 std::string algorithmOf(model::LabelOrigin origin, const std::string& what)
 {
@@ -114,7 +104,7 @@ std::vector<SegmentToWrite> analysisSegments(const DicomAnalysis& a)
                        "liver incl. intrahepatic vessels and lesions",
                        codes::anatomicalStructure(),
                        codes::liver(),
-                       rgb(SliceLiverColour),
+                       unitRgb(SliceLiverColour),
                        result.segmentation.liver == model::LabelOrigin::Automatic,
                        algorithmOf(result.segmentation.liver, "liver"),
                        a.liver,
@@ -127,7 +117,7 @@ std::vector<SegmentToWrite> analysisSegments(const DicomAnalysis& a)
                            "",
                            codes::morphologicallyAbnormal(),
                            codes::neoplasm(),
-                           rgb(LesionLeftColour),
+                           unitRgb(LesionLeftColour),
                            result.segmentation.lesions == model::LabelOrigin::Automatic,
                            algorithmOf(result.segmentation.lesions, "lesions"),
                            lesions,
@@ -142,7 +132,7 @@ std::vector<SegmentToWrite> analysisSegments(const DicomAnalysis& a)
                            "method: " + method,
                            codes::anatomicalStructure(),
                            codes::couinaudSegment(k),
-                           rgb(CouinaudColours[k - 1]),
+                           unitRgb(CouinaudColours[static_cast<std::size_t>(k)]),
                            result.segmentation.segments != model::LabelOrigin::Imported,
                            algorithmOf(result.segmentation.segments, "Couinaud segments"),
                            couinaud,
@@ -168,7 +158,7 @@ std::vector<SegmentToWrite> analysisSegments(const DicomAnalysis& a)
                            plan.result.name + ": " + p.part,
                            codes::anatomicalStructure(),
                            codes::liver(),
-                           rgb(p.colour),
+                           unitRgb(p.colour),
                            true,
                            "LiverPlan " + model::toolVersion() + " plan",
                            map,

@@ -3,6 +3,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/palette.h>
 #include <liver/segmentation/slicer_export.h>
 
 #include <zlib.h>
@@ -21,24 +22,6 @@ namespace liver
 {
 namespace
 {
-
-using Rgb = std::array<double, 3>;
-
-/// Couinaud segments 1..8 in the planner window's colours (viewer/src/plan_window.cpp).
-constexpr std::array<Rgb, 9> CouinaudRgb{ {
-  { 0, 0, 0 },
-  { 170 / 255.0, 110 / 255.0, 40 / 255.0 },
-  { 128 / 255.0, 128 / 255.0, 0 },
-  { 0, 128 / 255.0, 128 / 255.0 },
-  { 145 / 255.0, 30 / 255.0, 180 / 255.0 },
-  { 210 / 255.0, 245 / 255.0, 60 / 255.0 },
-  { 250 / 255.0, 190 / 255.0, 212 / 255.0 },
-  { 0, 0, 128 / 255.0 },
-  { 220 / 255.0, 190 / 255.0, 1.0 },
-} };
-constexpr Rgb LiverRgb{ 190 / 255.0, 90 / 255.0, 70 / 255.0 };   ///< the snapshots' liver
-constexpr Rgb LesionRgb{ 240 / 255.0, 220 / 255.0, 40 / 255.0 }; ///< the snapshots' lesions
-constexpr Rgb RemnantRgb{ 40 / 255.0, 200 / 255.0, 80 / 255.0 }; ///< the report's remnant
 
 bool sameGrid(const LabelImage& a, const LabelImage& b)
 {
@@ -228,9 +211,9 @@ SlicerSegmentation slicerSegmentationOf(const LiverLabels& labels,
                                "Liver segment " + std::to_string(s),
                                s,
                                0,
-                               CouinaudRgb[s] });
+                               unitRgb(CouinaudColours[s]) });
   if (present[liverValue])
-    seg.segments.push_back({ "liver", "Liver", liverValue, 0, LiverRgb });
+    seg.segments.push_back({ "liver", "Liver", liverValue, 0, unitRgb(LiverColour) });
 
   // Layer 1: the lesions, one segment per non-empty id.
   if (labels.lesions)
@@ -248,7 +231,7 @@ SlicerSegmentation slicerSegmentationOf(const LiverLabels& labels,
                                  "Lesion " + std::to_string(id),
                                  static_cast<std::uint16_t>(id),
                                  layer,
-                                 LesionRgb });
+                                 unitRgb(LesionColour) });
         any = true;
       }
     if (any)
@@ -271,7 +254,7 @@ SlicerSegmentation slicerSegmentationOf(const LiverLabels& labels,
                      "Remnant, plan " + std::to_string(k + 1),
                      1,
                      static_cast<unsigned>(seg.layers.size()),
-                     RemnantRgb };
+                     unitRgb(RemnantColour) };
     s.tags =
       "LiverPlan.Plan:" + tagValue(remnants[k].planName) + "|Segmentation.Status:inprogress|";
     seg.segments.push_back(s);

@@ -7,6 +7,7 @@
 #include <liver/editing/review.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/palette.h>
 #include <liver/imaging/voxel_grid.h>
 #include <liver/viewer/plan_window.h>
 #include <liver/viewer/report_images.h>
@@ -76,27 +77,22 @@ constexpr Rgb01 rgb(int r, int g, int b)
   return { r / 255.0, g / 255.0, b / 255.0 };
 }
 
-constexpr Rgb01 rgb(const Rgb& c)
-{
-  return rgb(c[0], c[1], c[2]);
-}
-
-// The report images' palette (report_images.h), so the two read alike.
-constexpr Rgb01 RemnantRgb = rgb(RemnantColour);
-constexpr Rgb01 ResectedRgb = rgb(ResectedColour);
-constexpr Rgb01 AblationRgb = rgb(AblationColour);
-constexpr Rgb01 LesionLeftRgb = rgb(LesionLeftColour);
-constexpr Rgb01 LesionResectedRgb = rgb(LesionResectedColour);
-constexpr Rgb01 LesionAblatedRgb = rgb(LesionAblatedColour);
-constexpr Rgb01 VesselRgb = rgb(0, 210, 210);
+// LiverPlan's palette (liver/imaging/palette.h), so the window reads like the report.
+constexpr Rgb01 RemnantRgb = unitRgb(RemnantColour);
+constexpr Rgb01 ResectedRgb = unitRgb(ResectedColour);
+constexpr Rgb01 AblationRgb = unitRgb(AblationColour);
+constexpr Rgb01 LesionLeftRgb = unitRgb(LesionLeftColour);
+constexpr Rgb01 LesionResectedRgb = unitRgb(LesionResectedColour);
+constexpr Rgb01 LesionAblatedRgb = unitRgb(LesionAblatedColour);
+constexpr Rgb01 VesselRgb = unitRgb(VesselColour);
 constexpr Rgb01 CutRgb = rgb(255, 255, 255);
 constexpr Rgb01 CursorRgb = rgb(255, 200, 0);
 constexpr Rgb01 PreviewRgb = rgb(255, 0, 255); ///< a lesion grown, not yet accepted
-/// Couinaud segments 1..8, chosen apart from the lesion, ablation and vessel colours.
-constexpr std::array<Rgb01, 9> SegmentRgb{
-  rgb(0, 0, 0),      rgb(170, 110, 40),  rgb(128, 128, 0), rgb(0, 128, 128),  rgb(145, 30, 180),
-  rgb(210, 245, 60), rgb(250, 190, 212), rgb(0, 0, 128),   rgb(220, 190, 255)
-};
+/// Couinaud segments 1..8 (index 0 unused).
+Rgb01 segmentRgb(std::size_t segment)
+{
+  return unitRgb(CouinaudColours.at(segment));
+}
 
 Rgb01 fateRgb(LesionFate fate)
 {
@@ -1071,7 +1067,7 @@ void PlanWindow::Impl::setupPlan()
       {
         for (std::size_t k = 0; k < mask.size(); ++k)
           mask[k] = fixedState[k] == RemnantKept && segment[k] == s;
-        vtkSmartPointer<vtkActor> a = surfaceActor(mask, SegmentRgb[s], 1.0);
+        vtkSmartPointer<vtkActor> a = surfaceActor(mask, segmentRgb(s), 1.0);
         if (!a)
           continue;
         if (editedPlane)

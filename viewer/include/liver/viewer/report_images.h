@@ -2,6 +2,7 @@
 /// Images for the report: a 3D view of a resection plan (needs an X display, like renderSnapshot)
 /// and an axial CT slice with the plan's overlays (drawn in memory: no display needed).
 
+#include <liver/imaging/palette.h> // the colours of the images (legends and tests use them)
 #include <liver/imaging/types.h>
 #include <liver/viewer/snapshot.h>
 
@@ -11,19 +12,6 @@
 
 namespace liver
 {
-
-using Rgb = std::array<unsigned char, 3>;
-
-/// Colours of the report images (0..255; the 3D view lights them), so legends and tests can refer
-/// to them.
-constexpr Rgb RemnantColour{ 40, 200, 80 };         ///< remnant (map value 1), opaque in 3D
-constexpr Rgb ResectedColour{ 60, 110, 255 };       ///< resected part (2), translucent in 3D
-constexpr Rgb AblationColour{ 255, 140, 0 };        ///< ablation zone (3)
-constexpr Rgb LesionResectedColour{ 255, 235, 40 }; ///< lesion removed with the resected part
-constexpr Rgb LesionAblatedColour{ 255, 60, 220 };  ///< lesion inside an ablation zone
-constexpr Rgb LesionLeftColour{ 255, 30, 30 };      ///< lesion left in the remnant
-constexpr Rgb SliceLiverColour{ 190, 90, 70 };      ///< liver outline on a slice without a plan
-constexpr Rgb AnnotationColour{ 255, 255, 255 };    ///< orientation letters and scale bar
 
 /// What a plan does to a lesion, for its colour.
 enum class LesionMark

@@ -1,6 +1,7 @@
 #pragma once
 /// Off-screen 3D snapshots of a liver and its lesions (VTK stays inside liver::viewer).
 
+#include <liver/imaging/palette.h> // LiverColour, LesionColour (tests and legends use them)
 #include <liver/imaging/types.h>
 
 #include <array>
@@ -25,10 +26,6 @@ struct SnapshotOptions
   unsigned widthPx = 800;
   unsigned heightPx = 600;
 };
-
-/// RGB colours the snapshot uses (0..255), so tests and legends can refer to them.
-constexpr std::array<unsigned char, 3> LiverColour{ 190, 90, 70 };
-constexpr std::array<unsigned char, 3> LesionColour{ 240, 220, 40 };
 
 /// Render the liver's smooth surface (and the lesions inside it, seen through a translucent,
 /// depth-peeled liver) lit by a key light on black, with an orientation marker, off-screen, and
