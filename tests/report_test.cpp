@@ -80,7 +80,8 @@ unsigned be32(const std::string& bytes, std::size_t at)
   return v;
 }
 
-/// A small result.json as `plan` writes it: one plan whose name needs escaping.
+/// A small result.json as `plan` writes it: one plan whose name needs escaping (the fields the
+/// model's reader requires, and some it does not).
 nlohmann::json minimalResult()
 {
   nlohmann::json lesion = {
@@ -95,21 +96,33 @@ nlohmann::json minimalResult()
       { { "study", { { "patientId", "PAT<&>1" }, { "studyInstanceUid", "1.2.3.4" } } },
         { "load", { { "source", "/nonexistent/ct.nii.gz" }, { "format", "nifti" } } } } },
     { "volumetry",
-      { { "totalLiverMl", 1631.528 }, { "tumourMl", 122.5 }, { "functionalMl", 1509.0 } } },
+      { { "totalLiverMl", 1631.528 },
+        { "tumourMl", 122.5 },
+        { "functionalMl", 1509.0 },
+        { "lesions", nlohmann::json::array() } } },
     { "plans",
       { { { "name", "<script>alert(1)</script>" },
           { "result",
             { { "remnantMl", 497.44 },
+              { "flrMl", 470.0 },
+              { "resectedMl", 1134.1 },
               { "flrPercent", 31.2 },
               { "sflrPercent", 27.6 },
               { "uncertainty", { { "sflrPercentLow", 24.9 }, { "sflrPercentHigh", 30.4 } } },
-              { "threshold", { { "percent", 30 }, { "basis", "sFLR" } } },
+              { "threshold",
+                { { "percent", 30 }, { "basis", "sFLR" }, { "source", "Kishi 2009" } } },
               { "pass", false },
               { "r0", false },
               { "marginStatus", "R2" },
               { "lesions", { lesion } } } } } } }
   };
   return result;
+}
+
+/// The report of a result.json object, read through the model as `liverplan report` reads it.
+std::string render(const nlohmann::json& result, const std::vector<ReportImage>& images = {})
+{
+  return renderReportHtml(model::fromJson(result), images);
 }
 
 } // namespace
@@ -148,7 +161,7 @@ TEST(Base64, MatchesTheRfc4648Vectors)
 
 TEST(ReportHtml, EscapesEveryTextAndSaysWhenNoDecisionWasMade)
 {
-  const std::string html = renderReportHtml(minimalResult(), {});
+  const std::string html = render(minimalResult());
   EXPECT_EQ(htmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
   EXPECT_FALSE(test::contains(html, "<script"));
   EXPECT_TRUE(test::contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -162,27 +175,28 @@ TEST(ReportHtml, EscapesEveryTextAndSaysWhenNoDecisionWasMade)
   EXPECT_TRUE(test::contains(html, "4.2")); // lesion 1's margin, 4.25 mm
   EXPECT_TRUE(test::contains(html, "@media print"));
   EXPECT_TRUE(test::contains(html, "No input file digests"));
-  // Input files with their SHA-256, as inputDigestsJson gives them in result["inputFiles"].
+  // Input files with their SHA-256, as inputDigests gives them in result.inputFiles.
   nlohmann::json hashed = minimalResult();
   hashed["inputFiles"] = { { { "role", "ct" },
                              { "path", "/data/ct.nii.gz" },
                              { "kind", "file" },
                              { "bytes", 8 },
                              { "sha256", sha256Hex("ct bytes") } } };
-  const std::string withDigests = renderReportHtml(hashed, {});
+  const std::string withDigests = render(hashed);
   EXPECT_TRUE(test::contains(withDigests, sha256Hex("ct bytes")));
   EXPECT_TRUE(test::contains(withDigests, "/data/ct.nii.gz"));
   EXPECT_FALSE(test::contains(withDigests, "computed when this report was rendered"));
   EXPECT_FALSE(test::contains(html, "<img"));
-  // Absent fields are shown as "-", never thrown on.
-  EXPECT_NO_THROW(renderReportHtml(nlohmann::json::object(), {}));
-  EXPECT_NO_THROW(renderReportHtml(nlohmann::json::array(), {}));
+  // What the result does not hold is shown as "-": an empty result renders.
+  const std::string empty = renderReportHtml(model::AnalysisResult{}, {});
+  EXPECT_TRUE(test::contains(empty, "No resection plan was simulated"));
+  EXPECT_TRUE(test::contains(empty, "<th scope=\"row\">Patient ID</th><td>-</td>"));
 }
 
 TEST(ReportHtml, QualityControlReviewIsAtTheTopWithItsReasons)
 {
   nlohmann::json result = minimalResult();
-  EXPECT_FALSE(test::contains(renderReportHtml(result, {}), "id=\"qc\""));
+  EXPECT_FALSE(test::contains(render(result), "id=\"qc\""));
   result["contrastPhase"] = { { "phase", "portal-venous" },
                               { "confidence", 0.83 },
                               { "how", "aorta median 176 HU" } };
@@ -190,7 +204,7 @@ TEST(ReportHtml, QualityControlReviewIsAtTheTopWithItsReasons)
     { "status", "review" },
     { "reasons", { "incomplete coverage: the liver touches the last slice <1>" } }
   };
-  const std::string html = renderReportHtml(result, {});
+  const std::string html = render(result);
   const auto qc = html.find("id=\"qc\"");
   ASSERT_NE(qc, std::string::npos);
   EXPECT_LT(qc, html.find("Patient ID")); // before the study table: at the top
@@ -198,7 +212,7 @@ TEST(ReportHtml, QualityControlReviewIsAtTheTopWithItsReasons)
   EXPECT_TRUE(test::contains(html, "the liver touches the last slice &lt;1&gt;"));
   EXPECT_TRUE(test::contains(html, "<b>portal-venous</b> (confidence 0.83"));
   result["qualityControl"] = { { "status", "ok" }, { "reasons", nlohmann::json::array() } };
-  const std::string ok = renderReportHtml(result, {});
+  const std::string ok = render(result);
   EXPECT_TRUE(test::contains(ok, "quality control ok"));
   EXPECT_FALSE(test::contains(ok, "REVIEW NEEDED"));
 }
@@ -208,7 +222,7 @@ TEST(ReportHtml, SaysAtTheTopWhetherTheSegmentationWasReviewedOrEdited)
   nlohmann::json result = minimalResult();
   const auto banner = [&]
   {
-    const std::string html = renderReportHtml(result, {});
+    const std::string html = render(result);
     const auto at = html.find("<section id=\"review\"");
     EXPECT_NE(at, std::string::npos);
     EXPECT_LT(at, html.find("Patient ID")); // before the study table: at the top
@@ -254,11 +268,10 @@ TEST(ReportHtml, ShowsTheDecisionWithItsTraceAndSources)
           { "inputs", { { "sflrPercent", 31.7 }, { "thresholdPercent", 30 } } },
           { "conclusion", "sFLR adequate" },
           { "source", "Shindoh JACS 2013" } } } },
-    { "sources", { "DESIGN.md section 3", "Fong, Ann Surg 1999" } },
-    { "disclaimer", "Decision support only (decision module)." }
+    { "sources", { "DESIGN.md section 3", "Fong, Ann Surg 1999" } }
   };
   result["clinical"] = { { "primaryTumour", "colorectal" }, { "ecog", 0 } };
-  const std::string html = renderReportHtml(result, {});
+  const std::string html = render(result);
   EXPECT_FALSE(test::contains(html, "decision not made"));
   EXPECT_TRUE(test::contains(html, "primaryTumour</th><td>colorectal"));
   EXPECT_TRUE(test::contains(html, "Resectable &lt;upfront&gt;"));
@@ -274,9 +287,11 @@ TEST(ReportHtml, ShowsTheDecisionWithItsTraceAndSources)
                             "thresholdPercent = 30",
                             "sFLR adequate",
                             "Shindoh JACS 2013",
-                            "Fong, Ann Surg 1999",
-                            "Decision support only (decision module)." })
+                            "Fong, Ann Surg 1999" })
     EXPECT_TRUE(test::contains(html, part)) << part;
+  // The decision carries the disclaimer.
+  EXPECT_TRUE(test::contains(html.substr(html.find("<section id=\"decision\"")),
+                             std::string("<p class=\"disclaimer\">") + DecisionSupportDisclaimer));
 }
 
 TEST(ReportHtml, EmbedsImagesAsDataUrisAndNamesTheSkippedOnes)
@@ -293,7 +308,7 @@ TEST(ReportHtml, EmbedsImagesAsDataUrisAndNamesTheSkippedOnes)
   skipped.file = "images/plan-1-posterior.png";
   skipped.png.clear();
   skipped.skipped = "3D view skipped: no X display";
-  const std::string html = renderReportHtml(minimalResult(), { shown, skipped });
+  const std::string html = render(minimalResult(), { shown, skipped });
   EXPECT_TRUE(test::contains(
     html, "src=\"data:image/png;base64," + base64Encode(shown.png) + "\" width=\"64\""));
   EXPECT_TRUE(test::contains(html, "3D view skipped: no X display"));
@@ -307,16 +322,13 @@ TEST(InputDigests, HashFilesAndFoldersAndNameMissingOnes)
   fs::create_directories(dir + "/ts/sub");
   writeFile(dir + "/ts/liver.nii.gz", "liver");
   writeFile(dir + "/ts/sub/b.nii.gz", "b");
-  nlohmann::json result = {
-    { "ct", { { "load", { { "source", "ct.nii.gz" } } } } }, // relative: found under baseDir
-    { "labels",
-      { { "sources",
-          { { { "role", "liver" }, { "path", dir + "/ts" } },
-            { { "role", "lesions" }, { "path", dir + "/gone.nii.gz" } } } } } }
-  };
+  model::AnalysisResult result;
+  result.ct.load.source = "ct.nii.gz"; // relative: found under baseDir
+  result.labels.sources = { { "liver", dir + "/ts", "", "", "" },
+                            { "lesions", dir + "/gone.nii.gz", "", "", "" } };
   writeFile(dir + "/clinical.json", "{}");
-  const nlohmann::json inputs =
-    inputDigestsJson(result, dir, { { "clinical", dir + "/clinical.json" }, { "plan-file", "" } });
+  const nlohmann::json inputs = model::toJson(
+    inputDigests(result, dir, { { "clinical", dir + "/clinical.json" }, { "plan-file", "" } }));
   ASSERT_EQ(inputs.size(), 4u);
   EXPECT_EQ(inputs[3]["role"], "clinical");
   EXPECT_EQ(inputs[3]["sha256"], sha256Hex("{}"));

@@ -1,6 +1,6 @@
 #pragma once
-/// report.html: a self-contained, printable report made from result.json (issue 7), its images
-/// (3D plan views and axial lesion slices, PNG) and the SHA-256 of the input files.
+/// report.html: a self-contained, printable report made from the analysis result (issue 7), its
+/// images (3D plan views and axial lesion slices, PNG) and the SHA-256 of the input files.
 
 #include <liver/imaging/types.h>
 #include <liver/model/result.h>
@@ -49,12 +49,6 @@ std::vector<model::InputFileRecord> inputDigests(
   const std::string& baseDir = "",
   const std::vector<std::pair<std::string, std::string>>& moreInputs = {});
 
-/// inputDigests for a (possibly partial) result.json object, as its "inputFiles" JSON array.
-nlohmann::json inputDigestsJson(
-  const nlohmann::json& result,
-  const std::string& baseDir = "",
-  const std::vector<std::pair<std::string, std::string>>& moreInputs = {});
-
 /// The images as the model's records (every field but the bytes).
 std::vector<model::ImageRecord> imageRecords(const std::vector<ReportImage>& images);
 
@@ -67,16 +61,14 @@ nlohmann::json reportImagesJson(const std::vector<ReportImage>& images);
 std::vector<ReportImage> loadReportImages(const std::string& dir,
                                           const model::AnalysisResult& result);
 
-/// The report as one HTML document made only from `result` (result.json of `analyze`, `plan` or
-/// `demo`; absent fields are shown as "-") and `images` (embedded as data URIs): title, the
-/// decision-support disclaimer, patient/study identifiers, input provenance (files, SHA-256 from
-/// result["inputFiles"], study/series UIDs, software version), volumetry, each plan (remnant, FLR
-/// %, sFLR % with its band, threshold, pass, R0, lesion fates and margins, augmentation, images),
-/// the decision with its trace and sources ("no clinical data: decision not made" without
-/// result["decision"]). Inline CSS with print rules, no script, every text HTML-escaped.
-std::string renderReportHtml(const nlohmann::json& result, const std::vector<ReportImage>& images);
-
-/// renderReportHtml of the result as the model writes it (model::toJson).
+/// The report as one HTML document made only from `result` (the model's types; what the result
+/// does not hold is shown as "-") and `images` (embedded as data URIs): title, the
+/// decision-support disclaimer, the review and QC banners, patient/study identifiers, input
+/// provenance (files with their SHA-256 from result.inputFiles, study/series UIDs, software
+/// version), volumetry, each plan (remnant, FLR %, sFLR % with its band, threshold, pass, R0,
+/// lesion fates and margins, augmentation, images), the decision with its trace and sources ("no
+/// clinical data: decision not made" without one). Inline CSS with print rules, no script, every
+/// text HTML-escaped.
 std::string renderReportHtml(const model::AnalysisResult& result,
                              const std::vector<ReportImage>& images);
 
@@ -96,7 +88,7 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
                                             const ReportWarn& warn = {});
 
 /// renderReportImages, then `outDir`/report.html from renderReportHtml, written atomically. When
-/// `result` has no "inputFiles", the input files are hashed now (inputDigestsJson) for the report.
+/// `result` has no input files, they are hashed now (inputDigests) for the report.
 /// Returns the images (for result.json's "images": reportImagesJson). Throws OutputError when
 /// report.html cannot be written.
 std::vector<ReportImage> writeAnalysisReport(const std::string& outDir,
