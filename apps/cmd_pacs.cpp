@@ -128,14 +128,10 @@ StudyRun runStudy(const PacsOptions& o,
   fs::remove_all(input, ec);
   const fs::path studyDir = outputPathInside(batch.request.out, safePathComponent(studyUid));
   std::string status = "error: no analysis";
-  if (std::ifstream in(studyDir / "status.json"); in)
-  {
-    const nlohmann::json row = nlohmann::json::parse(in, nullptr, false);
-    if (!row.is_discarded() && row.value("status", "") == "ok")
-      status = "ok";
-    else if (!row.is_discarded())
-      status = "error: " + row.value("error", std::string("analysis failed"));
-  }
+  if (const std::optional<nlohmann::json> row = pipeline::studyStatus(batch.request.out, studyUid))
+    status = row->value("status", "") == "ok"
+               ? "ok"
+               : "error: " + row->value("error", std::string("analysis failed"));
   if (status != "ok")
     return { code == ExitOk ? static_cast<int>(ExitProcessing) : code, status };
   if (o.noStore)

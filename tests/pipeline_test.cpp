@@ -11,6 +11,7 @@
 #include <liver/imaging/io.h>
 #include <liver/model/result.h>
 #include <liver/pipeline/analysis.h>
+#include <liver/pipeline/batch.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 #include <liver/volumetry/volumetry.h>
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 using namespace liver;
 
@@ -150,4 +152,20 @@ TEST(Pipeline, AReviewedSegmentationIsMeasuredAsSavedAndRecordedAsEdited)
   {
     EXPECT_TRUE(test::contains(e.what(), "edits.json")) << e.what();
   }
+}
+
+TEST(PipelineBatch, StudyStatusReadsOneStudysRowOfABatchFolder)
+{
+  const std::string dir = test::makeTempDir("pipeline-status");
+  std::filesystem::create_directories(dir + "/1.2.3");
+  std::ofstream(dir + "/1.2.3/status.json")
+    << R"({"studyInstanceUid": "1.2.3", "status": "error", "error": "no liver"})";
+  std::filesystem::create_directories(dir + "/1.2.5");
+  std::ofstream(dir + "/1.2.5/status.json") << "{";
+  const std::optional<nlohmann::json> row = pipeline::studyStatus(dir, "1.2.3");
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->value("status", ""), "error");
+  EXPECT_EQ(row->value("error", ""), "no liver");
+  EXPECT_FALSE(pipeline::studyStatus(dir, "1.2.4").has_value()); // no folder
+  EXPECT_FALSE(pipeline::studyStatus(dir, "1.2.5").has_value()); // not JSON
 }

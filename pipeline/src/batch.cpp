@@ -271,6 +271,20 @@ std::map<std::string, nlohmann::json> completedStudies(const std::string& dir)
   return rows;
 }
 
+std::optional<nlohmann::json> studyStatus(const std::string& dir,
+                                          const std::string& studyInstanceUid)
+{
+  const fs::path status =
+    outputPathInside(dir, safePathComponent(studyInstanceUid)) / "status.json";
+  std::ifstream in(status);
+  if (!in)
+    return std::nullopt;
+  nlohmann::json row = nlohmann::json::parse(in, nullptr, false);
+  if (row.is_discarded())
+    return std::nullopt;
+  return row;
+}
+
 std::string summaryCsv(const std::vector<nlohmann::json>& rows)
 {
   std::size_t plans = 0;

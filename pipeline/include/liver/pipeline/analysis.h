@@ -41,7 +41,8 @@ struct AnalysisRequest
   PlanOptions planOptions;
   AugmentationParameters augmentation;
   /// analyze: the clinical data the resectability decision reads (empty fields: "not
-  /// assessable"); the decision is made from the result JSON, as `liverplan decide` makes it.
+  /// assessable"); the decision reads the result model (model::decisionInputs), as `liverplan
+  /// decide` does.
   Clinical clinical;
   /// analyze: files the result does not name but the report's provenance lists with their
   /// SHA-256, as {role, path} (e.g. {"clinical", clinical.json}); empty paths are ignored.

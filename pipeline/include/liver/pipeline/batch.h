@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,11 @@ std::size_t mergeBatches(const std::vector<std::string>& dirs, const std::string
 
 /// The completed studies of a batch output folder (OUT/*/status.json), by StudyInstanceUID.
 std::map<std::string, nlohmann::json> completedStudies(const std::string& dir);
+
+/// The status row (status.json) of one study in a batch output folder; empty when the study has
+/// no complete folder there or its status.json is not JSON.
+std::optional<nlohmann::json> studyStatus(const std::string& dir,
+                                          const std::string& studyInstanceUid);
 
 /// summary.csv of the status rows: fixed columns, then plan columns for the most plans any row
 /// has, the decision when any row has one, seconds and peak memory.
