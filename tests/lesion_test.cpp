@@ -385,6 +385,50 @@ TEST(LesionSegmentationSynthetic, BallInsideTheLiverIsFoundWholeWithHighConfiden
   EXPECT_EQ(found.report.minDiameterMm, 5.0);
 }
 
+TEST(LesionSegmentationSynthetic, OutlineFollowsTheParenchymaAroundTheLesionNotTheLiversMedian)
+{
+  // A 1 mm liver (x 10..109) of 100 HU with a brighter region of 115 HU (x >= 75, a third of the
+  // liver: the median stays 100), noise SD 20. In the bright region a lesion of 60 HU whose edge
+  // rises linearly to the parenchyma between r = 5 and 11 mm (partial volume, blur). The outline
+  // reaches 35 % of the contrast to the parenchyma around it: 60 + 0.65 x 55 = 95.75 HU at
+  // r = 8.9 mm. Against the liver's median (100 HU) it would stop at 86 HU, r = 7.84 mm: a third
+  // less volume.
+  CtImage::RegionType region;
+  region.SetSize({ 120, 100, 60 });
+  auto ct = CtImage::New();
+  ct->SetRegions(region);
+  ct->Allocate();
+  auto liver = LabelImage::New();
+  liver->SetRegions(region);
+  liver->Allocate(true);
+  std::mt19937 random(11);
+  std::normal_distribution<double> noise(0.0, 20.0);
+  for (long z = 0; z < 60; ++z)
+    for (long y = 0; y < 100; ++y)
+      for (long x = 0; x < 120; ++x)
+      {
+        const CtImage::IndexType index{ { x, y, z } };
+        const bool inLiver = x >= 10 && x <= 109 && y >= 10 && y <= 89 && z >= 10 && z <= 49;
+        const double parenchyma = x >= 75 ? 115.0 : 100.0;
+        const double r =
+          std::sqrt(std::pow(x - 90.0, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2));
+        const double hu =
+          inLiver ? parenchyma - 55.0 * std::clamp((11.0 - r) / 6.0, 0.0, 1.0) + noise(random)
+                  : -100.0;
+        ct->SetPixel(index, static_cast<std::int16_t>(std::lround(hu)));
+        liver->SetPixel(index, inLiver);
+      }
+  const LesionSegmentation found = segmentLesions(*ct, *liver);
+  ASSERT_EQ(found.count, 1u);
+  EXPECT_NEAR(found.report.liverMedianHu, 100.0, 5.0);
+  // The outline on the CT's grid (box means at the edge cells) ends about half a voxel beyond the
+  // analytic radius: the median-bound outline measures 0.85 of 8.9 mm's ball, this one 1.12.
+  const double expected = 4.0 / 3.0 * M_PI * std::pow(8.9, 3); // voxels of 1 mm^3
+  const double outlined = static_cast<double>(countNonZero(*found.lesions));
+  EXPECT_GT(outlined, 0.95 * expected);
+  EXPECT_LT(outlined, 1.3 * expected);
+}
+
 TEST(LesionSegmentationSynthetic, BallCutByTheLiverSurfaceIsCompletedAndAddedToTheLiver)
 {
   const Synthetic s = makeSynthetic(58.0);

@@ -61,12 +61,15 @@ struct Bar
 // Measured with the hypodense masses the prior places in the liver: patient01 Dice 0.954, RVD
 // +2.0 %, 3/8 tumours, 1/2 large (84.4 mL Dice 0.78; 10.1 mL Dice 0.63, IoU below 0.5), no false
 // lesion; patient07 Dice 0.930, RVD -2.6 %, no lesion; example 0.923; phantom 0.993, 5/5.
+// Measured with lesion outlines redrawn against the parenchyma around each lesion: patient01
+// 4/8 tumours, 2/2 large (84.4 mL Dice 0.79 IoU 0.65; 10.1 mL Dice 0.72 IoU 0.56), no false
+// lesion; livers unchanged.
 // clang-format off
 const std::vector<Bar> Bars = {
   // case               metric                direction           issue  asserted      note
   { "ircad/patient01", "liverDice",          Direction::AtLeast, 0.94,  0.94,         "issue bar" },
   { "ircad/patient01", "absRvdPct",          Direction::AtMost,  6.0,   6.0,          "issue bar" },
-  { "ircad/patient01", "largeTumoursFound",  Direction::AtLeast, 2,     1,            "floor: issue bar 2 (10.1 mL one at IoU < 0.5)" },
+  { "ircad/patient01", "largeTumoursFound",  Direction::AtLeast, 2,     2,            "issue bar" },
   { "ircad/patient01", "largeTumourMinDice", Direction::AtLeast, 0.6,   0.6,          "issue bar" },
   { "ircad/patient01", "largeFalseLesions",  Direction::AtMost,  0,     0,            "issue bar" },
   { "ircad/patient07", "liverDice",          Direction::AtLeast, 0.94,  0.925,        "floor: issue bar 0.94" },

@@ -217,6 +217,51 @@ constexpr double MaxCompletionRadiusMm = 45.0;
 /// of their volume (0.25 overgrows a 129-voxel one by 25 %).
 constexpr double GrowthContrastFraction = 0.35;
 
+/// The parenchyma around each candidate: the median of the liver cells LocalRingInnerMm to
+/// LocalRingOuterMm away from it (each cell counted for its nearest candidate, by a breadth-first
+/// walk through the liver). Enhancement varies across the liver, and a lesion's edge fades into
+/// the parenchyma beside it, not into the liver's median (IRCAD patient01: median 113 HU, 123 HU
+/// around a 10 mL metastasis in segment 8, whose expert outline reaches 120 HU). A candidate with
+/// fewer than 20 such cells keeps `fallback`.
+constexpr double LocalRingInnerMm = 3.0, LocalRingOuterMm = 8.0;
+std::vector<double> localParenchymaHu(const Grid& g,
+                                      const std::vector<int>& candidate,
+                                      int candidates,
+                                      const std::vector<std::uint8_t>& inLiver,
+                                      const std::vector<float>& hu,
+                                      double fallback)
+{
+  std::vector<int> owner(candidate);
+  std::vector<float> reach(g.size(), 0.0f);
+  std::vector<std::size_t> frontier;
+  for (std::size_t c = 0; c < g.size(); ++c)
+    if (candidate[c])
+      frontier.push_back(c);
+  std::vector<std::vector<float>> ring(candidates + 1);
+  for (std::size_t k = 0; k < frontier.size(); ++k) // breadth first: frontier grows behind k
+  {
+    const std::size_t i = frontier[k];
+    forEachFaceNeighbour(g,
+                         i,
+                         [&](std::size_t j, int axis)
+                         {
+                           const float r = reach[i] + static_cast<float>(g.mm[axis]);
+                           if (owner[j] || !inLiver[j] || r > LocalRingOuterMm)
+                             return;
+                           owner[j] = owner[i];
+                           reach[j] = r;
+                           frontier.push_back(j);
+                           if (r >= LocalRingInnerMm)
+                             ring[owner[j]].push_back(hu[j]);
+                         });
+  }
+  std::vector<double> local(candidates + 1, fallback);
+  for (int c = 1; c <= candidates; ++c)
+    if (ring[c].size() >= 20)
+      local[c] = medianOf(ring[c]);
+  return local;
+}
+
 /// The largest face-connected piece of `voxels`, which all carry the same label in `labels`.
 std::vector<std::size_t> largestPiece(const Grid& g,
                                       const std::vector<std::size_t>& voxels,
@@ -445,13 +490,17 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   for (int c = 1; c <= cores; ++c)
     limit[c] =
       median - GrowthContrastFraction * (median - coreSum[c] / static_cast<double>(coreCount[c]));
+  // Breadth first from the cells of the candidates in `grown`, up to marginMm from where each
+  // started; returns the cells added.
+  auto grow = [&](const std::vector<std::uint8_t>& grown)
   {
     std::vector<float> reach(n, 0.0f);
     std::vector<std::size_t> frontier;
     for (std::size_t c = 0; c < n; ++c)
-      if (label[c])
+      if (label[c] && grown[label[c]])
         frontier.push_back(c);
-    for (std::size_t k = 0; k < frontier.size(); ++k) // breadth first: frontier grows behind k
+    const std::size_t started = frontier.size();
+    for (std::size_t k = 0; k < frontier.size(); ++k) // frontier grows behind k
     {
       const std::size_t i = frontier[k];
       const int id = label[i];
@@ -468,7 +517,10 @@ LesionSegmentation segmentLesions(const CtImage& ct,
                              frontier.push_back(j);
                            });
     }
-  }
+    return std::vector<std::size_t>(frontier.begin() + static_cast<std::ptrdiff_t>(started),
+                                    frontier.end());
+  };
+  grow(std::vector<std::uint8_t>(cores + 1, 1));
 
   fillHoles(label, g);
 
@@ -694,6 +746,24 @@ LesionSegmentation segmentLesions(const CtImage& ct,
       f.decision = "lesion";
       kept.emplace_back(volumeMl, id);
     }
+  }
+  // The outline of each lesion kept, redrawn against the parenchyma around it rather than the
+  // liver's median: its growth limit is raised to GrowthContrastFraction of its contrast to that
+  // parenchyma (never lowered), and it grows on by up to marginMm more. Detection above is
+  // judged on the first growth; this changes outlines only.
+  {
+    const std::vector<double> local = localParenchymaHu(g, label, cores, inLiver, hu, median);
+    std::vector<std::uint8_t> regrown(cores + 1, 0);
+    for (const auto& [volume, id] : kept)
+    {
+      const double coreMean = coreSum[id] / static_cast<double>(coreCount[id]);
+      limit[id] = std::max(limit[id], local[id] - GrowthContrastFraction * (local[id] - coreMean));
+      regrown[id] = 1;
+    }
+    for (const std::size_t c : grow(regrown))
+      members[label[c]].push_back(c);
+    for (auto& [volume, id] : kept)
+      volume = members[id].size() * cellMl;
   }
   std::sort(
     kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first > b.first; });

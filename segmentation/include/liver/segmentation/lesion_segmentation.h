@@ -22,7 +22,9 @@ struct LesionSegmentationOptions
   /// not reported. 5 mm: below it lesions are not characterisable on 1-2 mm venous CT.
   double minDiameterMm = 5.0;
   double maxElongation = 4.0; ///< longest / shortest principal axis above this: a vessel
-  double marginMm = 5.0;      ///< how far a lesion may grow beyond its dark core
+  /// How far a lesion may grow beyond its dark core (mm), in each of its two growths: against
+  /// the liver's median (detection), then, once kept, against the parenchyma around it (outline).
+  double marginMm = 5.0;
   /// Look for lesions brighter than the liver (hypervascular metastases in the arterial phase)
   /// instead of darker; elongated bright structures (enhancing vessels) are dropped by shape.
   bool hyperdense = false;
