@@ -304,6 +304,160 @@ TEST(LabelEditor, FlrFollowsThePlanOnTheEditedLabels)
               *after.flrPercent);
 }
 
+namespace
+{
+
+/// Liver voxel centres with a face neighbour outside the liver, on either side of x = `xMm`
+/// (first: x below, second: above), nearest to the plane.
+std::pair<std::array<double, 3>, std::array<double, 3>> surfacePointsAround(double xMm)
+{
+  const LabelImage& liver = *phantom().liver;
+  std::pair<std::array<double, 3>, std::array<double, 3>> best;
+  double below = 1e300, above = 1e300;
+  for (std::size_t v = 0; v < voxels(liver); ++v)
+  {
+    if (!liver.GetBufferPointer()[v])
+      continue;
+    const auto index = liver.ComputeIndex(static_cast<LabelImage::OffsetValueType>(v));
+    bool edge = false;
+    for (int a = 0; a < 3 && !edge; ++a)
+      for (int sign : { -1, 1 })
+      {
+        auto n = index;
+        n[a] += sign;
+        edge = edge || !liver.GetLargestPossibleRegion().IsInside(n) || !liver.GetPixel(n);
+      }
+    if (!edge)
+      continue;
+    LabelImage::PointType p;
+    liver.TransformIndexToPhysicalPoint(index, p);
+    const double d = std::abs(p[0] - xMm);
+    if (p[0] < xMm - 12.0 && d < below)
+    {
+      below = d;
+      best.first = { p[0], p[1], p[2] };
+    }
+    if (p[0] > xMm + 12.0 && d < above)
+    {
+      above = d;
+      best.second = { p[0], p[1], p[2] };
+    }
+  }
+  return best;
+}
+
+} // namespace
+
+TEST(LabelEditor, AFollowedPlanCountsEvaluatePlansFlrThroughEveryKindOfEdit)
+{
+  // The live FLR (followPlan, counted voxel by voxel) against evaluatePlan on the edited labels
+  // after each operation, for a tilted plane, a segment resection and both together; a wedge
+  // plan is flagged as an estimate. Tolerance 1e-9 %: the same voxel counts, rounding only.
+  const std::array<double, 3> centre = liverPointAwayFromLesions();
+  CutPlane tilted;
+  tilted.pointLpsMm = { centre[0] + 0.37, centre[1], centre[2] };
+  tilted.normal = { 1.0, 0.21, -0.13 };
+  ResectionPlan plane;
+  plane.name = "plane";
+  plane.planes = { tilted };
+  const ResectionPlan segments = parsePlanSpec("right-hemihepatectomy");
+  ResectionPlan both = parsePlanSpec("left-lateral-sectionectomy");
+  both.planes = { tilted };
+  const auto [kept, cut] = surfacePointsAround(tilted.pointLpsMm[0]);
+  const std::array<double, 3> lesion2 = phantom().truth.lesions.at(1).centreLpsMm;
+  for (const ResectionPlan& plan : { plane, segments, both })
+  {
+    SCOPED_TRACE(plan.name);
+    LabelEditor editor(phantom().ct, phantomLabels());
+    PlanOptions options;
+    options.makeRemnantMap = true;
+    editor.followPlan(plan, evaluatePlan(editor.labels(), plan, options));
+    options.makeRemnantMap = false;
+    const auto check = [&](const std::string& step)
+    {
+      const LiveNumbers live = editor.numbers();
+      const PlanResult exact = evaluatePlan(editor.labels(), plan, options);
+      ASSERT_TRUE(live.flrPercent && live.flrMl) << step;
+      EXPECT_FALSE(live.flrEstimated);
+      EXPECT_NEAR(*live.flrMl, exact.flrMl, 1e-9) << step;
+      EXPECT_NEAR(*live.flrPercent, exact.flrPercent, 1e-9) << step;
+    };
+    check("start");
+    double flrBefore = *editor.numbers().flrPercent;
+    Brush brush;
+    brush.radiusMm = 12.0;
+    // Liver painted over the surface on both sides of the plane (new liver voxels), as strokes.
+    for (const auto& at : { kept, cut })
+    {
+      editor.beginStroke();
+      for (int k = 0; k < 3; ++k)
+      {
+        brush.centreLpsMm = { at[0], at[1] + 4.0 * k, at[2] };
+        editor.paint(brush);
+        check("liver paint dab " + std::to_string(k));
+      }
+      editor.endStroke();
+      check("liver stroke closed");
+    }
+    EXPECT_NE(*editor.numbers().flrPercent, flrBefore) << "the edits moved the FLR";
+    // Liver erased across the plane, a lesion painted in each part, one erased, a lesion removed.
+    brush.centreLpsMm = tilted.pointLpsMm;
+    brush.erase = true;
+    editor.paint(brush);
+    check("liver erased across the plane");
+    brush.erase = false;
+    brush.radiusMm = 6.0;
+    brush.target = EditTarget::Lesion;
+    for (const auto& at : { kept, cut })
+    {
+      brush.centreLpsMm = at;
+      editor.paint(brush);
+      check("lesion painted");
+    }
+    brush.erase = true;
+    brush.radiusMm = 3.0;
+    editor.paint(brush);
+    check("lesion erased");
+    editor.removeLesion(lesion2);
+    check("lesion removed");
+    // Couinaud segments repainted: a resected segment becomes a kept one and back.
+    brush.erase = false;
+    brush.target = EditTarget::Segment;
+    brush.radiusMm = 10.0;
+    for (std::uint16_t s : { 2, 6 })
+    {
+      brush.value = s;
+      brush.centreLpsMm = s == 2 ? kept : cut;
+      editor.paint(brush);
+      check("segment " + std::to_string(s) + " painted");
+    }
+    // Regions, then undo and redo of all of it.
+    GrowthOptions growth;
+    growth.maxRadiusMm = 15.0;
+    editor.excludeRegion(cut, growth);
+    check("region excluded");
+    while (editor.undo())
+      check("undo");
+    EXPECT_DOUBLE_EQ(*editor.numbers().flrPercent, flrBefore);
+    while (editor.redo())
+      check("redo");
+  }
+
+  // Wedge zones are held where they were evaluated: flagged as an estimate.
+  const ResectionPlan wedge = parsePlanSpec("wedge:1@10");
+  LabelEditor editor(phantom().ct, phantomLabels());
+  editor.followPlan(wedge, evaluatePlan(editor.labels(), wedge));
+  EXPECT_TRUE(editor.numbers().flrEstimated);
+  EXPECT_DOUBLE_EQ(*editor.numbers().flrPercent, evaluatePlan(editor.labels(), wedge).flrPercent);
+  // Without a remnant map there is nothing to follow.
+  PlanOptions noMap;
+  noMap.makeRemnantMap = false;
+  EXPECT_THROW(editor.followPlan(wedge, evaluatePlan(editor.labels(), wedge, noMap)),
+               std::invalid_argument);
+  editor.stopFollowingPlan();
+  EXPECT_FALSE(editor.numbers().flrPercent.has_value());
+}
+
 TEST(LabelEditor, BadClicksAndBrushesAreRefusedWithoutAChange)
 {
   LabelEditor editor(phantom().ct, phantomLabels());

@@ -187,15 +187,26 @@ TEST_F(EditModeTest, AReplayedBrushStrokePaintsALesionWithLiveNumbersAndUndoGive
                 event("MouseMoveEvent", (a[0] + b[0]) / 2, (a[1] + b[1]) / 2) +
                 event("MouseMoveEvent", b[0], b[1]));
   ASSERT_TRUE(window.editMode());
-  // During the stroke: the tumour grows, the liver does not (inside it), the FLR waits.
-  const editing::LiveNumbers during = window.editor().numbers();
+  // During the stroke: the tumour grows, the liver does not (inside it), and the FLR is counted
+  // live: what evaluatePlan gives on the labels as they are mid-stroke.
+  const editing::LiveNumbers during = window.liveNumbers();
   EXPECT_GT(during.tumourMl, start.tumourMl + 0.1);
   EXPECT_DOUBLE_EQ(during.totalLiverMl, start.totalLiverMl);
   EXPECT_EQ(during.lesionCount, start.lesionCount + 1) << "one stroke is one new lesion";
-  EXPECT_TRUE(test::contains(window.editText(), "(FLR on release)")) << window.editText();
-  char tumour[64];
+  {
+    PlanOptions o;
+    o.makeRemnantMap = false;
+    const PlanResult midStroke = evaluatePlan(window.editor().labels(), window.currentPlan(), o);
+    ASSERT_TRUE(during.flrPercent.has_value());
+    EXPECT_NEAR(*during.flrPercent, midStroke.flrPercent, 1e-9);
+    EXPECT_NE(*during.flrPercent, *start.flrPercent) << "the new lesion moves the FLR";
+  }
+  EXPECT_TRUE(test::contains(window.editText(), "(live; exact on release)")) << window.editText();
+  char tumour[64], flr[64];
   std::snprintf(tumour, sizeof tumour, "tumour %.2f mL", during.tumourMl);
+  std::snprintf(flr, sizeof flr, "FLR %.2f %%", *during.flrPercent);
   EXPECT_TRUE(test::contains(window.editText(), tumour)) << window.editText();
+  EXPECT_TRUE(test::contains(window.editText(), flr)) << window.editText();
   // A 2D brush: every painted voxel lies in the axial slice through p.
   const LabelImage& lesions = *window.editor().labels().lesions;
   LabelImage::PointType pp;
@@ -221,7 +232,7 @@ TEST_F(EditModeTest, AReplayedBrushStrokePaintsALesionWithLiveNumbersAndUndoGive
   const editing::LiveNumbers after = window.liveNumbers();
   ASSERT_TRUE(after.flrPercent.has_value());
   EXPECT_DOUBLE_EQ(*after.flrPercent, expected.flrPercent);
-  EXPECT_FALSE(test::contains(window.editText(), "(FLR on release)"));
+  EXPECT_FALSE(test::contains(window.editText(), "exact on release"));
   // The stroke (press, two drags, release) is one step in the log, with all its voxels.
   ASSERT_EQ(window.editor().log().size(), 1u);
   EXPECT_EQ(window.editor().log().front().voxelsChanged, painted);
@@ -270,7 +281,7 @@ TEST_F(EditModeTest, SavingWithTheButtonStillDownSavesTheStrokeClosed)
   // The release that follows changes nothing; the exact FLR is shown (the stroke is closed).
   window.replay("# StreamVersion 1.1\n" + event("LeftButtonReleaseEvent", b[0], b[1]));
   EXPECT_EQ(window.editor().log().size(), 1u);
-  EXPECT_FALSE(test::contains(window.editText(), "(FLR on release)")) << window.editText();
+  EXPECT_FALSE(test::contains(window.editText(), "exact on release")) << window.editText();
 }
 
 TEST_F(EditModeTest, ClickAddsAPreviewedLesionAndRemovesAnotherAndPlanReadsTheSavedReview)
@@ -464,6 +475,16 @@ TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
   std::vector<double> ms;
   for (int k = 0; k < 25; ++k)
     ms.push_back(window.editAt({ centre[0] - 60.0 + 5.0 * k, centre[1], centre[2] }, 0));
+  // The numbers shown during the stroke: the FLR counted live equals the plan evaluated on the
+  // labels as they are now.
+  const editing::LiveNumbers during = window.liveNumbers();
+  PlanOptions exactOptions;
+  exactOptions.makeRemnantMap = false;
+  const PlanResult midStroke =
+    evaluatePlan(window.editor().labels(), window.currentPlan(), exactOptions);
+  ASSERT_TRUE(during.flrPercent.has_value());
+  EXPECT_NEAR(*during.flrPercent, midStroke.flrPercent, 1e-9);
+  EXPECT_NEAR(during.totalLiverMl, midStroke.totalLiverMl, 1e-9);
   // During the stroke the 3D view keeps its last picture (the green remnant), not a blank.
   int w = 0, h = 0;
   const std::vector<unsigned char> rgb = window.captureRgb(w, h);
@@ -481,7 +502,7 @@ TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2];
   std::printf("brush dab on 512x512x300 (5 mm 2D, window 1400x900, llvmpipe): median %.1f ms, "
-              "max %.1f ms over %zu dabs (edit, the painted slice, TLV/tumour, render); stroke "
+              "max %.1f ms over %zu dabs (edit, the painted slice, TLV/tumour/FLR, render); stroke "
               "release (exact FLR, the other slices, 3D surfaces): %.0f ms\n",
               median,
               sorted.back(),

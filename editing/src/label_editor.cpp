@@ -3,6 +3,7 @@
 #include <liver/editing/label_editor.h>
 #include <liver/imaging/io.h>
 #include <liver/volumetry/label_stats.h>
+#include <liver/volumetry/liver_function.h>
 
 #include <algorithm>
 #include <cmath>
@@ -147,6 +148,8 @@ void LabelEditor::setCounts(const std::array<std::uint16_t, 3>& values, int sign
   m_liverCount += static_cast<std::int64_t>(sign) * (values[LiverIndex] != 0);
   m_tumourCount += static_cast<std::int64_t>(sign) * (values[LesionIndex] != 0);
   m_segmentCount += static_cast<std::int64_t>(sign) * (values[SegmentIndex] != 0);
+  m_tumourInLiverCount +=
+    static_cast<std::int64_t>(sign) * (values[LesionIndex] != 0 && values[LiverIndex] != 0);
   if (values[LesionIndex])
   {
     std::int64_t& count = m_lesionVoxels[values[LesionIndex]];
@@ -188,11 +191,75 @@ std::array<std::uint16_t, 3> LabelEditor::valuesAt(std::size_t offset) const
 
 void LabelEditor::setValues(std::size_t offset, const std::array<std::uint16_t, 3>& values)
 {
-  setCounts(valuesAt(offset), -1);
+  const auto old = valuesAt(offset);
+  setCounts(old, -1);
   m_liver->GetBufferPointer()[offset] = values[LiverIndex];
   m_lesions->GetBufferPointer()[offset] = values[LesionIndex];
   m_segments->GetBufferPointer()[offset] = values[SegmentIndex];
   setCounts(values, +1);
+  if (!m_follow)
+    return;
+  // The followed plan's counts: the voxel's state before and after, by one rule.
+  FollowedPlan& f = *m_follow;
+  const FollowStart& start =
+    f.touched.try_emplace(offset, FollowStart{ f.remnantMap->GetBufferPointer()[offset], old })
+      .first->second;
+  const std::uint16_t was = followedState(offset, old, start);
+  const std::uint16_t now = followedState(offset, values, start);
+  f.keptVoxels += (now == RemnantKept) - (was == RemnantKept);
+  f.tumourKeptVoxels += (now == RemnantKept && values[LesionIndex] != 0) -
+                        (was == RemnantKept && old[LesionIndex] != 0);
+}
+
+std::uint16_t LabelEditor::followedState(std::size_t offset,
+                                         const std::array<std::uint16_t, 3>& values,
+                                         const FollowStart& start) const
+{
+  const FollowedPlan& f = *m_follow;
+  if (!values[LiverIndex])
+    return RemnantNone;
+  const auto resects = [&f](std::uint16_t segment)
+  { return segment >= 1 && segment <= 8 && f.resectsSegment[segment]; };
+  const bool resected = resects(values[SegmentIndex]);
+  if (start.values[LiverIndex] && resected == resects(start.values[SegmentIndex]))
+    return start.state; // as evaluated: its position and its segment's fate are the same
+  if (resected)
+    return RemnantResected;
+  CtImage::PointType p;
+  m_ct->TransformIndexToPhysicalPoint(
+    m_ct->ComputeIndex(static_cast<CtImage::OffsetValueType>(offset)), p);
+  for (const auto& plane : f.planes)
+    if (plane[0] * p[0] + plane[1] * p[1] + plane[2] * p[2] - plane[3] > 0.0)
+      return RemnantResected; // evaluatePlan: the side the normal points to is resected
+  return RemnantKept;
+}
+
+void LabelEditor::followPlan(const ResectionPlan& plan, const PlanResult& exact)
+{
+  if (!exact.remnantMap || exact.remnantMap->GetLargestPossibleRegion().GetNumberOfPixels() !=
+                             m_ct->GetLargestPossibleRegion().GetNumberOfPixels())
+    throw std::invalid_argument("followPlan: the evaluation has no remnant map on the CT's grid");
+  FollowedPlan f;
+  f.remnantMap = exact.remnantMap;
+  for (int s : plan.segments)
+    if (s >= 1 && s <= 8)
+      f.resectsSegment[static_cast<std::size_t>(s)] = true;
+  for (const CutPlane& c : plan.planes)
+  {
+    const double norm =
+      std::sqrt(c.normal[0] * c.normal[0] + c.normal[1] * c.normal[1] + c.normal[2] * c.normal[2]);
+    const std::array<double, 3> n{ c.normal[0] / norm, c.normal[1] / norm, c.normal[2] / norm };
+    f.planes.push_back(
+      { n[0],
+        n[1],
+        n[2],
+        n[0] * c.pointLpsMm[0] + n[1] * c.pointLpsMm[1] + n[2] * c.pointLpsMm[2] });
+  }
+  f.zones = !plan.wedges.empty() || !plan.ablations.empty();
+  f.keptVoxels = static_cast<std::int64_t>(exact.remnantVoxels);
+  f.tumourKeptVoxels = static_cast<std::int64_t>(
+    std::llround((exact.remnantMl - exact.flrMl) / m_voxelMl)); // lesion voxels left
+  m_follow = std::move(f);
 }
 
 EditRecord LabelEditor::record(const std::string& operation,
@@ -671,6 +738,15 @@ LiveNumbers LabelEditor::numbers(const ResectionPlan* plan, const PlanOptions& o
     const PlanResult result = evaluatePlan(labels(), *plan, options);
     n.flrMl = result.flrMl;
     n.flrPercent = result.flrPercent;
+  }
+  else if (m_follow)
+  {
+    // Measured FLR % = FLR / (TLV - tumour) x 100 (DESIGN.md §3 Volumes), with evaluatePlan's
+    // tumour (lesion voxels inside the liver).
+    n.flrMl = static_cast<double>(m_follow->keptVoxels - m_follow->tumourKeptVoxels) * m_voxelMl;
+    n.flrPercent = measuredFlrPercent(
+      *n.flrMl, n.totalLiverMl, static_cast<double>(m_tumourInLiverCount) * m_voxelMl);
+    n.flrEstimated = m_follow->zones;
   }
   return n;
 }

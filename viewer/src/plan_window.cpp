@@ -275,6 +275,7 @@ struct PlanWindow::Impl
   void showEstimate();
   double coarse();
   double exactNow();
+  editing::LiveNumbers liveNumbers() const;
   void updateOverlay();
   void updateSlices();
   void applyVisibility();
@@ -1312,6 +1313,8 @@ double PlanWindow::Impl::exactNow()
       e.lesions.push_back({ l.id, l.fate, l.marginMm });
   shown = e;
   coarseNewerThanExact = false;
+  if (editor)
+    editor->followPlan(plans[current], exact); // the FLR counted live from here
   updateOverlay();
   showEstimate();
   return ms;
@@ -1571,8 +1574,11 @@ void PlanWindow::Impl::allocateOverlay()
 
 void PlanWindow::Impl::ensureEditor()
 {
-  if (!editor)
-    editor = std::make_unique<editing::LabelEditor>(ct, labels);
+  if (editor)
+    return;
+  editor = std::make_unique<editing::LabelEditor>(ct, labels);
+  if (exact.remnantMap)
+    editor->followPlan(plans[current], exact);
 }
 
 /// After an operation, an undo or a redo: the window's copies, the overlay, the lesion and plan
@@ -1936,7 +1942,7 @@ std::string PlanWindow::Impl::formatEditText() const
   const char* targetName = target == editing::EditTarget::Liver    ? "liver"
                            : target == editing::EditTarget::Lesion ? "lesion"
                                                                    : "segment";
-  const editing::LiveNumbers n = editor->numbers();
+  const editing::LiveNumbers n = liveNumbers();
   std::ostringstream t;
   t << "EDIT " << toolNames[static_cast<int>(tool)] << " " << targetName;
   if (target == editing::EditTarget::Segment)
@@ -1949,12 +1955,15 @@ std::string PlanWindow::Impl::formatEditText() const
   char numbers[200];
   std::snprintf(numbers,
                 sizeof numbers,
-                "TLV %.2f mL  tumour %.2f mL (%zu lesions)  FLR %.2f %%%s",
+                "TLV %.2f mL  tumour %.2f mL (%zu lesions)  FLR %s%.2f %%%s",
                 n.totalLiverMl,
                 n.tumourMl,
                 n.lesionCount,
-                exact.flrPercent,
-                surfacesBehind ? " (FLR on release)" : "");
+                n.flrEstimated ? "~" : "",
+                n.flrPercent.value_or(exact.flrPercent),
+                !surfacesBehind  ? ""
+                : n.flrEstimated ? " (live, zones as evaluated; exact on release)"
+                                 : " (live; exact on release)");
   t << numbers << "\n";
   t << editor->operationCount() << " edit(s) in effect"
     << (editor->canRedo() ? " (redo available)" : "");
@@ -2409,11 +2418,20 @@ const editing::LabelEditor& PlanWindow::editor() const
 
 editing::LiveNumbers PlanWindow::liveNumbers() const
 {
-  Impl& m = *m_impl;
-  m.ensureEditor();
-  editing::LiveNumbers n = m.editor->numbers();
-  n.flrMl = m.exact.flrMl;
-  n.flrPercent = m.exact.flrPercent;
+  m_impl->ensureEditor();
+  return m_impl->liveNumbers();
+}
+
+/// The editor's volumes with the FLR counted live during a stroke, the exact one otherwise.
+editing::LiveNumbers PlanWindow::Impl::liveNumbers() const
+{
+  editing::LiveNumbers n = editor->numbers();
+  if (!surfacesBehind || !n.flrPercent)
+  {
+    n.flrMl = exact.flrMl;
+    n.flrPercent = exact.flrPercent;
+    n.flrEstimated = false;
+  }
   return n;
 }
 

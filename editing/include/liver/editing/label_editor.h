@@ -82,8 +82,13 @@ struct LiveNumbers
   double tumourMl = 0.0; ///< lesion voxels (inside the liver by construction)
   double functionalMl = 0.0;
   std::size_t lesionCount = 0;
-  std::optional<double> flrMl;      ///< with a plan: planning::evaluatePlan on the current labels
+  /// With a plan: planning::evaluatePlan on the current labels; else the followed plan's
+  /// (LabelEditor::followPlan), counted voxel by voxel.
+  std::optional<double> flrMl;
   std::optional<double> flrPercent; ///< FLR / (TLV - tumour) x 100, as `liverplan plan` gives it
+  /// The followed plan has wedge or ablation zones, which keep the extent they had when it was
+  /// last evaluated: the FLR is an estimate until the next evaluation.
+  bool flrEstimated = false;
 };
 
 /// A lesion grown from a seed, shown before it is accepted.
@@ -146,8 +151,21 @@ public:
   bool undo();
   bool redo();
 
-  /// TLV, tumour and functional volume now; with `plan`, its FLR on the current labels.
+  /// TLV, tumour and functional volume now; with `plan`, its FLR on the current labels
+  /// (evaluatePlan); without, the followed plan's FLR when one is followed.
   LiveNumbers numbers(const ResectionPlan* plan = nullptr, const PlanOptions& options = {}) const;
+
+  /// Follow `plan`'s FLR through every later change without evaluating the plan again (live
+  /// numbers during a stroke). `exact` is evaluatePlan(labels(), plan) with its remnant map. A
+  /// changed voxel is classified again on its own: outside the liver; resected when its Couinaud
+  /// segment is one the plan resects; else its state in `exact` when it was liver then and its
+  /// segment's fate is the same; else resected on the far side of one of the plan's planes, else
+  /// kept. So segment and plane plans give evaluatePlan's FLR (a newly painted voxel centred
+  /// exactly on a plane may fall on the other side by rounding); wedge and ablation zones keep
+  /// their extent (LiveNumbers::flrEstimated). Replaces a plan followed before.
+  /// std::invalid_argument when `exact` has no remnant map on the CT's grid.
+  void followPlan(const ResectionPlan& plan, const PlanResult& exact);
+  void stopFollowingPlan() { m_follow.reset(); }
 
   /// The operations that made the current labels (undone ones excluded), oldest first; an open
   /// stroke with a net change is the last entry, as endStroke() would record it now.
@@ -174,12 +192,31 @@ private:
     std::vector<VoxelChange> voxels;
   };
 
+  /// A voxel's first change since followPlan: its remnant state then and its labels then.
+  struct FollowStart
+  {
+    std::uint16_t state;
+    std::array<std::uint16_t, 3> values;
+  };
+  struct FollowedPlan
+  {
+    LabelImage::ConstPointer remnantMap;       ///< RemnantLabel values of the evaluation
+    std::array<bool, 9> resectsSegment{};      ///< by Couinaud segment 1..8
+    std::vector<std::array<double, 4>> planes; ///< unit normal (LPS) and its offset n . point
+    bool zones = false;                        ///< wedges or ablations
+    std::int64_t keptVoxels = 0;               ///< the remnant
+    std::int64_t tumourKeptVoxels = 0;         ///< lesion voxels in the remnant
+    std::unordered_map<std::size_t, FollowStart> touched;
+  };
+
   CtImage::ConstPointer m_ct;
   LabelImage::Pointer m_liver, m_lesions, m_segments;
   LabelImage::Pointer m_originalLiver, m_originalLesions, m_originalSegments;
   bool m_hadLesions = false, m_hadSegments = false;
   double m_voxelMl = 0.0;
   std::int64_t m_liverCount = 0, m_tumourCount = 0, m_segmentCount = 0;
+  std::int64_t m_tumourInLiverCount = 0; ///< evaluatePlan's tumour: lesion voxels in the liver
+  std::optional<FollowedPlan> m_follow;
   std::vector<std::int64_t> m_lesionVoxels; ///< by lesion id
   std::vector<std::int64_t> m_originalLesionVoxels;
   std::size_t m_lesionCount = 0; ///< ids with voxels
@@ -196,6 +233,10 @@ private:
   std::array<std::uint16_t, 3> valuesAt(std::size_t offset) const;
   void setValues(std::size_t offset, const std::array<std::uint16_t, 3>& values);
   void setCounts(const std::array<std::uint16_t, 3>& values, int sign);
+  /// The followed plan's state of the voxel at `offset` with `values` (RemnantLabel).
+  std::uint16_t followedState(std::size_t offset,
+                              const std::array<std::uint16_t, 3>& values,
+                              const FollowStart& start) const;
   EditRecord commit(const std::string& operation, std::vector<VoxelChange> voxels);
   EditRecord record(const std::string& operation, const std::vector<VoxelChange>& voxels) const;
   void pushStep(Step step);

@@ -156,7 +156,8 @@ public:
   void setBrush(double radiusMm, bool flat, bool huLimited);
   /// What a left press in a slice view at `lps` does with the current tool (the brush: one dab
   /// in the slice view `view`, 0 axial, 1 coronal, 2 sagittal). Returns the update's time in ms:
-  /// the edit, the slices and the numbers (TLV, tumour; FLR follows on finishStroke).
+  /// the edit, the slice and the numbers (TLV, tumour and the FLR counted voxel by voxel:
+  /// editing::LabelEditor::followPlan; exact again on finishStroke).
   double editAt(const std::array<double, 3>& lps, int view = 0);
   /// The end of a stroke (button release): its dabs become one undo step; the exact FLR and the
   /// 3D surfaces; time in ms.
@@ -166,7 +167,9 @@ public:
   bool undoEdit(); ///< with the exact numbers and surfaces; false when there is nothing to undo
   bool redoEdit();
   const editing::LabelEditor& editor() const;
-  /// TLV, tumour and the current plan's FLR on the labels as edited (as `liverplan plan` gives).
+  /// TLV, tumour and the current plan's FLR on the labels as edited (as `liverplan plan` gives):
+  /// counted live during a stroke (flrEstimated for plans with wedge or ablation zones), exact
+  /// otherwise.
   editing::LiveNumbers liveNumbers() const;
   /// The edit panel's text (tool, target, brush, numbers).
   std::string editText() const;
