@@ -5,6 +5,7 @@
 #include "cli_common.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/pipeline/analysis.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 #include <liver/viewer/plan_window.h>
@@ -28,9 +29,11 @@ namespace
 {
 
 /// What `view --result` takes from an `analyze` output: the plans (by their canonical specs and
-/// names), the label files when no label option was given, and the body and liver condition.
+/// names), the label files when no label option was given (its lesion id map into
+/// `savedLesions`), and the body and liver condition.
 model::SegmentationProvenance useAnalysis(const std::string& path,
                                           LabelImportOptions& import,
+                                          std::string& savedLesions,
                                           std::vector<ResectionPlan>& plans,
                                           PlanOptions& planOptions,
                                           bool conditionGiven)
@@ -55,7 +58,7 @@ model::SegmentationProvenance useAnalysis(const std::string& path,
   {
     import.liverPath = fileOf("liver");
     if (import.lesionsPath.empty())
-      import.lesionsPath = fileOf("lesions");
+      savedLesions = fileOf("lesions"); // read with its ids as saved (useSavedLesionIds)
     if (import.segmentsPath.empty())
       import.segmentsPath = fileOf("segments");
   }
@@ -225,9 +228,14 @@ void registerView(CLI::App& app, int& exitCode)
               plans.push_back(p);
           PlanOptions planOptions;
           model::SegmentationProvenance provenance;
+          std::string savedLesions;
           if (!o.result.empty())
-            provenance =
-              useAnalysis(o.result, o.import, plans, planOptions, cmd->count("--liver-condition"));
+            provenance = useAnalysis(o.result,
+                                     o.import,
+                                     savedLesions,
+                                     plans,
+                                     planOptions,
+                                     cmd->count("--liver-condition"));
           applyBodyOptions(*cmd, o.body, planOptions);
           std::string events;
           if (!o.replay.empty())
@@ -245,9 +253,11 @@ void registerView(CLI::App& app, int& exitCode)
                                   "server");
 
           const CtVolume ct = loadCtLogged(o.ct, o.load);
-          const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
+          ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
           if (!imported.labels.liver)
             throw InputError("", "view needs a liver: give --liver or --totalseg");
+          if (!savedLesions.empty())
+            pipeline::useSavedLesionIds(imported, savedLesions, *ct.image, "the analysis");
           LiverLabels labels = imported.labels;
           if (!o.vessels.empty())
             labels.vessels =

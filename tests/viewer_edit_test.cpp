@@ -23,6 +23,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 using namespace liver;
@@ -377,6 +378,138 @@ TEST_F(EditModeTest, ClickAddsAPreviewedLesionAndRemovesAnotherAndPlanReadsTheSa
   EXPECT_LT(banner, html.find("id=\"volumetry\""));
   EXPECT_TRUE(test::contains(html, "Edited by <b>test reviewer"));
   EXPECT_TRUE(test::contains(html, "lesions added 1, removed 1"));
+}
+
+TEST_F(EditModeTest, AnAnalysisOpenedWithResultIsEditedSavedAndReplayedThroughPlanReview)
+{
+  // `view CT --result OUT` on an analysis: lesions 1..K-1 removed by clicks (lesion K alone is
+  // left, a gap below it) and liver erased by a brush stroke, saved with `l` through the real
+  // binary; `plan --review` gives the numbers the window printed. Then the edited analysis
+  // (`analyze --review`) opened the same way and saved unchanged: the lone lesion keeps its id.
+  const std::string dir = s_dir + "/result-edit";
+  std::filesystem::create_directories(dir);
+  writeImage(s_phantom->ct.GetPointer(), dir + "/ct.nii.gz");
+  writeImage(s_labels.liver.GetPointer(), dir + "/liver.nii.gz");
+  writeImage(s_labels.lesions.GetPointer(), dir + "/lesions.nii.gz");
+  writeImage(s_labels.segments.GetPointer(), dir + "/segments.nii.gz");
+  const test::CommandResult analyzed = test::runLiverplan({ "analyze",
+                                                            dir + "/ct.nii.gz",
+                                                            "--liver",
+                                                            dir + "/liver.nii.gz",
+                                                            "--lesions",
+                                                            dir + "/lesions.nii.gz",
+                                                            "--segments",
+                                                            dir + "/segments.nii.gz",
+                                                            "--plan",
+                                                            "right-hemihepatectomy",
+                                                            "--out",
+                                                            dir + "/analysis" });
+  ASSERT_EQ(analyzed.exitCode, 0) << analyzed.err;
+
+  // The session's display positions, from a window laid out as `view` will lay it out.
+  const std::vector<PhantomLesion>& truth = s_phantom->truth.lesions;
+  ASSERT_GE(truth.size(), 3u);
+  PlanWindowOptions layout = windowOptions(dir);
+  PlanWindow window(
+    *s_phantom->ct, s_labels, {}, { parsePlanSpec("right-hemihepatectomy") }, layout);
+  std::string session = "# StreamVersion 1.1\n";
+  for (std::size_t k = 0; k + 1 < truth.size(); ++k)
+  {
+    const Point c = truth[k].centreLpsMm;
+    session += click(window.sliceToDisplay(1, c)) + key('m') + key('d') +
+               click(window.sliceToDisplay(0, c)) + key('m');
+  }
+  const Point p = deepLiverPoint(s_labels, 12.0, truth.back().centreLpsMm);
+  const auto a = window.sliceToDisplay(0, p);
+  const auto b = window.sliceToDisplay(0, { p[0], p[1] + 6.0, p[2] });
+  session += click(window.sliceToDisplay(1, p)) + key('m') + key('x') +
+             event("MouseMoveEvent", a[0], a[1]) + event("LeftButtonPressEvent", a[0], a[1]) +
+             event("MouseMoveEvent", b[0], b[1]) + event("LeftButtonReleaseEvent", b[0], b[1]) +
+             key('l');
+  std::ofstream(dir + "/session.log") << session;
+  const auto view = [&](const std::string& analysis, const std::string& log, const std::string& out)
+  {
+    return test::runLiverplan({ "view",
+                                dir + "/ct.nii.gz",
+                                "--result",
+                                analysis,
+                                "--size",
+                                "1000x700",
+                                "--replay",
+                                log,
+                                "--reviewer",
+                                "result reviewer",
+                                "--review-out",
+                                out });
+  };
+  const test::CommandResult edited = view(dir + "/analysis", dir + "/session.log", dir + "/r1");
+  ASSERT_EQ(edited.exitCode, 0) << edited.err;
+  const auto panel = edited.out.find("EDIT");
+  ASSERT_NE(panel, std::string::npos) << edited.out;
+  EXPECT_TRUE(test::contains(edited.out, "saved")) << edited.out;
+  EXPECT_TRUE(test::contains(edited.out, "(1 lesions)")) << edited.out;
+  const double shownTlv = numberAfter(edited.out.substr(panel), "TLV ");
+  const double shownFlr = numberAfter(edited.out.substr(panel), "FLR ");
+  const nlohmann::json log = test::readJson(dir + "/r1/edits.json");
+  EXPECT_EQ(log.at("review").at("status"), "edited");
+  EXPECT_EQ(log.at("review").at("reviewedBy"), "result reviewer");
+  EXPECT_EQ(log.at("review").at("liver"), "edited");
+  EXPECT_EQ(log.at("review").at("lesions"), "edited");
+  EXPECT_EQ(log.at("review").at("segments"), "edited") << "the erased liver had segments";
+  EXPECT_EQ(log.at("review").at("edits").at("lesionsRemoved"), truth.size() - 1);
+  EXPECT_EQ(log.at("operations").size(), truth.size()) << log.dump(2);
+  const double erased = log.at("review").at("edits").at("liverRemovedMl").get<double>();
+  EXPECT_GT(erased, 0.1);
+  const LabelImage::Pointer savedLesions = loadLabels(dir + "/r1/lesions.nii.gz");
+  {
+    const std::uint16_t* ids = savedLesions->GetBufferPointer();
+    const std::size_t n = savedLesions->GetLargestPossibleRegion().GetNumberOfPixels();
+    std::set<int> left(ids, ids + n);
+    EXPECT_EQ(left, (std::set<int>{ 0, static_cast<int>(truth.size()) }));
+  }
+
+  // `liverplan plan --review` with the analysis's plan: the window's TLV and FLR.
+  const test::CommandResult planned = test::runLiverplan({ "plan",
+                                                           dir + "/ct.nii.gz",
+                                                           "--review",
+                                                           dir + "/r1/edits.json",
+                                                           "--plan",
+                                                           "right-hemihepatectomy",
+                                                           "--out",
+                                                           dir + "/planned" });
+  ASSERT_EQ(planned.exitCode, 0) << planned.err;
+  const nlohmann::json result = test::readJson(dir + "/planned/result.json");
+  const double tlv = result.at("volumetry").at("totalLiverMl").get<double>();
+  const double flr = result.at("plans").at(0).at("result").at("flrPercent").get<double>();
+  EXPECT_NEAR(tlv, shownTlv, 0.006) << edited.out;
+  EXPECT_NEAR(flr, shownFlr, 0.006) << edited.out;
+  const double analysisTlv =
+    test::readJson(dir + "/analysis/result.json").at("volumetry").at("totalLiverMl").get<double>();
+  EXPECT_NEAR(tlv, analysisTlv - erased, 1e-6);
+  EXPECT_EQ(result.at("segmentation").at("review"), "edited");
+
+  // The edited analysis, opened with --result and saved without a change: reviewed, the same
+  // bytes (lesion K stays K).
+  const test::CommandResult reanalyzed = test::runLiverplan({ "analyze",
+                                                              dir + "/ct.nii.gz",
+                                                              "--review",
+                                                              dir + "/r1/edits.json",
+                                                              "--plan",
+                                                              "right-hemihepatectomy",
+                                                              "--out",
+                                                              dir + "/analysis2" });
+  ASSERT_EQ(reanalyzed.exitCode, 0) << reanalyzed.err;
+  std::ofstream(dir + "/save.log") << "# StreamVersion 1.1\n" + key('m') + key('l');
+  const test::CommandResult again = view(dir + "/analysis2", dir + "/save.log", dir + "/r2");
+  ASSERT_EQ(again.exitCode, 0) << again.err;
+  const nlohmann::json log2 = test::readJson(dir + "/r2/edits.json");
+  EXPECT_EQ(log2.at("review").at("status"), "reviewed") << log2.dump(2);
+  // The origins the window started from are the analysis's (edited), not "imported" files.
+  EXPECT_EQ(log2.at("review").at("liver"), "edited") << log2.dump(2);
+  EXPECT_EQ(log2.at("review").at("lesions"), "edited");
+  EXPECT_TRUE(sameBytes(loadLabels(dir + "/r2/lesions.nii.gz"), savedLesions));
+  EXPECT_TRUE(
+    sameBytes(loadLabels(dir + "/r2/liver.nii.gz"), loadLabels(dir + "/r1/liver.nii.gz")));
 }
 
 TEST_F(EditModeTest, IncludeExcludeAndTheSegmentBrushChangeTheLiverAndTheNumbersFollow)

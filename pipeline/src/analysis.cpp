@@ -121,6 +121,23 @@ ImportedLabels importLabelsReporting(LabelImportOptions& options,
   return imported;
 }
 
+void useSavedLesionIds(ImportedLabels& imported,
+                       const std::string& path,
+                       const itk::ImageBase<3>& grid,
+                       const std::string& saved)
+{
+  imported.labels.lesions = labelsOnGrid(loadLabels(path), grid, path, false);
+  const std::uint16_t* ids = imported.labels.lesions->GetBufferPointer();
+  const std::size_t n = imported.labels.lesions->GetLargestPossibleRegion().GetNumberOfPixels();
+  imported.lesionCount = n ? *std::max_element(ids, ids + n) : 0;
+  imported.sources.erase(std::remove_if(imported.sources.begin(),
+                                        imported.sources.end(),
+                                        [](const LabelSource& s) { return s.role == "lesions"; }),
+                         imported.sources.end());
+  imported.sources.push_back(
+    { "lesions", path, "id-map", "lesion ids as " + saved + " saved them" });
+}
+
 /// Apply plan.json's optional "augmentation" object: keys are the AugmentationParameters field
 /// names (e.g. "pveMedianHypertrophyPercent"), values numbers. InputError naming the file and key
 /// for anything else.
@@ -195,17 +212,7 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
   const CtVolume ct = o.loadedCt ? *o.loadedCt : loadCtReporting(o.ct, o.load, progress);
   ImportedLabels imported = importLabelsReporting(import, o.format, *ct.image, progress);
   if (!reviewLesions.empty())
-  {
-    // The ids the reviewer saw, gaps included: a lone lesion 5 stays lesion 5 (the import would
-    // renumber a map with one id as the components of a mask).
-    imported.labels.lesions =
-      labelsOnGrid(loadLabels(reviewLesions), *ct.image, reviewLesions, false);
-    const std::uint16_t* ids = imported.labels.lesions->GetBufferPointer();
-    const std::size_t n = imported.labels.lesions->GetLargestPossibleRegion().GetNumberOfPixels();
-    imported.lesionCount = n ? *std::max_element(ids, ids + n) : 0;
-    imported.sources.push_back(
-      { "lesions", reviewLesions, "id-map", "lesion ids as the review saved them" });
-  }
+    useSavedLesionIds(imported, reviewLesions, *ct.image, "the review"); // the ids it saw
   LiverLabels labels = imported.labels;
   nlohmann::json automatic = nullptr;
   model::SegmentationProvenance provenance;

@@ -98,6 +98,16 @@ ImportedLabels importLabelsReporting(LabelImportOptions& options,
                                      const CtImage& grid,
                                      const ProgressCallback& progress);
 
+/// Replace the lesions of `imported` by the lesion id map LiverPlan saved at `path` (a review's
+/// or an analysis's lesions.nii.gz), read with its ids as they are, gaps included: the label
+/// import would take a map holding one id for a mask and number its components from 1. `saved`
+/// says by whom, for the source record. InputError naming the file when it cannot be read or is
+/// not on the grid.
+void useSavedLesionIds(ImportedLabels& imported,
+                       const std::string& path,
+                       const itk::ImageBase<3>& grid,
+                       const std::string& saved);
+
 /// Apply plan.json's optional "augmentation" object (AugmentationParameters field names to
 /// numbers); InputError naming the file and key for anything else.
 void applyAugmentationOverrides(const std::string& planFile, AugmentationParameters& p);
