@@ -206,8 +206,15 @@ void registerView(CLI::App& app, int& exitCode)
             const ImportedLabels imported = importLabelsLogged(o.import, o.format, *ct.image);
             if (!imported.labels.liver)
               throw InputError("", "view needs a liver: give --liver or --totalseg");
-            renderSnapshot(
-              *imported.labels.liver, imported.labels.lesions.GetPointer(), snapshot, o.screenshot);
+            LabelImage::Pointer vessels;
+            if (!o.vessels.empty())
+              vessels =
+                labelsOnGrid(loadLabels(o.vessels), *ct.image, o.vessels, o.import.resampleLabels);
+            renderSnapshot(*imported.labels.liver,
+                           imported.labels.lesions.GetPointer(),
+                           snapshot,
+                           o.screenshot,
+                           vessels.GetPointer());
             std::printf(
               "wrote %s (%s view, %ux%u)\n", o.screenshot.c_str(), o.view.c_str(), width, height);
             return ExitOk;

@@ -166,6 +166,24 @@ std::size_t greenPixels(const std::vector<unsigned char>& rgb,
   return n;
 }
 
+/// 90th minus 10th percentile of the luminance (0..255) of the green (remnant) pixels left of
+/// column `x1`: 0 for a flat, unlit surface, tens of levels for a lit, curved one.
+double greenLumaSpread(const std::vector<unsigned char>& rgb, int width, int height, int x1)
+{
+  std::vector<double> luma;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < std::min(x1, width); ++x)
+    {
+      const unsigned char* p = &rgb[(static_cast<std::size_t>(y) * width + x) * 3];
+      if (p[1] > p[0] + 40 && p[1] > p[2] + 20)
+        luma.push_back(0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]);
+    }
+  if (luma.size() < 100)
+    return 0.0;
+  std::sort(luma.begin(), luma.end());
+  return luma[luma.size() * 9 / 10] - luma[luma.size() / 10];
+}
+
 } // namespace
 
 TEST_F(PlanWindowTest, ExactFlrEqualsThePlannerAndTheCoarseEstimateIsWithinTwoPoints)
@@ -317,6 +335,10 @@ TEST_F(PlanWindowTest, TheRenderedRemnantFollowsTheCut)
   EXPECT_NEAR(static_cast<double>(leftAfter),
               static_cast<double>(leftBefore),
               0.1 * static_cast<double>(leftBefore));
+  // Lit, not flat: the window's remnant (its 3D view, the left 62 %) varies in brightness.
+  const double spread = greenLumaSpread(second, width, height, width * 62 / 100);
+  std::printf("window remnant luminance spread (p90 - p10): %.1f\n", spread);
+  EXPECT_GT(spread, 20.0);
   s_window->toggle(PlanStructure::Lesions);
   s_window->toggle(PlanStructure::Vessels);
 }

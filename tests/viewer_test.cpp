@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
+#include <liver/imaging/io.h>
 #include <liver/imaging/errors.h>
 #include <liver/viewer/report_images.h>
 #include <liver/viewer/snapshot.h>
@@ -347,7 +348,8 @@ std::map<unsigned, LesionMark> marksFor(const Phantom& phantom,
 /// The orientation marker is grey and white ("other").
 struct PlanCoverage
 {
-  std::size_t remnant = 0, resected = 0, lesionResected = 0, lesionLeft = 0, other = 0;
+  std::size_t remnant = 0, resected = 0, lesionResected = 0, lesionLeft = 0, vessel = 0, other = 0;
+  double vesselMeanX = 0; ///< mean column of vessel pixels, fraction of the width
   double remnantMeanX = 0, resectedMeanX = 0; ///< mean columns as fractions of the width
   double remnantLeftEdgeX = 0;  ///< 2nd percentile column of remnant pixels, fraction of the width
   double remnantLumaSpread = 0; ///< 90th minus 10th percentile of the remnant's luminance, 0..255
@@ -363,6 +365,7 @@ enum class Hue
   Yellow,
   Red,
   Orange,
+  Cyan,
   Other
 };
 
@@ -383,6 +386,8 @@ Hue hueOf(int r, int g, int b)
     if (g > 0.45 * r && g < 0.72 * r)
       return Hue::Orange;
   }
+  if (g > 60 && b > 60 && r < 0.5 * std::min(g, b) && std::abs(g - b) < 0.25 * std::max(g, b))
+    return Hue::Cyan;
   return Hue::Other;
 }
 
@@ -393,7 +398,7 @@ PlanCoverage planCoverage(const std::string& png)
   PlanCoverage c;
   std::vector<unsigned> remnantColumns;
   std::vector<double> remnantLuma;
-  double resectedSum = 0;
+  double resectedSum = 0, vesselSum = 0;
   for (unsigned y = 0; y < size[1]; ++y)
     for (unsigned x = 0; x < size[0]; ++x)
     {
@@ -415,6 +420,10 @@ PlanCoverage planCoverage(const std::string& png)
           break;
         case Hue::Red:
           ++c.lesionLeft;
+          break;
+        case Hue::Cyan:
+          ++c.vessel;
+          vesselSum += x;
           break;
         case Hue::Blue:
           ++c.resected;
@@ -439,6 +448,7 @@ PlanCoverage planCoverage(const std::string& png)
       remnantLuma[remnantLuma.size() * 9 / 10] - remnantLuma[remnantLuma.size() / 10];
   }
   c.resectedMeanX = c.resected ? resectedSum / c.resected / size[0] : 0.0;
+  c.vesselMeanX = c.vessel ? vesselSum / c.vessel / size[0] : 0.0;
   return c;
 }
 
@@ -498,6 +508,76 @@ TEST(PlanSnapshot, RemnantResectedPartAndLesionsShowInTheirColoursOnTheRightSide
   EXPECT_GT(after.resected, anterior.resected);
   // Parallel projection over the same liver: 30 mm is a visible shift of the cut's column.
   EXPECT_GT(after.remnantLeftEdgeX, anterior.remnantLeftEdgeX + 0.03);
+}
+
+/// The phantom's vessels (portal and hepatic veins, IVC) as a mask, and the part of them right
+/// (patient right, x < 0) of the midline.
+LabelImage::Pointer phantomVessels(const Phantom& phantom)
+{
+  auto vessels = LabelImage::New();
+  vessels->CopyInformation(phantom.organs);
+  vessels->SetRegions(phantom.organs->GetLargestPossibleRegion());
+  vessels->Allocate(true);
+  const std::uint16_t* organ = phantom.organs->GetBufferPointer();
+  for (std::size_t i = 0; i < phantom.organs->GetLargestPossibleRegion().GetNumberOfPixels(); ++i)
+    vessels->GetBufferPointer()[i] =
+      organ[i] == OrganPortalVein || organ[i] == OrganHepaticVein || organ[i] == OrganIvc;
+  return vessels;
+}
+
+TEST(PlanSnapshot, VesselsWhenGivenShowInCyanOverTheLiverInThePlanViewAndTheSnapshot)
+{
+  PhantomOptions options;
+  options.spacingMm = { 4.0, 4.0, 4.0 };
+  const Phantom phantom = makePhantom(options);
+  const auto vessels = phantomVessels(phantom);
+  const auto map = planeRemnantMap(phantom, -20.0, 3);
+  const auto marks = marksFor(phantom, *map, 3);
+  const std::string dir = test::makeTempDir("vessel-snapshot");
+  SnapshotOptions snapshot;
+  snapshot.widthPx = 320;
+  snapshot.heightPx = 240;
+  renderPlanSnapshot(*map, phantom.lesions.GetPointer(), marks, snapshot, dir + "/plain.png");
+  renderPlanSnapshot(
+    *map, phantom.lesions.GetPointer(), marks, snapshot, dir + "/vessels.png", vessels);
+  const PlanCoverage plain = planCoverage(dir + "/plain.png");
+  const PlanCoverage with = planCoverage(dir + "/vessels.png");
+  std::printf("plan view: vessel pixels %zu (without vessels %zu), mean column %.2f\n",
+              with.vessel,
+              plain.vessel,
+              with.vesselMeanX);
+  EXPECT_LT(plain.vessel, 20u) << "nothing cyan without vessels";
+  EXPECT_GT(with.vessel, 1000u);
+  // Drawn over the liver, they hide part of it; the picture stays lit (the remnant's spread).
+  EXPECT_LT(with.remnant + with.resected, plain.remnant + plain.resected);
+  EXPECT_GT(with.remnantLumaSpread, 20.0);
+  // The IVC and the hepatic veins lie near the midline, the portal vein's right branch to the
+  // right: from the front, the vessels' mean column is within the middle of the frame.
+  EXPECT_GT(with.vesselMeanX, 0.25);
+  EXPECT_LT(with.vesselMeanX, 0.75);
+
+  // `renderSnapshot` (view --screenshot): cyan vessels through the translucent liver.
+  renderSnapshot(*phantom.liver, nullptr, snapshot, dir + "/liver.png");
+  renderSnapshot(*phantom.liver, nullptr, snapshot, dir + "/liver-vessels.png", vessels);
+  EXPECT_LT(planCoverage(dir + "/liver.png").vessel, 20u);
+  EXPECT_GT(planCoverage(dir + "/liver-vessels.png").vessel, 500u);
+
+  // The same through `liverplan view --screenshot --vessels MASK`.
+  writeImage(phantom.ct.GetPointer(), dir + "/ct.nii.gz");
+  writeImage(phantom.liver.GetPointer(), dir + "/liver.nii.gz");
+  writeImage(vessels.GetPointer(), dir + "/vessels.nii.gz");
+  const test::CommandResult shot = test::runLiverplan({ "view",
+                                                        dir + "/ct.nii.gz",
+                                                        "--liver",
+                                                        dir + "/liver.nii.gz",
+                                                        "--vessels",
+                                                        dir + "/vessels.nii.gz",
+                                                        "--size",
+                                                        "320x240",
+                                                        "--screenshot",
+                                                        dir + "/cli.png" });
+  ASSERT_EQ(shot.exitCode, 0) << shot.err;
+  EXPECT_GT(planCoverage(dir + "/cli.png").vessel, 500u);
 }
 
 TEST(PlanSnapshot, EmptyMapsAndBadSizesAreRefused)

@@ -284,7 +284,8 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
       image.file = prefix + "-" + image.view + ".png";
       image.plan = planNo;
       image.caption = "Plan " + std::to_string(planNo) + " (" + name + "), " + image.view +
-                      " view: remnant opaque, resected part translucent";
+                      " view: remnant opaque, resected part translucent" +
+                      (labels.vessels ? ", vessels" : "");
       attempt(image,
               [&](const std::string& path)
               {
@@ -292,8 +293,12 @@ std::vector<ReportImage> renderReportImages(const std::string& outDir,
                 options.view = view;
                 options.widthPx = 640;
                 options.heightPx = 480;
-                renderPlanSnapshot(
-                  *remnantMaps[k], labels.lesions.GetPointer(), marks, options, path);
+                renderPlanSnapshot(*remnantMaps[k],
+                                   labels.lesions.GetPointer(),
+                                   marks,
+                                   options,
+                                   path,
+                                   labels.vessels.GetPointer());
               });
     }
     SliceOverlays overlays;

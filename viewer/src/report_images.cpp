@@ -163,7 +163,8 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
                         const LabelImage* lesions,
                         const std::map<unsigned, LesionMark>& marks,
                         const SnapshotOptions& options,
-                        const std::string& pngPath)
+                        const std::string& pngPath,
+                        const LabelImage* vessels)
 {
   detail::checkSnapshotSize(options);
   const detail::DisplayConnection display = detail::openOffScreenDisplay();
@@ -205,6 +206,9 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
       if (actor)
         lesionLayer->AddActor(actor);
     }
+  if (vessels)
+    if (auto actor = detail::surfaceActor(*vessels, {}, VesselColour, 1.0))
+      lesionLayer->AddActor(actor);
 
   detail::addKeyLight(liverLayer);
   detail::addKeyLight(lesionLayer);

@@ -31,20 +31,24 @@ SnapshotView parseSnapshotView(const std::string& name)
 void renderSnapshot(const LabelImage& liver,
                     const LabelImage* lesions,
                     const SnapshotOptions& options,
-                    const std::string& pngPath)
+                    const std::string& pngPath,
+                    const LabelImage* vessels)
 {
   detail::checkSnapshotSize(options);
   const detail::DisplayConnection display = detail::openOffScreenDisplay();
   vtkNew<vtkRenderer> renderer;
   renderer->SetBackground(0.0, 0.0, 0.0);
-  // A translucent liver when there are lesions to see through it.
-  const bool showLesions = lesions != nullptr;
-  auto liverActor = detail::surfaceActor(liver, {}, LiverColour, showLesions ? 0.45 : 1.0);
+  // A translucent liver when there are lesions or vessels to see through it.
+  const bool seeThrough = lesions != nullptr || vessels != nullptr;
+  auto liverActor = detail::surfaceActor(liver, {}, LiverColour, seeThrough ? 0.45 : 1.0);
   if (!liverActor)
     throw InputError("", "the liver mask is empty: nothing to render");
-  if (showLesions)
+  if (lesions)
     if (auto lesionActor = detail::surfaceActor(*lesions, {}, LesionColour, 1.0))
       renderer->AddActor(lesionActor);
+  if (vessels)
+    if (auto vesselActor = detail::surfaceActor(*vessels, {}, VesselColour, 1.0))
+      renderer->AddActor(vesselActor);
   renderer->AddActor(liverActor);
 
   detail::addKeyLight(renderer);

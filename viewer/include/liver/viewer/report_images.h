@@ -39,13 +39,15 @@ LesionMark parseLesionMark(const std::string& fate);
 /// Smooth surfaces lit by a key light (colours vary in brightness across a surface, their hue
 /// stays), the translucent part depth-peeled, on black with an orientation marker (A/P/R/L/S/I
 /// cube) in the lower right corner; `options` gives the view (anterior or posterior for the report)
-/// and size. `lesions` may be null. Needs an X display: throws ProcessingError without one, and
-/// InputError when the remnant map has no liver voxel.
+/// and size. `lesions` may be null; `vessels` (non-zero = vessel, on the map's grid), when given,
+/// are drawn over the liver like the lesions, in VesselColour. Needs an X display: throws
+/// ProcessingError without one, and InputError when the remnant map has no liver voxel.
 void renderPlanSnapshot(const LabelImage& remnantMap,
                         const LabelImage* lesions,
                         const std::map<unsigned, LesionMark>& marks,
                         const SnapshotOptions& options,
-                        const std::string& pngPath);
+                        const std::string& pngPath,
+                        const LabelImage* vessels = nullptr);
 
 struct AxialSliceOptions
 {

@@ -27,13 +27,15 @@ struct SnapshotOptions
   unsigned heightPx = 600;
 };
 
-/// Render the liver's smooth surface (and the lesions inside it, seen through a translucent,
-/// depth-peeled liver) lit by a key light on black, with an orientation marker, off-screen, and
-/// write a PNG to `pngPath` atomically. Needs an X display (run under `xvfb-run -a` without one):
-/// throws ProcessingError when no OpenGL context can be made. `lesions` may be null.
+/// Render the liver's smooth surface (and the lesions and vessels inside it, seen through a
+/// translucent, depth-peeled liver) lit by a key light on black, with an orientation marker,
+/// off-screen, and write a PNG to `pngPath` atomically. Needs an X display (run under
+/// `xvfb-run -a` without one): throws ProcessingError when no OpenGL context can be made.
+/// `lesions` and `vessels` (non-zero = vessel, on the liver's grid) may be null.
 void renderSnapshot(const LabelImage& liver,
                     const LabelImage* lesions,
                     const SnapshotOptions& options,
-                    const std::string& pngPath);
+                    const std::string& pngPath,
+                    const LabelImage* vessels = nullptr);
 
 } // namespace liver
