@@ -303,6 +303,29 @@ std::string format(const char* pattern, double a, double b = 0, double c = 0, do
 
 constexpr int HistLo = -30, HistHi = 250;
 
+/// The mean of `values` over each component of `labels` (sizes from `components`; 0 = outside).
+template<typename T>
+std::vector<double> meanPerComponent(const ComponentImage& labels,
+                                     const std::vector<std::size_t>& sizes,
+                                     const T* values)
+{
+  const std::uint32_t* l = labels.GetBufferPointer();
+  const std::size_t n = labels.GetLargestPossibleRegion().GetNumberOfPixels();
+  std::vector<double> mean(sizes.size(), 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    mean[l[i]] += values[i];
+  for (std::size_t c = 0; c < sizes.size(); ++c)
+    mean[c] = sizes[c] ? mean[c] / static_cast<double>(sizes[c]) : 0.0;
+  return mean;
+}
+
+/// A component apart from the liver's main one that is liver all the same: at least 5 mL, and
+/// the fitted shape prior covers it (mean probability above 0.35).
+bool priorCoversComponent(std::size_t voxels, double meanProbability, const Grid& g)
+{
+  return static_cast<double>(voxels) >= 5.0 / voxelMl(g) && meanProbability > 0.35;
+}
+
 /// An intensity band around one histogram peak.
 struct Band
 {
@@ -751,18 +774,11 @@ double addHypodenseMassesInPrior(const MaskImage::Pointer& liver,
   ComponentImage::Pointer labels;
   const auto sizes = components(core, labels);
   const std::uint32_t* l = labels->GetBufferPointer();
-  std::vector<double> sum(sizes.size(), 0.0), huSum(sizes.size(), 0.0);
+  const std::vector<double> meanPrior = meanPerComponent(*labels, sizes, probability.data());
+  const std::vector<double> meanHu = meanPerComponent(*labels, sizes, hu);
   for (std::size_t i = 0; i < n; ++i)
-  {
-    sum[l[i]] += probability[i];
-    huSum[l[i]] += hu[i];
-  }
-  for (std::size_t i = 0; i < n; ++i)
-  {
-    const double count = static_cast<double>(sizes[l[i]]);
-    co[i] = l[i] != 0 && count * voxelMl(g) >= MinCoreMl && sum[l[i]] / count >= 0.5 &&
-            huSum[l[i]] / count >= band.mode - CoreContrastHu;
-  }
+    co[i] = l[i] != 0 && static_cast<double>(sizes[l[i]]) * voxelMl(g) >= MinCoreMl &&
+            meanPrior[l[i]] >= 0.5 && meanHu[l[i]] >= band.mode - CoreContrastHu;
   const FloatImage::Pointer reach = signedDistance(core);
   auto grown = allocateLike<MaskImage>(*liver, 0);
   std::uint8_t* gr = grown->GetBufferPointer();
@@ -916,18 +932,13 @@ void reErodeWherePriorDoubts(const MaskImage::Pointer& core,
   const auto sizes = components(eroded, labels);
   const std::uint32_t* l = labels->GetBufferPointer();
   std::vector<std::size_t> overlap(sizes.size(), 0);
-  std::vector<double> sum(sizes.size(), 0.0);
   for (std::size_t i = 0; i < n; ++i)
-  {
     overlap[l[i]] += c[i];
-    sum[l[i]] += probability[i];
-  }
   overlap[0] = 0;
   const std::size_t main = std::max_element(overlap.begin(), overlap.end()) - overlap.begin();
-  const double minVoxels = 5.0 / voxelMl(g);
+  const std::vector<double> meanPrior = meanPerComponent(*labels, sizes, probability.data());
   for (std::size_t i = 0; i < n; ++i)
-    c[i] =
-      l[i] != 0 && (l[i] == main || (sizes[l[i]] >= minVoxels && sum[l[i]] / sizes[l[i]] > 0.35));
+    c[i] = l[i] != 0 && (l[i] == main || priorCoversComponent(sizes[l[i]], meanPrior[l[i]], g));
 }
 
 /// Keep the largest component and, with a prior, every other component of at least 5 mL that the
@@ -944,17 +955,15 @@ void keepLiverComponents(const MaskImage::Pointer& mask, const std::vector<float
   if (sizes.size() <= 1)
     return;
   const std::size_t largest = std::max_element(sizes.begin() + 1, sizes.end()) - sizes.begin();
-  std::vector<double> sum(sizes.size(), 0.0);
+  const std::vector<double> meanPrior = meanPerComponent(*labels, sizes, probability.data());
   const std::uint32_t* l = labels->GetBufferPointer();
   const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
-  for (std::size_t i = 0; i < n; ++i)
-    sum[l[i]] += probability[i];
-  const double minVoxels = 5.0 / voxelMl(gridOf(*mask));
+  const Grid g = gridOf(*mask);
   std::uint8_t* m = mask->GetBufferPointer();
   for (std::size_t i = 0; i < n; ++i)
   {
     const std::uint32_t c = l[i];
-    m[i] = c != 0 && (c == largest || (sizes[c] >= minVoxels && sum[c] / sizes[c] > 0.35));
+    m[i] = c != 0 && (c == largest || priorCoversComponent(sizes[c], meanPrior[c], g));
   }
 }
 } // namespace
@@ -1156,13 +1165,11 @@ LiverSegmentation segmentLiver(const CtImage& ct, const LiverSegmentationOptions
       placeShapePrior(*shapePrior, working, body, selection.band, centroid, scanBox, sp);
     if (sp.used)
     {
-      std::vector<double> priorSum(sizes.size(), 0.0);
-      for (std::size_t i = 0; i < n; ++i)
-        priorSum[lab[i]] += priorProbability[i];
-      const double minVoxels = 5.0 / voxelMl(g);
+      const std::vector<double> meanPrior =
+        meanPerComponent(*selection.labels, sizes, priorProbability.data());
       for (std::uint32_t c = 1; c < sizes.size(); ++c)
-        if (std::find(kept.begin(), kept.end(), c) == kept.end() && sizes[c] >= minVoxels &&
-            priorSum[c] / sizes[c] > 0.35)
+        if (std::find(kept.begin(), kept.end(), c) == kept.end() &&
+            priorCoversComponent(sizes[c], meanPrior[c], g))
         {
           kept.push_back(c);
           ++sp.componentsAdded;
