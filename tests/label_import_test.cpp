@@ -1037,6 +1037,40 @@ TEST(SlicerExport, LiverSegmentsLesionsAndRemnantRoundTripVoxelForVoxel)
     << allNotes(imported);
 }
 
+TEST(SlicerExport, LesionIdsWithGapsAndASplitLesionReadBackAsWritten)
+{
+  // After lesions are removed in a review the ids have gaps: {2, 5}; one id alone, 4; and a
+  // lesion cut in two by an erase keeps its one id. Written and imported: the same ids, voxel
+  // for voxel.
+  const std::string dir = test::makeTempDir("slicer-export-gaps");
+  const std::vector<std::map<std::uint16_t, std::uint16_t>> renumberings = {
+    { { 2, 2 }, { 3, 5 } }, { { 4, 4 } }, { { 1, 7 }, { 2, 7 } }
+  };
+  for (std::size_t r = 0; r < renumberings.size(); ++r)
+  {
+    LiverLabels labels;
+    labels.liver = phantom().liver;
+    labels.lesions = mapOf(
+      [&](std::size_t i) -> std::uint16_t
+      {
+        const auto found = renumberings[r].find(phantom().lesions->GetBufferPointer()[i]);
+        return found == renumberings[r].end() ? 0 : found->second;
+      });
+    const std::string path = dir + "/gaps" + std::to_string(r) + ".seg.nrrd";
+    writeSlicerLayers(slicerSegmentationOf(labels), path);
+    LabelImportOptions options;
+    options.liverPath = path;
+    const ImportedLabels imported = importLabels(options, *phantom().ct);
+    ASSERT_TRUE(imported.labels.lesions) << r;
+    EXPECT_EQ(valueDifference(*imported.labels.lesions, *labels.lesions), 0u) << r;
+    EXPECT_EQ(valueDifference(*imported.labels.liver, *phantom().liver), 0u) << r;
+    std::uint16_t highest = 0;
+    for (const auto& [from, to] : renumberings[r])
+      highest = std::max(highest, to);
+    EXPECT_EQ(imported.lesionCount, highest) << r;
+  }
+}
+
 TEST(SlicerExport, LiverAloneIsOneLayerAndBadInputIsRefused)
 {
   const std::string dir = test::makeTempDir("slicer-export-bad");

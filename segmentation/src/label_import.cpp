@@ -585,6 +585,24 @@ struct Wanted
   bool liver = false, lesions = false, segments = false, vessels = false;
 };
 
+/// The k of a segment named "Lesion k" (k in 1..65535, as slicerSegmentationOf names lesion k);
+/// 0 for any other name.
+std::uint16_t lesionIdOfName(const std::string& name)
+{
+  const std::string prefix = "Lesion ";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+      name[prefix.size()] == '0')
+    return 0;
+  unsigned long k = 0;
+  for (std::size_t i = prefix.size(); i < name.size(); ++i)
+  {
+    if (!std::isdigit(static_cast<unsigned char>(name[i])) ||
+        (k = k * 10 + (name[i] - '0')) > 65535)
+      return 0;
+  }
+  return static_cast<std::uint16_t>(k);
+}
+
 /// Interpret a map whose labels have names (Slicer segments, TotalSegmentator's NIfTI names).
 /// Labels in one layer exclude each other, so the liver is the union of the liver, Couinaud
 /// and tumour labels. One tumour label -> its components are the lesions; several -> one lesion
@@ -721,7 +739,36 @@ Parts fromNamedLabels(const std::vector<LabelImage::Pointer>& layers,
                             " tumour voxels outside the liver label added to the liver (the liver "
                             "includes its lesions)");
   }
-  if (tumour)
+  // Tumour segments all named "Lesion k", each k once (LiverPlan's own .seg.nrrd, or a Slicer
+  // user's naming): lesion k, so that written and read back the ids stay, gaps included.
+  std::vector<std::uint16_t> namedIds;
+  std::set<std::uint16_t> distinctIds;
+  for (const std::string& name : tumourNames)
+  {
+    namedIds.push_back(lesionIdOfName(name));
+    distinctIds.insert(namedIds.back());
+  }
+  const bool idsNamed =
+    !namedIds.empty() && distinctIds.size() == namedIds.size() && distinctIds.count(0) == 0;
+  if (tumour && idsNamed)
+  {
+    std::uint16_t* t = tumour->GetBufferPointer();
+    std::uint16_t highest = 0;
+    for (std::size_t v = 0; v < n; ++v)
+      if (t[v])
+      {
+        t[v] = namedIds[t[v] - 1u];
+        highest = std::max(highest, t[v]);
+      }
+    parts.lesions.image = tumour;
+    parts.lesions.lesionCount = highest;
+    parts.lesions.source = { "lesions",
+                             path,
+                             format,
+                             "lesion k from each segment \"Lesion k\" (" + joinQuoted(tumourNames) +
+                               ")" };
+  }
+  else if (tumour)
   {
     if (tumourNames.size() == 1)
     {

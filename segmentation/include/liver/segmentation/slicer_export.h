@@ -26,9 +26,9 @@ struct SlicerRemnant
 /// order. Then one layer per remnant: "Remnant, plan N" (value 1), its plan's name in the
 /// segment's tags. Colours: Couinaud segments in Slicer's convention of distinct hues, liver
 /// brown, lesions yellow, remnants green. Segments of one layer never overlap.
-/// importLabels reads the file back to the same liver, segments and lesions voxel for voxel when
-/// the lesions are within the liver and numbered 1..K without gaps (a single lesion must be one
-/// 26-connected component: one tumour segment is split into its components on import).
+/// importLabels reads the file back to the same liver, segments and lesions voxel for voxel
+/// when the lesions are within the liver, whatever their ids (gaps included: a segment named
+/// "Lesion k" is read as lesion k).
 /// std::invalid_argument when `labels.liver` is null or a map is not on the liver's grid.
 SlicerSegmentation slicerSegmentationOf(const LiverLabels& labels,
                                         const std::vector<SlicerRemnant>& remnants = {});
