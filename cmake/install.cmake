@@ -9,6 +9,11 @@ set(LIVERPLAN_EXPORTED_LIBRARIES liver_warnings liver_imaging liver_volumetry li
 foreach(library ${LIVERPLAN_EXPORTED_LIBRARIES})
   string(REPLACE "liver_" "" exportName ${library})
   set_target_properties(${library} PROPERTIES EXPORT_NAME ${exportName})
+  # A sanitized build's static libraries call the ASan/UBSan runtimes: whatever links them (the
+  # out-of-tree example too) must link those runtimes (cmake/sanitize.cmake).
+  if(LIVERPLAN_SANITIZE)
+    target_link_options(${library} INTERFACE -fsanitize=address,undefined)
+  endif()
 endforeach()
 install(TARGETS ${LIVERPLAN_EXPORTED_LIBRARIES} EXPORT LiverPlanTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
