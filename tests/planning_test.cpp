@@ -750,6 +750,97 @@ TEST(PhantomResection, FlrAndSflrMatchTheHandComputedFormulas)
   EXPECT_EQ(plain.volumeAdequate, plain.flrPercent >= 30.0);
 }
 
+TEST(FlrFormula, EveryRatioAndTheBandAreVolumetrysFormulasOfTheVolumes)
+{
+  // One FLR formula (liver::volumetry): evaluatePlan's FLR %, sFLR %, FLR / body weight and the
+  // band's bounds are volumetry's functions of the plan's volumes, bit for bit, so a re-typed copy
+  // (100 x a / b instead of a / b x 100, another denominator) fails here. The band's volumes are
+  // counted from the remnant map: the liver's boundary moved by one voxel (face neighbours, the
+  // image's edge counts as outside) in (low) and out (high).
+  const LiverLabels labels = boxWithLesion({ 12.0, 3.0, -4.0 }, 7.0, 30.0);
+  PlanOptions options;
+  options.heightCm = 170.0;
+  options.weightKg = 70.0;
+  const double slvMl = standardLiverVolumeMl(bodySurfaceAreaM2(170.0, 70.0));
+  const auto size = labels.liver->GetLargestPossibleRegion().GetSize();
+  const long nx = static_cast<long>(size[0]), ny = static_cast<long>(size[1]),
+             nz = static_cast<long>(size[2]);
+  const std::uint16_t* liver = labels.liver->GetBufferPointer();
+  const std::uint16_t* lesions = labels.lesions->GetBufferPointer();
+  const double voxelMl = 0.001; // 1 mm cubes
+  int planes = 0;
+  for (const double at : { -17.0, -6.5, 0.0, 4.25, 9.0, 21.5 })
+    for (const Vec& normal : std::vector<Vec>{ { 1, 0, 0 }, { 1, 1, 0.5 }, { -0.3, 1, -1 } })
+    {
+      const PlanResult r = evaluatePlan(labels, planePlan({ at, at / 2, 0 }, normal), options);
+      const std::string where = "plane at " + std::to_string(at) + " #" + std::to_string(planes++);
+      EXPECT_EQ(r.flrPercent, measuredFlrPercent(r.flrMl, r.totalLiverMl, r.tumourMl)) << where;
+      ASSERT_TRUE(r.sflrPercent && r.flrBodyWeightPercent) << where;
+      EXPECT_EQ(*r.sflrPercent, standardizedFlrPercent(r.flrMl, slvMl)) << where;
+      EXPECT_EQ(*r.flrBodyWeightPercent, flrBodyWeightPercent(r.flrMl, 70.0)) << where;
+
+      const std::uint16_t* state = r.remnantMap->GetBufferPointer();
+      std::uint64_t liverAll = 0, tumourLeft = 0, liverIn = 0, keptIn = 0, liverOut = 0,
+                    keptOut = 0;
+      std::size_t i = 0;
+      for (long z = 0; z < nz; ++z)
+        for (long y = 0; y < ny; ++y)
+          for (long x = 0; x < nx; ++x, ++i)
+          {
+            bool allLiver = true, anyLiver = false, anyKept = false;
+            for (const std::array<long, 3>& d : std::vector<std::array<long, 3>>{ { -1, 0, 0 },
+                                                                                  { 1, 0, 0 },
+                                                                                  { 0, -1, 0 },
+                                                                                  { 0, 1, 0 },
+                                                                                  { 0, 0, -1 },
+                                                                                  { 0, 0, 1 } })
+            {
+              const long qx = x + d[0], qy = y + d[1], qz = z + d[2];
+              if (qx < 0 || qy < 0 || qz < 0 || qx >= nx || qy >= ny || qz >= nz)
+              {
+                allLiver = false;
+                continue;
+              }
+              const std::size_t q = static_cast<std::size_t>((qz * ny + qy) * nx + qx);
+              allLiver = allLiver && liver[q];
+              anyLiver = anyLiver || liver[q];
+              anyKept = anyKept || state[q] == RemnantKept;
+            }
+            if (liver[i])
+            {
+              ++liverAll;
+              tumourLeft += state[i] == RemnantKept && lesions[i];
+              liverIn += allLiver;
+              keptIn += allLiver && state[i] == RemnantKept;
+            }
+            else
+            {
+              liverOut += anyLiver;
+              keptOut += anyKept;
+            }
+          }
+      const double tumourLeftMl = static_cast<double>(tumourLeft) * voxelMl;
+      const double flrLowMl = std::max(static_cast<double>(keptIn) * voxelMl - tumourLeftMl, 0.0);
+      const double flrHighMl =
+        static_cast<double>(r.remnantVoxels + keptOut) * voxelMl - tumourLeftMl;
+      const double functionalLowMl = static_cast<double>(liverIn) * voxelMl - r.tumourMl;
+      const double functionalHighMl =
+        static_cast<double>(liverAll + liverOut) * voxelMl - r.tumourMl;
+      ASSERT_GT(functionalLowMl, 0.0) << where;
+      const double low = flrPercentOfFunctional(flrLowMl, functionalLowMl);
+      const double high = flrPercentOfFunctional(flrHighMl, functionalHighMl);
+      ASSERT_TRUE(r.band.has_value()) << where;
+      EXPECT_EQ(r.band->flrPercentLow, std::min({ r.flrPercent, low, high })) << where;
+      EXPECT_EQ(r.band->flrPercentHigh, std::max({ r.flrPercent, low, high })) << where;
+      EXPECT_EQ(*r.band->sflrPercentLow, standardizedFlrPercent(flrLowMl, slvMl)) << where;
+      EXPECT_EQ(*r.band->sflrPercentHigh, standardizedFlrPercent(flrHighMl, slvMl)) << where;
+      EXPECT_EQ(r.band->remnantMlLow, static_cast<double>(keptIn) * voxelMl) << where;
+      EXPECT_EQ(r.band->remnantMlHigh, static_cast<double>(r.remnantVoxels + keptOut) * voxelMl)
+        << where;
+      EXPECT_LT(r.band->flrPercentLow, r.band->flrPercentHigh) << where;
+    }
+}
+
 TEST(AutoPlan, ProposesOnlyR0PlansBestRemnantFirst)
 {
   PlanOptions options;

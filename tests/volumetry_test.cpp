@@ -602,6 +602,14 @@ TEST(LiverFunction, RemnantRatiosMatchHandComputation)
   EXPECT_DOUBLE_EQ(liver::flrBodyWeightPercent(400, 80), 0.5);
   // No resection: the whole functional volume remains.
   EXPECT_DOUBLE_EQ(liver::measuredFlrPercent(1500, 1600, 100), 100.0);
+  // The formula itself, without the checks of one labelling: a band's eroded remnant may exceed
+  // the eroded functional volume. measuredFlrPercent is it, bit for bit.
+  EXPECT_NEAR(liver::flrPercentOfFunctional(400, 1500), 26.6667, 1e-4);
+  EXPECT_DOUBLE_EQ(liver::flrPercentOfFunctional(1210, 1100), 110.0);
+  for (const double flr : { 0.0, 0.001, 123.456, 470.128, 1499.999 })
+    EXPECT_EQ(liver::measuredFlrPercent(flr, 1617.96, 108.904),
+              liver::flrPercentOfFunctional(flr, 1617.96 - 108.904))
+      << flr;
 }
 
 TEST(LiverFunction, ThresholdsFollowLiverConditionWithSources)
@@ -678,6 +686,10 @@ TEST(LiverFunction, InvalidInputsThrowNamingParameterAndValue)
   expectInvalid([] { liver::measuredFlrPercent(100, 1600, -5); }, { "tumourMl", "-5" });
   expectInvalid([&] { liver::measuredFlrPercent(nan, 1600, 100); }, { "flrMl", "nan" });
   expectInvalid([&] { liver::measuredFlrPercent(100, inf, 100); }, { "totalLiverMl", "inf" });
+
+  expectInvalid([] { liver::flrPercentOfFunctional(400, 0); }, { "functionalMl", "0" });
+  expectInvalid([] { liver::flrPercentOfFunctional(-1, 1500); }, { "flrMl", "-1" });
+  expectInvalid([&] { liver::flrPercentOfFunctional(400, nan); }, { "functionalMl", "nan" });
 
   expectInvalid([] { liver::standardizedFlrPercent(400, 0); }, { "slvMl", "0" });
   expectInvalid([] { liver::standardizedFlrPercent(400, -20); }, { "slvMl", "-20" });

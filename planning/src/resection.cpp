@@ -715,9 +715,11 @@ PlanResult evaluatePlan(const LiverLabels& labels,
       static_cast<double>(ws.liverCount + liverOut) * voxelMl - r.tumourMl;
     band.remnantMlLow = static_cast<double>(keptIn) * voxelMl;
     band.remnantMlHigh = static_cast<double>(r.remnantVoxels + keptOut) * voxelMl;
-    std::vector<double> flr = { r.flrPercent, 100.0 * flrHighMl / functionalHigh };
+    // The moved volumes need not pass measuredFlrPercent's checks (the eroded remnant may exceed
+    // the eroded functional volume), so the formula itself (volumetry) of each pair.
+    std::vector<double> flr = { r.flrPercent, flrPercentOfFunctional(flrHighMl, functionalHigh) };
     if (functionalLow > 0.0)
-      flr.push_back(100.0 * flrLowMl / functionalLow);
+      flr.push_back(flrPercentOfFunctional(flrLowMl, functionalLow));
     band.flrPercentLow = *std::min_element(flr.begin(), flr.end());
     band.flrPercentHigh = *std::max_element(flr.begin(), flr.end());
     if (slvMl)

@@ -171,6 +171,13 @@ double measuredFlrPercent(double flrMl, double totalLiverMl, double tumourMl)
            "exceeds the functional liver volume (totalLiverMl - tumourMl = " +
              formatNumber(functionalMl) + ")");
   }
+  return flrPercentOfFunctional(flrMl, functionalMl);
+}
+
+double flrPercentOfFunctional(double flrMl, double functionalMl)
+{
+  requireNonNegative("flrPercentOfFunctional", "flrMl", flrMl);
+  requirePositive("flrPercentOfFunctional", "functionalMl", functionalMl);
   return flrMl / functionalMl * 100.0;
 }
 

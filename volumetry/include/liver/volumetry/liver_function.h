@@ -38,8 +38,14 @@ double bodySurfaceAreaM2(double heightCm,
 double standardLiverVolumeMl(double bsaM2, SlvFormula formula = SlvFormula::Vauthey);
 
 /// Measured FLR % = FLR / (TLV - tumour) x 100. std::invalid_argument when the functional volume
-/// is not positive or the remnant is negative.
+/// is not positive or the remnant is negative or exceeds it.
 double measuredFlrPercent(double flrMl, double totalLiverMl, double tumourMl);
+
+/// The FLR % formula itself: flrMl / functionalMl x 100, the one measuredFlrPercent applies after
+/// checking its volumes against each other. For volumes that need not come from one labelling
+/// (evaluatePlan's band: the liver boundary moved by one voxel, so the remnant may exceed the
+/// moved functional volume). std::invalid_argument unless flrMl >= 0 and functionalMl > 0.
+double flrPercentOfFunctional(double flrMl, double functionalMl);
 
 /// Standardized FLR % = FLR / SLV x 100.
 double standardizedFlrPercent(double flrMl, double slvMl);
