@@ -10,6 +10,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/pacs/dicomweb.h>
+#include <liver/pipeline/pacs_watch.h>
 
 #include <CLI/CLI.hpp>
 
@@ -18,8 +19,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace liver::cli
@@ -161,35 +162,6 @@ pacs::HttpClient httpClient(const PacsOptions& o)
 
 // ---- watch ------------------------------------------------------------------------------------
 
-/// OUT/pacs-watch.json: where in Orthanc's change log the watch is, and each study's outcome.
-struct WatchState
-{
-  std::string path;
-  std::int64_t since = 0;
-  nlohmann::json studies = nlohmann::json::object();
-};
-
-WatchState loadWatchState(const std::string& path)
-{
-  WatchState s;
-  s.path = path;
-  std::ifstream in(path);
-  if (!in)
-    return s;
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("since") ||
-      !j.at("since").is_number_integer() || !j.value("studies", nlohmann::json()).is_object())
-    throw InputError(path, "not a pacs watch state (since, studies)");
-  s.since = j.at("since").get<std::int64_t>();
-  s.studies = j.at("studies");
-  return s;
-}
-
-void saveWatchState(const WatchState& s)
-{
-  writeJson(s.path, { { "since", s.since }, { "studies", s.studies } });
-}
-
 int runWatch(const PacsOptions& o)
 {
   const pacs::HttpClient http = httpClient(o);
@@ -207,12 +179,15 @@ int runWatch(const PacsOptions& o)
     orthanc.pop_back();
   std::error_code ec;
   fs::create_directories(o.batch.request.out, ec);
-  WatchState state = loadWatchState((fs::path(o.batch.request.out) / "pacs-watch.json").string());
+  const std::string statePath = (fs::path(o.batch.request.out) / "pacs-watch.json").string();
+  const std::optional<pipeline::PacsWatchState> saved = pipeline::readPacsWatchState(statePath);
+  pipeline::PacsWatchState state = saved.value_or(pipeline::PacsWatchState{});
   if (o.since >= 0)
     state.since = o.since;
-  else if (!fs::exists(state.path, ec))
+  else if (!saved)
     state.since = pacs::orthancLastChange(http, orthanc); // new: only studies from now on
-  saveWatchState(state);
+  const auto saveWatchState = [&] { pipeline::writePacsWatchState(statePath, state); };
+  saveWatchState();
   logInfo("pacs watch: " + orthanc + "/changes from " + std::to_string(state.since));
 
   installStopHandlers();
@@ -228,7 +203,7 @@ int runWatch(const PacsOptions& o)
       if (change.changeType == "StableStudy")
       {
         const std::string uid = pacs::orthancStudyUid(http, orthanc, change.id);
-        if (!state.studies.contains(uid)) // our own SEG/SR/PDF make the study stable again
+        if (state.studies.count(uid) == 0) // our own SEG/SR/PDF make the study stable again
         {
           logInfo("pacs watch: new study " + uid);
           StudyRun run;
@@ -255,12 +230,12 @@ int runWatch(const PacsOptions& o)
         }
       }
       state.since = change.seq;
-      saveWatchState(state);
+      saveWatchState();
       if (o.exitAfter && processed >= o.exitAfter)
         return worst;
     }
     state.since = std::max(state.since, changes.last);
-    saveWatchState(state);
+    saveWatchState();
     if (!changes.done)
       continue;
     if (o.once)

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace fs = std::filesystem;
 using liver::test::CommandResult;
@@ -661,4 +662,20 @@ TEST(CliView, AxialScreenshotNeedsNoDisplay)
       { "view", phantom + "/ct.nii.gz", "--screenshot", out + "/x.png", "--view", "axial:abc" }),
     ExitBadInput,
     "axial:Z");
+}
+
+TEST(CliPacs, AWatchStateThatIsNotOneIsRefusedBeforeAnyRequest)
+{
+  // The state file is read before anything is asked of the server (none listens on port 9):
+  // exit 2, one line naming the file and the field, the file left as it was.
+  const std::string out = liver::test::makeTempDir("cli-pacs-watch-state");
+  const std::string state = out + "/pacs-watch.json";
+  const std::string text = "{\"since\": \"yesterday\", \"studies\": {}}";
+  std::ofstream(state) << text;
+  const liver::test::CommandResult r = liver::test::runLiverplan(
+    { "pacs", "watch", "--server", "http://127.0.0.1:9/dicom-web", "--out", out, "--once" });
+  liver::test::expectOneLineError(
+    r, liver::test::ExitBadInput, state + ": since: must be a non-negative integer, not string");
+  std::ifstream in(state);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);
 }

@@ -2,6 +2,7 @@
 /// one plan), its steps and warnings through the progress callback, the model it returns against
 /// the libraries' own figures, and writeAnalysis's result.json read back by the model.
 
+#include "json_schema.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -12,6 +13,7 @@
 #include <liver/model/result.h>
 #include <liver/pipeline/analysis.h>
 #include <liver/pipeline/batch.h>
+#include <liver/pipeline/pacs_watch.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 #include <liver/volumetry/volumetry.h>
@@ -168,4 +170,71 @@ TEST(PipelineBatch, StudyStatusReadsOneStudysRowOfABatchFolder)
   EXPECT_EQ(row->value("error", ""), "no liver");
   EXPECT_FALSE(pipeline::studyStatus(dir, "1.2.4").has_value()); // no folder
   EXPECT_FALSE(pipeline::studyStatus(dir, "1.2.5").has_value()); // not JSON
+}
+
+TEST(PacsWatchState, WrittenReadBackWithUnknownFieldsKeptAndTheSchemaAgrees)
+{
+  const std::string dir = test::makeTempDir("pacs-watch-state");
+  const std::string path = dir + "/pacs-watch.json";
+  EXPECT_FALSE(pipeline::readPacsWatchState(path).has_value()); // a new watch
+
+  pipeline::PacsWatchState state;
+  state.since = 1234;
+  state.studies = { { "1.2.3", "ok" },
+                    { "1.2.4", "error: no liver" },
+                    { "1.2.5", "skipped: no CT series" } };
+  state.extra["follow"] = "changes"; // a later version's field
+  pipeline::writePacsWatchState(path, state);
+  const nlohmann::json written = test::readJson(path);
+  EXPECT_EQ(written["since"], 1234);
+  EXPECT_EQ(written["studies"]["1.2.4"], "error: no liver");
+  const nlohmann::json schema =
+    test::readJson(std::string(LIVERPLAN_SOURCE_DIR) + "/docs/schemas/pacs-watch.schema.json");
+  std::string errors;
+  for (const std::string& e : test::validateJson(schema, written))
+    errors += e + "\n";
+  EXPECT_EQ(errors, "");
+  EXPECT_FALSE(
+    test::validateJson(schema, nlohmann::json{ { "since", -1 }, { "studies", {} } }).empty());
+
+  const std::optional<pipeline::PacsWatchState> read = pipeline::readPacsWatchState(path);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->since, 1234);
+  EXPECT_EQ(read->studies, state.studies);
+  EXPECT_EQ(read->extra, state.extra);
+  EXPECT_EQ(pipeline::toJson(*read), written);
+}
+
+TEST(PacsWatchState, BadFilesAreRefusedNamingTheFileAndTheField)
+{
+  const std::string dir = test::makeTempDir("pacs-watch-bad");
+  const std::string path = dir + "/pacs-watch.json";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+    { "{\"since\": 3", "not JSON" },
+    { "[1, 2]", "must be a JSON object" },
+    { "{\"studies\": {}}", "since: missing" },
+    { "{\"since\": \"12\", \"studies\": {}}", "since: must be a non-negative integer, not string" },
+    { "{\"since\": -4, \"studies\": {}}", "since: must be a non-negative integer, not -4" },
+    { "{\"since\": 2.5, \"studies\": {}}", "since: must be a non-negative integer, not 2.5" },
+    { "{\"since\": 7}", "studies: missing" },
+    { "{\"since\": 7, \"studies\": [\"1.2.3\"]}", "studies: must be an object" },
+    { "{\"since\": 7, \"studies\": {\"1.2.3\": \"ok\", \"1.2.4\": 3}}",
+      "studies[\"1.2.4\"]: must be a string" },
+  };
+  for (const auto& [text, problem] : cases)
+  {
+    std::ofstream(path, std::ios::trunc) << text;
+    try
+    {
+      pipeline::readPacsWatchState(path);
+      ADD_FAILURE() << "accepted: " << text;
+    }
+    catch (const InputError& e)
+    {
+      const std::string message = e.what();
+      EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
+      EXPECT_TRUE(test::contains(message, problem)) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+  }
 }

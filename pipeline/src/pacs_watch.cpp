@@ -1,0 +1,79 @@
+#include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
+#include <liver/pipeline/pacs_watch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace liver::pipeline
+{
+
+std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
+{
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf()))
+    throw InputError(path, "cannot be read (a pacs watch state, pacs-watch.json)");
+  nlohmann::json j;
+  try
+  {
+    j = nlohmann::json::parse(text.str());
+  }
+  catch (const nlohmann::json::parse_error& e)
+  {
+    throw InputError(path, std::string("not JSON (") + e.what() + ")");
+  }
+  if (!j.is_object())
+    throw InputError(path,
+                     "must be a JSON object {\"since\": ..., \"studies\": {...}}, not " +
+                       std::string(j.type_name()));
+  PacsWatchState s;
+  if (!j.contains("since"))
+    throw InputError(path, "since: missing (the position in Orthanc's change log)");
+  const nlohmann::json& since = j.at("since");
+  if (!since.is_number_integer() || since.get<std::int64_t>() < 0)
+    throw InputError(path,
+                     "since: must be a non-negative integer, not " +
+                       (since.is_number() ? since.dump() : std::string(since.type_name())));
+  s.since = since.get<std::int64_t>();
+  if (!j.contains("studies"))
+    throw InputError(path, "studies: missing (each study's outcome)");
+  const nlohmann::json& studies = j.at("studies");
+  if (!studies.is_object())
+    throw InputError(path,
+                     "studies: must be an object of StudyInstanceUID: outcome, not " +
+                       std::string(studies.type_name()));
+  for (const auto& [uid, outcome] : studies.items())
+  {
+    if (!outcome.is_string())
+      throw InputError(path,
+                       "studies[" + nlohmann::json(uid).dump() +
+                         "]: must be a string (\"ok\", \"error: ...\", "
+                         "\"skipped: ...\"), not " +
+                         std::string(outcome.type_name()));
+    s.studies[uid] = outcome.get<std::string>();
+  }
+  for (const auto& [key, value] : j.items())
+    if (key != "since" && key != "studies")
+      s.extra[key] = value;
+  return s;
+}
+
+nlohmann::json toJson(const PacsWatchState& state)
+{
+  nlohmann::json j = state.extra.is_object() ? state.extra : nlohmann::json::object();
+  j["since"] = state.since;
+  j["studies"] = state.studies;
+  return j;
+}
+
+void writePacsWatchState(const std::string& path, const PacsWatchState& state)
+{
+  writeTextFile(path, toJson(state).dump(2) + "\n");
+}
+
+} // namespace liver::pipeline
