@@ -174,11 +174,13 @@ template void squaredDistanceTransform<double>(const std::vector<std::uint8_t>&,
 
 int labelComponents(const std::vector<std::uint8_t>& mask,
                     const VoxelGrid& grid,
-                    std::vector<std::int32_t>& labels)
+                    std::vector<std::int32_t>& labels,
+                    Connectivity connectivity)
 {
   const std::size_t count = grid.count();
   labels.assign(count, 0);
   const long nx = grid.size[0], ny = grid.size[1], nz = grid.size[2];
+  const bool full = connectivity == Connectivity::Full;
   std::vector<std::size_t> stack;
   int current = 0;
   for (std::size_t start = 0; start < count; ++start)
@@ -201,21 +203,68 @@ int labelComponents(const std::vector<std::uint8_t>& mask,
           stack.push_back(j);
         }
       };
-      if (x > 0)
-        visit(i - 1);
-      if (x + 1 < nx)
-        visit(i + 1);
-      if (y > 0)
-        visit(i - nx);
-      if (y + 1 < ny)
-        visit(i + nx);
-      if (z > 0)
-        visit(i - nx * ny);
-      if (z + 1 < nz)
-        visit(i + nx * ny);
+      if (!full)
+      {
+        if (x > 0)
+          visit(i - 1);
+        if (x + 1 < nx)
+          visit(i + 1);
+        if (y > 0)
+          visit(i - nx);
+        if (y + 1 < ny)
+          visit(i + nx);
+        if (z > 0)
+          visit(i - nx * ny);
+        if (z + 1 < nz)
+          visit(i + nx * ny);
+        continue;
+      }
+      for (long dz = -1; dz <= 1; ++dz)
+        for (long dy = -1; dy <= 1; ++dy)
+          for (long dx = -1; dx <= 1; ++dx)
+          {
+            const long qx = x + dx, qy = y + dy, qz = z + dz;
+            if ((dx | dy | dz) == 0 || qx < 0 || qy < 0 || qz < 0 || qx >= nx || qy >= ny ||
+                qz >= nz)
+              continue;
+            visit(grid.index(qx, qy, qz));
+          }
     }
   }
   return current;
+}
+
+void fillHoles(std::vector<std::uint8_t>& mask, const VoxelGrid& grid)
+{
+  const std::size_t count = grid.count();
+  std::vector<std::uint8_t> background(count);
+  for (std::size_t i = 0; i < count; ++i)
+    background[i] = !mask[i];
+  std::vector<std::int32_t> piece;
+  const int pieces = labelComponents(background, grid, piece);
+  std::vector<std::uint8_t> reachesEdge(static_cast<std::size_t>(pieces) + 1, 0);
+  std::size_t i = 0;
+  for (long z = 0; z < grid.size[2]; ++z)
+    for (long y = 0; y < grid.size[1]; ++y)
+      for (long x = 0; x < grid.size[0]; ++x, ++i)
+      {
+        const bool edge = (grid.size[0] > 1 && (x == 0 || x + 1 == grid.size[0])) ||
+                          (grid.size[1] > 1 && (y == 0 || y + 1 == grid.size[1])) ||
+                          (grid.size[2] > 1 && (z == 0 || z + 1 == grid.size[2]));
+        if (edge)
+          reachesEdge[static_cast<std::size_t>(piece[i])] = 1;
+      }
+  for (std::size_t k = 0; k < count; ++k)
+    if (piece[k] && !reachesEdge[static_cast<std::size_t>(piece[k])])
+      mask[k] = 1;
+}
+
+std::vector<std::size_t> componentSizes(const std::vector<std::int32_t>& labels, int n)
+{
+  std::vector<std::size_t> sizes(static_cast<std::size_t>(n) + 1, 0);
+  for (const std::int32_t l : labels)
+    ++sizes[static_cast<std::size_t>(l)];
+  return sizes;
 }
 
 } // namespace liver

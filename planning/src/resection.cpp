@@ -536,9 +536,7 @@ PlanResult evaluatePlan(const LiverLabels& labels,
       mask[i] = state[i] == Kept;
     std::vector<std::int32_t> component;
     const int components = planning_detail::labelComponents(mask, ws.grid, component);
-    std::vector<std::uint64_t> sizes(static_cast<std::size_t>(components) + 1, 0);
-    for (std::size_t i = 0; i < count; ++i)
-      ++sizes[component[i]];
+    const std::vector<std::size_t> sizes = componentSizes(component, components);
     for (int c = 1; c <= components; ++c)
       r.remnantPieces += static_cast<double>(sizes[c]) * voxelMl >= 1.0;
     if (r.remnantPieces > 1)

@@ -4,13 +4,13 @@
 #include <liver/segmentation/contrast_phase.h>
 
 #include <liver/imaging/io.h>
+#include <liver/imaging/voxel_grid.h>
 
 #include <itkConnectedComponentImageFilter.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <deque>
 #include <stdexcept>
 #include <vector>
 
@@ -115,38 +115,12 @@ FilledSection fillSection(const Slice& s, const std::vector<std::size_t>& pixels
   f.j0 = j0 > 0 ? j0 - 1 : 0;
   f.w = std::min(s.nx - 1, i1 + 1) - f.i0 + 1;
   f.h = std::min(s.ny - 1, j1 + 1) - f.j0 + 1;
-  std::vector<std::uint8_t> bone(f.w * f.h, 0);
+  f.mask.assign(f.w * f.h, 0);
   for (std::size_t v : pixels)
-    bone[(v % s.nx - f.i0) + f.w * (v / s.nx - f.j0)] = 1;
-  f.mask.assign(f.w * f.h, 1); // 1 until reached from outside
-  std::deque<std::size_t> queue;
-  for (std::size_t b = 0; b < f.w * f.h; ++b)
-  {
-    const std::size_t i = b % f.w, j = b / f.w;
-    if ((i == 0 || j == 0 || i + 1 == f.w || j + 1 == f.h) && !bone[b])
-    {
-      f.mask[b] = 0;
-      queue.push_back(b);
-    }
-  }
-  while (!queue.empty())
-  {
-    const std::size_t b = queue.front();
-    queue.pop_front();
-    const long i = long(b % f.w), j = long(b / f.w);
-    const long neighbours[4][2] = { { i - 1, j }, { i + 1, j }, { i, j - 1 }, { i, j + 1 } };
-    for (const auto& nb : neighbours)
-    {
-      if (nb[0] < 0 || nb[1] < 0 || nb[0] >= long(f.w) || nb[1] >= long(f.h))
-        continue;
-      const std::size_t u = std::size_t(nb[0]) + f.w * std::size_t(nb[1]);
-      if (f.mask[u] && !bone[u])
-      {
-        f.mask[u] = 0;
-        queue.push_back(u);
-      }
-    }
-  }
+    f.mask[(v % s.nx - f.i0) + f.w * (v / s.nx - f.j0)] = 1;
+  VoxelGrid box;
+  box.size = { long(f.w), long(f.h), 1 };
+  fillHoles(f.mask, box); // the rest of the box not reached from its edge (4-connected)
   for (std::uint8_t m : f.mask)
     f.area += m;
   return f;
@@ -159,37 +133,22 @@ FilledSection fillSection(const Slice& s, const std::vector<std::size_t>& pixels
 std::optional<Vertebra> findVertebra(const Slice& s, double si, double sj)
 {
   const std::size_t n = s.nx * s.ny;
-  std::vector<std::uint8_t> seen(n, 0);
   std::optional<FilledSection> best;
-  std::deque<std::size_t> queue;
-  std::vector<std::size_t> pixels;
-  for (std::size_t start = 0; start < n; ++start)
+  // Bone sections: 8-connected pieces of the slice's bone.
+  VoxelGrid slice;
+  slice.size = { long(s.nx), long(s.ny), 1 };
+  std::vector<std::uint8_t> bone(n);
+  for (std::size_t v = 0; v < n; ++v)
+    bone[v] = s.hu[v] >= BoneMinHu;
+  std::vector<std::int32_t> section;
+  const int sections = labelComponents(bone, slice, section, Connectivity::Full);
+  std::vector<std::vector<std::size_t>> pixelsOf(std::size_t(sections) + 1);
+  for (std::size_t v = 0; v < n; ++v)
+    if (section[v])
+      pixelsOf[std::size_t(section[v])].push_back(v);
+  for (int k = 1; k <= sections; ++k)
   {
-    if (seen[start] || s.hu[start] < BoneMinHu)
-      continue;
-    seen[start] = 1;
-    queue.push_back(start);
-    pixels.clear();
-    while (!queue.empty())
-    {
-      const std::size_t v = queue.front();
-      queue.pop_front();
-      pixels.push_back(v);
-      const long i = long(v % s.nx), j = long(v / s.nx);
-      for (long dj = -1; dj <= 1; ++dj)
-        for (long di = -1; di <= 1; ++di)
-        {
-          const long a = i + di, b = j + dj;
-          if (a < 0 || b < 0 || a >= long(s.nx) || b >= long(s.ny))
-            continue;
-          const std::size_t w = std::size_t(a) + s.nx * std::size_t(b);
-          if (!seen[w] && s.hu[w] >= BoneMinHu)
-          {
-            seen[w] = 1;
-            queue.push_back(w);
-          }
-        }
-    }
+    const std::vector<std::size_t>& pixels = pixelsOf[std::size_t(k)];
     if (double(pixels.size()) * si * sj < MinBoneSectionMm2)
       continue;
     // Bone has a dense part (the cortex); enhancing organs (kidney, vessels) mostly do not.

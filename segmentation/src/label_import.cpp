@@ -6,6 +6,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/voxel_grid.h>
 #include <liver/segmentation/dicom_seg.h>
 #include <liver/segmentation/liver_labels.h>
 
@@ -1271,29 +1272,6 @@ Parts fromTotalSegmentatorFolder(const std::string& dirPath,
   return parts;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Union-find for connected components
-
-std::uint32_t findRoot(std::vector<std::uint32_t>& parent, std::uint32_t a)
-{
-  while (parent[a] != a)
-  {
-    parent[a] = parent[parent[a]];
-    a = parent[a];
-  }
-  return a;
-}
-
-void unite(std::vector<std::uint32_t>& parent, std::uint32_t a, std::uint32_t b)
-{
-  a = findRoot(parent, a);
-  b = findRoot(parent, b);
-  if (a < b)
-    parent[b] = a;
-  else if (b < a)
-    parent[a] = b;
-}
-
 } // namespace
 
 // -----------------------------------------------------------------------------------------------
@@ -1360,61 +1338,18 @@ LabelImage::Pointer lesionIdsFromMask(const LabelImage& mask, std::size_t* compo
   if (!any)
     return out;
   const std::size_t bx = hi[0] - lo[0] + 1, by = hi[1] - lo[1] + 1, bz = hi[2] - lo[2] + 1;
-  std::vector<std::uint32_t> provisional(bx * by * bz, 0);
-  std::vector<std::uint32_t> parent{ 0 };
-  auto source = [&](std::size_t x, std::size_t y, std::size_t z)
-  { return in[(x + lo[0]) + size[0] * ((y + lo[1]) + size[1] * (z + lo[2]))]; };
-  // Raster scan; the 13 neighbours already visited in 26-connectivity.
+  VoxelGrid box;
+  box.size = { static_cast<long>(bx), static_cast<long>(by), static_cast<long>(bz) };
+  std::vector<std::uint8_t> inMask(box.count(), 0);
   for (std::size_t z = 0, b = 0; z < bz; ++z)
     for (std::size_t y = 0; y < by; ++y)
       for (std::size_t x = 0; x < bx; ++x, ++b)
-      {
-        if (source(x, y, z) == 0)
-          continue;
-        std::uint32_t label = 0;
-        for (int dz = -1; dz <= 0; ++dz)
-          for (int dy = -1; dy <= 1; ++dy)
-            for (int dx = -1; dx <= 1; ++dx)
-            {
-              if (dz == 0 && (dy > 0 || (dy == 0 && dx >= 0)))
-                continue;
-              const long nx = static_cast<long>(x) + dx, ny = static_cast<long>(y) + dy,
-                         nz = static_cast<long>(z) + dz;
-              if (nx < 0 || ny < 0 || nz < 0 || nx >= static_cast<long>(bx) ||
-                  ny >= static_cast<long>(by))
-                continue;
-              const std::uint32_t n = provisional[static_cast<std::size_t>(nx) +
-                                                  bx * (static_cast<std::size_t>(ny) +
-                                                        by * static_cast<std::size_t>(nz))];
-              if (n == 0)
-                continue;
-              if (label == 0)
-                label = n;
-              else
-                unite(parent, label, n);
-            }
-        if (label == 0)
-        {
-          label = static_cast<std::uint32_t>(parent.size());
-          parent.push_back(label);
-        }
-        provisional[b] = label;
-      }
-  // Components: roots in order of their first voxel (the root is the smallest label).
-  std::vector<std::uint32_t> rootIndex(parent.size(), 0);
-  std::vector<std::uint64_t> sizes;
-  for (std::uint32_t l = 1; l < parent.size(); ++l)
-    if (findRoot(parent, l) == l)
-    {
-      rootIndex[l] = static_cast<std::uint32_t>(sizes.size());
-      sizes.push_back(0);
-    }
-  for (std::uint32_t& p : provisional)
-    if (p != 0)
-    {
-      p = rootIndex[findRoot(parent, p)] + 1;
-      ++sizes[p - 1];
-    }
+        inMask[b] = in[(x + lo[0]) + size[0] * ((y + lo[1]) + size[1] * (z + lo[2]))] != 0;
+  // 26-connected components, numbered in the order of their first voxel.
+  std::vector<std::int32_t> component;
+  const int components = labelComponents(inMask, box, component, Connectivity::Full);
+  std::vector<std::size_t> sizes = componentSizes(component, components);
+  sizes.erase(sizes.begin()); // sizes[k]: component k + 1
   if (sizes.size() > 65535)
     throw InputError("",
                      "lesion mask has " + std::to_string(sizes.size()) +
@@ -1431,8 +1366,8 @@ LabelImage::Pointer lesionIdsFromMask(const LabelImage& mask, std::size_t* compo
   for (std::size_t z = 0, b = 0; z < bz; ++z)
     for (std::size_t y = 0; y < by; ++y)
       for (std::size_t x = 0; x < bx; ++x, ++b)
-        if (provisional[b] != 0)
-          o[(x + lo[0]) + size[0] * ((y + lo[1]) + size[1] * (z + lo[2]))] = id[provisional[b] - 1];
+        if (component[b] != 0)
+          o[(x + lo[0]) + size[0] * ((y + lo[1]) + size[1] * (z + lo[2]))] = id[component[b] - 1];
   if (componentCount)
     *componentCount = sizes.size();
   return out;

@@ -5,6 +5,8 @@
 
 #include <liver/segmentation/lesion_segmentation.h>
 
+#include <liver/imaging/voxel_grid.h>
+
 #include <Eigen/Eigenvalues>
 #include <itkSignedMaurerDistanceMapImageFilter.h>
 
@@ -40,6 +42,12 @@ struct Grid
     return x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz;
   }
 };
+
+/// The same box as imaging's VoxelGrid (its one component labelling).
+VoxelGrid voxelGridOf(const Grid& g)
+{
+  return VoxelGrid{ { g.nx, g.ny, g.nz }, g.mm };
+}
 
 constexpr long FaceOffsets[6][3] = { { -1, 0, 0 }, { 1, 0, 0 },  { 0, -1, 0 },
                                      { 0, 1, 0 },  { 0, 0, -1 }, { 0, 0, 1 } };
@@ -262,38 +270,42 @@ std::vector<double> localParenchymaHu(const Grid& g,
   return local;
 }
 
-/// The largest face-connected piece of `voxels`, which all carry the same label in `labels`.
+/// The largest face-connected piece of `voxels` (the first in x-fastest order among equals),
+/// which are all the voxels that carry their label in `labels`, in x-fastest order.
 std::vector<std::size_t> largestPiece(const Grid& g,
                                       const std::vector<std::size_t>& voxels,
-                                      std::uint16_t* labels)
+                                      const std::uint16_t* labels)
 {
   if (voxels.empty())
     return {};
-  constexpr std::uint16_t Visited = 0xFFFF;
-  const std::uint16_t label = labels[voxels.front()];
-  std::vector<std::size_t> best, piece;
-  for (const std::size_t seed : voxels)
-  {
-    if (labels[seed] != label)
-      continue;
-    piece.assign(1, seed);
-    labels[seed] = Visited;
-    for (std::size_t k = 0; k < piece.size(); ++k)
-      forEachFaceNeighbour(g,
-                           piece[k],
-                           [&](std::size_t j, int)
-                           {
-                             if (labels[j] == label)
-                             {
-                               labels[j] = Visited;
-                               piece.push_back(j);
-                             }
-                           });
-    if (piece.size() > best.size())
-      best.swap(piece);
-  }
+  // The components within the voxels' bounding box (imaging's labelComponents).
+  std::array<long, 3> lo{ g.nx, g.ny, g.nz }, hi{ -1, -1, -1 };
   for (const std::size_t i : voxels)
-    labels[i] = label;
+  {
+    const auto p = g.xyz(i);
+    for (int a = 0; a < 3; ++a)
+      lo[a] = std::min(lo[a], p[a]), hi[a] = std::max(hi[a], p[a]);
+  }
+  VoxelGrid box;
+  box.size = { hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1 };
+  auto local = [&](std::size_t i)
+  {
+    const auto p = g.xyz(i);
+    return box.index(p[0] - lo[0], p[1] - lo[1], p[2] - lo[2]);
+  };
+  const std::uint16_t label = labels[voxels.front()];
+  std::vector<std::uint8_t> mask(box.count(), 0);
+  for (const std::size_t i : voxels)
+    mask[local(i)] = labels[i] == label;
+  std::vector<std::int32_t> component;
+  const int n = labelComponents(mask, box, component);
+  const std::vector<std::size_t> sizes = componentSizes(component, n);
+  const auto largest = std::max_element(sizes.begin() + 1, sizes.end()) - sizes.begin();
+  std::vector<std::size_t> best;
+  best.reserve(sizes[static_cast<std::size_t>(largest)]);
+  for (const std::size_t i : voxels)
+    if (component[local(i)] == largest)
+      best.push_back(i);
   return best;
 }
 
@@ -451,37 +463,19 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   const float exclusion = options.hyperdense ? -400.0f : -50.0f;
 
   // Dark cores inside the liver, as face-connected components.
-  std::vector<int> label(n, 0);
-  int cores = 0;
-  std::vector<double> coreSum(1, 0.0);
-  std::vector<std::size_t> coreCount(1, 0);
-  auto isCore = [&](std::size_t c)
-  { return interior[c] && hu[c] < threshold && hu[c] > exclusion; };
-  for (std::size_t seed = 0; seed < n; ++seed)
-  {
-    if (label[seed] || !isCore(seed))
-      continue;
-    const int id = ++cores;
-    coreSum.push_back(0.0);
-    coreCount.push_back(0);
-    std::vector<std::size_t> members{ seed };
-    label[seed] = id;
-    for (std::size_t k = 0; k < members.size(); ++k)
+  std::vector<std::uint8_t> isCore(n, 0);
+  for (std::size_t c = 0; c < n; ++c)
+    isCore[c] = interior[c] && hu[c] < threshold && hu[c] > exclusion;
+  std::vector<int> label;
+  const int cores = labelComponents(isCore, voxelGridOf(g), label);
+  std::vector<double> coreSum(cores + 1, 0.0);
+  std::vector<std::size_t> coreCount(cores + 1, 0);
+  for (std::size_t c = 0; c < n; ++c)
+    if (label[c])
     {
-      coreSum[id] += hu[members[k]];
-      ++coreCount[id];
-      forEachFaceNeighbour(g,
-                           members[k],
-                           [&](std::size_t j, int)
-                           {
-                             if (!label[j] && isCore(j))
-                             {
-                               label[j] = id;
-                               members.push_back(j);
-                             }
-                           });
+      coreSum[label[c]] += hu[c];
+      ++coreCount[label[c]];
     }
-  }
   report.candidates = static_cast<std::size_t>(cores);
 
   // Grow each core over cells darker than the liver by GrowthContrastFraction of its contrast,

@@ -4,6 +4,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/image_filters.h>
+#include <liver/imaging/voxel_grid.h>
 #include <liver/segmentation/liver_segmentation.h>
 
 #include <Eigen/Dense>
@@ -244,48 +245,16 @@ void fillHolesPerAxialSlice(const MaskImage::Pointer& mask)
 {
   const Grid g = gridOf(*mask);
   std::uint8_t* m = mask->GetBufferPointer();
-  std::vector<std::uint8_t> outside(static_cast<std::size_t>(g.nx) * g.ny);
-  std::vector<long> stack;
+  VoxelGrid plane;
+  plane.size = { g.nx, g.ny, 1 };
+  std::vector<std::uint8_t> slice(plane.count());
   for (long z = 0; z < g.nz; ++z)
   {
-    std::uint8_t* slice = m + static_cast<std::size_t>(z) * g.nx * g.ny;
-    std::fill(outside.begin(), outside.end(), 0);
-    stack.clear();
-    auto push = [&](long x, long y)
-    {
-      const long i = y * g.nx + x;
-      if (!slice[i] && !outside[i])
-      {
-        outside[i] = 1;
-        stack.push_back(i);
-      }
-    };
-    for (long x = 0; x < g.nx; ++x)
-    {
-      push(x, 0);
-      push(x, g.ny - 1);
-    }
-    for (long y = 0; y < g.ny; ++y)
-    {
-      push(0, y);
-      push(g.nx - 1, y);
-    }
-    while (!stack.empty())
-    {
-      const long i = stack.back();
-      stack.pop_back();
-      const long x = i % g.nx, y = i / g.nx;
-      if (x > 0)
-        push(x - 1, y);
-      if (x + 1 < g.nx)
-        push(x + 1, y);
-      if (y > 0)
-        push(x, y - 1);
-      if (y + 1 < g.ny)
-        push(x, y + 1);
-    }
-    for (std::size_t i = 0; i < outside.size(); ++i)
-      slice[i] = !outside[i];
+    std::uint8_t* at = m + static_cast<std::size_t>(z) * plane.count();
+    for (std::size_t i = 0; i < slice.size(); ++i)
+      slice[i] = at[i] != 0;
+    fillHoles(slice, plane); // imaging's: 4-connected in the slice
+    std::copy(slice.begin(), slice.end(), at);
   }
 }
 
