@@ -4,8 +4,8 @@
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
-#include <liver/imaging/io.h>
 #include <liver/imaging/errors.h>
+#include <liver/imaging/io.h>
 #include <liver/viewer/report_images.h>
 #include <liver/viewer/snapshot.h>
 
@@ -27,11 +27,13 @@
 #include <vtkTransformPolyDataFilter.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <vector>
 
 using namespace liver;
 
@@ -699,4 +701,49 @@ TEST(AxialSlice, RefusesLabelsOffTheGridAndPointsOutsideTheCt)
         p[0] == SliceLiverColour[0] && p[1] == SliceLiverColour[1] && p[2] == SliceLiverColour[2];
     }
   EXPECT_GT(outline, 200u);
+}
+
+TEST(OffScreenDisplay, ConnectingIsTriedAgainWithAGrowingWaitThenGivenUp)
+{
+  // An X server that refuses three times (Xvfb under load) is reached on the fourth try after
+  // 100, 200 and 400 ms; one that never answers is given up after five tries and 1.5 s.
+  int calls = 0;
+  std::vector<long> waits;
+  const auto sleep = [&](std::chrono::milliseconds wait) { waits.push_back(long(wait.count())); };
+  int server = 0; // its address stands for a connection (never used as one)
+  Display* const connection = reinterpret_cast<Display*>(&server);
+  const auto refusesThrice = [&]() -> Display* { return ++calls <= 3 ? nullptr : connection; };
+  EXPECT_EQ(liver::detail::openWithRetry(refusesThrice, {}, sleep), connection);
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(waits, (std::vector<long>{ 100, 200, 400 }));
+
+  calls = 0;
+  waits.clear();
+  const auto never = [&]() -> Display* { return ++calls, nullptr; };
+  EXPECT_EQ(liver::detail::openWithRetry(never, {}, sleep), nullptr);
+  EXPECT_EQ(calls, 5);
+  EXPECT_EQ(waits, (std::vector<long>{ 100, 200, 400, 800 }));
+
+  calls = 0;
+  waits.clear();
+  EXPECT_EQ(liver::detail::openWithRetry(refusesThrice, { 2, std::chrono::milliseconds(30) }, sleep),
+            nullptr);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(waits, (std::vector<long>{ 30 }));
+
+  // Without DISPLAY there is nothing to wait for: null at once.
+  const char* display = std::getenv("DISPLAY");
+  const bool hadDisplay = display != nullptr;
+  const std::string saved = hadDisplay ? display : "";
+  unsetenv("DISPLAY");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(liver::detail::openDisplay(), nullptr);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  if (hadDisplay)
+    setenv("DISPLAY", saved.c_str(), 1);
+  // Under xvfb-run the real server answers at the first try.
+  if (!saved.empty())
+  {
+    EXPECT_NE(liver::detail::openDisplay(), nullptr);
+  }
 }

@@ -31,8 +31,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 namespace liver::detail
 {
@@ -61,9 +63,35 @@ void DisplayCloser::operator()(Display* display) const
   XCloseDisplay(display);
 }
 
+Display* openWithRetry(const std::function<Display*()>& open,
+                       const ConnectRetry& retry,
+                       const std::function<void(std::chrono::milliseconds)>& sleep)
+{
+  std::chrono::milliseconds wait = retry.firstWait;
+  Display* display = nullptr;
+  for (int attempt = 1; attempt <= std::max(1, retry.attempts); ++attempt)
+  {
+    if (attempt > 1)
+    {
+      if (sleep)
+        sleep(wait);
+      else
+        std::this_thread::sleep_for(wait);
+      wait *= 2;
+    }
+    display = open();
+    if (display)
+      break;
+  }
+  return display;
+}
+
 DisplayConnection openDisplay()
 {
-  return DisplayConnection(XOpenDisplay(nullptr));
+  const char* name = std::getenv("DISPLAY");
+  if (!name || !*name)
+    return nullptr; // nothing to wait for
+  return DisplayConnection(openWithRetry([] { return XOpenDisplay(nullptr); }));
 }
 
 DisplayConnection openOffScreenDisplay()

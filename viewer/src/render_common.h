@@ -9,6 +9,7 @@
 #include <vtkSmartPointer.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -38,7 +39,23 @@ struct DisplayCloser
 };
 using DisplayConnection = std::unique_ptr<Display, DisplayCloser>;
 
-/// A connection to the X server that DISPLAY names; null when there is none.
+/// How often and how patiently to connect to the X server: an Xvfb under load, or resetting
+/// after its last client left, refuses connections for a moment.
+struct ConnectRetry
+{
+  int attempts = 5;                           ///< tries in all
+  std::chrono::milliseconds firstWait{ 100 }; ///< before the second try, doubled for each next
+};
+
+/// Call `open` until it gives a connection, at most retry.attempts times, with sleep(wait)
+/// between tries and the wait doubled each time (100, 200, 400, 800 ms: 1.5 s at most by
+/// default); the last result (null when every try failed).
+Display* openWithRetry(const std::function<Display*()>& open,
+                       const ConnectRetry& retry = {},
+                       const std::function<void(std::chrono::milliseconds)>& sleep = {});
+
+/// A connection to the X server that DISPLAY names (openWithRetry's tries); null when there is
+/// none, at once when DISPLAY is unset or empty.
 DisplayConnection openDisplay();
 
 /// As openDisplay, but throws ProcessingError (run under `xvfb-run -a`) when there is no X server.
