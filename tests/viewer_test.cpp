@@ -23,12 +23,16 @@
 #include <vtkPolyData.h>
 #include <vtkPolyDataAlgorithm.h>
 #include <vtkPolyDataNormals.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
 #include <vtkTransform.h>
 #include <vtkTransformPolyDataFilter.h>
+#include <vtkWindowToImageFilter.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -580,6 +584,176 @@ TEST(PlanSnapshot, VesselsWhenGivenShowInCyanOverTheLiverInThePlanViewAndTheSnap
                                                         dir + "/cli.png" });
   ASSERT_EQ(shot.exitCode, 0) << shot.err;
   EXPECT_GT(planCoverage(dir + "/cli.png").vessel, 500u);
+}
+
+namespace
+{
+
+/// A depth-ordering scene in LPS mm (1.5 mm voxels, identity direction), seen from the front
+/// (anterior, -y towards the viewer): balls of label 1..4 given by centre and radius.
+struct Ball
+{
+  std::uint16_t label;
+  std::array<double, 3> centreMm;
+  double radiusMm;
+};
+
+LabelImage::Pointer ballScene(const std::vector<Ball>& balls)
+{
+  auto scene = LabelImage::New();
+  LabelImage::RegionType region;
+  region.SetSize({ 84, 64, 44 });
+  scene->SetRegions(region);
+  scene->SetSpacing(itk::Vector<double, 3>(std::array<double, 3>{ 1.5, 1.5, 1.5 }.data()));
+  scene->SetOrigin(itk::Point<double, 3>(std::array<double, 3>{ -62.25, -47.25, -32.25 }.data()));
+  scene->Allocate(true);
+  itk::ImageRegionIteratorWithIndex<LabelImage> it(scene, region);
+  for (; !it.IsAtEnd(); ++it)
+  {
+    LabelImage::PointType p;
+    scene->TransformIndexToPhysicalPoint(it.GetIndex(), p);
+    for (const Ball& ball : balls) // later balls win where they overlap (a lesion in a part)
+      if (std::hypot(p[0] - ball.centreMm[0], p[1] - ball.centreMm[1], p[2] - ball.centreMm[2]) <=
+          ball.radiusMm)
+        it.Set(ball.label);
+  }
+  return scene;
+}
+
+struct ScenePart
+{
+  std::uint16_t label;
+  Rgb colour;
+  double opacity;
+};
+
+/// The parts of `scene` as the off-screen snapshots draw them (smooth lit surfaces, key light,
+/// the off-screen window of setUpOffScreenWindow, depth-peeled), added in the order given, seen
+/// from the front on a 320x240 window; the mean RGB of the 5x5 pixels around each of `probesLps`.
+/// `usedPeeling` says whether VTK drew the translucent parts by depth peeling.
+std::vector<std::array<double, 3>> renderProbes(const LabelImage& scene,
+                                                const std::vector<ScenePart>& parts,
+                                                const std::vector<std::array<double, 3>>& probesLps,
+                                                bool& usedPeeling)
+{
+  const liver::detail::DisplayConnection display = liver::detail::openOffScreenDisplay();
+  vtkNew<vtkRenderer> renderer;
+  renderer->SetBackground(0.0, 0.0, 0.0);
+  for (const ScenePart& part : parts)
+    renderer->AddActor(liver::detail::surfaceActor(
+      scene, [&part](std::uint16_t v) { return v == part.label; }, part.colour, part.opacity));
+  liver::detail::addKeyLight(renderer);
+  vtkNew<vtkRenderWindow> window;
+  SnapshotOptions options;
+  options.widthPx = 320;
+  options.heightPx = 240;
+  liver::detail::setUpOffScreenWindow(window, display.get(), options, { renderer });
+  liver::detail::placeCamera(renderer->GetActiveCamera(), SnapshotView::Anterior);
+  // The same frame whatever parts are drawn: the camera fits the whole scene's box.
+  const double box[6] = { -62.0, 62.0, -47.0, 47.0, -32.0, 32.0 };
+  renderer->ResetCamera(box);
+  window->Render();
+  usedPeeling = renderer->GetLastRenderingUsedDepthPeeling() != 0;
+  const auto grab = liver::detail::grabRgb(window);
+  vtkImageData* rgb = grab->GetOutput();
+  std::vector<std::array<double, 3>> means;
+  for (const auto& probe : probesLps)
+  {
+    renderer->SetWorldPoint(probe[0], probe[1], probe[2], 1.0);
+    renderer->WorldToDisplay();
+    const double* d = renderer->GetDisplayPoint();
+    const int cx = static_cast<int>(std::lround(d[0])), cy = static_cast<int>(std::lround(d[1]));
+    std::array<double, 3> mean{};
+    for (int y = cy - 2; y <= cy + 2; ++y)
+      for (int x = cx - 2; x <= cx + 2; ++x)
+        for (int c = 0; c < 3; ++c)
+          mean[c] += rgb->GetScalarComponentAsDouble(x, y, 0, c) / 25.0;
+    means.push_back(mean);
+  }
+  return means;
+}
+
+double largestChannelDifference(const std::array<double, 3>& a, const std::array<double, 3>& b)
+{
+  return std::max({ std::abs(a[0] - b[0]), std::abs(a[1] - b[1]), std::abs(a[2] - b[2]) });
+}
+
+std::string rgbText(const std::array<double, 3>& c)
+{
+  char text[64];
+  std::snprintf(text, sizeof text, "(%.0f, %.0f, %.0f)", c[0], c[1], c[2]);
+  return text;
+}
+
+} // namespace
+
+/// The translucent resected part (blue, 40 %) in front of a translucent ablation zone (orange,
+/// 50 %), a lesion inside the resected part and an opaque remnant in front of the ablation zone,
+/// drawn as the snapshots draw them: in depth order, whatever order the parts were added in.
+/// Without depth peeling VTK blends the translucent surfaces in drawing order, not depth order:
+/// here the ablation zone behind comes out over the resected part in front (orange where blue
+/// should lead), which this test catches.
+TEST(DepthPeeling, TranslucentPartsAreDrawnInDepthOrderWhateverOrderTheyWereAddedIn)
+{
+  const std::uint16_t remnant = 1, resected = 2, ablation = 3, lesion = 4;
+  // Seen from the front (-y): the resected part and the remnant lie in front of (at smaller y
+  // than) the ablation zone and overlap it on screen; the lesion sits inside the resected part.
+  const auto scene = ballScene({ { ablation, { 0.0, 22.0, 0.0 }, 24.0 },
+                                 { resected, { -26.0, -16.0, 0.0 }, 16.0 },
+                                 { remnant, { 30.0, -22.0, 0.0 }, 12.0 },
+                                 { lesion, { -26.0, -16.0, 0.0 }, 6.0 } });
+  const ScenePart remnantPart{ remnant, RemnantColour, 1.0 };
+  const ScenePart resectedPart{ resected, ResectedColour, 0.4 };
+  const ScenePart ablationPart{ ablation, AblationColour, 0.5 };
+  const ScenePart lesionPart{ lesion, LesionResectedColour, 1.0 };
+  // Probes (z = 0, the balls' equator): where the resected part covers the ablation zone, where
+  // the lesion lies, and where the remnant covers the ablation zone.
+  const std::vector<std::array<double, 3>> probes = { { -15.0, -40.0, 0.0 },
+                                                      { -26.0, -40.0, 0.0 },
+                                                      { 22.0, -40.0, 0.0 } };
+  bool peeled = false;
+  // Front parts added first, then the other way round.
+  const auto frontFirst =
+    renderProbes(*scene, { remnantPart, lesionPart, resectedPart, ablationPart }, probes, peeled);
+  EXPECT_TRUE(peeled) << "the translucent parts were not depth-peeled";
+  const auto backFirst =
+    renderProbes(*scene, { ablationPart, lesionPart, resectedPart, remnantPart }, probes, peeled);
+  // Each part alone over black.
+  const auto resectedAlone = renderProbes(*scene, { resectedPart }, probes, peeled);
+  const auto ablationAlone = renderProbes(*scene, { ablationPart }, probes, peeled);
+  const auto remnantAlone = renderProbes(*scene, { remnantPart }, probes, peeled);
+  std::printf("overlap: front part first %s, back part first %s, resected alone %s, ablation "
+              "alone %s\n",
+              rgbText(frontFirst[0]).c_str(),
+              rgbText(backFirst[0]).c_str(),
+              rgbText(resectedAlone[0]).c_str(),
+              rgbText(ablationAlone[0]).c_str());
+
+  // The same picture whatever order the parts were added in (a few levels of rounding: peeled
+  // layers are blended in 8-bit steps).
+  for (std::size_t p = 0; p < probes.size(); ++p)
+    EXPECT_LT(largestChannelDifference(frontFirst[p], backFirst[p]), 6.0)
+      << "probe " << p << ": " << rgbText(frontFirst[p]) << " vs " << rgbText(backFirst[p]);
+  // Where the resected part covers the ablation zone: the resected part (both of its walls,
+  // 40 % each, transmitting 0.6^2 = 36 %) over the ablation zone as seen alone.
+  std::array<double, 3> composited{};
+  for (int c = 0; c < 3; ++c)
+    composited[c] = resectedAlone[0][c] + 0.36 * ablationAlone[0][c];
+  EXPECT_LT(largestChannelDifference(frontFirst[0], composited), 12.0)
+    << rgbText(frontFirst[0]) << " vs " << rgbText(composited);
+  // ... so blue leads there; drawn in the wrong order the ablation's orange would.
+  EXPECT_GT(frontFirst[0][2], frontFirst[0][0]);
+  // The lesion shows through the resected part's front wall: its yellow (red and green) added
+  // to the wall's blue, where the resected part alone is blue.
+  std::printf("lesion: %s, resected alone there %s\n",
+              rgbText(frontFirst[1]).c_str(),
+              rgbText(resectedAlone[1]).c_str());
+  EXPECT_GT(resectedAlone[1][2], resectedAlone[1][0] + 30.0) << rgbText(resectedAlone[1]);
+  EXPECT_GT(frontFirst[1][0], resectedAlone[1][0] + 40.0) << rgbText(frontFirst[1]);
+  EXPECT_GT(frontFirst[1][1], resectedAlone[1][1] + 30.0) << rgbText(frontFirst[1]);
+  // The opaque remnant in front of the ablation zone is not tinted by it.
+  EXPECT_LT(largestChannelDifference(frontFirst[2], remnantAlone[2]), 3.0)
+    << rgbText(frontFirst[2]) << " vs " << rgbText(remnantAlone[2]);
 }
 
 TEST(PlanSnapshot, EmptyMapsAndBadSizesAreRefused)

@@ -126,6 +126,8 @@ void setUpOffScreenWindow(vtkRenderWindow* window,
   window->SetOffScreenRendering(1);
   window->SetNumberOfLayers(static_cast<int>(layers.size()));
   window->SetSize(static_cast<int>(options.widthPx), static_cast<int>(options.heightPx));
+  if (layers.size() > 0)
+    enableDepthPeeling(window, *layers.begin());
   int layer = 0;
   for (vtkRenderer* renderer : layers)
   {

@@ -71,7 +71,8 @@ void checkSnapshotSize(const SnapshotOptions& options);
 void requireOpenGl(vtkRenderWindow* window, const std::string& what);
 
 /// Make `window` an off-screen window on `display` of the snapshot's size, with `layers` as its
-/// renderers in layers 0, 1, ...; ProcessingError when it has no OpenGL context.
+/// renderers in layers 0, 1, ..., the first one (the scene) depth-peeled (enableDepthPeeling);
+/// ProcessingError when it has no OpenGL context.
 void setUpOffScreenWindow(vtkRenderWindow* window,
                           Display* display,
                           const SnapshotOptions& options,

@@ -216,7 +216,6 @@ void renderPlanSnapshot(const LabelImage& remnantMap,
                                          2);
 
   vtkNew<vtkRenderWindow> window;
-  detail::enableDepthPeeling(window, liverLayer);
   detail::setUpOffScreenWindow(
     window, display.get(), options, { liverLayer, lesionLayer, marker.renderer });
   detail::placeCamera(liverLayer->GetActiveCamera(), options.view);

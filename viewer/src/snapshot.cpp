@@ -56,7 +56,6 @@ void renderSnapshot(const LabelImage& liver,
                                          1);
 
   vtkNew<vtkRenderWindow> window;
-  detail::enableDepthPeeling(window, renderer);
   detail::setUpOffScreenWindow(window, display.get(), options, { renderer, marker.renderer });
   detail::placeCamera(renderer->GetActiveCamera(), options.view);
   renderer->ResetCamera();
