@@ -562,6 +562,44 @@ TEST(LabelImport, SlicerSegmentationByName)
     << error;
 }
 
+TEST(LabelImport, SeveralTumourSegmentsAreOneLesionEachInFileOrderSkippingEmptyOnes)
+{
+  // Tumour segments not all named "Lesion k": segment order gives the ids, 1, 2, ... over the
+  // non-empty ones ("tumour empty" has no voxel); phantom lesion 1 -> "Tumor A", 2 -> "Tumour
+  // C", the others together -> "Lesion left" (one lesion, however many pieces).
+  const std::string dir = liver::test::makeTempDir("import-tumours");
+  const auto map = mapOf(
+    [](std::size_t i) -> std::uint16_t
+    {
+      const std::uint16_t lesion = lesionAt(i);
+      return lesion == 1 ? 2 : lesion == 2 ? 5 : lesion ? 3 : liverAt(i) ? 1 : 0;
+    });
+  writeSlicerSegmentation(*map,
+                          { { "Segment_1", "Liver", 1, 0, {} },
+                            { "Segment_2", "Tumor A", 2, 0, {} },
+                            { "Segment_3", "tumour empty", 4, 0, {} },
+                            { "Segment_4", "Lesion left", 3, 0, {} },
+                            { "Segment_5", "Tumour C", 5, 0, {} } },
+                          dir + "/case.seg.nrrd");
+  const ImportedLabels imported = importLabels(liverOnly(dir + "/case.seg.nrrd"), *phantom().ct);
+  ASSERT_TRUE(imported.labels.lesions);
+  const auto expected = mapOf(
+    [](std::size_t i) -> std::uint16_t
+    {
+      const std::uint16_t lesion = lesionAt(i);
+      return lesion == 1 ? 1 : lesion == 2 ? 3 : lesion ? 2 : 0;
+    });
+  EXPECT_EQ(valueDifference(*imported.labels.lesions, *expected), 0u);
+  EXPECT_EQ(imported.lesionCount, 3u);
+  const auto lesions = std::find_if(imported.sources.begin(),
+                                    imported.sources.end(),
+                                    [](const LabelSource& s) { return s.role == "lesions"; });
+  ASSERT_NE(lesions, imported.sources.end());
+  EXPECT_EQ(lesions->detail,
+            "one lesion per tumour segment (\"Tumor A\", \"tumour empty\", \"Lesion left\", "
+            "\"Tumour C\") -> 3 lesions");
+}
+
 TEST(LabelImport, SlicerCouinaudSegmentNamesAndDefaultNames)
 {
   const std::string dir = liver::test::makeTempDir("import-couinaud");

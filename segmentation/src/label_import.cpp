@@ -604,6 +604,44 @@ std::uint16_t lesionIdOfName(const std::string& name)
   return static_cast<std::uint16_t>(k);
 }
 
+/// Lesions from `tumour`, whose voxels hold a tumour label's index k (1.., 0 = none): k becomes
+/// lesion `ids[k]` in place; the lesion count is the highest id present.
+Part relabelledTumours(LabelImage::Pointer tumour,
+                       const std::vector<std::uint16_t>& ids,
+                       const std::string& path,
+                       const std::string& format,
+                       const std::string& detail)
+{
+  std::uint16_t* t = tumour->GetBufferPointer();
+  std::uint16_t highest = 0;
+  for (std::size_t v = 0, n = voxelCount(*tumour); v < n; ++v)
+  {
+    t[v] = ids[t[v]];
+    highest = std::max(highest, t[v]);
+  }
+  Part part;
+  part.image = std::move(tumour);
+  part.lesionCount = highest;
+  part.source = { "lesions", path, format, detail };
+  return part;
+}
+
+/// For the tumour label indices 1..labelCount of `tumour` (0 = none): the ids 1, 2, ... of the
+/// non-empty ones in index order, 0 for the empty ones (index 0 -> 0).
+std::vector<std::uint16_t> idsOfNonEmpty(const LabelImage& tumour, std::size_t labelCount)
+{
+  std::vector<bool> present(labelCount + 1, false);
+  const std::uint16_t* t = tumour.GetBufferPointer();
+  for (std::size_t v = 0, n = voxelCount(tumour); v < n; ++v)
+    present[t[v]] = true;
+  std::vector<std::uint16_t> ids(labelCount + 1, 0);
+  std::uint16_t next = 0;
+  for (std::size_t k = 1; k <= labelCount; ++k)
+    if (present[k])
+      ids[k] = ++next;
+  return ids;
+}
+
 /// Interpret a map whose labels have names (Slicer segments, TotalSegmentator's NIfTI names).
 /// Labels in one layer exclude each other, so the liver is the union of the liver, Couinaud
 /// and tumour labels. One tumour label -> its components are the lesions; several -> one lesion
@@ -742,7 +780,7 @@ Parts fromNamedLabels(const std::vector<LabelImage::Pointer>& layers,
   }
   // Tumour segments all named "Lesion k", each k once (LiverPlan's own .seg.nrrd, or a Slicer
   // user's naming): lesion k, so that written and read back the ids stay, gaps included.
-  std::vector<std::uint16_t> namedIds;
+  std::vector<std::uint16_t> namedIds{ 0 };
   std::set<std::uint16_t> distinctIds;
   for (const std::string& name : tumourNames)
   {
@@ -750,53 +788,27 @@ Parts fromNamedLabels(const std::vector<LabelImage::Pointer>& layers,
     distinctIds.insert(namedIds.back());
   }
   const bool idsNamed =
-    !namedIds.empty() && distinctIds.size() == namedIds.size() && distinctIds.count(0) == 0;
+    !tumourNames.empty() && distinctIds.size() == tumourNames.size() && distinctIds.count(0) == 0;
   if (tumour && idsNamed)
-  {
-    std::uint16_t* t = tumour->GetBufferPointer();
-    std::uint16_t highest = 0;
-    for (std::size_t v = 0; v < n; ++v)
-      if (t[v])
-      {
-        t[v] = namedIds[t[v] - 1u];
-        highest = std::max(highest, t[v]);
-      }
-    parts.lesions.image = tumour;
-    parts.lesions.lesionCount = highest;
-    parts.lesions.source = { "lesions",
-                             path,
-                             format,
-                             "lesion k from each segment \"Lesion k\" (" + joinQuoted(tumourNames) +
-                               ")" };
-  }
+    parts.lesions = relabelledTumours(tumour,
+                                      namedIds,
+                                      path,
+                                      format,
+                                      "lesion k from each segment \"Lesion k\" (" +
+                                        joinQuoted(tumourNames) + ")");
+  else if (tumour && tumourNames.size() == 1)
+    parts.lesions = lesionsFromMask(*tumour, path, format, joinQuoted(tumourNames));
   else if (tumour)
   {
-    if (tumourNames.size() == 1)
-    {
-      parts.lesions = lesionsFromMask(*tumour, path, format, joinQuoted(tumourNames));
-    }
-    else
-    {
-      // Several tumour labels: one lesion per non-empty label, renumbered in file order.
-      std::vector<std::uint64_t> counts(tumourNames.size() + 1, 0);
-      std::uint16_t* t = tumour->GetBufferPointer();
-      for (std::size_t v = 0; v < n; ++v)
-        ++counts[t[v]];
-      std::vector<std::uint16_t> id(counts.size(), 0);
-      std::uint16_t next = 0;
-      for (std::size_t k = 1; k < counts.size(); ++k)
-        if (counts[k] > 0)
-          id[k] = ++next;
-      for (std::size_t v = 0; v < n; ++v)
-        t[v] = id[t[v]];
-      parts.lesions.image = tumour;
-      parts.lesions.lesionCount = next;
-      parts.lesions.source = { "lesions",
-                               path,
-                               format,
-                               "one lesion per tumour segment (" + joinQuoted(tumourNames) +
-                                 ") -> " + std::to_string(next) + " lesions" };
-    }
+    // Several tumour labels: one lesion per non-empty label, renumbered in file order.
+    const std::vector<std::uint16_t> ids = idsOfNonEmpty(*tumour, tumourNames.size());
+    const std::uint16_t count = *std::max_element(ids.begin(), ids.end());
+    parts.lesions = relabelledTumours(tumour,
+                                      ids,
+                                      path,
+                                      format,
+                                      "one lesion per tumour segment (" + joinQuoted(tumourNames) +
+                                        ") -> " + std::to_string(count) + " lesions");
   }
   if (couinaud)
   {
