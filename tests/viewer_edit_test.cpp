@@ -2,7 +2,8 @@
 /// xvfb-run: a replayed brush stroke on the phantom with live numbers and byte-identical undo, a
 /// lesion added by click with its preview and one removed by click, the saved review re-run by
 /// `liverplan plan --review` with the window's TLV and FLR, the brush budget on a 512x512x300 CT,
-/// and the must-show session on IRCAD patient 1 (skipped without the real data).
+/// and the must-show session on IRCAD patient 1 replayed from recorded events
+/// (tests/data/ircad01-edit-session.log; skipped without the real data).
 
 #include "test_support.h"
 
@@ -57,6 +58,22 @@ std::string click(const std::array<double, 2>& at)
 {
   return event("MouseMoveEvent", at[0], at[1]) + event("LeftButtonPressEvent", at[0], at[1]) +
          event("LeftButtonReleaseEvent", at[0], at[1]);
+}
+
+/// The positions of the left-button presses of an event log, in order.
+std::vector<std::array<long, 2>> pressesIn(const std::string& eventLog)
+{
+  std::vector<std::array<long, 2>> presses;
+  std::istringstream lines(eventLog);
+  std::string name;
+  for (std::string line; std::getline(lines, line);)
+  {
+    std::istringstream fields(line);
+    std::array<long, 2> at{};
+    if (fields >> name >> at[0] >> at[1] && name == "LeftButtonPressEvent")
+      presses.push_back(at);
+  }
+  return presses;
 }
 
 bool sameBytes(const LabelImage* a, const LabelImage* b)
@@ -768,34 +785,49 @@ TEST(EditModeReal, IrcadPatient01MissedLesionAddedFalseOneRemovedAndPlanAgreesWi
       }
   }
 
-  // The session, as events: coronal click to bring the axial slice to the missed lesion; edit
-  // mode; add lesion, narrowed to the lesion's contrast; accept; to the false lesion; remove it
-  // by a click; save.
+  // The session: a coronal click brings the axial slice to the missed lesion; edit mode; add
+  // lesion, narrowed to the lesion's contrast; click it; accept; to the false lesion; remove it by
+  // a click. Replayed from events recorded under Xvfb from `liverplan view --record` on these
+  // start labels, driven by xdotool at the positions scripted here
+  // (tests/data/record-ircad01-edit-session.sh makes the recording again).
   PlanWindowOptions options = windowOptions(dir);
   PlanWindow window(*ct.image, opened, {}, {}, options);
   // Tolerance: the default 40 HU, narrowed in 10 HU steps when the lesion's contrast is low
   // (the parenchyma must stay outside the range).
   const int narrower =
     std::clamp(static_cast<int>(std::lround((40.0 - bestContrast) / 10.0)), 0, 2);
-  std::string session =
+  std::string scripted =
     "# StreamVersion 1.1\n" + click(window.sliceToDisplay(1, missedSeed)) + key('m') + key('a');
   for (int k = 0; k < narrower; ++k)
-    session += key('[');
-  session += click(window.sliceToDisplay(0, missedSeed));
-  const std::string rest = key('k') + key('m') + click(window.sliceToDisplay(1, falseCentre)) +
-                           key('m') + key('d') + click(window.sliceToDisplay(0, falseCentre));
+    scripted += key('[');
+  scripted += click(window.sliceToDisplay(0, missedSeed)) + key('k') + key('m') +
+              click(window.sliceToDisplay(1, falseCentre)) + key('m') + key('d') +
+              click(window.sliceToDisplay(0, falseCentre));
+  if (const char* out = std::getenv("LIVERPLAN_RECORD_EDIT_SESSION"))
+  {
+    // For the recording script: the start labels and the scripted session.
+    std::filesystem::create_directories(out);
+    for (const char* name : { "liver.nii.gz", "lesions.nii.gz" })
+      std::filesystem::copy_file(dir + "/" + name,
+                                 std::string(out) + "/" + name,
+                                 std::filesystem::copy_options::overwrite_existing);
+    std::ofstream(std::string(out) + "/scripted.log") << scripted;
+    GTEST_SKIP() << "wrote the start labels and scripted.log to " << out;
+  }
+  const std::string recordedPath =
+    std::string(LIVERPLAN_SOURCE_DIR) + "/tests/data/ircad01-edit-session.log";
+  std::ifstream recordedFile(recordedPath, std::ios::binary);
+  ASSERT_TRUE(recordedFile) << recordedPath;
+  const std::string session((std::istreambuf_iterator<char>(recordedFile)),
+                            std::istreambuf_iterator<char>());
+  // The recording clicks where this session aims (a changed window layout needs a new one).
+  EXPECT_EQ(pressesIn(session), pressesIn(scripted))
+    << recordedPath << " no longer matches the window: record it again";
   const editing::LiveNumbers before = window.liveNumbers();
   window.replay(session);
-  std::printf("after the add-lesion click at (%.1f, %.1f, %.1f), cursor (%.1f, %.1f, %.1f):\n%s\n",
-              missedSeed[0],
-              missedSeed[1],
-              missedSeed[2],
-              window.cursor()[0],
-              window.cursor()[1],
-              window.cursor()[2],
+  std::printf("after the recorded session (%zu events after the header):\n%s\n",
+              static_cast<std::size_t>(std::count(session.begin(), session.end(), '\n')) - 1,
               window.editText().c_str());
-  window.replay("# StreamVersion 1.1\n" + rest);
-  session += rest;
   const editing::LiveNumbers shown = window.liveNumbers();
   std::size_t grown = 0, overlap = 0;
   {
