@@ -16,6 +16,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 using namespace liver;
 
@@ -319,37 +320,70 @@ struct Synthetic
   LabelImage::Pointer ball;
 };
 
+/// What a synthetic voxel holds: its mean HU, whether it is liver, and whether it is tissue
+/// (noise is added to tissue only; fat stays exact).
+struct SyntheticVoxel
+{
+  double hu = -100.0;
+  bool liver = false;
+  bool tissue = false;
+};
+
+/// A 1 mm CT of `size` voxels and its liver mask from `voxel(x, y, z)`, with Gaussian noise of
+/// `noiseSd` (random engine seeded with `seed`) on the tissue.
+template<typename VoxelAt>
+std::pair<CtImage::Pointer, LabelImage::Pointer> syntheticCt(const CtImage::SizeType& size,
+                                                             unsigned seed,
+                                                             double noiseSd,
+                                                             VoxelAt voxel)
+{
+  CtImage::RegionType region;
+  region.SetSize(size);
+  auto ct = CtImage::New();
+  ct->SetRegions(region);
+  ct->Allocate();
+  auto liver = LabelImage::New();
+  liver->SetRegions(region);
+  liver->Allocate(true);
+  std::mt19937 random(seed);
+  std::normal_distribution<double> noise(0.0, noiseSd);
+  for (long z = 0; z < static_cast<long>(size[2]); ++z)
+    for (long y = 0; y < static_cast<long>(size[1]); ++y)
+      for (long x = 0; x < static_cast<long>(size[0]); ++x)
+      {
+        const CtImage::IndexType index{ { x, y, z } };
+        const SyntheticVoxel v = voxel(x, y, z);
+        const double hu = v.tissue ? v.hu + noise(random) : v.hu;
+        ct->SetPixel(index, static_cast<std::int16_t>(std::lround(hu)));
+        liver->SetPixel(index, v.liver);
+      }
+  return { ct, liver };
+}
+
 Synthetic makeSynthetic(double centreX)
 {
+  auto inLiver = [](long x, long y, long z)
+  { return x >= 10 && x <= 59 && y >= 10 && y <= 89 && z >= 10 && z <= 49; };
+  auto inBall = [centreX](long x, long y, long z)
+  { return std::pow(x - centreX, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2) <= 100.0; };
   Synthetic s;
-  CtImage::RegionType region;
-  region.SetSize({ 100, 100, 60 });
-  s.ct = CtImage::New();
-  s.ct->SetRegions(region);
-  s.ct->Allocate();
-  s.liver = LabelImage::New();
-  s.liver->SetRegions(region);
-  s.liver->Allocate(true);
+  std::tie(s.ct, s.liver) = syntheticCt(
+    { 100, 100, 60 },
+    7,
+    10.0,
+    [&](long x, long y, long z)
+    {
+      const bool liver = inLiver(x, y, z);
+      const bool ball = inBall(x, y, z);
+      return SyntheticVoxel{ ball ? 60.0 : liver ? 110.0 : -100.0, liver, ball || liver };
+    });
   s.ball = LabelImage::New();
-  s.ball->SetRegions(region);
+  s.ball->SetRegions(s.ct->GetLargestPossibleRegion());
   s.ball->Allocate(true);
-  std::mt19937 random(7);
-  std::normal_distribution<double> noise(0.0, 10.0);
   for (long z = 0; z < 60; ++z)
     for (long y = 0; y < 100; ++y)
       for (long x = 0; x < 100; ++x)
-      {
-        const CtImage::IndexType index{ { x, y, z } };
-        const bool inLiver = x >= 10 && x <= 59 && y >= 10 && y <= 89 && z >= 10 && z <= 49;
-        const bool inBall =
-          std::pow(x - centreX, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2) <= 100.0;
-        double hu = inBall ? 60.0 : inLiver ? 110.0 : -100.0;
-        if (inBall || inLiver)
-          hu += noise(random);
-        s.ct->SetPixel(index, static_cast<std::int16_t>(std::lround(hu)));
-        s.liver->SetPixel(index, inLiver);
-        s.ball->SetPixel(index, inBall);
-      }
+        s.ball->SetPixel({ { x, y, z } }, inBall(x, y, z));
   return s;
 }
 
@@ -393,31 +427,21 @@ TEST(LesionSegmentationSynthetic, OutlineFollowsTheParenchymaAroundTheLesionNotT
   // reaches 35 % of the contrast to the parenchyma around it: 60 + 0.65 x 55 = 95.75 HU at
   // r = 8.9 mm. Against the liver's median (100 HU) it would stop at 86 HU, r = 7.84 mm: a third
   // less volume.
-  CtImage::RegionType region;
-  region.SetSize({ 120, 100, 60 });
-  auto ct = CtImage::New();
-  ct->SetRegions(region);
-  ct->Allocate();
-  auto liver = LabelImage::New();
-  liver->SetRegions(region);
-  liver->Allocate(true);
-  std::mt19937 random(11);
-  std::normal_distribution<double> noise(0.0, 20.0);
-  for (long z = 0; z < 60; ++z)
-    for (long y = 0; y < 100; ++y)
-      for (long x = 0; x < 120; ++x)
-      {
-        const CtImage::IndexType index{ { x, y, z } };
-        const bool inLiver = x >= 10 && x <= 109 && y >= 10 && y <= 89 && z >= 10 && z <= 49;
-        const double parenchyma = x >= 75 ? 115.0 : 100.0;
-        const double r =
-          std::sqrt(std::pow(x - 90.0, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2));
-        const double hu =
-          inLiver ? parenchyma - 55.0 * std::clamp((11.0 - r) / 6.0, 0.0, 1.0) + noise(random)
-                  : -100.0;
-        ct->SetPixel(index, static_cast<std::int16_t>(std::lround(hu)));
-        liver->SetPixel(index, inLiver);
-      }
+  const auto [ct, liver] = syntheticCt(
+    { 120, 100, 60 },
+    11,
+    20.0,
+    [](long x, long y, long z)
+    {
+      const bool inLiver = x >= 10 && x <= 109 && y >= 10 && y <= 89 && z >= 10 && z <= 49;
+      const double parenchyma = x >= 75 ? 115.0 : 100.0;
+      const double r =
+        std::sqrt(std::pow(x - 90.0, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2));
+      return inLiver ? SyntheticVoxel{ parenchyma - 55.0 * std::clamp((11.0 - r) / 6.0, 0.0, 1.0),
+                                       true,
+                                       true }
+                     : SyntheticVoxel{};
+    });
   const LesionSegmentation found = segmentLesions(*ct, *liver);
   ASSERT_EQ(found.count, 1u);
   EXPECT_NEAR(found.report.liverMedianHu, 100.0, 5.0);
