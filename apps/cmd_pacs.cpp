@@ -1,6 +1,7 @@
 /// `liverplan pacs run --server URL --study UID --out DIR`: pull a study's CT series from a
-/// DICOMweb server (QIDO-RS, WADO-RS), analyse it as `batch --dicom-out` does (worker process,
-/// clinical CSV) and store its SEG, SR and PDF back into the study (STOW-RS).
+/// DICOMweb server (QIDO-RS, WADO-RS) or a DIMSE one (dicom://AET@host:port: C-FIND, C-GET),
+/// analyse it as `batch --dicom-out` does (worker process, clinical CSV) and store its SEG, SR
+/// and PDF back into the study (STOW-RS or C-STORE).
 /// `liverplan pacs watch --server URL --out DIR`: the same for every study that becomes stable
 /// on an Orthanc server (its /changes log), resumable from OUT/pacs-watch.json.
 
@@ -10,6 +11,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/pacs/dicomweb.h>
+#include <liver/pacs/dimse.h>
 #include <liver/pipeline/pacs_watch.h>
 
 #include <CLI/CLI.hpp>
@@ -36,6 +38,7 @@ struct PacsOptions
   std::string orthanc; ///< watch: Orthanc's REST API; default: server without "/dicom-web"
   std::string study;
   std::string credentials;
+  std::string aeTitle = "LIVERPLAN"; ///< ours, for a dicom:// server
   pacs::TlsOptions tls;
   long timeoutSeconds = 300;
   bool noStore = false;
@@ -67,8 +70,14 @@ void installStopHandlers()
 
 void addConnectionOptions(CLI::App& cmd, PacsOptions& o)
 {
-  cmd.add_option("--server", o.server, "DICOMweb base URL, e.g. https://pacs:8042/dicom-web")
+  cmd
+    .add_option("--server",
+                o.server,
+                "DICOMweb base URL (https://pacs:8042/dicom-web) or a DIMSE service "
+                "(dicom://AET@host:port)")
     ->required();
+  cmd.add_option("--aet", o.aeTitle, "LiverPlan's AE title towards a dicom:// server")
+    ->capture_default_str();
   cmd.add_option("--credentials",
                  o.credentials,
                  "JSON file {\"username\":...,\"password\":...} or {\"token\":...} (default: "
@@ -94,14 +103,12 @@ struct StudyRun
 };
 
 /// Pull, analyse and store back one study.
-StudyRun runStudy(const PacsOptions& o,
-                  const pacs::DicomWebServer& server,
-                  const std::string& studyUid)
+StudyRun runStudy(const PacsOptions& o, const pacs::Server& server, const std::string& studyUid)
 {
   pacs::checkUid(studyUid, "--study");
   const std::vector<pacs::SeriesInfo> series = server.studySeries(studyUid);
   if (series.empty())
-    throw InputError(server.baseUrl(), "study " + studyUid + " not found (QIDO-RS)");
+    throw InputError(server.name(), "study " + studyUid + " not found");
   const fs::path input =
     outputPathInside(fs::path(o.batch.request.out) / ".pacs", safePathComponent(studyUid));
   std::error_code ec;
@@ -144,7 +151,7 @@ StudyRun runStudy(const PacsOptions& o,
       objects.push_back((studyDir / "dicom" / name).string());
   const pacs::StoreResult stored = server.store(studyUid, objects);
   if (!stored.failures.empty())
-    throw ProcessingError("STOW-RS into study " + studyUid +
+    throw ProcessingError(server.name() + ": storing into study " + studyUid +
                           " refused: " + stored.failures.front());
   std::printf("pacs: stored %zu object(s) (SEG, SR%s) into study %s\n",
               stored.stored,
@@ -160,16 +167,53 @@ pacs::HttpClient httpClient(const PacsOptions& o)
   return pacs::HttpClient(pacs::loadCredentials(o.credentials), o.tls, o.timeoutSeconds);
 }
 
+/// The PACS --server names, DICOMweb or DIMSE, and the HTTP client for DICOMweb or Orthanc's
+/// REST API (`httpToo`: a DIMSE server's watch reads Orthanc's change log over HTTP).
+struct Connection
+{
+  std::unique_ptr<pacs::HttpClient> http;
+  std::unique_ptr<pacs::Server> server;
+};
+
+Connection connect(const PacsOptions& o, bool httpToo)
+{
+  Connection c;
+  if (!pacs::isDimseUrl(o.server))
+  {
+    c.http = std::make_unique<pacs::HttpClient>(httpClient(o));
+    c.server = std::make_unique<pacs::DicomWebServer>(o.server, *c.http);
+    return c;
+  }
+  const bool tls = !o.tls.caCert.empty() || !o.tls.clientCert.empty() || !o.tls.clientKey.empty() ||
+                   o.tls.insecure;
+  if (!httpToo && tls)
+    throw InputError("",
+                     "--ca-cert, --client-cert, --client-key, --insecure: TLS over DIMSE "
+                     "(dicom://) is not supported");
+  if (!httpToo && !o.credentials.empty())
+    throw InputError(o.credentials,
+                     "--credentials: a DIMSE server (dicom://) knows LiverPlan by its AE title "
+                     "(--aet), not by password");
+  c.server = std::make_unique<pacs::DimseServer>(o.server,
+                                                 pacs::DimseOptions{ o.aeTitle, o.timeoutSeconds });
+  if (httpToo)
+    c.http = std::make_unique<pacs::HttpClient>(httpClient(o));
+  return c;
+}
+
 // ---- watch ------------------------------------------------------------------------------------
 
 int runWatch(const PacsOptions& o)
 {
-  const pacs::HttpClient http = httpClient(o);
-  const pacs::DicomWebServer server(o.server, http);
+  if (pacs::isDimseUrl(o.server) && o.orthanc.empty())
+    throw InputError("", "pacs watch --server dicom://...: --orthanc URL (the change log) needed");
+  const Connection connection = connect(o, true);
+  const pacs::HttpClient& http = *connection.http;
+  const pacs::Server& server = *connection.server;
   std::string orthanc = o.orthanc;
   if (orthanc.empty())
   {
-    orthanc = server.baseUrl();
+    orthanc = server.name();
     const std::string suffix = "/dicom-web";
     if (orthanc.size() > suffix.size() &&
         orthanc.compare(orthanc.size() - suffix.size(), suffix.size(), suffix) == 0)
@@ -254,14 +298,17 @@ void registerPacs(CLI::App& app, int& exitCode)
 {
   CLI::App* pacsCmd = app.add_subcommand(
     "pacs",
-    "Round trip with a PACS over DICOMweb: pull a study, analyse it, store SEG, SR and PDF back");
+    "Round trip with a PACS over DICOMweb or DIMSE: pull a study, analyse it, store SEG, SR and "
+    "PDF back");
   pacsCmd->require_subcommand(1);
   pacsCmd->footer("Credentials never go on the command line: --credentials FILE or the "
                   "environment. Exit codes as for batch; 2 also for an unknown study.");
 
   auto run = std::make_shared<PacsOptions>();
   CLI::App* runCmd = pacsCmd->add_subcommand(
-    "run", "Pull one study (QIDO-RS, WADO-RS), analyse it, store its SEG, SR and PDF (STOW-RS)");
+    "run",
+    "Pull one study (QIDO-RS and WADO-RS, or C-FIND and C-GET), analyse it, store its SEG, SR "
+    "and PDF (STOW-RS or C-STORE)");
   addConnectionOptions(*runCmd, *run);
   runCmd->add_option("--study", run->study, "StudyInstanceUID")->required();
   runCmd->callback(
@@ -271,9 +318,8 @@ void registerPacs(CLI::App& app, int& exitCode)
         [&]
         {
           pacs::checkUid(run->study, "--study");
-          const pacs::HttpClient http = httpClient(*run);
-          const pacs::DicomWebServer server(run->server, http);
-          const StudyRun r = runStudy(*run, server, run->study);
+          const Connection connection = connect(*run, false);
+          const StudyRun r = runStudy(*run, *connection.server, run->study);
           if (r.status != "ok")
             std::fprintf(
               stderr, "liverplan: pacs run: study %s: %s\n", run->study.c_str(), r.status.c_str());

@@ -1,10 +1,12 @@
 /// The DICOMweb client's parts that need no server: multipart bodies both ways (the STOW-RS
-/// request, the WADO-RS answer), credentials from a file or the environment, UIDs in URLs.
+/// request, the WADO-RS answer), credentials from a file or the environment, UIDs in URLs, DIMSE
+/// addresses (dicom://AET@host:port) and AE titles.
 
 #include "test_support.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/pacs/dicomweb.h>
+#include <liver/pacs/dimse.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -82,4 +84,52 @@ TEST(Uids, OnlyDigitsAndDotsGoIntoAUrl)
   for (const std::string& bad :
        std::vector<std::string>{ "", "../../etc", "1.2?x=1", "1.2/3", std::string(65, '1') })
     EXPECT_THROW(pacs::checkUid(bad, "study"), InputError) << bad;
+}
+
+TEST(DimseUrl, AeTitleHostAndPortAreParsed)
+{
+  const pacs::DimsePeer peer = pacs::parseDimseUrl("dicom://ORTHANC@pacs.example.org:4242");
+  EXPECT_EQ(peer.aeTitle, "ORTHANC");
+  EXPECT_EQ(peer.host, "pacs.example.org");
+  EXPECT_EQ(peer.port, 4242);
+  // An AE title may hold '@' and ':'; an IPv6 host is bracketed; a trailing slash is dropped.
+  const pacs::DimsePeer v6 = pacs::parseDimseUrl("dicom://A@B:C@[::1]:104/");
+  EXPECT_EQ(v6.aeTitle, "A@B:C");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 104);
+  EXPECT_TRUE(pacs::isDimseUrl("dicom://X@h:1"));
+  EXPECT_FALSE(pacs::isDimseUrl("http://h/dicom-web"));
+}
+
+TEST(DimseUrl, MalformedUrlsAndAeTitlesAreRefused)
+{
+  for (const char* url : { "http://pacs:8042",
+                           "dicom://pacs:4242",
+                           "dicom://@pacs:4242",
+                           "dicom://ORTHANC@:4242",
+                           "dicom://ORTHANC@pacs",
+                           "dicom://ORTHANC@pacs:0",
+                           "dicom://ORTHANC@pacs:65536",
+                           "dicom://ORTHANC@pacs:42a",
+                           "dicom://ORTHANC@[::1",
+                           "dicom://SEVENTEEN_CHARS_AE@pacs:104",
+                           "dicom://BACK\\SLASH@pacs:104",
+                           "dicom://   @pacs:104" })
+    EXPECT_THROW(pacs::parseDimseUrl(url), InputError) << url;
+  try
+  {
+    pacs::parseDimseUrl("dicom://ORTHANC@pacs");
+    FAIL();
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_NE(std::string(e.what()).find("--server \"dicom://ORTHANC@pacs\""), std::string::npos)
+      << e.what();
+    EXPECT_NE(std::string(e.what()).find("port"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(pacs::checkAeTitle("LIVERPLAN-01", "--aet"));
+  EXPECT_THROW(pacs::checkAeTitle("", "--aet"), InputError);
+  EXPECT_THROW(pacs::checkAeTitle("tab\there", "--aet"), InputError);
+  // LiverPlan's own title (--aet) is checked when the client is made.
+  EXPECT_THROW(pacs::DimseServer("dicom://PACS@h:104", { "TOO_LONG_AE_TITLE", 10 }), InputError);
 }

@@ -4,6 +4,8 @@
 /// /changes feed to notice new studies. HTTP through libcurl; credentials come from a file or the
 /// environment, never from the command line; TLS settings are passed through to libcurl.
 
+#include <liver/pacs/server.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -84,41 +86,27 @@ std::string buildMultipart(const std::vector<std::string>& parts,
                            const std::string& partType,
                            const std::string& boundary);
 
-/// One series of a study as QIDO-RS lists it.
-struct SeriesInfo
-{
-  std::string seriesInstanceUid;
-  std::string modality;
-  std::string description;
-  int instances = 0;
-};
-
-/// What STOW-RS said about the instances sent.
-struct StoreResult
-{
-  std::size_t stored = 0;
-  std::vector<std::string> failures; ///< "SOPInstanceUID: reason" per failed instance
-};
-
 /// A DICOMweb service at `baseUrl` (e.g. http://pacs:8042/dicom-web).
-class DicomWebServer
+class DicomWebServer : public Server
 {
 public:
   DicomWebServer(std::string baseUrl, const HttpClient& http);
 
   /// QIDO-RS /studies/{uid}/series; empty when the server does not know the study.
-  std::vector<SeriesInfo> studySeries(const std::string& studyUid) const;
+  std::vector<SeriesInfo> studySeries(const std::string& studyUid) const override;
 
   /// WADO-RS /studies/{study}/series/{series}: every instance written to `folder` as
   /// NNNNN.dcm. Returns the number of files.
   std::size_t retrieveSeries(const std::string& studyUid,
                              const std::string& seriesUid,
-                             const std::string& folder) const;
+                             const std::string& folder) const override;
 
   /// STOW-RS /studies/{uid} of the DICOM files given.
-  StoreResult store(const std::string& studyUid, const std::vector<std::string>& files) const;
+  StoreResult store(const std::string& studyUid,
+                    const std::vector<std::string>& files) const override;
 
   const std::string& baseUrl() const { return m_baseUrl; }
+  std::string name() const override { return m_baseUrl; }
 
 private:
   std::string m_baseUrl;
