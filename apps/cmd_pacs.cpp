@@ -3,24 +3,31 @@
 /// analyse it as `batch --dicom-out` does (worker process, clinical CSV) and store its SEG, SR
 /// and PDF back into the study (STOW-RS or C-STORE).
 /// `liverplan pacs watch --server URL --out DIR`: the same for every study that becomes stable
-/// on an Orthanc server (its /changes log), resumable from OUT/pacs-watch.json.
+/// on an Orthanc server (its /changes log) or, for any server, every CT study a poll by
+/// StudyDate finds once it has settled; resumable from OUT/pacs-watch.json.
 
 #include "batch.h"
 #include "cli_common.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/safe_path.h>
+#include <liver/pacs/date_poll.h>
 #include <liver/pacs/dicomweb.h>
 #include <liver/pacs/dimse.h>
+#include <liver/pacs/study_seg.h>
 #include <liver/pipeline/pacs_watch.h>
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -42,11 +49,15 @@ struct PacsOptions
   pacs::TlsOptions tls;
   long timeoutSeconds = 300;
   bool noStore = false;
+  bool useStudySeg = false; ///< the liver from the study's own DICOM SEG when it has one
   BatchOptions batch;
   double intervalSeconds = 10;
   std::size_t exitAfter = 0;
   bool once = false;
   long long since = -1;
+  std::string follow; ///< "changes" or "date"; default by the server
+  int days = 2;
+  double settleSeconds = 60;
 };
 
 std::atomic<bool> g_stop{ false };
@@ -92,6 +103,10 @@ void addConnectionOptions(CLI::App& cmd, PacsOptions& o)
     ->required();
   cmd.add_flag(
     "--no-store", o.noStore, "analyse and write OUT/<study>/dicom/ but store nothing back");
+  cmd.add_flag("--use-study-seg",
+               o.useStudySeg,
+               "take the liver from the study's own DICOM SEG (TotalSegmentator's, Slicer's; "
+               "never LiverPlan's) when it holds one with a liver, instead of segmenting it");
   addStudyAnalysisOptions(cmd, o.batch);
 }
 
@@ -102,6 +117,47 @@ struct StudyRun
   std::string status; ///< "ok", "error: ...", "skipped: ..."
 };
 
+/// The study's own DICOM SEG with a liver (TotalSegmentator's, Slicer's; never LiverPlan's): with
+/// --use-study-seg the worker imports the liver from it (result.json's labels name the file, its
+/// SHA-256 in inputFiles; the file stays under OUT/.pacs/seg/<study>/), else it is offered.
+/// Whether it is used.
+bool useStudySegmentation(const PacsOptions& o,
+                          const std::string& studyUid,
+                          const fs::path& segs,
+                          BatchOptions& batch)
+{
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (fs::is_directory(segs, ec))
+    for (const auto& e : fs::recursive_directory_iterator(segs))
+      if (e.is_regular_file())
+        files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> notes;
+  const std::optional<pacs::StudySegmentation> seg = pacs::studyLiverSegmentation(files, notes);
+  for (const std::string& note : notes)
+    logInfo("pacs: " + note);
+  if (!seg)
+  {
+    if (o.useStudySeg)
+      logInfo("pacs: --use-study-seg: study " + studyUid +
+              " holds no DICOM SEG with a liver: the liver is segmented automatically");
+    return false;
+  }
+  const std::string which = "DICOM SEG series " + seg->seriesInstanceUid + " (" +
+                            seg->manufacturer + ", \"" + seg->seriesDescription + "\", segment \"" +
+                            seg->liverSegment + "\")";
+  if (!o.useStudySeg)
+  {
+    logInfo("pacs: study " + studyUid + " holds a liver in " + which +
+            ": --use-study-seg takes it instead of segmenting the liver");
+    return false;
+  }
+  logInfo("pacs: the liver from the study's " + which);
+  batch.request.liverFiles[studyUid] = seg->file;
+  return true;
+}
+
 /// Pull, analyse and store back one study.
 StudyRun runStudy(const PacsOptions& o, const pacs::Server& server, const std::string& studyUid)
 {
@@ -111,19 +167,28 @@ StudyRun runStudy(const PacsOptions& o, const pacs::Server& server, const std::s
     throw InputError(server.name(), "study " + studyUid + " not found");
   const fs::path input =
     outputPathInside(fs::path(o.batch.request.out) / ".pacs", safePathComponent(studyUid));
+  // The study's own segmentations (SEG series) apart: the batch reads CT only.
+  const fs::path segs =
+    outputPathInside(fs::path(o.batch.request.out) / ".pacs" / "seg", safePathComponent(studyUid));
   std::error_code ec;
   fs::remove_all(input, ec);
+  fs::remove_all(segs, ec);
   std::size_t files = 0;
   for (const pacs::SeriesInfo& s : series)
-    if (s.modality == "CT")
+    if (s.modality == "CT" || s.modality == "SEG")
     {
-      logInfo("pacs: retrieving series " + s.seriesInstanceUid + " (" + s.description + ")");
-      files += server.retrieveSeries(
-        studyUid, s.seriesInstanceUid, (input / safePathComponent(s.seriesInstanceUid)).string());
+      logInfo("pacs: retrieving " + s.modality + " series " + s.seriesInstanceUid + " (" +
+              s.description + ")");
+      const std::size_t n = server.retrieveSeries(
+        studyUid,
+        s.seriesInstanceUid,
+        ((s.modality == "CT" ? input : segs) / safePathComponent(s.seriesInstanceUid)).string());
+      files += s.modality == "CT" ? n : 0;
     }
   if (files == 0)
   {
     fs::remove_all(input, ec);
+    fs::remove_all(segs, ec);
     return { ExitOk, "skipped: no CT series" };
   }
   logInfo("pacs: " + std::to_string(files) + " CT image(s) of study " + studyUid);
@@ -132,6 +197,8 @@ StudyRun runStudy(const PacsOptions& o, const pacs::Server& server, const std::s
   batch.request.root = input.string();
   batch.request.dicomOut = true;
   batch.request.resume = false;
+  if (!useStudySegmentation(o, studyUid, segs, batch))
+    fs::remove_all(segs, ec);
   const int code = runBatch(batch);
   fs::remove_all(input, ec);
   const fs::path studyDir = outputPathInside(batch.request.out, safePathComponent(studyUid));
@@ -203,11 +270,57 @@ Connection connect(const PacsOptions& o, bool httpToo)
 
 // ---- watch ------------------------------------------------------------------------------------
 
-int runWatch(const PacsOptions& o)
+/// Where a watch is: its state, the studies analysed, the worst exit code so far.
+struct Watch
 {
-  if (pacs::isDimseUrl(o.server) && o.orthanc.empty())
-    throw InputError("", "pacs watch --server dicom://...: --orthanc URL (the change log) needed");
-  const Connection connection = connect(o, true);
+  std::string path; ///< OUT/pacs-watch.json
+  pipeline::PacsWatchState state;
+  std::size_t processed = 0;
+  int worst = ExitOk;
+  void save() const { pipeline::writePacsWatchState(path, state); }
+};
+
+/// Run one new study of a watch and record its outcome (a failure is that study's: noted, the
+/// watch goes on). False when interrupted inside the analysis (the study runs again on restart).
+bool watchStudy(const PacsOptions& o, const pacs::Server& server, const std::string& uid, Watch& w)
+{
+  logInfo("pacs watch: new study " + uid);
+  StudyRun run;
+  try
+  {
+    run = runStudy(o, server, uid);
+  }
+  catch (const std::exception& e)
+  {
+    run = { ExitProcessing, std::string("error: ") + e.what() };
+  }
+  installStopHandlers();
+  if (run.exitCode == 130)
+    return false;
+  w.state.studies[uid] = run.status;
+  if (run.status.rfind("error", 0) == 0)
+  {
+    logWarning("pacs watch: study " + uid + ": " + run.status);
+    w.worst = ExitProcessing;
+  }
+  if (run.status.rfind("skipped", 0) != 0)
+    ++w.processed;
+  w.save();
+  return true;
+}
+
+/// Sleep `seconds` unless stopped.
+void pause(double seconds)
+{
+  const auto until =
+    std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  while (!g_stop.load() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+/// Follow Orthanc's change log: every StableStudy not seen before.
+int followChanges(const PacsOptions& o, const Connection& connection, Watch& w, bool fresh)
+{
   const pacs::HttpClient& http = *connection.http;
   const pacs::Server& server = *connection.server;
   std::string orthanc = o.orthanc;
@@ -221,22 +334,15 @@ int runWatch(const PacsOptions& o)
   }
   while (!orthanc.empty() && orthanc.back() == '/')
     orthanc.pop_back();
-  std::error_code ec;
-  fs::create_directories(o.batch.request.out, ec);
-  const std::string statePath = (fs::path(o.batch.request.out) / "pacs-watch.json").string();
-  const std::optional<pipeline::PacsWatchState> saved = pipeline::readPacsWatchState(statePath);
-  pipeline::PacsWatchState state = saved.value_or(pipeline::PacsWatchState{});
+  pipeline::PacsWatchState& state = w.state;
   if (o.since >= 0)
     state.since = o.since;
-  else if (!saved)
+  else if (fresh)
     state.since = pacs::orthancLastChange(http, orthanc); // new: only studies from now on
-  const auto saveWatchState = [&] { pipeline::writePacsWatchState(statePath, state); };
-  saveWatchState();
+  w.save();
   logInfo("pacs watch: " + orthanc + "/changes from " + std::to_string(state.since));
 
   installStopHandlers();
-  std::size_t processed = 0;
-  int worst = ExitOk;
   while (!g_stop.load())
   {
     const pacs::OrthancChanges changes = pacs::orthancChanges(http, orthanc, state.since);
@@ -247,49 +353,99 @@ int runWatch(const PacsOptions& o)
       if (change.changeType == "StableStudy")
       {
         const std::string uid = pacs::orthancStudyUid(http, orthanc, change.id);
-        if (state.studies.count(uid) == 0) // our own SEG/SR/PDF make the study stable again
-        {
-          logInfo("pacs watch: new study " + uid);
-          StudyRun run;
-          try
-          {
-            run = runStudy(o, server, uid);
-          }
-          catch (const std::exception& e)
-          {
-            // One study's failure is that study's (batch isolation): noted, the watch goes on.
-            run = { ExitProcessing, std::string("error: ") + e.what() };
-          }
-          installStopHandlers();
-          if (run.exitCode == 130)
-            return 130; // interrupted inside the batch: this study runs again on restart
-          state.studies[uid] = run.status;
-          if (run.status.rfind("error", 0) == 0)
-          {
-            logWarning("pacs watch: study " + uid + ": " + run.status);
-            worst = ExitProcessing;
-          }
-          if (run.status.rfind("skipped", 0) != 0)
-            ++processed;
-        }
+        // Our own SEG/SR/PDF make the study stable again: a study is run once.
+        if (state.studies.count(uid) == 0 && !watchStudy(o, server, uid, w))
+          return 130;
       }
       state.since = change.seq;
-      saveWatchState();
-      if (o.exitAfter && processed >= o.exitAfter)
-        return worst;
+      w.save();
+      if (o.exitAfter && w.processed >= o.exitAfter)
+        return w.worst;
     }
     state.since = std::max(state.since, changes.last);
-    saveWatchState();
+    w.save();
     if (!changes.done)
       continue;
     if (o.once)
       break;
-    const auto until = std::chrono::steady_clock::now() +
-                       std::chrono::milliseconds(static_cast<long>(o.intervalSeconds * 1000));
-    while (!g_stop.load() && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pause(o.intervalSeconds);
   }
-  return worst;
+  return w.worst;
+}
+
+/// Poll the CT studies of the last --days by StudyDate (QIDO-RS or C-FIND): every study not
+/// seen before, once its instance count has settled.
+int followDates(const PacsOptions& o, const pacs::Server& server, Watch& w, bool fresh)
+{
+  pipeline::PacsWatchState& state = w.state;
+  const auto poll = [&]
+  { return server.findStudies(pacs::recentDateRange(std::time(nullptr), o.days), "CT"); };
+  if (o.since > 0)
+    throw InputError("", "--since: a watch by date takes only --since 0 (every study found)");
+  if (fresh && o.since != 0)
+    for (const pacs::FoundStudy& study : poll()) // new: only studies from now on
+      state.studies[study.studyInstanceUid] = "skipped: in the PACS when the watch started";
+  w.save();
+  logInfo("pacs watch: CT studies of the last " + std::to_string(o.days) + " day(s) on " +
+          server.name() + " by StudyDate");
+
+  std::map<std::string, pacs::PendingStudy> pending;
+  for (const auto& [uid, p] : state.pending)
+    pending[uid] = { static_cast<int>(p.instances), p.since };
+  installStopHandlers();
+  while (!g_stop.load())
+  {
+    const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::vector<std::string> settled = pacs::settledStudies(
+      poll(),
+      [&](const std::string& uid) { return state.studies.count(uid) > 0; },
+      pending,
+      now,
+      o.settleSeconds);
+    state.pending.clear();
+    for (const auto& [uid, p] : pending)
+      state.pending[uid] = { p.instances, p.since };
+    w.save();
+    for (const std::string& uid : settled)
+    {
+      if (g_stop.load())
+        break;
+      state.pending.erase(uid);
+      if (!watchStudy(o, server, uid, w))
+        return 130;
+      if (o.exitAfter && w.processed >= o.exitAfter)
+        return w.worst;
+    }
+    if (o.once)
+      break;
+    pause(o.intervalSeconds);
+  }
+  return w.worst;
+}
+
+int runWatch(const PacsOptions& o)
+{
+  std::string follow = o.follow;
+  if (follow.empty())
+    follow = pacs::isDimseUrl(o.server) && o.orthanc.empty() ? "date" : "changes";
+  if (follow == "changes" && pacs::isDimseUrl(o.server) && o.orthanc.empty())
+    throw InputError("",
+                     "pacs watch --follow changes with a dicom:// server: --orthanc URL needed");
+  std::error_code ec;
+  fs::create_directories(o.batch.request.out, ec);
+  Watch w;
+  w.path = (fs::path(o.batch.request.out) / "pacs-watch.json").string();
+  const std::optional<pipeline::PacsWatchState> saved = pipeline::readPacsWatchState(w.path);
+  if (saved && saved->follow != follow)
+    throw InputError(w.path,
+                     "follow: this watch followed \"" + saved->follow + "\", not \"" + follow +
+                       "\" (use another --out)");
+  w.state = saved.value_or(pipeline::PacsWatchState{});
+  w.state.follow = follow;
+  const Connection connection = connect(o, follow == "changes");
+  return follow == "changes" ? followChanges(o, connection, w, !saved)
+                             : followDates(o, *connection.server, w, !saved);
 }
 
 } // namespace
@@ -330,11 +486,28 @@ void registerPacs(CLI::App& app, int& exitCode)
   auto watch = std::make_shared<PacsOptions>();
   CLI::App* watchCmd = pacsCmd->add_subcommand(
     "watch",
-    "Analyse every CT study that becomes stable on an Orthanc server (its /changes log), "
-    "storing SEG, SR and PDF back; resumable (OUT/pacs-watch.json)");
+    "Analyse every new CT study (Orthanc's /changes log, or polls by StudyDate), storing SEG, SR "
+    "and PDF back; resumable (OUT/pacs-watch.json)");
   addConnectionOptions(*watchCmd, *watch);
   watchCmd->add_option(
     "--orthanc", watch->orthanc, "Orthanc's REST API URL (default: --server without /dicom-web)");
+  watchCmd
+    ->add_option("--follow",
+                 watch->follow,
+                 "changes: Orthanc's change log; date: poll the CT studies of the last --days by "
+                 "StudyDate (QIDO-RS or C-FIND), for a PACS without a change log (default: "
+                 "changes, date for a dicom:// server without --orthanc)")
+    ->check(CLI::IsMember({ "changes", "date" }));
+  watchCmd->add_option("--days", watch->days, "--follow date: StudyDates of the last N days")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 3660));
+  watchCmd
+    ->add_option("--settle",
+                 watch->settleSeconds,
+                 "--follow date: seconds a study's instance count must stay the same before it is "
+                 "analysed")
+    ->capture_default_str()
+    ->check(CLI::Range(0.0, 86400.0));
   watchCmd->add_option("--interval", watch->intervalSeconds, "seconds between polls")
     ->capture_default_str()
     ->check(CLI::Range(0.1, 86400.0));
@@ -343,7 +516,8 @@ void registerPacs(CLI::App& app, int& exitCode)
   watchCmd->add_option("--since",
                        watch->since,
                        "start at this change number (default: where the last watch stopped; "
-                       "a first watch starts at the newest change)");
+                       "a first watch starts at the newest change; --follow date: only 0, the "
+                       "studies already there too)");
   watchCmd->callback([watch, &exitCode]
                      { exitCode = runGuarded([&] { return runWatch(*watch); }); });
 }

@@ -9,7 +9,10 @@
 #include "test_support.h"
 
 #include <liver/imaging/io.h>
+#include <liver/pacs/date_poll.h>
 #include <liver/pacs/dicomweb.h>
+#include <liver/pacs/dimse.h>
+#include <liver/pacs/study_seg.h>
 #include <liver/report/dicom_export.h>
 #include <liver/segmentation/dicom_seg.h>
 
@@ -216,6 +219,72 @@ std::string studyUidOf(const std::string& phantomDir)
   return "";
 }
 
+/// Today's date (local), as a watch by date sees it.
+std::string today()
+{
+  const std::string range = pacs::recentDateRange(std::time(nullptr), 1);
+  return range.substr(0, range.find('-'));
+}
+
+/// Every DICOM file of `dicomDir` given StudyDate `date` (a study acquired that day).
+void setStudyDate(const std::string& dicomDir, const std::string& date)
+{
+  for (const auto& e : fs::directory_iterator(dicomDir))
+  {
+    DcmFileFormat ff;
+    ASSERT_TRUE(ff.loadFile(e.path().c_str()).good()) << e.path();
+    ff.loadAllDataIntoMemory(); // saved over the file it was read from
+    ff.getDataset()->putAndInsertOFStringArray(DCM_StudyDate, date.c_str());
+    ASSERT_TRUE(ff.saveFile(e.path().c_str()).good()) << e.path();
+  }
+}
+
+/// Wait up to 10 min for `pid` to end: its exit code, -1 (and killed) when it did not.
+int waitFor(pid_t pid)
+{
+  int status = -1;
+  for (int k = 0; k < 6000 && waitpid(pid, &status, WNOHANG) == 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (!WIFEXITED(status))
+  {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+  }
+  return WEXITSTATUS(status);
+}
+
+/// A DICOM SEG of the phantom's ground-truth liver as another tool stores it in the study (its own
+/// series, Manufacturer "TotalSegmentator"), in a folder of its own; returns the file.
+std::string foreignLiverSeg(const std::string& phantomDir)
+{
+  const CtVolume ct = loadCt(phantomDir + "/dicom");
+  SegmentToWrite segment;
+  segment.label = "liver";
+  segment.category = codes::anatomicalStructure();
+  segment.type = codes::liver();
+  segment.algorithmName = "TotalSegmentator";
+  segment.map = loadLabels(phantomDir + "/liver.nii.gz");
+  DicomSegWriteOptions options;
+  options.seriesDescription = "TotalSegmentator";
+  options.contentLabel = "TOTALSEG";
+  options.seriesNumber = "42";
+  fs::create_directories(phantomDir + "/totalseg");
+  const std::string path = phantomDir + "/totalseg/seg.dcm";
+  writeDicomSegmentation(
+    { segment },
+    findDicomSourceSeries(phantomDir + "/dicom", ct.study.seriesInstanceUid, *ct.image),
+    *ct.image,
+    path,
+    options);
+  DcmFileFormat ff;
+  EXPECT_TRUE(ff.loadFile(path.c_str()).good());
+  ff.loadAllDataIntoMemory(); // saved over the file it was read from
+  ff.getDataset()->putAndInsertOFStringArray(DCM_Manufacturer, "TotalSegmentator");
+  EXPECT_TRUE(ff.saveFile(path.c_str()).good());
+  return path;
+}
+
 /// The clinical CSV for the studies (height and weight: sFLR).
 std::string clinicalCsv(const std::vector<std::string>& studies)
 {
@@ -227,7 +296,8 @@ std::string clinicalCsv(const std::vector<std::string>& studies)
   return path;
 }
 
-/// Every instance of study `uid` in Orthanc, by modality: file bytes, downloaded to g_work.
+/// Every instance of study `uid` in Orthanc, by modality ("SEG" LiverPlan's, "SEG by X" another
+/// tool's): file bytes, downloaded to g_work.
 std::map<std::string, std::vector<std::string>> instancesByModality(const std::string& uid)
 {
   const pacs::HttpClient http = client();
@@ -247,10 +317,16 @@ std::map<std::string, std::vector<std::string>> instancesByModality(const std::s
     const std::string id = instance.at("ID").get<std::string>();
     const nlohmann::json series = nlohmann::json::parse(
       http.get(g_orthanc + "/instances/" + id + "/series", "application/json").body);
-    const std::string modality = series.at("MainDicomTags").value("Modality", std::string());
+    std::string modality = series.at("MainDicomTags").value("Modality", std::string());
     const std::string path = g_work + "/download-" + id + ".dcm";
     std::ofstream(path, std::ios::binary)
       << http.get(g_orthanc + "/instances/" + id + "/file", "application/dicom").body;
+    DcmFileFormat ff;
+    OFString manufacturer;
+    if (modality == "SEG" && ff.loadFile(path.c_str()).good() &&
+        ff.getDataset()->findAndGetOFString(DCM_Manufacturer, manufacturer).good() &&
+        manufacturer != "LiverPlan")
+      modality = "SEG by " + std::string(manufacturer.c_str());
     files[modality].push_back(path);
   }
   return files;
@@ -343,8 +419,7 @@ void expectPacsRun(int seed, const std::string& out, const std::vector<std::stri
   upload(phantom + "/dicom");
   std::vector<std::string> args = { "pacs", "run", "--out", out, "--study", uid };
   args.insert(args.end(), connection.begin(), connection.end());
-  for (const std::string& a :
-       { "--plan", "right-hemihepatectomy", "--auto-segments", "--clinical-csv" })
+  for (const char* a : { "--plan", "right-hemihepatectomy", "--auto-segments", "--clinical-csv" })
     args.push_back(a);
   args.push_back(clinicalCsv({ uid }));
   const test::CommandResult r = test::runLiverplan(args);
@@ -354,6 +429,27 @@ void expectPacsRun(int seed, const std::string& out, const std::vector<std::stri
     << r.out;
   EXPECT_FALSE(fs::exists(out + "/.pacs/" + uid)); // the pulled images are not kept
   expectRoundTrip(uid, studyDirOf(out, uid));
+}
+
+/// Start the watch `args` (into `out`), wait until it has written its state (it has said where it
+/// starts), upload the phantom study `phantom` (StudyInstanceUID `uid`), wait for the watch to
+/// end (--exit-after 1) with exit 0 and find the study's round trip in Orthanc; `state` is the
+/// watch's state file then.
+void watchWhileAStudyArrives(const std::vector<std::string>& args,
+                             const std::string& out,
+                             const std::string& phantom,
+                             const std::string& uid,
+                             nlohmann::json& state)
+{
+  const std::string log = out + ".log";
+  const pid_t watch = spawn(args, log);
+  for (int k = 0; k < 300 && !fs::exists(out + "/pacs-watch.json"); ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(out + "/pacs-watch.json")) << readBytes(log);
+  upload(phantom + "/dicom");
+  ASSERT_EQ(waitFor(watch), 0) << readBytes(log);
+  expectRoundTrip(uid, studyDirOf(out, uid));
+  state = test::readJson(out + "/pacs-watch.json");
 }
 
 TEST(PacsOrthanc, RunPullsAnalysesAndStoresBackIntoTheStudy)
@@ -469,24 +565,10 @@ TEST(PacsOrthanc, WatchAnalysesAStudyArrivingWhileItWatchesAndResumes)
                                              "--clinical-csv",
                                              csv });
   args.insert(args.begin(), LIVERPLAN_BINARY);
-  const pid_t watch = spawn(args, g_work + "/watch.log");
-  // The watch starts at the newest change: wait until it has said where, then the study arrives.
-  for (int k = 0; k < 300 && !fs::exists(out + "/pacs-watch.json"); ++k)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_TRUE(fs::exists(out + "/pacs-watch.json")) << readBytes(g_work + "/watch.log");
-  upload(phantom + "/dicom");
-  int status = -1;
-  for (int k = 0; k < 6000 && waitpid(watch, &status, WNOHANG) == 0; ++k)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (!WIFEXITED(status))
-  {
-    kill(watch, SIGKILL);
-    waitpid(watch, &status, 0);
-    FAIL() << "pacs watch did not finish: " << readBytes(g_work + "/watch.log");
-  }
-  ASSERT_EQ(WEXITSTATUS(status), 0) << readBytes(g_work + "/watch.log");
-  expectRoundTrip(uid, studyDirOf(out, uid));
-  const nlohmann::json state = test::readJson(out + "/pacs-watch.json");
+  nlohmann::json state;
+  watchWhileAStudyArrives(args, out, phantom, uid, state);
+  if (HasFatalFailure())
+    return;
   EXPECT_EQ(state["studies"][uid], "ok") << state.dump();
   // The study from the run test was there before the watch started: left alone.
   EXPECT_EQ(state["studies"].size(), 1u) << state.dump();
@@ -500,6 +582,143 @@ TEST(PacsOrthanc, WatchAnalysesAStudyArrivingWhileItWatchesAndResumes)
   EXPECT_EQ(instancesByModality(uid).at("SR").size(), 1u);
   EXPECT_GT(test::readJson(out + "/pacs-watch.json")["since"].get<long long>(),
             state["since"].get<long long>());
+}
+
+TEST(PacsOrthanc, WatchByStudyDateOverDimseAnalysesANewStudyOnceSettled)
+{
+  // Two studies of today: one in the PACS before the watch starts (left alone), one arriving.
+  const std::string before = phantomStudy(11);
+  const std::string arriving = phantomStudy(9);
+  setStudyDate(before + "/dicom", today());
+  setStudyDate(arriving + "/dicom", today());
+  const std::string beforeUid = studyUidOf(before);
+  const std::string uid = studyUidOf(arriving);
+  upload(before + "/dicom");
+
+  // Both protocols list today's CT studies alike (the older phantoms' 20260101 is not today).
+  const std::string range = pacs::recentDateRange(std::time(nullptr), 1);
+  const pacs::HttpClient http = client();
+  const auto uids = [](const std::vector<pacs::FoundStudy>& studies)
+  {
+    std::map<std::string, int> m;
+    for (const pacs::FoundStudy& s : studies)
+      m[s.studyInstanceUid] = s.instances;
+    return m;
+  };
+  const auto byQido =
+    uids(pacs::DicomWebServer(g_orthanc + "/dicom-web", http).findStudies(range, "CT"));
+  const auto byCFind = uids(pacs::DimseServer(g_dimse, { OurAet, 60 }).findStudies(range, "CT"));
+  ASSERT_EQ(byQido.size(), 1u);
+  EXPECT_EQ(byQido.count(beforeUid), 1u);
+  EXPECT_GT(byQido.at(beforeUid), 10);
+  EXPECT_EQ(byCFind, byQido);
+
+  const std::string out = g_work + "/watch-date";
+  std::vector<std::string> args = { LIVERPLAN_BINARY,
+                                    "pacs",
+                                    "watch",
+                                    "--server",
+                                    g_dimse,
+                                    "--aet",
+                                    OurAet,
+                                    "--out",
+                                    out,
+                                    "--interval",
+                                    "0.5",
+                                    "--settle",
+                                    "2",
+                                    "--exit-after",
+                                    "1",
+                                    "--plan",
+                                    "right-hemihepatectomy",
+                                    "--auto-segments",
+                                    "--clinical-csv",
+                                    clinicalCsv({ uid, beforeUid }) };
+  nlohmann::json state;
+  watchWhileAStudyArrives(args, out, arriving, uid, state);
+  if (HasFatalFailure())
+    return;
+  EXPECT_EQ(state["follow"], "date") << state.dump();
+  EXPECT_EQ(state["studies"][uid], "ok") << state.dump();
+  EXPECT_EQ(state["studies"][beforeUid], "skipped: in the PACS when the watch started")
+    << state.dump();
+  EXPECT_EQ(instancesByModality(beforeUid).count("SEG"), 0u);
+
+  // Resumed (as cron would, --once): both studies are decided, nothing is analysed again.
+  const test::CommandResult again = test::runLiverplan({ "pacs",
+                                                         "watch",
+                                                         "--server",
+                                                         g_dimse,
+                                                         "--aet",
+                                                         OurAet,
+                                                         "--out",
+                                                         out,
+                                                         "--once",
+                                                         "--settle",
+                                                         "0" });
+  EXPECT_EQ(again.exitCode, 0) << again.err;
+  EXPECT_FALSE(test::contains(again.err, "new study")) << again.err;
+  EXPECT_EQ(instancesByModality(uid).at("SR").size(), 1u);
+  // The state of a watch by date is not one of the change log's.
+  const test::CommandResult other =
+    test::runLiverplan(pacsArgs("watch", out, { "--once", "--follow", "changes" }));
+  test::expectOneLineError(other, test::ExitBadInput, "pacs-watch.json: follow");
+}
+
+TEST(PacsOrthanc, RunTakesTheLiverFromTheStudysOwnSegWhenAsked)
+{
+  const std::string phantom = phantomStudy(13);
+  const std::string uid = studyUidOf(phantom);
+  ASSERT_FALSE(uid.empty());
+  const std::string foreign = foreignLiverSeg(phantom);
+  upload(phantom + "/dicom");
+  upload(phantom + "/totalseg");
+  const std::string out = g_work + "/study-seg";
+  const test::CommandResult r = test::runLiverplan(pacsArgs("run",
+                                                            out,
+                                                            { "--study",
+                                                              uid,
+                                                              "--use-study-seg",
+                                                              "--plan",
+                                                              "right-hemihepatectomy",
+                                                              "--auto-segments",
+                                                              "--clinical-csv",
+                                                              clinicalCsv({ uid }) }));
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  EXPECT_TRUE(test::contains(r.err, "the liver from the study's DICOM SEG series")) << r.err;
+  const std::string dir = studyDirOf(out, uid);
+  expectRoundTrip(uid, dir);
+
+  // result.json says where the liver came from: the SEG as retrieved (kept), its SHA-256.
+  const nlohmann::json result = test::readJson(dir + "/result.json");
+  EXPECT_EQ(result["segmentation"]["liver"], "imported") << result["segmentation"].dump();
+  const nlohmann::json& source = result["labels"]["sources"][0];
+  EXPECT_EQ(source["role"], "liver") << source.dump();
+  EXPECT_EQ(source["format"], "dicom-seg") << source.dump();
+  const std::string used = source["path"].get<std::string>();
+  EXPECT_TRUE(test::contains(used, ".pacs/seg/" + uid + "/")) << used;
+  EXPECT_EQ(readBytes(used), readBytes(foreign));
+  bool hashed = false;
+  for (const nlohmann::json& input : result["inputFiles"])
+    hashed =
+      hashed || (input["role"] == "liver" && input["path"] == used && input["sha256"].is_string());
+  EXPECT_TRUE(hashed) << result["inputFiles"].dump();
+  // The analysis measured the SEG's liver, voxel for voxel the ground truth it was made of.
+  EXPECT_EQ(nonZero(*loadLabels(dir + "/liver.nii.gz")),
+            nonZero(*loadLabels(phantom + "/liver.nii.gz")));
+  const auto files = instancesByModality(uid);
+  ASSERT_EQ(files.count("SEG by TotalSegmentator"), 1u);
+
+  // LiverPlan's own SEG, now in the study too, is never taken for the study's own.
+  std::vector<std::string> notes;
+  const auto chosen = pacs::studyLiverSegmentation({ files.at("SEG")[0], foreign }, notes);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->file, foreign);
+  EXPECT_EQ(chosen->manufacturer, "TotalSegmentator");
+  EXPECT_EQ(chosen->liverSegment, "liver");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_TRUE(test::contains(notes[0], "LiverPlan's own SEG")) << notes[0];
+  EXPECT_FALSE(pacs::studyLiverSegmentation({ files.at("SEG")[0] }, notes).has_value());
 }
 
 int main(int argc, char** argv)

@@ -1,15 +1,19 @@
 /// The DICOMweb client's parts that need no server: multipart bodies both ways (the STOW-RS
 /// request, the WADO-RS answer), credentials from a file or the environment, UIDs in URLs, DIMSE
-/// addresses (dicom://AET@host:port) and AE titles.
+/// addresses (dicom://AET@host:port) and AE titles, polling by StudyDate.
 
 #include "test_support.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/pacs/date_poll.h>
 #include <liver/pacs/dicomweb.h>
 #include <liver/pacs/dimse.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <map>
+#include <set>
 
 using namespace liver;
 
@@ -132,4 +136,52 @@ TEST(DimseUrl, MalformedUrlsAndAeTitlesAreRefused)
   EXPECT_THROW(pacs::checkAeTitle("tab\there", "--aet"), InputError);
   // LiverPlan's own title (--aet) is checked when the client is made.
   EXPECT_THROW(pacs::DimseServer("dicom://PACS@h:104", { "TOO_LONG_AE_TITLE", 10 }), InputError);
+}
+
+TEST(DatePoll, RecentDateRangesEndTodayInLocalTime)
+{
+  setenv("TZ", "Europe/Berlin", 1);
+  tzset();
+  std::tm morning{};
+  morning.tm_year = 2026 - 1900;
+  morning.tm_mon = 2; // March: the clocks go forward on the 29th
+  morning.tm_mday = 30;
+  morning.tm_hour = 0;
+  morning.tm_min = 30;
+  morning.tm_isdst = -1;
+  const std::time_t t = std::mktime(&morning);
+  EXPECT_EQ(pacs::recentDateRange(t, 1), "20260330-20260330");
+  EXPECT_EQ(pacs::recentDateRange(t, 2), "20260329-20260330");
+  EXPECT_EQ(pacs::recentDateRange(t, 31), "20260228-20260330");
+  EXPECT_THROW(pacs::recentDateRange(t, 0), InputError);
+  unsetenv("TZ");
+  tzset();
+
+  EXPECT_NO_THROW(pacs::checkDateRange("20260101-20261231"));
+  EXPECT_NO_THROW(pacs::checkDateRange("20260101"));
+  for (const char* bad : { "", "2026-01-01", "20261301", "20260132", "20260102-20260101", "x" })
+    EXPECT_THROW(pacs::checkDateRange(bad), InputError) << bad;
+}
+
+TEST(DatePoll, AStudyIsAnalysedOnceItsInstanceCountHasSettled)
+{
+  std::map<std::string, pacs::PendingStudy> pending;
+  std::set<std::string> decided = { "9.9" };
+  const auto isDecided = [&](const std::string& uid) { return decided.count(uid) > 0; };
+  const auto poll = [&](std::vector<pacs::FoundStudy> found, double now)
+  { return pacs::settledStudies(found, isDecided, pending, now, 10); };
+
+  // First seen: never settled at once; a decided study is never pending.
+  EXPECT_TRUE(poll({ { "1.1", "", 40 }, { "9.9", "", 5 } }, 0).empty());
+  EXPECT_EQ(pending.size(), 1u);
+  // Still arriving: the count changed, the wait starts again.
+  EXPECT_TRUE(poll({ { "1.1", "", 80 } }, 8).empty());
+  EXPECT_EQ(pending.at("1.1").since, 8);
+  EXPECT_TRUE(poll({ { "1.1", "", 80 } }, 17.9).empty());
+  const std::vector<std::string> settled = poll({ { "1.1", "", 80 }, { "2.2", "", 3 } }, 18);
+  EXPECT_EQ(settled, std::vector<std::string>{ "1.1" });
+  // Once decided it leaves the pending list; a study no longer found leaves it too.
+  decided.insert("1.1");
+  EXPECT_TRUE(poll({ { "1.1", "", 80 } }, 30).empty());
+  EXPECT_TRUE(pending.empty());
 }

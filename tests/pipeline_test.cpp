@@ -183,9 +183,11 @@ TEST(PacsWatchState, WrittenReadBackWithUnknownFieldsKeptAndTheSchemaAgrees)
   state.studies = { { "1.2.3", "ok" },
                     { "1.2.4", "error: no liver" },
                     { "1.2.5", "skipped: no CT series" } };
-  state.extra["follow"] = "changes"; // a later version's field
+  state.extra["operator"] = "night shift"; // a later version's field
   pipeline::writePacsWatchState(path, state);
   const nlohmann::json written = test::readJson(path);
+  EXPECT_EQ(written["follow"], "changes");
+  EXPECT_FALSE(written.contains("pending"));
   EXPECT_EQ(written["since"], 1234);
   EXPECT_EQ(written["studies"]["1.2.4"], "error: no liver");
   const nlohmann::json schema =
@@ -203,6 +205,26 @@ TEST(PacsWatchState, WrittenReadBackWithUnknownFieldsKeptAndTheSchemaAgrees)
   EXPECT_EQ(read->studies, state.studies);
   EXPECT_EQ(read->extra, state.extra);
   EXPECT_EQ(pipeline::toJson(*read), written);
+
+  // A watch by date: what it follows and the studies still settling.
+  state.follow = "date";
+  state.since = 0;
+  state.pending = { { "1.2.6", { 120, 1764000000.5 } } };
+  pipeline::writePacsWatchState(path, state);
+  const nlohmann::json byDate = test::readJson(path);
+  EXPECT_EQ(byDate["follow"], "date");
+  EXPECT_EQ(byDate["pending"]["1.2.6"]["instances"], 120);
+  EXPECT_TRUE(test::validateJson(schema, byDate).empty()) << byDate.dump();
+  const std::optional<pipeline::PacsWatchState> dated = pipeline::readPacsWatchState(path);
+  ASSERT_TRUE(dated.has_value());
+  EXPECT_EQ(dated->follow, "date");
+  ASSERT_EQ(dated->pending.count("1.2.6"), 1u);
+  EXPECT_EQ(dated->pending.at("1.2.6").instances, 120);
+  EXPECT_EQ(dated->pending.at("1.2.6").since, 1764000000.5);
+  EXPECT_EQ(dated->extra, state.extra);
+  // An older file (no follow) follows the change log.
+  std::ofstream(path, std::ios::trunc) << R"({"since": 5, "studies": {}})";
+  EXPECT_EQ(pipeline::readPacsWatchState(path)->follow, "changes");
 }
 
 TEST(PacsWatchState, BadFilesAreRefusedNamingTheFileAndTheField)
@@ -220,6 +242,13 @@ TEST(PacsWatchState, BadFilesAreRefusedNamingTheFileAndTheField)
     { "{\"since\": 7, \"studies\": [\"1.2.3\"]}", "studies: must be an object" },
     { "{\"since\": 7, \"studies\": {\"1.2.3\": \"ok\", \"1.2.4\": 3}}",
       "studies[\"1.2.4\"]: must be a string" },
+    { "{\"since\": 0, \"studies\": {}, \"follow\": \"dates\"}",
+      "follow: must be \"changes\" or \"date\", not \"dates\"" },
+    { "{\"since\": 0, \"studies\": {}, \"pending\": []}", "pending: must be an object" },
+    { "{\"since\": 0, \"studies\": {}, \"pending\": {\"1.2\": {\"instances\": -1, \"since\": 0}}}",
+      "pending[\"1.2\"]: must be {\"instances\": integer >= 0" },
+    { "{\"since\": 0, \"studies\": {}, \"pending\": {\"1.2\": {\"instances\": 3}}}",
+      "pending[\"1.2\"]: must be" },
   };
   for (const auto& [text, problem] : cases)
   {

@@ -2,6 +2,8 @@
 
 #include <liver/pacs/dicomweb.h>
 
+#include <liver/pacs/date_poll.h>
+
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 
@@ -339,6 +341,42 @@ DicomWebServer::DicomWebServer(std::string baseUrl, const HttpClient& http)
     m_baseUrl.pop_back();
   if (m_baseUrl.rfind("http://", 0) != 0 && m_baseUrl.rfind("https://", 0) != 0)
     throw InputError("", "--server \"" + m_baseUrl + "\" is not an http:// or https:// URL");
+}
+
+std::vector<FoundStudy> DicomWebServer::findStudies(const std::string& dateRange,
+                                                    const std::string& modality) const
+{
+  checkDateRange(dateRange);
+  for (char c : modality)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      throw InputError("", "modality \"" + modality + "\" is not a DICOM modality code");
+  const int page = 100;
+  std::vector<FoundStudy> studies;
+  for (int offset = 0;; offset += page)
+  {
+    const std::string url =
+      m_baseUrl + "/studies?StudyDate=" + dateRange + "&ModalitiesInStudy=" + modality +
+      "&includefield=00201208&limit=" + std::to_string(page) + "&offset=" + std::to_string(offset);
+    const HttpResponse r = m_http.get(url, "application/dicom+json", true);
+    if (r.status == 404 || r.status == 204 || r.body.empty())
+      break;
+    const json list = parseJson(r, url);
+    if (!list.is_array())
+      throw ProcessingError(url + ": QIDO-RS answer is not a JSON array");
+    for (const json& item : list)
+    {
+      FoundStudy s;
+      s.studyInstanceUid = jsonValue(item, "0020000D");
+      s.studyDate = jsonValue(item, "00080020");
+      const std::string n = jsonValue(item, "00201208");
+      s.instances = n.empty() ? 0 : std::atoi(n.c_str());
+      if (!s.studyInstanceUid.empty())
+        studies.push_back(s);
+    }
+    if (list.size() < static_cast<std::size_t>(page))
+      break;
+  }
+  return studies;
 }
 
 std::vector<SeriesInfo> DicomWebServer::studySeries(const std::string& studyUid) const

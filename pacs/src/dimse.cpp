@@ -1,7 +1,9 @@
 /// DIMSE (C-FIND, C-GET, C-STORE) through DCMTK's DcmSCU.
 
-#include <liver/pacs/dicomweb.h>
 #include <liver/pacs/dimse.h>
+
+#include <liver/pacs/date_poll.h>
+#include <liver/pacs/dicomweb.h>
 
 #include <liver/imaging/errors.h>
 
@@ -14,6 +16,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -218,14 +221,56 @@ DimseServer::DimseServer(const std::string& url, DimseOptions options)
     throw InputError("", "--timeout must be at least 1 second");
 }
 
-std::vector<SeriesInfo> DimseServer::studySeries(const std::string& studyUid) const
+void DimseServer::find(DcmDataset& query,
+                       const std::string& what,
+                       const std::function<void(DcmItem&)>& each) const
 {
-  checkUid(studyUid, "study");
   Association scu(m_url, m_peer, m_options);
   scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
   const T_ASC_PresentationContextID id =
     scu.open("C-FIND (Study Root)", UID_FINDStudyRootQueryRetrieveInformationModel);
+  Responses<QRResponse> responses;
+  const OFCondition cond = scu.sendFINDRequest(id, &query, &responses.list);
+  scu.check(cond, what);
+  if (responses.finalStatus() != STATUS_Success)
+    throw ProcessingError(m_url + ": " + what + ": " +
+                          DU_cfindStatusString(responses.finalStatus()) + " (" +
+                          hex16(responses.finalStatus()) + ")");
+  scu.close();
+  for (QRResponse* r : responses.list)
+    if (r->m_dataset)
+      each(*r->m_dataset);
+}
 
+std::vector<FoundStudy> DimseServer::findStudies(const std::string& dateRange,
+                                                 const std::string& modality) const
+{
+  checkDateRange(dateRange);
+  DcmDataset query;
+  query.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "STUDY");
+  query.putAndInsertOFStringArray(DCM_StudyDate, dateRange.c_str());
+  query.putAndInsertOFStringArray(DCM_ModalitiesInStudy, modality.c_str());
+  query.insertEmptyElement(DCM_StudyInstanceUID);
+  query.insertEmptyElement(DCM_NumberOfStudyRelatedInstances);
+  std::vector<FoundStudy> studies;
+  find(query,
+       "C-FIND of the " + modality + " studies of " + dateRange,
+       [&](DcmItem& answer)
+       {
+         FoundStudy s;
+         s.studyInstanceUid = stringOf(answer, DCM_StudyInstanceUID);
+         s.studyDate = stringOf(answer, DCM_StudyDate);
+         const std::string n = stringOf(answer, DCM_NumberOfStudyRelatedInstances);
+         s.instances = n.empty() ? 0 : std::atoi(n.c_str());
+         if (!s.studyInstanceUid.empty())
+           studies.push_back(s);
+       });
+  return studies;
+}
+
+std::vector<SeriesInfo> DimseServer::studySeries(const std::string& studyUid) const
+{
+  checkUid(studyUid, "study");
   DcmDataset query;
   query.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "SERIES");
   query.putAndInsertOFStringArray(DCM_StudyInstanceUID, studyUid.c_str());
@@ -234,29 +279,20 @@ std::vector<SeriesInfo> DimseServer::studySeries(const std::string& studyUid) co
                                 DCM_SeriesDescription,
                                 DCM_NumberOfSeriesRelatedInstances })
     query.insertEmptyElement(key);
-  Responses<QRResponse> responses;
-  const OFCondition cond = scu.sendFINDRequest(id, &query, &responses.list);
-  const std::string what = "C-FIND of study " + studyUid + "'s series";
-  scu.check(cond, what);
-  if (responses.finalStatus() != STATUS_Success)
-    throw ProcessingError(m_url + ": " + what + ": " +
-                          DU_cfindStatusString(responses.finalStatus()) + " (" +
-                          hex16(responses.finalStatus()) + ")");
-  scu.close();
-
   std::vector<SeriesInfo> series;
-  for (QRResponse* r : responses.list)
-    if (r->m_dataset)
-    {
-      SeriesInfo s;
-      s.seriesInstanceUid = stringOf(*r->m_dataset, DCM_SeriesInstanceUID);
-      s.modality = stringOf(*r->m_dataset, DCM_Modality);
-      s.description = stringOf(*r->m_dataset, DCM_SeriesDescription);
-      const std::string n = stringOf(*r->m_dataset, DCM_NumberOfSeriesRelatedInstances);
-      s.instances = n.empty() ? 0 : std::atoi(n.c_str());
-      if (!s.seriesInstanceUid.empty())
-        series.push_back(s);
-    }
+  find(query,
+       "C-FIND of study " + studyUid + "'s series",
+       [&](DcmItem& answer)
+       {
+         SeriesInfo s;
+         s.seriesInstanceUid = stringOf(answer, DCM_SeriesInstanceUID);
+         s.modality = stringOf(answer, DCM_Modality);
+         s.description = stringOf(answer, DCM_SeriesDescription);
+         const std::string n = stringOf(answer, DCM_NumberOfSeriesRelatedInstances);
+         s.instances = n.empty() ? 0 : std::atoi(n.c_str());
+         if (!s.seriesInstanceUid.empty())
+           series.push_back(s);
+       });
   return series;
 }
 

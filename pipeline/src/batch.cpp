@@ -415,6 +415,10 @@ BatchOutcome runBatch(const BatchRequest& o,
       job.arguments.insert(job.arguments.end(), { "--auto-plan", std::to_string(o.autoPlans) });
     if (o.autoSegments)
       job.arguments.push_back("--auto-segments");
+    if (const auto liver = o.liverFiles.find(job.study->studyInstanceUid);
+        liver != o.liverFiles.end())
+      job.arguments.insert(job.arguments.end(),
+                           { "--liver", fs::absolute(liver->second).string() });
     if (o.dicomOut) // while the worker's links to the series exist
       job.arguments.push_back("--dicom-out");
     nlohmann::json clinicalRow = nlohmann::json::object();

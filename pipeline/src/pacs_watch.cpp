@@ -57,8 +57,34 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
                          std::string(outcome.type_name()));
     s.studies[uid] = outcome.get<std::string>();
   }
+  if (j.contains("follow"))
+  {
+    const nlohmann::json& follow = j.at("follow");
+    if (!follow.is_string() || (follow != "changes" && follow != "date"))
+      throw InputError(path, "follow: must be \"changes\" or \"date\", not " + follow.dump());
+    s.follow = follow.get<std::string>();
+  }
+  if (j.contains("pending"))
+  {
+    const nlohmann::json& pending = j.at("pending");
+    if (!pending.is_object())
+      throw InputError(path,
+                       "pending: must be an object of StudyInstanceUID: {instances, since}, not " +
+                         std::string(pending.type_name()));
+    for (const auto& [uid, p] : pending.items())
+    {
+      const std::string field = "pending[" + nlohmann::json(uid).dump() + "]";
+      if (!p.is_object() || !p.contains("instances") || !p.at("instances").is_number_integer() ||
+          p.at("instances").get<std::int64_t>() < 0 || !p.contains("since") ||
+          !p.at("since").is_number())
+        throw InputError(
+          path,
+          field + ": must be {\"instances\": integer >= 0, \"since\": number}, not " + p.dump());
+      s.pending[uid] = { p.at("instances").get<std::int64_t>(), p.at("since").get<double>() };
+    }
+  }
   for (const auto& [key, value] : j.items())
-    if (key != "since" && key != "studies")
+    if (key != "since" && key != "studies" && key != "follow" && key != "pending")
       s.extra[key] = value;
   return s;
 }
@@ -66,8 +92,16 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
 nlohmann::json toJson(const PacsWatchState& state)
 {
   nlohmann::json j = state.extra.is_object() ? state.extra : nlohmann::json::object();
+  j["follow"] = state.follow;
   j["since"] = state.since;
   j["studies"] = state.studies;
+  if (state.follow == "date" || !state.pending.empty())
+  {
+    nlohmann::json pending = nlohmann::json::object();
+    for (const auto& [uid, p] : state.pending)
+      pending[uid] = { { "instances", p.instances }, { "since", p.since } };
+    j["pending"] = pending;
+  }
   return j;
 }
 

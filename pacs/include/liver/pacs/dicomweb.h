@@ -92,6 +92,10 @@ class DicomWebServer : public Server
 public:
   DicomWebServer(std::string baseUrl, const HttpClient& http);
 
+  /// QIDO-RS /studies?StudyDate=...&ModalitiesInStudy=..., 100 at a time (limit, offset).
+  std::vector<FoundStudy> findStudies(const std::string& dateRange,
+                                      const std::string& modality) const override;
+
   /// QIDO-RS /studies/{uid}/series; empty when the server does not know the study.
   std::vector<SeriesInfo> studySeries(const std::string& studyUid) const override;
 

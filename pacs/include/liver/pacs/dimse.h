@@ -8,7 +8,11 @@
 #include <liver/pacs/server.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+class DcmDataset;
+class DcmItem;
 
 namespace liver::pacs
 {
@@ -46,6 +50,10 @@ class DimseServer : public Server
 public:
   DimseServer(const std::string& url, DimseOptions options);
 
+  /// C-FIND in the Study Root model at STUDY level (StudyDate, ModalitiesInStudy).
+  std::vector<FoundStudy> findStudies(const std::string& dateRange,
+                                      const std::string& modality) const override;
+
   /// C-FIND in the Study Root model at SERIES level.
   std::vector<SeriesInfo> studySeries(const std::string& studyUid) const override;
 
@@ -62,6 +70,11 @@ public:
   std::string name() const override { return m_url; }
 
 private:
+  /// One C-FIND (Study Root) of `query`; `each` answer's dataset in turn. `what` names it.
+  void find(DcmDataset& query,
+            const std::string& what,
+            const std::function<void(DcmItem&)>& each) const;
+
   std::string m_url;
   DimsePeer m_peer;
   DimseOptions m_options;

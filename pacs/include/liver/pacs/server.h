@@ -1,7 +1,7 @@
 #pragma once
 /// What `liverplan pacs` asks of a PACS, whichever protocol it speaks: DICOMweb (dicomweb.h) or
-/// DIMSE (dimse.h). Find a study's series, retrieve one series into a folder, store files into
-/// the study.
+/// DIMSE (dimse.h). Find studies by date, find a study's series, retrieve one series into a
+/// folder, store files into the study.
 
 #include <cstddef>
 #include <string>
@@ -19,6 +19,14 @@ struct SeriesInfo
   int instances = 0;
 };
 
+/// One study as the server lists it (QIDO-RS or C-FIND at STUDY level).
+struct FoundStudy
+{
+  std::string studyInstanceUid;
+  std::string studyDate; ///< YYYYMMDD
+  int instances = 0;     ///< NumberOfStudyRelatedInstances (0 when the server does not say)
+};
+
 /// What the server said about the instances sent.
 struct StoreResult
 {
@@ -30,6 +38,11 @@ class Server
 {
 public:
   virtual ~Server() = default;
+
+  /// The studies with a StudyDate in `dateRange` (a DICOM range, "YYYYMMDD-YYYYMMDD") holding a
+  /// series of `modality`.
+  virtual std::vector<FoundStudy> findStudies(const std::string& dateRange,
+                                              const std::string& modality) const = 0;
 
   /// The study's series; empty when the server does not know the study.
   virtual std::vector<SeriesInfo> studySeries(const std::string& studyUid) const = 0;

@@ -40,6 +40,9 @@ struct BatchRequest
   /// "PatientID", by PatientID.
   std::string clinicalKeyColumn = "StudyInstanceUID";
   std::map<std::string, nlohmann::json> clinicalRows;
+  /// Label files keyed by StudyInstanceUID that a worker imports its liver from (analyze
+  /// --liver; e.g. the study's own DICOM SEG) instead of segmenting it.
+  std::map<std::string, std::string> liverFiles;
   bool resume = false; ///< skip the studies `out` already holds complete
   std::string shard;   ///< "i/N" (empty: all); std::invalid_argument when malformed
   /// The worker: a program taking `analyze INPUT --series UID --out DIR [--plan ...]` (the

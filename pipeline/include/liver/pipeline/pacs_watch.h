@@ -1,7 +1,8 @@
 #pragma once
 /// OUT/pacs-watch.json, the state of `liverplan pacs watch` (schema:
-/// docs/schemas/pacs-watch.schema.json): where in Orthanc's change log the watch is and each
-/// study's outcome, so a restarted watch goes on where it stopped and never runs a study twice.
+/// docs/schemas/pacs-watch.schema.json): what the watch follows (Orthanc's change log and where
+/// in it, or polls by StudyDate and the studies still settling) and each study's outcome, so a
+/// restarted watch goes on where it stopped and never runs a study twice.
 
 #include <nlohmann/json.hpp>
 
@@ -13,9 +14,22 @@
 namespace liver::pipeline
 {
 
+/// A study a watch by date has seen but not run yet: its instance count and since when (seconds
+/// since the epoch) it has had that count.
+struct PacsWatchPending
+{
+  std::int64_t instances = 0;
+  double since = 0;
+};
+
 struct PacsWatchState
 {
+  /// "changes" (Orthanc's /changes log) or "date" (polls by StudyDate); absent in older files:
+  /// "changes".
+  std::string follow = "changes";
   std::int64_t since = 0; ///< the last change of Orthanc's /changes log handled (>= 0)
+  /// follow "date": the studies seen that have not settled yet, by StudyInstanceUID.
+  std::map<std::string, PacsWatchPending> pending;
   /// StudyInstanceUID -> its outcome: "ok", "error: ...", "skipped: ...".
   std::map<std::string, std::string> studies;
   /// Fields this version does not know, kept and written back.
@@ -24,10 +38,13 @@ struct PacsWatchState
 
 /// The state in `path`; std::nullopt when there is no such file (a new watch). InputError
 /// "PATH: FIELD: problem" (one line) for a file that cannot be read, is not JSON or not an
-/// object, or whose `since` is not a non-negative integer or `studies` not an object of strings.
+/// object, or whose `since` is not a non-negative integer, `studies` not an object of strings,
+/// `follow` not "changes" or "date", or `pending` not an object of {"instances": integer >= 0,
+/// "since": number}.
 std::optional<PacsWatchState> readPacsWatchState(const std::string& path);
 
-/// The file's JSON: {"since": ..., "studies": {...}} and the extra fields.
+/// The file's JSON: {"follow": ..., "since": ..., "studies": {...}}, "pending" for a watch by
+/// date, and the extra fields.
 nlohmann::json toJson(const PacsWatchState& state);
 
 /// Write `state` to `path` atomically (imaging's one atomic writer).
