@@ -359,6 +359,33 @@ TEST(ModelJson, ReadResultTakesAFolderAndNamesUnreadableFiles)
   }
 }
 
+// A number too large for a double (nlohmann::json's out_of_range, not a parse_error) is malformed
+// input like a syntax error: exit 2 naming the file, not exit 3 (json_inputs fuzz finding,
+// tests/fuzz_regression/json_inputs/clinical-number-overflow).
+TEST(ModelJson, ANumberTooLargeForADoubleIsMalformedJson)
+{
+  try
+  {
+    model::parseClinicalJson(R"({"heightCm": 1e999})", "huge.json");
+    FAIL();
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_TRUE(liver::test::contains(e.what(), "huge.json: malformed JSON")) << e.what();
+  }
+  const std::string dir = liver::test::makeTempDir("model-huge");
+  std::ofstream(dir + "/huge.json") << R"({"volumetry": {"totalLiverMl": 1e999}})";
+  try
+  {
+    model::readResult(dir + "/huge.json");
+    FAIL();
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_TRUE(liver::test::contains(e.what(), "huge.json: malformed JSON")) << e.what();
+  }
+}
+
 /// Every name the code accepts for an enum field is in the schema's enum, and the schema lists
 /// exactly the fields clinical.json has.
 TEST(ClinicalSchema, MatchesTheCode)

@@ -166,7 +166,7 @@ Clinical parseClinicalJson(const std::string& text, const std::string& file)
   {
     root = Json::parse(text);
   }
-  catch (const Json::parse_error& e)
+  catch (const Json::exception& e) // syntax errors and numbers too large for a double
   {
     std::string what = e.what();
     const auto colon = what.find("]: ");

@@ -1275,7 +1275,7 @@ AnalysisResult readResult(const std::string& path)
   {
     j = Json::parse(text.str());
   }
-  catch (const Json::parse_error&)
+  catch (const Json::exception&) // syntax errors and numbers too large for a double
   {
     throw InputError(file, "malformed JSON (not a result.json of analyze/plan)");
   }

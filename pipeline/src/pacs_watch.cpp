@@ -23,7 +23,7 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   {
     j = nlohmann::json::parse(text.str());
   }
-  catch (const nlohmann::json::parse_error& e)
+  catch (const nlohmann::json::exception& e) // syntax errors, numbers too large for a double
   {
     throw InputError(path, std::string("not JSON (") + e.what() + ")");
   }
