@@ -96,6 +96,7 @@ void registerView(CLI::App& app, int& exitCode)
     std::string record;
     std::string reviewFolder = "reviewed";
     std::string reviewer;
+    std::string brushHu;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -151,6 +152,10 @@ void registerView(CLI::App& app, int& exitCode)
   cmd->add_option("--reviewer",
                   options->reviewer,
                   "Who reviews the segmentation (recorded with a saved review; default $USER)");
+  cmd->add_option("--brush-hu",
+                  options->brushHu,
+                  "Edit mode: the threshold-limited brush's HU range \"LO,HI\" (key h; default "
+                  "-50,250): the brush changes only voxels with LO <= HU <= HI");
   cmd->callback(
     [options, cmd, size, &exitCode]
     {
@@ -244,6 +249,18 @@ void registerView(CLI::App& app, int& exitCode)
                                      planOptions,
                                      cmd->count("--liver-condition"));
           applyBodyOptions(*cmd, o.body, planOptions);
+          std::pair<double, double> brushHu = PlanWindowOptions{}.brushHuRange;
+          if (!o.brushHu.empty())
+          {
+            char extra = 0;
+            if (std::sscanf(
+                  o.brushHu.c_str(), "%lf,%lf%c", &brushHu.first, &brushHu.second, &extra) != 2 ||
+                !std::isfinite(brushHu.first) || !std::isfinite(brushHu.second) ||
+                !(brushHu.first < brushHu.second))
+              throw std::invalid_argument("--brush-hu must be LO,HI in HU with LO < HI, e.g. "
+                                          "-50,250 (got '" +
+                                          o.brushHu + "')");
+          }
           std::string events;
           if (!o.replay.empty())
           {
@@ -279,6 +296,7 @@ void registerView(CLI::App& app, int& exitCode)
           windowOptions.savePlanPath = o.savePlan;
           windowOptions.reviewFolder = o.reviewFolder;
           windowOptions.reviewer = o.reviewer;
+          windowOptions.brushHuRange = brushHu;
           if (windowOptions.reviewer.empty())
             if (const char* user = std::getenv("USER"))
               windowOptions.reviewer = user;

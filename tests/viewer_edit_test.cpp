@@ -529,6 +529,54 @@ TEST_F(EditModeTest, AnAnalysisOpenedWithResultIsEditedSavedAndReplayedThroughPl
     sameBytes(loadLabels(dir + "/r2/liver.nii.gz"), loadLabels(dir + "/r1/liver.nii.gz")));
 }
 
+TEST_F(EditModeTest, TheThresholdBrushChangesOnlyVoxelsInTheBrushHuRange)
+{
+  // `liverplan view --brush-hu LO,HI`: with `h` on, a lesion stroke over parenchyma paints it when
+  // the range holds the parenchyma's HU (the default -50..250) and nothing when it does not.
+  const std::string dir = test::makeTempDir("brush-hu");
+  writeImage(s_phantom->ct.GetPointer(), dir + "/ct.nii.gz");
+  writeImage(s_labels.liver.GetPointer(), dir + "/liver.nii.gz");
+  writeImage(s_labels.lesions.GetPointer(), dir + "/lesions.nii.gz");
+  PlanWindow window(*s_phantom->ct, s_labels, {}, {}, windowOptions(dir));
+  const Point p = deepLiverPoint(s_labels, 12.0, s_phantom->truth.lesions.at(0).centreLpsMm);
+  const auto a = window.sliceToDisplay(0, p);
+  const auto b = window.sliceToDisplay(0, { p[0] + 6.0, p[1], p[2] });
+  std::ofstream(dir + "/stroke.log")
+    << "# StreamVersion 1.1\n" + click(window.sliceToDisplay(1, p)) + key('m') + key('b') +
+         key('t') + key('h') + event("MouseMoveEvent", a[0], a[1]) +
+         event("LeftButtonPressEvent", a[0], a[1]) + event("MouseMoveEvent", b[0], b[1]) +
+         event("LeftButtonReleaseEvent", b[0], b[1]);
+  const auto view = [&](const std::vector<std::string>& extra)
+  {
+    std::vector<std::string> args = { "view",      dir + "/ct.nii.gz",
+                                      "--liver",   dir + "/liver.nii.gz",
+                                      "--lesions", dir + "/lesions.nii.gz",
+                                      "--size",    "1000x700",
+                                      "--replay",  dir + "/stroke.log" };
+    args.insert(args.end(), extra.begin(), extra.end());
+    return test::runLiverplan(args);
+  };
+  const double startTumour = window.liveNumbers().tumourMl;
+  const test::CommandResult inRange = view({});
+  ASSERT_EQ(inRange.exitCode, 0) << inRange.err;
+  EXPECT_TRUE(test::contains(inRange.out, "-50..250 HU")) << inRange.out;
+  // The edit panel's tumour (printed after the plan's results text).
+  const auto panelTumour = [](const std::string& out)
+  { return numberAfter(out.substr(std::min(out.find("EDIT"), out.size())), "tumour "); };
+  EXPECT_GT(panelTumour(inRange.out), startTumour + 0.1) << inRange.out;
+  const test::CommandResult outOfRange = view({ "--brush-hu", "500,600" });
+  ASSERT_EQ(outOfRange.exitCode, 0) << outOfRange.err;
+  EXPECT_TRUE(test::contains(outOfRange.out, "500..600 HU")) << outOfRange.out;
+  EXPECT_NEAR(panelTumour(outOfRange.out), startTumour, 0.006) << outOfRange.out;
+  // A range that is not LO,HI with LO < HI: exit 2 naming the option, before any window.
+  for (const std::string bad : { "250,-50", "-50", "a,b", "-50,250,1" })
+  {
+    const test::CommandResult refused = view({ "--brush-hu", bad });
+    EXPECT_EQ(refused.exitCode, 2) << bad;
+    EXPECT_TRUE(test::contains(refused.err, "--brush-hu must be LO,HI")) << refused.err;
+  }
+}
+
 TEST_F(EditModeTest, IncludeExcludeAndTheSegmentBrushChangeTheLiverAndTheNumbersFollow)
 {
   PlanWindow window(*s_phantom->ct, s_labels, {}, {}, windowOptions(s_dir + "/regions"));
