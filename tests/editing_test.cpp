@@ -1,6 +1,7 @@
 /// liver::editing: the segmentation editor's operations on the phantom, with exact voxel counts,
 /// byte-identical undo/redo and the plan's FLR as `liverplan plan` computes it. No display.
 
+#include "phantom_support.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -29,22 +30,12 @@ namespace
 /// The phantom at 4 mm, made once.
 const Phantom& phantom()
 {
-  static const Phantom p = []
-  {
-    PhantomOptions options;
-    options.spacingMm = { 4.0, 4.0, 4.0 };
-    return makePhantom(options);
-  }();
-  return p;
+  return test::phantomAt(4.0);
 }
 
 LiverLabels phantomLabels()
 {
-  LiverLabels labels;
-  labels.liver = phantom().liver;
-  labels.lesions = phantom().lesions;
-  labels.segments = phantom().segments;
-  return labels;
+  return test::labelsOf(phantom());
 }
 
 std::size_t voxels(const LabelImage& image)

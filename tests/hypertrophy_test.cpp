@@ -3,6 +3,7 @@
 /// analysis's plans re-measured on a second CT (here the same phantom: no growth, an identity
 /// registration), without the command line.
 
+#include "phantom_support.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -129,14 +130,9 @@ TEST(Hypertrophy, BadResultsAreRefusedNamingTheFile)
 
 TEST(Hypertrophy, RemeasuresThePlansOfTheFirstAnalysisOnASecondCt)
 {
-  PhantomOptions phantomOptions;
-  phantomOptions.spacingMm = { 4.0, 4.0, 4.0 };
-  const Phantom phantom = makePhantom(phantomOptions);
+  const Phantom& phantom = test::phantomAt(4.0);
   const std::string dir = test::makeTempDir("hypertrophy-lib");
-  writeImage(phantom.ct.GetPointer(), dir + "/ct.nii.gz");
-  writeImage(phantom.liver.GetPointer(), dir + "/liver.nii.gz");
-  writeImage(phantom.lesions.GetPointer(), dir + "/lesions.nii.gz");
-  writeImage(phantom.segments.GetPointer(), dir + "/segments.nii.gz");
+  writePhantom(phantom, dir); // ct, liver, lesions, segments (.nii.gz), organs, truth.json
 
   // The first analysis: an anatomical plan and one on Cantlie's plane.
   pipeline::AnalysisRequest first;

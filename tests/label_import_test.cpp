@@ -1,6 +1,7 @@
 /// Label import: every format written from the phantom (whose lesions, segments and organs are
 /// known voxel for voxel), TotalSegmentator's and dcmqi's real files, and every refusal.
 
+#include "phantom_support.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -1013,10 +1014,7 @@ LabelImage::Pointer remnantAt(double cutXMm)
 TEST(SlicerExport, LiverSegmentsLesionsAndRemnantRoundTripVoxelForVoxel)
 {
   const std::string dir = test::makeTempDir("slicer-export");
-  LiverLabels labels;
-  labels.liver = phantom().liver;
-  labels.lesions = phantom().lesions;
-  labels.segments = phantom().segments;
+  const LiverLabels labels = test::labelsOf(phantom());
   const auto remnant = remnantAt(-20.0);
   const SlicerSegmentation seg =
     slicerSegmentationOf(labels, { { "Right hemihepatectomy | with: caudate", remnant } });

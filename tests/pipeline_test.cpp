@@ -3,6 +3,7 @@
 /// the libraries' own figures, and writeAnalysis's result.json read back by the model.
 
 #include "json_schema.h"
+#include "phantom_support.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -28,9 +29,7 @@ using namespace liver;
 
 TEST(Pipeline, PlanOnThePhantomReportsItsStepsAndReturnsTheModel)
 {
-  PhantomOptions phantomOptions;
-  phantomOptions.spacingMm = { 2.0, 2.0, 2.0 };
-  const Phantom phantom = makePhantom(phantomOptions);
+  const Phantom& phantom = test::phantomAt(2.0);
   const std::string dir = test::makeTempDir("pipeline");
   writeImage(phantom.liver.GetPointer(), dir + "/liver.nii.gz");
   writeImage(phantom.lesions.GetPointer(), dir + "/lesions.nii.gz");
@@ -103,14 +102,9 @@ TEST(Pipeline, PlanOnThePhantomReportsItsStepsAndReturnsTheModel)
 
 TEST(Pipeline, AReviewedSegmentationIsMeasuredAsSavedAndRecordedAsEdited)
 {
-  PhantomOptions phantomOptions;
-  phantomOptions.spacingMm = { 3.0, 3.0, 3.0 };
-  const Phantom phantom = makePhantom(phantomOptions);
+  const Phantom& phantom = test::phantomAt(3.0);
   const std::string dir = test::makeTempDir("pipeline-review");
-  LiverLabels start;
-  start.liver = phantom.liver;
-  start.lesions = phantom.lesions;
-  start.segments = phantom.segments;
+  const LiverLabels start = test::labelsOf(phantom);
   editing::LabelEditor editor(phantom.ct, start);
   editor.removeLesion(phantom.truth.lesions.at(0).centreLpsMm);
   model::SegmentationProvenance before;

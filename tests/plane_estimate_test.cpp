@@ -3,6 +3,8 @@
 /// evaluatePlan on the phantom (plane alone and plane with a fixed segmentectomy), lesion fates
 /// and margins, exact margins reused for what the plane does not decide, and bad input.
 
+#include "phantom_support.h"
+
 #include <liver/data/phantom.h>
 #include <liver/planning/plane_estimate.h>
 #include <liver/planning/resection.h>
@@ -142,13 +144,8 @@ TEST(PlaneDragEstimator, FixedPartsComeFromTheirRemnantMapAndExactMarginsAreReus
 
 TEST(PlaneDragEstimator, PhantomEstimateIsWithinTwoPointsOfEvaluatePlanAndFast)
 {
-  PhantomOptions phantomOptions;
-  phantomOptions.spacingMm = { 2.0, 2.0, 2.0 };
-  const Phantom phantom = makePhantom(phantomOptions);
-  LiverLabels labels;
-  labels.liver = phantom.liver;
-  labels.lesions = phantom.lesions;
-  labels.segments = phantom.segments;
+  const Phantom& phantom = test::phantomAt(2.0);
+  const LiverLabels labels = test::labelsOf(phantom);
   PlanOptions options;
   options.heightCm = 175.0;
   options.weightKg = 75.0;

@@ -13,13 +13,7 @@
 #include <fstream>
 
 namespace fs = std::filesystem;
-using liver::test::CommandResult;
-using liver::test::contains;
-using liver::test::ExitBadInput;
-using liver::test::ExitUsage;
-using liver::test::expectOneLineError;
-using liver::test::readJson;
-using liver::test::runLiverplan;
+using namespace liver::test; // test_support.h: runLiverplan, readJson, exit codes, ...
 
 namespace
 {

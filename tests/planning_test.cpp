@@ -1,6 +1,8 @@
 /// liver::planning: Brisbane names, plan specs, plane cuts on analytic ellipsoids, wedges,
 /// ablations, margins and R0, contiguity, and exact remnants on the project phantom.
 
+#include "phantom_support.h"
+
 #include <liver/data/phantom.h>
 #include <liver/imaging/errors.h>
 #include <liver/planning/plan.h>
@@ -583,22 +585,12 @@ namespace
 /// The project phantom at 2 mm, made once.
 const Phantom& phantom()
 {
-  static const Phantom p = []
-  {
-    PhantomOptions options;
-    options.spacingMm = { 2.0, 2.0, 2.0 };
-    return makePhantom(options);
-  }();
-  return p;
+  return test::phantomAt(2.0);
 }
 
 LiverLabels phantomLabels()
 {
-  LiverLabels labels;
-  labels.liver = phantom().liver;
-  labels.lesions = phantom().lesions;
-  labels.segments = phantom().segments;
-  return labels;
+  return test::labelsOf(phantom());
 }
 
 } // namespace

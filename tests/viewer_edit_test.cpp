@@ -5,6 +5,7 @@
 /// and the must-show session on IRCAD patient 1 replayed from recorded events
 /// (tests/data/ircad01-edit-session.log; skipped without the real data).
 
+#include "phantom_support.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -173,9 +174,7 @@ protected:
     PhantomOptions options;
     options.spacingMm = { 3.0, 3.0, 3.0 };
     s_phantom = std::make_unique<Phantom>(makePhantom(options));
-    s_labels.liver = s_phantom->liver;
-    s_labels.lesions = s_phantom->lesions;
-    s_labels.segments = s_phantom->segments;
+    s_labels = test::labelsOf(*s_phantom);
     s_dir = test::makeTempDir("edit-mode");
   }
   static void TearDownTestSuite() { s_phantom.reset(); }

@@ -3,6 +3,7 @@
 /// replayed plane drag, the image where the cut moves, lesion picking, and `w` plan files that
 /// `liverplan plan` reads back.
 
+#include "phantom_support.h"
 #include "test_support.h"
 
 #include <liver/data/phantom.h>
@@ -36,9 +37,7 @@ protected:
     PhantomOptions options;
     options.spacingMm = { 2.0, 2.0, 2.0 };
     s_phantom = std::make_unique<Phantom>(makePhantom(options));
-    s_labels.liver = s_phantom->liver;
-    s_labels.lesions = s_phantom->lesions;
-    s_labels.segments = s_phantom->segments;
+    s_labels = test::labelsOf(*s_phantom);
     // Vessels: the phantom's portal and hepatic veins.
     auto vessels = LabelImage::New();
     vessels->CopyInformation(s_phantom->organs);
