@@ -21,9 +21,12 @@ struct BatchOptions
   std::string clinicalCsv; ///< read into request.clinicalRows by runBatch
 };
 
-/// Run the batch: OUT/<study>/ per study (status.json, result.json, ...) and OUT/summary.csv.
-/// Returns the exit code: 0 all ok, 3 some studies failed, 130 interrupted.
-int runBatch(const BatchOptions& options);
+/// Run the batch: OUT/<study>/ per study (status.json, result.json, ...) and OUT/summary.csv,
+/// with the progress bar, SIGINT/SIGTERM handling and the closing summary line.
+pipeline::BatchOutcome runBatchReporting(const BatchOptions& options);
+
+/// The batch's exit code: 0 all ok, 3 some studies failed, 130 interrupted.
+int batchExitCode(const pipeline::BatchOutcome& outcome);
 
 /// The per-study analysis options batch and pacs share: --plan, --plan-file, --auto-plan,
 /// --auto-segments, --liver-condition, --clinical-csv.

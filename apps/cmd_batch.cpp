@@ -94,7 +94,7 @@ private:
 
 } // namespace
 
-int runBatch(const BatchOptions& o)
+pipeline::BatchOutcome runBatchReporting(const BatchOptions& o)
 {
   pipeline::BatchRequest request = o.request;
   if (!o.clinicalCsv.empty())
@@ -120,6 +120,11 @@ int runBatch(const BatchOptions& o)
               outcome.failed,
               request.out.c_str());
   std::printf("%s\n", DecisionSupportDisclaimer);
+  return outcome;
+}
+
+int batchExitCode(const pipeline::BatchOutcome& outcome)
+{
   if (outcome.interrupted || outcome.complete < outcome.inShard)
     return 130; // interrupted: --resume completes the run
   return outcome.failed ? static_cast<int>(ExitProcessing) : static_cast<int>(ExitOk);
@@ -170,7 +175,8 @@ void registerBatch(CLI::App& app, int& exitCode)
               "interrupted (run again with --resume), 2 bad input.\n"
               "Example: liverplan batch /pacs/export --out results -j 2 --plan "
               "right-hemihepatectomy --auto-segments --clinical-csv clinical.csv");
-  cmd->callback([o, &exitCode] { exitCode = runGuarded([&] { return runBatch(*o); }); });
+  cmd->callback([o, &exitCode]
+                { exitCode = runGuarded([&] { return batchExitCode(runBatchReporting(*o)); }); });
 
   auto dirs = std::make_shared<std::vector<std::string>>();
   auto mergedOut = std::make_shared<std::string>();

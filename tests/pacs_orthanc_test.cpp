@@ -389,17 +389,37 @@ void expectRoundTrip(const std::string& uid, const std::string& studyDir)
   EXPECT_TRUE(found);
 }
 
-/// `pacs SUBCOMMAND` against the test's Orthanc with its credentials, into `out`, then `extra`.
+/// `pacs SUBCOMMAND`, the `connection` options, --out `out`, then `extra`.
+std::vector<std::string> commandArgs(const std::string& subcommand,
+                                     const std::vector<std::string>& connection,
+                                     const std::string& out,
+                                     const std::vector<std::string>& extra)
+{
+  std::vector<std::string> args = { "pacs", subcommand };
+  args.insert(args.end(), connection.begin(), connection.end());
+  args.insert(args.end(), { "--out", out });
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+/// `pacs SUBCOMMAND` against the test's Orthanc over DICOMweb with its credentials.
 std::vector<std::string> pacsArgs(const std::string& subcommand,
                                   const std::string& out,
                                   const std::vector<std::string>& extra)
 {
-  std::vector<std::string> args = { "pacs",          subcommand,
-                                    "--server",      g_orthanc + "/dicom-web",
-                                    "--credentials", credentialsFile(),
-                                    "--out",         out };
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  return commandArgs(subcommand,
+                     { "--server", g_orthanc + "/dicom-web", "--credentials", credentialsFile() },
+                     out,
+                     extra);
+}
+
+/// `pacs SUBCOMMAND` against the test's Orthanc over DIMSE as AE title `aet`.
+std::vector<std::string> dimseArgs(const std::string& subcommand,
+                                   const std::string& out,
+                                   const std::vector<std::string>& extra,
+                                   const std::string& aet = OurAet)
+{
+  return commandArgs(subcommand, { "--server", g_dimse, "--aet", aet }, out, extra);
 }
 
 std::string studyDirOf(const std::string& out, const std::string& uid)
@@ -431,16 +451,29 @@ void expectPacsRun(int seed, const std::string& out, const std::vector<std::stri
   expectRoundTrip(uid, studyDirOf(out, uid));
 }
 
-/// Start the watch `args` (into `out`), wait until it has written its state (it has said where it
-/// starts), upload the phantom study `phantom` (StudyInstanceUID `uid`), wait for the watch to
-/// end (--exit-after 1) with exit 0 and find the study's round trip in Orthanc; `state` is the
-/// watch's state file then.
-void watchWhileAStudyArrives(const std::vector<std::string>& args,
+/// Start the watch `watch` (`pacs watch` and its options, into `out`) polling every 0.5 s, planning
+/// with the clinical CSV `csv` and stopping after one study, wait until it has written its state
+/// (it has said where it starts), upload the phantom study `phantom` (StudyInstanceUID `uid`),
+/// wait for the watch to end with exit 0 and find the study's round trip in Orthanc; `state` is
+/// the watch's state file then.
+void watchWhileAStudyArrives(std::vector<std::string> args,
+                             const std::string& csv,
                              const std::string& out,
                              const std::string& phantom,
                              const std::string& uid,
                              nlohmann::json& state)
 {
+  args.insert(args.begin(), LIVERPLAN_BINARY);
+  for (const std::string& a : { std::string("--interval"),
+                                std::string("0.5"),
+                                std::string("--exit-after"),
+                                std::string("1"),
+                                std::string("--plan"),
+                                std::string("right-hemihepatectomy"),
+                                std::string("--auto-segments"),
+                                std::string("--clinical-csv"),
+                                csv })
+    args.push_back(a);
   const std::string log = out + ".log";
   const pid_t watch = spawn(args, log);
   for (int k = 0; k < 300 && !fs::exists(out + "/pacs-watch.json"); ++k)
@@ -467,54 +500,29 @@ TEST(PacsOrthanc, RunOverDimseFindsGetsAndStoresBackIntoTheStudy)
 TEST(PacsOrthanc, DimseRefusalsAreOneLineErrors)
 {
   // An AE title Orthanc does not know: refused, the message names the AE title to register.
-  const test::CommandResult stranger = test::runLiverplan({ "pacs",
-                                                            "run",
-                                                            "--server",
-                                                            g_dimse,
-                                                            "--aet",
-                                                            "STRANGER",
-                                                            "--out",
-                                                            g_work + "/stranger",
-                                                            "--study",
-                                                            "1.2.3.4" });
+  const test::CommandResult stranger = test::runLiverplan(
+    dimseArgs("run", g_work + "/stranger", { "--study", "1.2.3.4" }, "STRANGER"));
   EXPECT_EQ(stranger.exitCode, test::ExitProcessing) << stranger.err;
   EXPECT_TRUE(test::contains(stranger.err, g_dimse + ": C-FIND")) << stranger.err;
   EXPECT_TRUE(test::contains(stranger.err, "AE title STRANGER")) << stranger.err;
   // A study Orthanc does not have.
-  const test::CommandResult unknown = test::runLiverplan({ "pacs",
-                                                           "run",
-                                                           "--server",
-                                                           g_dimse,
-                                                           "--aet",
-                                                           OurAet,
-                                                           "--out",
-                                                           g_work + "/dimse-unknown",
-                                                           "--study",
-                                                           "1.2.3.4.5.6" });
+  const test::CommandResult unknown =
+    test::runLiverplan(dimseArgs("run", g_work + "/dimse-unknown", { "--study", "1.2.3.4.5.6" }));
   test::expectOneLineError(unknown, test::ExitBadInput, "1.2.3.4.5.6");
   // Nobody listening.
-  const test::CommandResult closed =
-    test::runLiverplan({ "pacs",
-                         "run",
-                         "--server",
-                         "dicom://NOBODY@127.0.0.1:" + std::to_string(freePort()),
-                         "--out",
-                         g_work + "/closed",
-                         "--study",
-                         "1.2.3.4" });
+  const test::CommandResult closed = test::runLiverplan(
+    commandArgs("run",
+                { "--server", "dicom://NOBODY@127.0.0.1:" + std::to_string(freePort()) },
+                g_work + "/closed",
+                { "--study", "1.2.3.4" }));
   EXPECT_EQ(closed.exitCode, test::ExitProcessing) << closed.err;
   EXPECT_TRUE(test::contains(closed.err, "Connection refused")) << closed.err;
   // A password means nothing to DIMSE: refused rather than ignored.
-  const test::CommandResult password = test::runLiverplan({ "pacs",
-                                                            "run",
-                                                            "--server",
-                                                            g_dimse,
-                                                            "--credentials",
-                                                            credentialsFile(),
-                                                            "--out",
-                                                            g_work + "/password",
-                                                            "--study",
-                                                            "1.2.3.4" });
+  const test::CommandResult password =
+    test::runLiverplan(commandArgs("run",
+                                   { "--server", g_dimse, "--credentials", credentialsFile() },
+                                   g_work + "/password",
+                                   { "--study", "1.2.3.4" }));
   test::expectOneLineError(password, test::ExitBadInput, "AE title");
 }
 
@@ -553,20 +561,8 @@ TEST(PacsOrthanc, WatchAnalysesAStudyArrivingWhileItWatchesAndResumes)
   const std::string out = g_work + "/watch";
   const std::string csv = clinicalCsv({ uid });
   waitUntilStable(); // the earlier tests' studies: their StableStudy changes come before the watch
-  std::vector<std::string> args = pacsArgs("watch",
-                                           out,
-                                           { "--interval",
-                                             "0.5",
-                                             "--exit-after",
-                                             "1",
-                                             "--plan",
-                                             "right-hemihepatectomy",
-                                             "--auto-segments",
-                                             "--clinical-csv",
-                                             csv });
-  args.insert(args.begin(), LIVERPLAN_BINARY);
   nlohmann::json state;
-  watchWhileAStudyArrives(args, out, phantom, uid, state);
+  watchWhileAStudyArrives(pacsArgs("watch", out, {}), csv, out, phantom, uid, state);
   if (HasFatalFailure())
     return;
   EXPECT_EQ(state["studies"][uid], "ok") << state.dump();
@@ -606,36 +602,21 @@ TEST(PacsOrthanc, WatchByStudyDateOverDimseAnalysesANewStudyOnceSettled)
     return m;
   };
   const auto byQido =
-    uids(pacs::DicomWebServer(g_orthanc + "/dicom-web", http).findStudies(range, "CT"));
-  const auto byCFind = uids(pacs::DimseServer(g_dimse, { OurAet, 60 }).findStudies(range, "CT"));
+    uids(pacs::dicomWebServer(g_orthanc + "/dicom-web", http)->findStudies(range, "CT"));
+  const auto byCFind = uids(pacs::dimseServer(g_dimse, { OurAet, 60 })->findStudies(range, "CT"));
   ASSERT_EQ(byQido.size(), 1u);
   EXPECT_EQ(byQido.count(beforeUid), 1u);
   EXPECT_GT(byQido.at(beforeUid), 10);
   EXPECT_EQ(byCFind, byQido);
 
   const std::string out = g_work + "/watch-date";
-  std::vector<std::string> args = { LIVERPLAN_BINARY,
-                                    "pacs",
-                                    "watch",
-                                    "--server",
-                                    g_dimse,
-                                    "--aet",
-                                    OurAet,
-                                    "--out",
-                                    out,
-                                    "--interval",
-                                    "0.5",
-                                    "--settle",
-                                    "2",
-                                    "--exit-after",
-                                    "1",
-                                    "--plan",
-                                    "right-hemihepatectomy",
-                                    "--auto-segments",
-                                    "--clinical-csv",
-                                    clinicalCsv({ uid, beforeUid }) };
   nlohmann::json state;
-  watchWhileAStudyArrives(args, out, arriving, uid, state);
+  watchWhileAStudyArrives(dimseArgs("watch", out, { "--settle", "2" }),
+                          clinicalCsv({ uid, beforeUid }),
+                          out,
+                          arriving,
+                          uid,
+                          state);
   if (HasFatalFailure())
     return;
   EXPECT_EQ(state["follow"], "date") << state.dump();
@@ -645,17 +626,8 @@ TEST(PacsOrthanc, WatchByStudyDateOverDimseAnalysesANewStudyOnceSettled)
   EXPECT_EQ(instancesByModality(beforeUid).count("SEG"), 0u);
 
   // Resumed (as cron would, --once): both studies are decided, nothing is analysed again.
-  const test::CommandResult again = test::runLiverplan({ "pacs",
-                                                         "watch",
-                                                         "--server",
-                                                         g_dimse,
-                                                         "--aet",
-                                                         OurAet,
-                                                         "--out",
-                                                         out,
-                                                         "--once",
-                                                         "--settle",
-                                                         "0" });
+  const test::CommandResult again =
+    test::runLiverplan(dimseArgs("watch", out, { "--once", "--settle", "0" }));
   EXPECT_EQ(again.exitCode, 0) << again.err;
   EXPECT_FALSE(test::contains(again.err, "new study")) << again.err;
   EXPECT_EQ(instancesByModality(uid).at("SR").size(), 1u);

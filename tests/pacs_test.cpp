@@ -1,16 +1,24 @@
-/// The DICOMweb client's parts that need no server: multipart bodies both ways (the STOW-RS
-/// request, the WADO-RS answer), credentials from a file or the environment, UIDs in URLs, DIMSE
-/// addresses (dicom://AET@host:port) and AE titles, polling by StudyDate.
+/// The PACS clients' parts that need no server: multipart bodies both ways (the STOW-RS request,
+/// the WADO-RS answer), credentials from a file or the environment, UIDs in URLs, DIMSE addresses
+/// (dicom://AET@host:port) and AE titles, what --server connects to, polling by StudyDate; and,
+/// against a PACS in memory with a stand-in for the batch, one study's round trip and the watch
+/// by StudyDate and by change log (the real ones: pacs_orthanc_test).
 
 #include "test_support.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/safe_path.h>
+#include <liver/pacs/connection.h>
 #include <liver/pacs/date_poll.h>
 #include <liver/pacs/dicomweb.h>
 #include <liver/pacs/dimse.h>
+#include <liver/pacs/round_trip.h>
+#include <liver/pacs/watch.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -135,7 +143,8 @@ TEST(DimseUrl, MalformedUrlsAndAeTitlesAreRefused)
   EXPECT_THROW(pacs::checkAeTitle("", "--aet"), InputError);
   EXPECT_THROW(pacs::checkAeTitle("tab\there", "--aet"), InputError);
   // LiverPlan's own title (--aet) is checked when the client is made.
-  EXPECT_THROW(pacs::DimseServer("dicom://PACS@h:104", { "TOO_LONG_AE_TITLE", 10 }), InputError);
+  EXPECT_THROW(pacs::dimseServer("dicom://PACS@h:104", { "TOO_LONG_AE_TITLE", 10 }), InputError);
+  EXPECT_THROW(pacs::dimseServer("dicom://PACS@h:104", { "LIVERPLAN", 0 }), InputError);
 }
 
 TEST(DatePoll, RecentDateRangesEndTodayInLocalTime)
@@ -184,4 +193,365 @@ TEST(DatePoll, AStudyIsAnalysedOnceItsInstanceCountHasSettled)
   decided.insert("1.1");
   EXPECT_TRUE(poll({ { "1.1", "", 80 } }, 30).empty());
   EXPECT_TRUE(pending.empty());
+}
+
+TEST(Connection, DimseRefusesPasswordsAndTlsAndOrthancsUrlIsDerived)
+{
+  pacs::ConnectionOptions o;
+  o.server = "dicom://PACS@h:104";
+  EXPECT_EQ(pacs::connect(o, false).server->name(), "dicom://PACS@h:104");
+  EXPECT_EQ(pacs::connect(o, false).http, nullptr);
+  o.tls.insecure = true;
+  EXPECT_THROW(pacs::connect(o, false), InputError);
+  EXPECT_NE(pacs::connect(o, true).http, nullptr); // a watch reads Orthanc's log over HTTP
+  o.tls.insecure = false;
+  o.credentials = "/etc/liverplan/pacs.json";
+  try
+  {
+    pacs::connect(o, false);
+    ADD_FAILURE() << "no InputError";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_TRUE(test::contains(e.what(), "AE title")) << e.what();
+  }
+  o = {};
+  o.server = "https://pacs:8042/dicom-web/";
+  const pacs::Connection web = pacs::connect(o, false);
+  EXPECT_EQ(web.server->name(), "https://pacs:8042/dicom-web");
+  EXPECT_NE(web.http, nullptr);
+  o.server = "ftp://pacs";
+  EXPECT_THROW(pacs::connect(o, false), InputError);
+
+  EXPECT_EQ(pacs::orthancRestUrl("https://pacs:8042/dicom-web/", ""), "https://pacs:8042");
+  EXPECT_EQ(pacs::orthancRestUrl("https://pacs:8042/dicom-web", "http://o:8042//"),
+            "http://o:8042");
+}
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+constexpr pacs::Tag StudyUidTag = 0x0020000D;
+
+/// A PACS in memory: its studies' series and what a query by date finds; a series retrieved is
+/// that many small files; what is stored is recorded.
+class MemoryPacs : public pacs::Server
+{
+public:
+  std::map<std::string, std::vector<pacs::SeriesInfo>> series;    ///< by StudyInstanceUID
+  std::vector<pacs::FoundStudy> studies;                          ///< any date range finds them
+  mutable std::map<std::string, std::vector<std::string>> stored; ///< file names by study
+  mutable std::vector<std::string> levels;                        ///< the levels queried
+
+  std::string name() const override { return "memory://pacs"; }
+
+  std::vector<pacs::Attributes> find(const pacs::Query& query) const override
+  {
+    levels.push_back(query.level);
+    std::vector<pacs::Attributes> answers;
+    if (query.level == "STUDY")
+      for (const pacs::FoundStudy& s : studies)
+        answers.push_back({ { StudyUidTag, s.studyInstanceUid },
+                            { 0x00080020, s.studyDate },
+                            { 0x00201208, std::to_string(s.instances) } });
+    std::string uid;
+    for (const pacs::QueryKey& key : query.match)
+      uid = key.tag == StudyUidTag ? key.value : uid;
+    if (query.level == "SERIES" && series.count(uid))
+      for (const pacs::SeriesInfo& s : series.at(uid))
+        answers.push_back({ { 0x0020000E, s.seriesInstanceUid },
+                            { 0x00080060, s.modality },
+                            { 0x0008103E, s.description },
+                            { 0x00201209, std::to_string(s.instances) } });
+    return answers;
+  }
+
+protected:
+  std::size_t retrieve(const std::string& /*studyUid*/,
+                       const std::string& seriesUid,
+                       const std::string& folder) const override
+  {
+    fs::create_directories(folder);
+    int n = 0;
+    for (const auto& [study, list] : series)
+      for (const pacs::SeriesInfo& s : list)
+        n = s.seriesInstanceUid == seriesUid ? s.instances : n;
+    for (int k = 0; k < n; ++k)
+      std::ofstream(folder + "/" + std::to_string(k) + ".dcm") << "DICM";
+    return static_cast<std::size_t>(n);
+  }
+
+  pacs::StoreResult storeFiles(const std::string& studyUid,
+                               const std::vector<std::string>& files) const override
+  {
+    for (const std::string& f : files)
+      stored[studyUid].push_back(fs::path(f).filename().string());
+    return { files.size(), {} };
+  }
+};
+
+/// A CT study of `images` images (and a SEG of LiverPlan's that is not taken).
+std::vector<pacs::SeriesInfo> ctStudy(const std::string& uid, int images)
+{
+  return { { uid + ".1", "CT", "abdomen", images }, { uid + ".2", "SR", "an old report", 1 } };
+}
+
+/// The batch's stand-in: what it was asked, and a study folder with status.json (`status`) and
+/// dicom/seg.dcm and sr.dcm as a worker writes them; `complete` false: interrupted before the end.
+struct FakeBatch
+{
+  std::string status = "ok";
+  bool complete = true;
+  std::vector<pipeline::BatchRequest> requests;
+  std::vector<std::size_t> images; ///< CT files under each request's root
+
+  pacs::BatchRunner runner()
+  {
+    return [this](const pipeline::BatchRequest& r)
+    {
+      requests.push_back(r);
+      std::size_t n = 0;
+      for (const auto& e : fs::recursive_directory_iterator(r.root))
+        n += e.is_regular_file();
+      images.push_back(n);
+      const std::string uid = fs::path(r.root).filename().string();
+      if (!complete)
+        return pipeline::BatchOutcome{ 1, 1, 0, 0, true };
+      const fs::path dir = fs::path(r.out) / safePathComponent(uid);
+      fs::create_directories(dir / "dicom");
+      std::ofstream(dir / "status.json") << nlohmann::json{
+        { "studyInstanceUid", uid }, { "status", status }, { "error", "segmentation failed" }
+      }.dump();
+      std::ofstream(dir / "dicom" / "seg.dcm") << "SEG";
+      std::ofstream(dir / "dicom" / "sr.dcm") << "SR";
+      return pipeline::BatchOutcome{ 1, 1, 1, status == "ok" ? 0u : 1u, false };
+    };
+  }
+};
+
+pacs::RoundTripOptions roundTripInto(const std::string& out)
+{
+  pacs::RoundTripOptions o;
+  o.batch.out = out;
+  o.batch.plans = { "right-hemihepatectomy" };
+  return o;
+}
+
+} // namespace
+
+TEST(RoundTrip, PullsTheCtAnalysesItAndStoresSegAndSrBack)
+{
+  MemoryPacs pacs;
+  pacs.series["1.2.3"] = ctStudy("1.2.3", 7);
+  FakeBatch batch;
+  const std::string out = test::makeTempDir("pacs_round_trip");
+  std::vector<std::string> steps;
+  const pacs::StudyRun run =
+    pacs::runRoundTrip(roundTripInto(out),
+                       pacs,
+                       "1.2.3",
+                       batch.runner(),
+                       [&](const pipeline::ProgressEvent& e) { steps.push_back(e.message); });
+  EXPECT_EQ(run.status, "ok");
+  EXPECT_FALSE(run.interrupted);
+  EXPECT_EQ(run.stored, 2u);
+  ASSERT_EQ(run.objects.size(), 2u);
+  EXPECT_EQ(fs::path(run.objects[0]).filename(), "seg.dcm");
+  EXPECT_EQ(pacs.stored.at("1.2.3"), (std::vector<std::string>{ "seg.dcm", "sr.dcm" }));
+  EXPECT_EQ(pacs.levels, std::vector<std::string>{ "SERIES" });
+  // The batch ran over the pulled CT (the SR series not pulled) as batch --dicom-out does.
+  ASSERT_EQ(batch.requests.size(), 1u);
+  EXPECT_EQ(batch.images, std::vector<std::size_t>{ 7 });
+  EXPECT_EQ(batch.requests[0].root, out + "/.pacs/1.2.3");
+  EXPECT_TRUE(batch.requests[0].dicomOut);
+  EXPECT_EQ(batch.requests[0].plans, std::vector<std::string>{ "right-hemihepatectomy" });
+  EXPECT_TRUE(batch.requests[0].liverFiles.empty());
+  EXPECT_FALSE(fs::exists(out + "/.pacs/1.2.3")); // the pulled images are not kept
+  EXPECT_NE(std::find(steps.begin(), steps.end(), "pacs: 7 CT image(s) of study 1.2.3"),
+            steps.end());
+
+  // --no-store: analysed, nothing stored.
+  pacs.stored.clear();
+  pacs::RoundTripOptions noStore = roundTripInto(test::makeTempDir("pacs_no_store"));
+  noStore.store = false;
+  EXPECT_EQ(pacs::runRoundTrip(noStore, pacs, "1.2.3", batch.runner(), {}).status, "ok");
+  EXPECT_TRUE(pacs.stored.empty());
+}
+
+TEST(RoundTrip, AFailedOrInterruptedAnalysisStoresNothing)
+{
+  MemoryPacs pacs;
+  pacs.series["1.2.3"] = ctStudy("1.2.3", 3);
+  FakeBatch batch;
+  batch.status = "error";
+  const pacs::StudyRun failed = pacs::runRoundTrip(
+    roundTripInto(test::makeTempDir("pacs_failed")), pacs, "1.2.3", batch.runner(), {});
+  EXPECT_EQ(failed.status, "error: segmentation failed");
+  EXPECT_FALSE(failed.interrupted);
+  EXPECT_TRUE(pacs.stored.empty());
+
+  batch.complete = false;
+  const pacs::StudyRun interrupted = pacs::runRoundTrip(
+    roundTripInto(test::makeTempDir("pacs_interrupted")), pacs, "1.2.3", batch.runner(), {});
+  EXPECT_EQ(interrupted.status, "error: no analysis");
+  EXPECT_TRUE(interrupted.interrupted);
+  EXPECT_TRUE(pacs.stored.empty());
+}
+
+TEST(RoundTrip, AStudyWithoutCtIsSkippedAnUnknownOneRefused)
+{
+  MemoryPacs pacs;
+  pacs.series["1.2.3"] = { { "1.2.3.9", "MR", "liver", 20 } };
+  FakeBatch batch;
+  const std::string out = test::makeTempDir("pacs_skipped");
+  EXPECT_EQ(pacs::runRoundTrip(roundTripInto(out), pacs, "1.2.3", batch.runner(), {}).status,
+            "skipped: no CT series");
+  EXPECT_TRUE(batch.requests.empty());
+  try
+  {
+    pacs::runRoundTrip(roundTripInto(out), pacs, "1.2.4", batch.runner(), {});
+    ADD_FAILURE() << "no InputError";
+  }
+  catch (const InputError& e)
+  {
+    EXPECT_EQ(std::string(e.what()), "memory://pacs: study 1.2.4 not found");
+  }
+  EXPECT_THROW(pacs::runRoundTrip(roundTripInto(out), pacs, "../etc", batch.runner(), {}),
+               InputError);
+  EXPECT_TRUE(batch.requests.empty());
+}
+
+TEST(Watch, ByDateRunsEachSettledStudyOnceAndResumes)
+{
+  MemoryPacs pacs;
+  pacs.series["1.1"] = ctStudy("1.1", 4);
+  pacs.series["2.2"] = ctStudy("2.2", 5);
+  pacs.studies = { { "1.1", "20260101", 5 } }; // there before the watch
+  FakeBatch batch;
+  pacs::WatchOptions o;
+  o.run = roundTripInto(test::makeTempDir("pacs_watch_date"));
+  o.follow = "date";
+  o.settleSeconds = 10;
+  o.exitAfter = 1;
+  double clock = 1000;
+  int pauses = 0;
+  pacs::WatchHooks hooks;
+  hooks.runBatch = batch.runner();
+  hooks.now = [&] { return clock; };
+  hooks.pause = [&](double)
+  {
+    clock += 5;
+    if (++pauses == 1) // a study arrives while the watch waits
+      pacs.studies.push_back({ "2.2", "20260101", 6 });
+  };
+  std::vector<std::string> run;
+  hooks.onStudy = [&](const std::string& uid, const pacs::StudyRun&) { run.push_back(uid); };
+
+  bool fresh = false;
+  pipeline::PacsWatchState state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_TRUE(fresh);
+  const pacs::WatchOutcome outcome = pacs::watch(o, state, fresh, pacs, nullptr, hooks);
+  EXPECT_EQ(outcome.analysed, 1u);
+  EXPECT_FALSE(outcome.someFailed);
+  EXPECT_FALSE(outcome.interrupted);
+  EXPECT_EQ(run, std::vector<std::string>{ "2.2" });
+  // Seen at 1005, unchanged at 1010 (5 s) and 1015 (10 s: settled).
+  EXPECT_EQ(pauses, 3);
+  EXPECT_EQ(state.studies.at("1.1"), "skipped: in the PACS when the watch started");
+  EXPECT_EQ(state.studies.at("2.2"), "ok");
+  EXPECT_EQ(pacs.stored.count("1.1"), 0u);
+  EXPECT_EQ(pacs.stored.at("2.2").size(), 2u);
+
+  // Resumed from pacs-watch.json (as cron would, --once): nothing runs again.
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_FALSE(fresh);
+  EXPECT_EQ(state.studies.size(), 2u);
+  o.once = true;
+  EXPECT_EQ(pacs::watch(o, state, fresh, pacs, nullptr, hooks).analysed, 0u);
+  EXPECT_EQ(batch.requests.size(), 1u);
+  // A watch by date takes only --since 0; the state of one kind is not the other's.
+  o.since = 5;
+  EXPECT_THROW(pacs::watch(o, state, fresh, pacs, nullptr, hooks), InputError);
+  EXPECT_THROW(pacs::openWatch(o.run.batch.out, "changes", fresh), InputError);
+}
+
+namespace
+{
+
+/// A change log in memory: `changes` after `since`, all in one answer.
+class MemoryChangeLog : public pacs::ChangeLog
+{
+public:
+  std::vector<pacs::OrthancChange> changes;
+  std::map<std::string, std::string> uids; ///< resource id -> StudyInstanceUID
+
+  std::int64_t lastChange() const override { return changes.empty() ? 0 : changes.back().seq; }
+  pacs::OrthancChanges changesSince(std::int64_t since) const override
+  {
+    pacs::OrthancChanges c;
+    for (const pacs::OrthancChange& change : changes)
+      if (change.seq > since)
+        c.changes.push_back(change);
+    c.last = lastChange();
+    return c;
+  }
+  std::string studyUid(const std::string& id) const override { return uids.at(id); }
+  std::string name() const override { return "memory://changes"; }
+};
+
+} // namespace
+
+TEST(Watch, ByChangeLogRunsEachStableStudyOnceAndRecordsFailures)
+{
+  MemoryPacs pacs;
+  pacs.series["1.1"] = ctStudy("1.1", 4);
+  pacs.series["2.2"] = { { "2.2.1", "MR", "liver", 9 } };
+  MemoryChangeLog log;
+  log.changes = { { 4, "StableStudy", "old" } };
+  log.uids = { { "old", "9.9" }, { "a", "1.1" }, { "b", "2.2" }, { "c", "3.3" } };
+  FakeBatch batch;
+  pacs::WatchOptions o;
+  o.run = roundTripInto(test::makeTempDir("pacs_watch_changes"));
+  o.follow = "changes";
+  o.once = true;
+  pacs::WatchHooks hooks;
+  hooks.runBatch = batch.runner();
+  bool fresh = false;
+  pipeline::PacsWatchState state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  // A first watch starts at the newest change: the study of change 4 is left alone.
+  EXPECT_EQ(pacs::watch(o, state, fresh, pacs, &log, hooks).analysed, 0u);
+  EXPECT_EQ(state.since, 4);
+
+  // Then: a CT study (stable twice: our own objects make it stable again), a study without CT,
+  // a study the PACS no longer has.
+  log.changes = { { 5, "NewInstance", "x" },
+                  { 6, "StableStudy", "a" },
+                  { 7, "StableStudy", "b" },
+                  { 8, "StableStudy", "a" },
+                  { 9, "StableStudy", "c" } };
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  const pacs::WatchOutcome outcome = pacs::watch(o, state, fresh, pacs, &log, hooks);
+  EXPECT_EQ(outcome.analysed, 2u); // 1.1 and the failed 3.3; 2.2 skipped
+  EXPECT_TRUE(outcome.someFailed);
+  EXPECT_EQ(batch.requests.size(), 1u);
+  EXPECT_EQ(state.since, 9);
+  EXPECT_EQ(state.studies.at("1.1"), "ok");
+  EXPECT_EQ(state.studies.at("2.2"), "skipped: no CT series");
+  EXPECT_EQ(state.studies.at("3.3"), "error: memory://pacs: study 3.3 not found");
+  EXPECT_EQ(state.studies.count("9.9"), 0u);
+  const nlohmann::json saved = test::readJson(o.run.batch.out + "/pacs-watch.json");
+  EXPECT_EQ(saved["since"], 9);
+  EXPECT_EQ(saved["studies"].size(), 3u);
+
+  // Interrupted inside an analysis: the study is not recorded, so a restart runs it again.
+  log.changes.push_back({ 10, "StableStudy", "d" });
+  log.uids["d"] = "4.4";
+  pacs.series["4.4"] = ctStudy("4.4", 2);
+  batch.complete = false;
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_TRUE(pacs::watch(o, state, fresh, pacs, &log, hooks).interrupted);
+  EXPECT_EQ(state.studies.count("4.4"), 0u);
+  EXPECT_EQ(state.since, 9);
 }

@@ -2,8 +2,6 @@
 
 #include <liver/pacs/dicomweb.h>
 
-#include <liver/pacs/date_poll.h>
-
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
 
@@ -333,137 +331,141 @@ std::string buildMultipart(const std::vector<std::string>& parts,
   return body + "--" + boundary + "--\r\n";
 }
 
-DicomWebServer::DicomWebServer(std::string baseUrl, const HttpClient& http)
-  : m_baseUrl(std::move(baseUrl))
-  , m_http(http)
+namespace
 {
-  while (!m_baseUrl.empty() && m_baseUrl.back() == '/')
-    m_baseUrl.pop_back();
-  if (m_baseUrl.rfind("http://", 0) != 0 && m_baseUrl.rfind("https://", 0) != 0)
-    throw InputError("", "--server \"" + m_baseUrl + "\" is not an http:// or https:// URL");
+
+/// The tag as DICOM JSON names it ("0020000D").
+std::string tagKey(Tag tag)
+{
+  char text[16];
+  std::snprintf(text, sizeof text, "%08X", static_cast<unsigned>(tag));
+  return text;
 }
 
-std::vector<FoundStudy> DicomWebServer::findStudies(const std::string& dateRange,
-                                                    const std::string& modality) const
+class DicomWebServer final : public Server
 {
-  checkDateRange(dateRange);
-  for (char c : modality)
-    if (!std::isalnum(static_cast<unsigned char>(c)))
-      throw InputError("", "modality \"" + modality + "\" is not a DICOM modality code");
-  const int page = 100;
-  std::vector<FoundStudy> studies;
-  for (int offset = 0;; offset += page)
+public:
+  DicomWebServer(std::string baseUrl, const HttpClient& http)
+    : m_baseUrl(std::move(baseUrl))
+    , m_http(http)
   {
-    const std::string url =
-      m_baseUrl + "/studies?StudyDate=" + dateRange + "&ModalitiesInStudy=" + modality +
-      "&includefield=00201208&limit=" + std::to_string(page) + "&offset=" + std::to_string(offset);
-    const HttpResponse r = m_http.get(url, "application/dicom+json", true);
-    if (r.status == 404 || r.status == 204 || r.body.empty())
-      break;
-    const json list = parseJson(r, url);
-    if (!list.is_array())
-      throw ProcessingError(url + ": QIDO-RS answer is not a JSON array");
-    for (const json& item : list)
+    while (!m_baseUrl.empty() && m_baseUrl.back() == '/')
+      m_baseUrl.pop_back();
+    if (m_baseUrl.rfind("http://", 0) != 0 && m_baseUrl.rfind("https://", 0) != 0)
+      throw InputError("", "--server \"" + m_baseUrl + "\" is not an http:// or https:// URL");
+  }
+
+  std::string name() const override { return m_baseUrl; }
+
+  /// QIDO-RS, 100 answers at a time: /studies?KEY=VALUE... or, for SERIES,
+  /// /studies/{StudyInstanceUID}/series?...; no answers for 404 and 204.
+  std::vector<Attributes> find(const Query& query) const override
+  {
+    std::string path = "/studies";
+    std::string parameters;
+    for (const QueryKey& key : query.match)
+      if (query.level == "SERIES" && key.keyword == "StudyInstanceUID")
+      {
+        checkUid(key.value, "study");
+        path += "/" + key.value + "/series";
+      }
+      else
+        parameters += key.keyword + "=" + key.value + "&";
+    for (Tag tag : query.returned)
+      parameters += "includefield=" + tagKey(tag) + "&";
+    const int page = 100;
+    std::vector<Attributes> answers;
+    for (int offset = 0;; offset += page)
     {
-      FoundStudy s;
-      s.studyInstanceUid = jsonValue(item, "0020000D");
-      s.studyDate = jsonValue(item, "00080020");
-      const std::string n = jsonValue(item, "00201208");
-      s.instances = n.empty() ? 0 : std::atoi(n.c_str());
-      if (!s.studyInstanceUid.empty())
-        studies.push_back(s);
+      const std::string url = m_baseUrl + path + "?" + parameters +
+                              "limit=" + std::to_string(page) + "&offset=" + std::to_string(offset);
+      const HttpResponse r = m_http.get(url, "application/dicom+json", true);
+      if (r.status == 404 || r.status == 204 || r.body.empty())
+        break;
+      const json list = parseJson(r, url);
+      if (!list.is_array())
+        throw ProcessingError(url + ": QIDO-RS answer is not a JSON array");
+      for (const json& item : list)
+      {
+        answers.push_back(
+          answerOf(query, [&](Tag tag) { return jsonValue(item, tagKey(tag).c_str()); }));
+      }
+      if (list.size() < static_cast<std::size_t>(page))
+        break;
     }
-    if (list.size() < static_cast<std::size_t>(page))
-      break;
+    return answers;
   }
-  return studies;
-}
 
-std::vector<SeriesInfo> DicomWebServer::studySeries(const std::string& studyUid) const
-{
-  checkUid(studyUid, "study");
-  const std::string url = m_baseUrl + "/studies/" + studyUid + "/series";
-  const HttpResponse r = m_http.get(url, "application/dicom+json", true);
-  std::vector<SeriesInfo> series;
-  if (r.status == 404 || r.status == 204 || r.body.empty())
-    return series;
-  const json list = parseJson(r, url);
-  if (!list.is_array())
-    throw ProcessingError(url + ": QIDO-RS answer is not a JSON array");
-  for (const json& item : list)
+  std::size_t retrieve(const std::string& studyUid,
+                       const std::string& seriesUid,
+                       const std::string& folder) const override
   {
-    SeriesInfo s;
-    s.seriesInstanceUid = jsonValue(item, "0020000E");
-    s.modality = jsonValue(item, "00080060");
-    s.description = jsonValue(item, "0008103E");
-    const std::string n = jsonValue(item, "00201209");
-    s.instances = n.empty() ? 0 : std::atoi(n.c_str());
-    if (!s.seriesInstanceUid.empty())
-      series.push_back(s);
+    const std::string url = m_baseUrl + "/studies/" + studyUid + "/series/" + seriesUid;
+    const HttpResponse r = m_http.get(url, "multipart/related; type=\"application/dicom\"");
+    const std::vector<MultipartPart> parts = parseMultipart(r.contentType, r.body);
+    fs::create_directories(folder);
+    std::size_t n = 0;
+    for (const MultipartPart& part : parts)
+    {
+      char name[32];
+      std::snprintf(name, sizeof name, "%05zu.dcm", n++);
+      writeFileAtomically((fs::path(folder) / name).string(),
+                          [&](const std::string& temporary)
+                          {
+                            std::ofstream out(temporary, std::ios::binary);
+                            out.write(part.body.data(),
+                                      static_cast<std::streamsize>(part.body.size()));
+                            if (!out)
+                              throw OutputError(temporary + ": cannot be written");
+                          });
+    }
+    return n;
   }
-  return series;
-}
 
-std::size_t DicomWebServer::retrieveSeries(const std::string& studyUid,
-                                           const std::string& seriesUid,
-                                           const std::string& folder) const
-{
-  checkUid(studyUid, "study");
-  checkUid(seriesUid, "series");
-  const std::string url = m_baseUrl + "/studies/" + studyUid + "/series/" + seriesUid;
-  const HttpResponse r = m_http.get(url, "multipart/related; type=\"application/dicom\"");
-  const std::vector<MultipartPart> parts = parseMultipart(r.contentType, r.body);
-  fs::create_directories(folder);
-  std::size_t n = 0;
-  for (const MultipartPart& part : parts)
+  StoreResult storeFiles(const std::string& studyUid,
+                         const std::vector<std::string>& files) const override
   {
-    char name[32];
-    std::snprintf(name, sizeof name, "%05zu.dcm", n++);
-    writeFileAtomically((fs::path(folder) / name).string(),
-                        [&](const std::string& temporary)
-                        {
-                          std::ofstream out(temporary, std::ios::binary);
-                          out.write(part.body.data(),
-                                    static_cast<std::streamsize>(part.body.size()));
-                          if (!out)
-                            throw OutputError(temporary + ": cannot be written");
-                        });
+    std::vector<std::string> parts;
+    for (const std::string& file : files)
+      parts.push_back(readFile(file));
+    std::random_device random;
+    std::string boundary = "liverplan-";
+    for (int k = 0; k < 4; ++k)
+      boundary += std::to_string(random());
+    const std::string url = m_baseUrl + "/studies/" + studyUid;
+    const HttpResponse r =
+      m_http.post(url,
+                  "multipart/related; type=\"application/dicom\"; boundary=" + boundary,
+                  buildMultipart(parts, "application/dicom", boundary),
+                  "application/dicom+json");
+    StoreResult result;
+    const json answer = parseJson(r, url);
+    // PS3.18 STOW-RS response: ReferencedSOPSequence (0008,1199), FailedSOPSequence (0008,1198).
+    auto items = [&](const char* tag)
+    {
+      return answer.is_object() && answer.contains(tag)
+               ? answer.at(tag).value("Value", json::array())
+               : json::array();
+    };
+    result.stored = items("00081199").size();
+    for (const json& failed : items("00081198"))
+      result.failures.push_back(jsonValue(failed, "00081155") + ": failure reason " +
+                                jsonValue(failed, "00081197"));
+    if (result.stored + result.failures.size() == 0)
+      result.stored = r.status == 200 ? files.size() : 0;
+    return result;
   }
-  return n;
-}
 
-StoreResult DicomWebServer::store(const std::string& studyUid,
-                                  const std::vector<std::string>& files) const
+private:
+  std::string m_baseUrl;
+  const HttpClient& m_http;
+};
+
+} // namespace
+
+std::unique_ptr<Server> dicomWebServer(const std::string& baseUrl, const HttpClient& http)
 {
-  checkUid(studyUid, "study");
-  std::vector<std::string> parts;
-  for (const std::string& file : files)
-    parts.push_back(readFile(file));
-  std::random_device random;
-  std::string boundary = "liverplan-";
-  for (int k = 0; k < 4; ++k)
-    boundary += std::to_string(random());
-  const std::string url = m_baseUrl + "/studies/" + studyUid;
-  const HttpResponse r =
-    m_http.post(url,
-                "multipart/related; type=\"application/dicom\"; boundary=" + boundary,
-                buildMultipart(parts, "application/dicom", boundary),
-                "application/dicom+json");
-  StoreResult result;
-  const json answer = parseJson(r, url);
-  // PS3.18 STOW-RS response: ReferencedSOPSequence (0008,1199), FailedSOPSequence (0008,1198).
-  auto items = [&](const char* tag)
-  {
-    return answer.is_object() && answer.contains(tag) ? answer.at(tag).value("Value", json::array())
-                                                      : json::array();
-  };
-  result.stored = items("00081199").size();
-  for (const json& failed : items("00081198"))
-    result.failures.push_back(jsonValue(failed, "00081155") + ": failure reason " +
-                              jsonValue(failed, "00081197"));
-  if (result.stored + result.failures.size() == 0)
-    result.stored = r.status == 200 ? files.size() : 0;
-  return result;
+  return std::make_unique<DicomWebServer>(baseUrl, http);
 }
 
 OrthancChanges orthancChanges(const HttpClient& http,

@@ -2,9 +2,6 @@
 
 #include <liver/pacs/dimse.h>
 
-#include <liver/pacs/date_poll.h>
-#include <liver/pacs/dicomweb.h>
-
 #include <liver/imaging/errors.h>
 
 #include <dcmtk/config/osconfig.h>
@@ -211,189 +208,166 @@ DimsePeer parseDimseUrl(const std::string& url)
   return peer;
 }
 
-DimseServer::DimseServer(const std::string& url, DimseOptions options)
-  : m_url(url)
-  , m_peer(parseDimseUrl(url))
-  , m_options(std::move(options))
+namespace
 {
-  checkAeTitle(m_options.callingAeTitle, "--aet");
-  if (m_options.timeoutSeconds < 1)
-    throw InputError("", "--timeout must be at least 1 second");
+
+DcmTagKey keyOf(Tag tag)
+{
+  return DcmTagKey(static_cast<Uint16>(tag >> 16), static_cast<Uint16>(tag & 0xFFFF));
 }
 
-void DimseServer::find(DcmDataset& query,
-                       const std::string& what,
-                       const std::function<void(DcmItem&)>& each) const
+class DimseServer final : public Server
 {
-  Association scu(m_url, m_peer, m_options);
-  scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
-  const T_ASC_PresentationContextID id =
-    scu.open("C-FIND (Study Root)", UID_FINDStudyRootQueryRetrieveInformationModel);
-  Responses<QRResponse> responses;
-  const OFCondition cond = scu.sendFINDRequest(id, &query, &responses.list);
-  scu.check(cond, what);
-  if (responses.finalStatus() != STATUS_Success)
-    throw ProcessingError(m_url + ": " + what + ": " +
-                          DU_cfindStatusString(responses.finalStatus()) + " (" +
-                          hex16(responses.finalStatus()) + ")");
-  scu.close();
-  for (QRResponse* r : responses.list)
-    if (r->m_dataset)
-      each(*r->m_dataset);
-}
-
-std::vector<FoundStudy> DimseServer::findStudies(const std::string& dateRange,
-                                                 const std::string& modality) const
-{
-  checkDateRange(dateRange);
-  DcmDataset query;
-  query.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "STUDY");
-  query.putAndInsertOFStringArray(DCM_StudyDate, dateRange.c_str());
-  query.putAndInsertOFStringArray(DCM_ModalitiesInStudy, modality.c_str());
-  query.insertEmptyElement(DCM_StudyInstanceUID);
-  query.insertEmptyElement(DCM_NumberOfStudyRelatedInstances);
-  std::vector<FoundStudy> studies;
-  find(query,
-       "C-FIND of the " + modality + " studies of " + dateRange,
-       [&](DcmItem& answer)
-       {
-         FoundStudy s;
-         s.studyInstanceUid = stringOf(answer, DCM_StudyInstanceUID);
-         s.studyDate = stringOf(answer, DCM_StudyDate);
-         const std::string n = stringOf(answer, DCM_NumberOfStudyRelatedInstances);
-         s.instances = n.empty() ? 0 : std::atoi(n.c_str());
-         if (!s.studyInstanceUid.empty())
-           studies.push_back(s);
-       });
-  return studies;
-}
-
-std::vector<SeriesInfo> DimseServer::studySeries(const std::string& studyUid) const
-{
-  checkUid(studyUid, "study");
-  DcmDataset query;
-  query.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "SERIES");
-  query.putAndInsertOFStringArray(DCM_StudyInstanceUID, studyUid.c_str());
-  for (const DcmTagKey& key : { DCM_SeriesInstanceUID,
-                                DCM_Modality,
-                                DCM_SeriesDescription,
-                                DCM_NumberOfSeriesRelatedInstances })
-    query.insertEmptyElement(key);
-  std::vector<SeriesInfo> series;
-  find(query,
-       "C-FIND of study " + studyUid + "'s series",
-       [&](DcmItem& answer)
-       {
-         SeriesInfo s;
-         s.seriesInstanceUid = stringOf(answer, DCM_SeriesInstanceUID);
-         s.modality = stringOf(answer, DCM_Modality);
-         s.description = stringOf(answer, DCM_SeriesDescription);
-         const std::string n = stringOf(answer, DCM_NumberOfSeriesRelatedInstances);
-         s.instances = n.empty() ? 0 : std::atoi(n.c_str());
-         if (!s.seriesInstanceUid.empty())
-           series.push_back(s);
-       });
-  return series;
-}
-
-std::size_t DimseServer::retrieveSeries(const std::string& studyUid,
-                                        const std::string& seriesUid,
-                                        const std::string& folder) const
-{
-  checkUid(studyUid, "study");
-  checkUid(seriesUid, "series");
-  fs::create_directories(folder);
-  Association scu(m_url, m_peer, m_options);
-  scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, uncompressed());
-  for (const char* storage : RetrievedClasses)
-    scu.addPresentationContext(storage, uncompressed(), ASC_SC_ROLE_SCP);
-  scu.setStorageMode(DCMSCU_STORAGE_DISK);
-  scu.setStorageDir(folder.c_str());
-  const T_ASC_PresentationContextID id =
-    scu.open("C-GET (Study Root)", UID_GETStudyRootQueryRetrieveInformationModel);
-
-  DcmDataset query;
-  query.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "SERIES");
-  query.putAndInsertOFStringArray(DCM_StudyInstanceUID, studyUid.c_str());
-  query.putAndInsertOFStringArray(DCM_SeriesInstanceUID, seriesUid.c_str());
-  Responses<RetrieveResponse> responses;
-  const OFCondition cond = scu.sendCGETRequest(id, &query, &responses.list);
-  const std::string what = "C-GET of series " + seriesUid;
-  scu.check(cond, what);
-  if (responses.list.empty())
-    throw ProcessingError(m_url + ": " + what + ": no response");
-  const RetrieveResponse& last = *responses.list.back();
-  if ((last.m_status != STATUS_Success &&
-       last.m_status != STATUS_GET_Warning_SubOperationsCompleteOneOrMoreFailures) ||
-      last.m_numberOfFailedSubops > 0)
-    throw ProcessingError(m_url + ": " + what + ": " + DU_cgetStatusString(last.m_status) + " (" +
-                          hex16(last.m_status) + "), " +
-                          std::to_string(last.m_numberOfFailedSubops) + " image(s) not sent");
-  scu.close();
-
-  std::size_t files = 0;
-  for (const auto& e : fs::directory_iterator(folder))
-    files += e.is_regular_file();
-  return files;
-}
-
-StoreResult DimseServer::store(const std::string& studyUid,
-                               const std::vector<std::string>& files) const
-{
-  checkUid(studyUid, "study");
-  struct Instance
+public:
+  DimseServer(const std::string& url, DimseOptions options)
+    : m_url(url)
+    , m_peer(parseDimseUrl(url))
+    , m_options(std::move(options))
   {
-    std::string file, sopClass, sopInstance;
-  };
-  std::vector<Instance> instances;
-  std::map<std::string, bool> classes;
-  for (const std::string& file : files)
-  {
-    DcmFileFormat ff;
-    if (ff.loadFile(file.c_str()).bad())
-      throw InputError(file, "not a DICOM file");
-    DcmDataset& d = *ff.getDataset();
-    Instance instance{ file, stringOf(d, DCM_SOPClassUID), stringOf(d, DCM_SOPInstanceUID) };
-    if (instance.sopClass.empty() || instance.sopInstance.empty())
-      throw InputError(file, "SOPClassUID/SOPInstanceUID missing");
-    if (stringOf(d, DCM_StudyInstanceUID) != studyUid)
-      throw InputError(file, "StudyInstanceUID is not " + studyUid);
-    classes[instance.sopClass] = true;
-    instances.push_back(instance);
+    checkAeTitle(m_options.callingAeTitle, "--aet");
+    if (m_options.timeoutSeconds < 1)
+      throw InputError("", "--timeout must be at least 1 second");
   }
-  StoreResult result;
-  if (instances.empty())
-    return result;
 
-  Association scu(m_url, m_peer, m_options);
-  for (const auto& c : classes)
-    scu.addPresentationContext(c.first.c_str(), uncompressed());
-  scu.setDatasetConversionMode(OFTrue);
-  scu.open("C-STORE", nullptr);
-  for (const Instance& instance : instances)
+  std::string name() const override { return m_url; }
+
+  /// C-FIND in the Study Root model; each answer's values of the keys asked for.
+  std::vector<Attributes> find(const Query& query) const override
   {
+    DcmDataset request;
+    request.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, query.level.c_str());
+    for (const QueryKey& key : query.match)
+      request.putAndInsertOFStringArray(keyOf(key.tag), key.value.c_str());
+    for (Tag tag : query.returned)
+      request.insertEmptyElement(keyOf(tag));
+    Association scu(m_url, m_peer, m_options);
+    scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
     const T_ASC_PresentationContextID id =
-      scu.findAnyPresentationContextID(instance.sopClass.c_str(), "");
-    if (id == 0)
-    {
-      result.failures.push_back(instance.sopInstance + ": " +
-                                dcmFindNameOfUID(instance.sopClass.c_str(), "SOP class") +
-                                " not accepted by the PACS");
-      continue;
-    }
-    Uint16 status = 0xFFFF;
-    const OFCondition cond =
-      scu.sendSTORERequest(id, OFFilename(instance.file.c_str()), nullptr, status);
-    scu.check(cond, "C-STORE of " + instance.file);
-    // Success, or a warning (coercion, elements discarded): the instance is stored.
-    if (status == STATUS_Success || (status & 0xF000) == 0xB000)
-      ++result.stored;
-    else
-      result.failures.push_back(instance.sopInstance + ": " + DU_cstoreStatusString(status) + " (" +
-                                hex16(status) + ")");
+      scu.open("C-FIND (Study Root)", UID_FINDStudyRootQueryRetrieveInformationModel);
+    Responses<QRResponse> responses;
+    const std::string what = "C-FIND of " + query.what;
+    scu.check(scu.sendFINDRequest(id, &request, &responses.list), what);
+    if (responses.finalStatus() != STATUS_Success)
+      throw ProcessingError(m_url + ": " + what + ": " +
+                            DU_cfindStatusString(responses.finalStatus()) + " (" +
+                            hex16(responses.finalStatus()) + ")");
+    scu.close();
+    std::vector<Attributes> answers;
+    for (QRResponse* r : responses.list)
+      if (r->m_dataset)
+        answers.push_back(
+          answerOf(query, [&](Tag tag) { return stringOf(*r->m_dataset, keyOf(tag)); }));
+    return answers;
   }
-  scu.close();
-  return result;
+
+  std::size_t retrieve(const std::string& studyUid,
+                       const std::string& seriesUid,
+                       const std::string& folder) const override
+  {
+    fs::create_directories(folder);
+    Association scu(m_url, m_peer, m_options);
+    scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, uncompressed());
+    for (const char* storage : RetrievedClasses)
+      scu.addPresentationContext(storage, uncompressed(), ASC_SC_ROLE_SCP);
+    scu.setStorageMode(DCMSCU_STORAGE_DISK);
+    scu.setStorageDir(folder.c_str());
+    const T_ASC_PresentationContextID id =
+      scu.open("C-GET (Study Root)", UID_GETStudyRootQueryRetrieveInformationModel);
+
+    DcmDataset query;
+    query.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "SERIES");
+    query.putAndInsertOFStringArray(DCM_StudyInstanceUID, studyUid.c_str());
+    query.putAndInsertOFStringArray(DCM_SeriesInstanceUID, seriesUid.c_str());
+    Responses<RetrieveResponse> responses;
+    const OFCondition cond = scu.sendCGETRequest(id, &query, &responses.list);
+    const std::string what = "C-GET of series " + seriesUid;
+    scu.check(cond, what);
+    if (responses.list.empty())
+      throw ProcessingError(m_url + ": " + what + ": no response");
+    const RetrieveResponse& last = *responses.list.back();
+    if ((last.m_status != STATUS_Success &&
+         last.m_status != STATUS_GET_Warning_SubOperationsCompleteOneOrMoreFailures) ||
+        last.m_numberOfFailedSubops > 0)
+      throw ProcessingError(m_url + ": " + what + ": " + DU_cgetStatusString(last.m_status) + " (" +
+                            hex16(last.m_status) + "), " +
+                            std::to_string(last.m_numberOfFailedSubops) + " image(s) not sent");
+    scu.close();
+
+    std::size_t files = 0;
+    for (const auto& e : fs::directory_iterator(folder))
+      files += e.is_regular_file();
+    return files;
+  }
+
+  StoreResult storeFiles(const std::string& studyUid,
+                         const std::vector<std::string>& files) const override
+  {
+    struct Instance
+    {
+      std::string file, sopClass, sopInstance;
+    };
+    std::vector<Instance> instances;
+    std::map<std::string, bool> classes;
+    for (const std::string& file : files)
+    {
+      DcmFileFormat ff;
+      if (ff.loadFile(file.c_str()).bad())
+        throw InputError(file, "not a DICOM file");
+      DcmDataset& d = *ff.getDataset();
+      Instance instance{ file, stringOf(d, DCM_SOPClassUID), stringOf(d, DCM_SOPInstanceUID) };
+      if (instance.sopClass.empty() || instance.sopInstance.empty())
+        throw InputError(file, "SOPClassUID/SOPInstanceUID missing");
+      if (stringOf(d, DCM_StudyInstanceUID) != studyUid)
+        throw InputError(file, "StudyInstanceUID is not " + studyUid);
+      classes[instance.sopClass] = true;
+      instances.push_back(instance);
+    }
+    StoreResult result;
+    if (instances.empty())
+      return result;
+
+    Association scu(m_url, m_peer, m_options);
+    for (const auto& c : classes)
+      scu.addPresentationContext(c.first.c_str(), uncompressed());
+    scu.setDatasetConversionMode(OFTrue);
+    scu.open("C-STORE", nullptr);
+    for (const Instance& instance : instances)
+    {
+      const T_ASC_PresentationContextID id =
+        scu.findAnyPresentationContextID(instance.sopClass.c_str(), "");
+      if (id == 0)
+      {
+        result.failures.push_back(instance.sopInstance + ": " +
+                                  dcmFindNameOfUID(instance.sopClass.c_str(), "SOP class") +
+                                  " not accepted by the PACS");
+        continue;
+      }
+      Uint16 status = 0xFFFF;
+      const OFCondition cond =
+        scu.sendSTORERequest(id, OFFilename(instance.file.c_str()), nullptr, status);
+      scu.check(cond, "C-STORE of " + instance.file);
+      // Success, or a warning (coercion, elements discarded): the instance is stored.
+      if (status == STATUS_Success || (status & 0xF000) == 0xB000)
+        ++result.stored;
+      else
+        result.failures.push_back(instance.sopInstance + ": " + DU_cstoreStatusString(status) +
+                                  " (" + hex16(status) + ")");
+    }
+    scu.close();
+    return result;
+  }
+
+private:
+  std::string m_url;
+  DimsePeer m_peer;
+  DimseOptions m_options;
+};
+
+} // namespace
+
+std::unique_ptr<Server> dimseServer(const std::string& url, DimseOptions options)
+{
+  return std::make_unique<DimseServer>(url, std::move(options));
 }
 
 } // namespace liver::pacs

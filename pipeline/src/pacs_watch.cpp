@@ -8,6 +8,23 @@
 
 namespace liver::pipeline
 {
+namespace
+{
+
+/// `value`, field `field` of the file at `path`, as an object of StudyInstanceUID: `what`.
+const nlohmann::json& uidObject(const std::string& path,
+                                const std::string& field,
+                                const nlohmann::json& value,
+                                const std::string& what)
+{
+  if (!value.is_object())
+    throw InputError(path,
+                     field + ": must be an object of StudyInstanceUID: " + what + ", not " +
+                       value.type_name());
+  return value;
+}
+
+} // namespace
 
 std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
 {
@@ -42,12 +59,7 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   s.since = since.get<std::int64_t>();
   if (!j.contains("studies"))
     throw InputError(path, "studies: missing (each study's outcome)");
-  const nlohmann::json& studies = j.at("studies");
-  if (!studies.is_object())
-    throw InputError(path,
-                     "studies: must be an object of StudyInstanceUID: outcome, not " +
-                       std::string(studies.type_name()));
-  for (const auto& [uid, outcome] : studies.items())
+  for (const auto& [uid, outcome] : uidObject(path, "studies", j.at("studies"), "outcome").items())
   {
     if (!outcome.is_string())
       throw InputError(path,
@@ -66,11 +78,8 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   }
   if (j.contains("pending"))
   {
-    const nlohmann::json& pending = j.at("pending");
-    if (!pending.is_object())
-      throw InputError(path,
-                       "pending: must be an object of StudyInstanceUID: {instances, since}, not " +
-                         std::string(pending.type_name()));
+    const nlohmann::json& pending =
+      uidObject(path, "pending", j.at("pending"), "{instances, since}");
     for (const auto& [uid, p] : pending.items())
     {
       const std::string field = "pending[" + nlohmann::json(uid).dump() + "]";

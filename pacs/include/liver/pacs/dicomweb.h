@@ -7,6 +7,7 @@
 #include <liver/pacs/server.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,36 +87,12 @@ std::string buildMultipart(const std::vector<std::string>& parts,
                            const std::string& partType,
                            const std::string& boundary);
 
-/// A DICOMweb service at `baseUrl` (e.g. http://pacs:8042/dicom-web).
-class DicomWebServer : public Server
-{
-public:
-  DicomWebServer(std::string baseUrl, const HttpClient& http);
-
-  /// QIDO-RS /studies?StudyDate=...&ModalitiesInStudy=..., 100 at a time (limit, offset).
-  std::vector<FoundStudy> findStudies(const std::string& dateRange,
-                                      const std::string& modality) const override;
-
-  /// QIDO-RS /studies/{uid}/series; empty when the server does not know the study.
-  std::vector<SeriesInfo> studySeries(const std::string& studyUid) const override;
-
-  /// WADO-RS /studies/{study}/series/{series}: every instance written to `folder` as
-  /// NNNNN.dcm. Returns the number of files.
-  std::size_t retrieveSeries(const std::string& studyUid,
-                             const std::string& seriesUid,
-                             const std::string& folder) const override;
-
-  /// STOW-RS /studies/{uid} of the DICOM files given.
-  StoreResult store(const std::string& studyUid,
-                    const std::vector<std::string>& files) const override;
-
-  const std::string& baseUrl() const { return m_baseUrl; }
-  std::string name() const override { return m_baseUrl; }
-
-private:
-  std::string m_baseUrl;
-  const HttpClient& m_http;
-};
+/// A DICOMweb service at `baseUrl` (e.g. http://pacs:8042/dicom-web): QIDO-RS
+/// (/studies?StudyDate=...&ModalitiesInStudy=..., /studies/{uid}/series; 100 answers at a time,
+/// limit and offset), WADO-RS /studies/{study}/series/{series} (each instance written as
+/// NNNNN.dcm), STOW-RS /studies/{uid}. `http` must outlive the server. InputError when `baseUrl`
+/// is not an http:// or https:// URL.
+std::unique_ptr<Server> dicomWebServer(const std::string& baseUrl, const HttpClient& http);
 
 /// Orthanc's change log (REST API at `orthancUrl`, e.g. http://pacs:8042).
 struct OrthancChange

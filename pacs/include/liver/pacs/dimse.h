@@ -8,11 +8,8 @@
 #include <liver/pacs/server.h>
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
-
-class DcmDataset;
-class DcmItem;
 
 namespace liver::pacs
 {
@@ -42,42 +39,13 @@ struct DimseOptions
   long timeoutSeconds = 300;                ///< connection, association and each DIMSE message
 };
 
-/// A PACS's DICOM service. Every call is one association (opened, used, released). Throws
-/// ProcessingError naming the server for a refused connection, a rejected association, a service
-/// the PACS does not accept and a failed C-FIND or C-GET.
-class DimseServer : public Server
-{
-public:
-  DimseServer(const std::string& url, DimseOptions options);
-
-  /// C-FIND in the Study Root model at STUDY level (StudyDate, ModalitiesInStudy).
-  std::vector<FoundStudy> findStudies(const std::string& dateRange,
-                                      const std::string& modality) const override;
-
-  /// C-FIND in the Study Root model at SERIES level.
-  std::vector<SeriesInfo> studySeries(const std::string& studyUid) const override;
-
-  /// C-GET in the Study Root model at SERIES level; CT (plain, enhanced, legacy converted) and
-  /// SEG instances are accepted, uncompressed (a PACS holding them compressed transcodes).
-  std::size_t retrieveSeries(const std::string& studyUid,
-                             const std::string& seriesUid,
-                             const std::string& folder) const override;
-
-  /// C-STORE of each file; a file of another study is refused before anything is sent.
-  StoreResult store(const std::string& studyUid,
-                    const std::vector<std::string>& files) const override;
-
-  std::string name() const override { return m_url; }
-
-private:
-  /// One C-FIND (Study Root) of `query`; `each` answer's dataset in turn. `what` names it.
-  void find(DcmDataset& query,
-            const std::string& what,
-            const std::function<void(DcmItem&)>& each) const;
-
-  std::string m_url;
-  DimsePeer m_peer;
-  DimseOptions m_options;
-};
+/// A PACS's DICOM service at `url` (dicom://AET@host:port): C-FIND in the Study Root model (STUDY
+/// or SERIES level), C-GET at SERIES level (CT, enhanced CT, legacy converted enhanced CT and SEG
+/// instances accepted, uncompressed: a PACS holding them compressed transcodes), C-STORE of each
+/// file (a file of another study is refused before anything is sent). Every call is one
+/// association (opened, used, released). InputError for a malformed URL, AE title or a timeout
+/// under 1 s; the calls throw ProcessingError naming the server for a refused connection, a
+/// rejected association, a service the PACS does not accept and a failed C-FIND or C-GET.
+std::unique_ptr<Server> dimseServer(const std::string& url, DimseOptions options);
 
 } // namespace liver::pacs

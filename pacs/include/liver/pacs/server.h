@@ -1,9 +1,15 @@
 #pragma once
 /// What `liverplan pacs` asks of a PACS, whichever protocol it speaks: DICOMweb (dicomweb.h) or
 /// DIMSE (dimse.h). Find studies by date, find a study's series, retrieve one series into a
-/// folder, store files into the study.
+/// folder, store files into the study. A protocol answers one kind of query (QIDO-RS or C-FIND,
+/// `find`); what is asked and how the answers are read is the same for both (`findStudies`,
+/// `studySeries`).
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,30 +40,70 @@ struct StoreResult
   std::vector<std::string> failures; ///< "SOPInstanceUID: reason" per failed instance
 };
 
+/// A DICOM attribute tag, group << 16 | element (0x0020000D: StudyInstanceUID).
+using Tag = std::uint32_t;
+
+/// A matching key of a query: the attribute (its tag and its keyword, as QIDO-RS names it) and
+/// the value it must match.
+struct QueryKey
+{
+  Tag tag = 0;
+  std::string keyword;
+  std::string value;
+};
+
+/// One query in the Study Root model: QIDO-RS or C-FIND.
+struct Query
+{
+  std::string level;           ///< "STUDY" or "SERIES" (StudyInstanceUID among `match`)
+  std::vector<QueryKey> match; ///< the values the answers match
+  std::vector<Tag> returned;   ///< the attributes each answer gives
+  std::string what;            ///< the query in messages ("the CT studies of ...")
+};
+
+/// One answer of a query: the values of the attributes asked for (matching and returned) as
+/// text, by tag; an attribute the server did not give is empty.
+using Attributes = std::map<Tag, std::string>;
+
+/// The answer to `query` whose values `valueOf` gives, for every attribute the query names.
+Attributes answerOf(const Query& query, const std::function<std::string(Tag)>& valueOf);
+
 class Server
 {
 public:
   virtual ~Server() = default;
 
   /// The studies with a StudyDate in `dateRange` (a DICOM range, "YYYYMMDD-YYYYMMDD") holding a
-  /// series of `modality`.
-  virtual std::vector<FoundStudy> findStudies(const std::string& dateRange,
-                                              const std::string& modality) const = 0;
+  /// series of `modality`. InputError for a malformed range or modality code.
+  std::vector<FoundStudy> findStudies(const std::string& dateRange,
+                                      const std::string& modality) const;
 
   /// The study's series; empty when the server does not know the study.
-  virtual std::vector<SeriesInfo> studySeries(const std::string& studyUid) const = 0;
+  std::vector<SeriesInfo> studySeries(const std::string& studyUid) const;
+
+  /// The answers of one query (none when the server knows nothing that matches).
+  virtual std::vector<Attributes> find(const Query& query) const = 0;
 
   /// Every instance of one series written to `folder` as NNNNN.dcm. Returns the number of files.
-  virtual std::size_t retrieveSeries(const std::string& studyUid,
-                                     const std::string& seriesUid,
-                                     const std::string& folder) const = 0;
+  /// InputError for a UID that is not one (checkUid).
+  std::size_t retrieveSeries(const std::string& studyUid,
+                             const std::string& seriesUid,
+                             const std::string& folder) const;
 
   /// The DICOM files given stored into study `studyUid` (each file must belong to it).
-  virtual StoreResult store(const std::string& studyUid,
-                            const std::vector<std::string>& files) const = 0;
+  /// InputError for a UID that is not one.
+  StoreResult store(const std::string& studyUid, const std::vector<std::string>& files) const;
 
   /// The server as the user named it (a URL), for messages.
   virtual std::string name() const = 0;
+
+protected:
+  /// retrieveSeries and store with their UIDs checked.
+  virtual std::size_t retrieve(const std::string& studyUid,
+                               const std::string& seriesUid,
+                               const std::string& folder) const = 0;
+  virtual StoreResult storeFiles(const std::string& studyUid,
+                                 const std::vector<std::string>& files) const = 0;
 };
 
 } // namespace liver::pacs
