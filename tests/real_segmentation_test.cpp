@@ -66,6 +66,8 @@ struct Bar
 // lesion; livers unchanged.
 // Measured with the left lobe kept above the fitted liver's centre (watershed against the spleen's
 // core): patient07 Dice 0.937, RVD -1.2 %, ASSD 2.68 mm; patient01, example, phantom unchanged.
+// Measured with what the spleen's core does not explain given back to the liver (the lobe around
+// it): patient07 Dice 0.953, RVD +4.7 %, ASSD 1.08 mm; patient01, example, phantom unchanged.
 // clang-format off
 const std::vector<Bar> Bars = {
   // case               metric                direction           issue  asserted      note
@@ -74,7 +76,7 @@ const std::vector<Bar> Bars = {
   { "ircad/patient01", "largeTumoursFound",  Direction::AtLeast, 2,     2,            "issue bar" },
   { "ircad/patient01", "largeTumourMinDice", Direction::AtLeast, 0.6,   0.6,          "issue bar" },
   { "ircad/patient01", "largeFalseLesions",  Direction::AtMost,  0,     0,            "issue bar" },
-  { "ircad/patient07", "liverDice",          Direction::AtLeast, 0.94,  0.935,        "floor: issue bar 0.94" },
+  { "ircad/patient07", "liverDice",          Direction::AtLeast, 0.94,  0.94,         "issue bar" },
   { "ircad/patient07", "absRvdPct",          Direction::AtMost,  6.0,   6.0,          "issue bar" },
   { "ircad/patient07", "predictedLesions",   Direction::AtMost,  0,     0,            "issue bar" },
   { "ircad/patient07", "largeFalseLesions",  Direction::AtMost,  0,     0,            "issue bar" },

@@ -950,6 +950,51 @@ void reErodeWherePriorDoubts(const MaskImage::Pointer& core,
                            }
                          });
   }
+  // What another organ's deep core does not explain is not that organ: an organ's single-depth
+  // core lies within one erosion depth (and 1.5 voxels of slack) of its double-depth core. Beyond
+  // that, the watershed has handed it tissue that only touches it — a long left lobe wrapped
+  // around the spleen — which goes back to the liver where it reaches the liver's part. Measured:
+  // IRCAD 7 Dice 0.937 -> 0.953 (RVD -1.2 -> +4.7 %: 70 of the lobe's 85 mL back, and 18 mL of
+  // the spleen's upper pole, thinner than its core explains, with it); slack 3 or 4.5 voxels
+  // 0.953 / 0.952; IRCAD 1, the TotalSegmentator example and the phantom unchanged (no organ
+  // bridged to their liver's core).
+  auto others = allocateLike<MaskImage>(*core, 0);
+  std::uint8_t* ot = others->GetBufferPointer();
+  bool anyOther = false;
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    ot[i] = l[i] != 0 && !isLiver(l[i]) && overlap[l[i]] != 0;
+    anyOther = anyOther || ot[i];
+  }
+  if (anyOther)
+  {
+    const FloatImage::Pointer fromOthers = signedDistance(others);
+    const float* fo = fromOthers->GetBufferPointer();
+    const float explained = static_cast<float>(erosionMm + 1.5 * std::max({ g.sx, g.sy, g.sz }));
+    std::vector<std::size_t> queue;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+      if (owner[i] == Other && fo[i] > explained)
+        owner[i] = Unreached;
+      else if (owner[i] == Liver)
+        queue.push_back(i);
+    }
+    while (!queue.empty())
+    {
+      const std::size_t i = queue.back();
+      queue.pop_back();
+      forEachFaceNeighbour(g,
+                           i,
+                           [&](std::size_t j, const auto&, const auto&)
+                           {
+                             if (c[j] && owner[j] == Unreached)
+                             {
+                               owner[j] = Liver;
+                               queue.push_back(j);
+                             }
+                           });
+    }
+  }
   for (long z = 0; z < g.nz; ++z)
   {
     const bool upperHalf = g.pz(z) >= liverCentreZMm;
