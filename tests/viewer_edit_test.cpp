@@ -17,7 +17,10 @@
 #include <liver/viewer/plan_window.h>
 #include <liver/volumetry/label_stats.h>
 
+#include <vtkRenderWindow.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -669,9 +672,30 @@ TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
   window.setEditTool(EditTool::Erase);
   window.setBrush(5.0, true, false);
   window.render();
-  std::vector<double> ms;
+  // The dab centres, and the axial view's pixels there before the stroke: the liver tinted by
+  // the overlay (remnant or resected colour over the grey CT).
+  std::vector<Point> dabs;
   for (int k = 0; k < 25; ++k)
-    ms.push_back(window.editAt({ centre[0] - 60.0 + 5.0 * k, centre[1], centre[2] }, 0));
+    dabs.push_back({ centre[0] - 60.0 + 5.0 * k, centre[1], centre[2] });
+  const auto greyness = [](const std::vector<unsigned char>& rgb, int w, std::array<double, 2> d)
+  {
+    const unsigned char* q =
+      &rgb[(static_cast<std::size_t>(std::lround(d[1])) * w + std::lround(d[0])) * 3];
+    return std::max({ q[0], q[1], q[2] }) - std::min({ q[0], q[1], q[2] });
+  };
+  int w = 0, h = 0;
+  const std::vector<unsigned char> before = window.captureRgb(w, h);
+  // Each dab timed from the call until the frame is finished (glFinish): the edit, the numbers,
+  // the painted slice and its drawing.
+  std::vector<double> ms;
+  for (const Point& p : dabs)
+  {
+    const auto start = std::chrono::steady_clock::now();
+    window.editAt(p, 0);
+    window.renderWindow()->WaitForCompletion();
+    ms.push_back(
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
   // The numbers shown during the stroke: the FLR counted live equals the plan evaluated on the
   // labels as they are now.
   const editing::LiveNumbers during = window.liveNumbers();
@@ -682,9 +706,17 @@ TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
   ASSERT_TRUE(during.flrPercent.has_value());
   EXPECT_NEAR(*during.flrPercent, midStroke.flrPercent, 1e-9);
   EXPECT_NEAR(during.totalLiverMl, midStroke.totalLiverMl, 1e-9);
-  // During the stroke the 3D view keeps its last picture (the green remnant), not a blank.
-  int w = 0, h = 0;
+  // During the stroke the 3D view keeps its last picture (the green remnant), not a blank; the
+  // axial view shows the erased liver untinted where it was tinted.
   const std::vector<unsigned char> rgb = window.captureRgb(w, h);
+  for (std::size_t k = 2; k + 2 < dabs.size(); ++k)
+  {
+    // 2.5 mm off the dab's centre, off the cursor's cross and the cut line through the centre.
+    const std::array<double, 2> d =
+      window.sliceToDisplay(0, { dabs[k][0] + 2.5, dabs[k][1] + 2.5, dabs[k][2] });
+    EXPECT_GT(greyness(before, w, d), 20) << "dab " << k << " was not on tinted liver";
+    EXPECT_LT(greyness(rgb, w, d), 6) << "dab " << k << ": the axial view still shows liver";
+  }
   std::size_t green = 0;
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w * 62 / 100; ++x)
@@ -709,8 +741,9 @@ TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
   EXPECT_NEAR(window.liveNumbers().totalLiverMl,
               4.0 / 3.0 * M_PI * radii[0] * radii[1] * radii[2] / 1000.0 - erased,
               2.0);
-  // Target 100 ms (issue 13); asserted at 250 ms so that a loaded machine does not fail the suite.
-  EXPECT_LE(median, 250.0);
+  // Target 100 ms (issue 13). About 6 ms on a quiet machine and 10-20 ms with the two cores
+  // loaded 4x; colouring the whole overlay volume per dab (as before) took 20-75 ms.
+  EXPECT_LE(median, 50.0);
 }
 
 TEST(EditModeReal, IrcadPatient01MissedLesionAddedFalseOneRemovedAndPlanAgreesWithTheWindow)

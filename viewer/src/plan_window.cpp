@@ -24,7 +24,6 @@
 #include <vtkCutter.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkImageData.h>
-#include <vtkImageMapToColors.h>
 #include <vtkImageProperty.h>
 #include <vtkImageSlice.h>
 #include <vtkImageSliceMapper.h>
@@ -923,18 +922,17 @@ void PlanWindow::Impl::buildSlices()
     s.ct->PickableOff();
     s.renderer->AddViewProp(s.ct);
 
-    // The overlay half a voxel in front of the CT slice (towards the camera).
-    // One colour map per view: the three views ask for different extents of it.
-    vtkNew<vtkImageMapToColors> colours;
-    colours->SetInputData(overlayImage);
-    colours->SetLookupTable(lut);
-    colours->SetOutputFormatToRGBA();
+    // The overlay half a voxel in front of the CT slice (towards the camera). The slice mapper
+    // colours the one slice it shows through the property's table: an edit costs that slice,
+    // not a colour pass over the whole overlay volume.
     vtkNew<vtkImageSliceMapper> overlayMapper;
-    overlayMapper->SetInputConnection(colours->GetOutputPort());
+    overlayMapper->SetInputData(overlayImage);
     overlayMapper->SetOrientation(s.axis);
     overlayMapper->SliceAtFocalPointOff();
     s.overlay = vtkSmartPointer<vtkImageSlice>::New();
     s.overlay->SetMapper(overlayMapper);
+    s.overlay->GetProperty()->SetLookupTable(lut);
+    s.overlay->GetProperty()->UseLookupTableScalarRangeOn();
     s.overlay->GetProperty()->SetInterpolationTypeToNearest();
     vtkNew<vtkMatrix4x4> shifted;
     shifted->DeepCopy(frameToLps);
@@ -1617,9 +1615,11 @@ void PlanWindow::Impl::refreshAround(const Vec3& lps, double radiusMm)
                      box.lo[a] + box.size[a] - 1);
   }
   const auto size = ct->GetLargestPossibleRegion().GetSize();
-  const std::uint16_t* liv = labels.liver->GetBufferPointer();
-  const std::uint16_t* les = labels.lesions ? labels.lesions->GetBufferPointer() : nullptr;
-  const std::uint16_t* seg = labels.segments ? labels.segments->GetBufferPointer() : nullptr;
+  // The editor's maps: the window's copies of the labels follow them only on reloadLabels().
+  const LiverLabels edited = editor->labels();
+  const std::uint16_t* liv = edited.liver->GetBufferPointer();
+  const std::uint16_t* les = edited.lesions ? edited.lesions->GetBufferPointer() : nullptr;
+  const std::uint16_t* seg = edited.segments ? edited.segments->GetBufferPointer() : nullptr;
   const std::uint16_t* map = exact.remnantMap ? exact.remnantMap->GetBufferPointer() : nullptr;
   std::map<int, LesionFate> fates;
   for (const LesionOutcome& o : exact.lesions)
