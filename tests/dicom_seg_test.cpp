@@ -10,6 +10,8 @@
 #include <liver/segmentation/label_import.h>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmseg/segdoc.h>
 
 #include <cstring>
@@ -119,6 +121,61 @@ TEST(DicomSegRealData, RleAndJpeg2000CopiesDecodeToTheSameVoxels)
     EXPECT_EQ(seg.segments.at(0).voxels, 107098u) << path;
     EXPECT_EQ(describeGridMismatch(*reference.layers[0], *seg.layers[0]), "") << path;
     EXPECT_TRUE(sameSupport(*reference.layers[0], *seg.layers[0])) << path;
+  }
+}
+
+TEST(DicomSegRealData, FractionalFramesHoldTheVoxelsAtLeastHalfTheMaximum)
+{
+  LIVER_REQUIRE_DATA(segPath, "dcmqi/liver.dcm");
+  const DicomSegmentation binary = readDicomSegmentation(segPath);
+  ASSERT_EQ(binary.layers.size(), 1u);
+  // The same SEG made FRACTIONAL: a liver voxel 100 or 200, any other 0 or 99.
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile(segPath.c_str()).good());
+  DcmDataset& ds = *file.getDataset();
+  const Uint8* packed = nullptr;
+  unsigned long packedBytes = 0;
+  ASSERT_TRUE(ds.findAndGetUint8Array(DCM_PixelData, packed, &packedBytes).good());
+  const std::size_t voxels = 512 * 512 * 3;
+  ASSERT_EQ(packedBytes, voxels / 8);
+  std::vector<Uint8> fractional(voxels);
+  for (std::size_t p = 0; p < voxels; ++p)
+    fractional[p] = (packed[p / 8] >> (p % 8)) & 1 ? (p % 2 ? 200 : 100) : (p % 3 ? 0 : 99);
+  ASSERT_TRUE(ds.putAndInsertString(DCM_SegmentationType, "FRACTIONAL").good());
+  ASSERT_TRUE(ds.putAndInsertString(DCM_SegmentationFractionalType, "PROBABILITY").good());
+  ASSERT_TRUE(ds.putAndInsertUint16(DCM_BitsAllocated, 8).good());
+  ASSERT_TRUE(ds.putAndInsertUint16(DCM_BitsStored, 8).good());
+  ASSERT_TRUE(ds.putAndInsertUint16(DCM_HighBit, 7).good());
+  ASSERT_TRUE(ds.putAndInsertUint8Array(DCM_PixelData, fractional.data(), voxels).good());
+  const std::string dir = test::makeTempDir("dicom_seg_fractional");
+  // Maximum 200: at least 100 is in (every liver voxel); maximum 201: at least 100.5 (the 200s).
+  for (const Uint16 maximum : { 200, 201 })
+  {
+    ASSERT_TRUE(ds.putAndInsertUint16(DCM_MaximumFractionalValue, maximum).good());
+    const std::string path = dir + "/fractional-" + std::to_string(maximum) + ".dcm";
+    ASSERT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+    const DicomSegmentation seg = readDicomSegmentation(path);
+    EXPECT_EQ(seg.segmentationType, "FRACTIONAL");
+    ASSERT_EQ(seg.layers.size(), 1u);
+    ASSERT_EQ(seg.layers[0]->GetLargestPossibleRegion(),
+              binary.layers[0]->GetLargestPossibleRegion());
+    const std::uint16_t* in = binary.layers[0]->GetBufferPointer();
+    const std::uint16_t* out = seg.layers[0]->GetBufferPointer();
+    std::uint64_t expected = 0, mismatches = 0;
+    for (std::size_t p = 0; p < voxels; ++p)
+    {
+      // A frame has 512 x 512 voxels (even): a voxel's parity is the same in the frames and in the
+      // layer, whatever order the frames come in.
+      const bool inSegment = in[p] != 0 && (maximum == 200 || p % 2 == 1);
+      expected += inSegment;
+      mismatches += (out[p] != 0) != inSegment;
+    }
+    EXPECT_EQ(mismatches, 0u) << maximum;
+    EXPECT_EQ(seg.segments.at(0).voxels, expected) << maximum;
+    if (maximum == 200)
+      EXPECT_EQ(expected, 107098u);
+    else
+      EXPECT_TRUE(expected > 50000 && expected < 57000) << expected; // about half
   }
 }
 

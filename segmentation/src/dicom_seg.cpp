@@ -140,18 +140,47 @@ bool isPlanLabel(const std::string& label)
 // ---------------------------------------------------------------------------------------------
 // Frame decoding: every decoder returns one byte per pixel (0/1 for BINARY, 0..max FRACTIONAL).
 
-/// Packed bits (first pixel in the least significant bit) starting at bit `firstBit`.
+/// Packed bits (first pixel in the least significant bit) starting at bit `firstBit`, as 0/1.
+/// Whole bytes at a time when the frame starts on a byte (every frame whose pixel count is a
+/// multiple of 8), zero bytes skipped: a 512x512 frame is 32768 bytes, not 262144 bit tests.
 std::vector<std::uint8_t> unpackBitsLsb(const std::uint8_t* bytes,
                                         std::uint64_t firstBit,
                                         std::size_t pixels)
 {
   std::vector<std::uint8_t> out(pixels);
-  for (std::size_t p = 0; p < pixels; ++p)
+  std::size_t p = 0;
+  if (firstBit % 8 == 0)
+  {
+    const std::uint8_t* in = bytes + firstBit / 8;
+    for (; p + 8 <= pixels; p += 8)
+      if (const std::uint8_t byte = in[p / 8]; byte != 0)
+        for (int k = 0; k < 8; ++k)
+          out[p + k] = static_cast<std::uint8_t>((byte >> k) & 1);
+  }
+  for (; p < pixels; ++p)
   {
     const std::uint64_t bit = firstBit + p;
     out[p] = static_cast<std::uint8_t>((bytes[bit >> 3] >> (bit & 7)) & 1);
   }
   return out;
+}
+
+/// `visit(p)` for every p where `frame[p]` is 1, in order, while it returns true (memchr finds the
+/// next one); false when a visit did.
+template<typename Visit>
+bool forEachSet(const std::vector<std::uint8_t>& frame, Visit&& visit)
+{
+  const std::uint8_t* begin = frame.data();
+  const std::uint8_t* end = begin + frame.size();
+  for (const std::uint8_t* p = begin; p != end; ++p)
+  {
+    p = static_cast<const std::uint8_t*>(std::memchr(p, 1, static_cast<std::size_t>(end - p)));
+    if (p == nullptr)
+      break;
+    if (!visit(static_cast<std::size_t>(p - begin)))
+      return false;
+  }
+  return true;
 }
 
 /// One RLE frame (PackBits, DICOM PS3.5 G.3.1): one segment, a byte per pixel or packed 1-bit
@@ -707,8 +736,12 @@ DicomSegmentation readDicomSegmentation(const std::string& path)
     image->Allocate(true);
     return image;
   };
-  auto inSegment = [&](std::uint8_t v)
-  { return bitsAllocated == 1 ? v != 0 : v >= fractionalThreshold; };
+  // Every frame as 0/1, 1 where the voxel is in the frame's segment (unpacked native BINARY frames
+  // are already), so a segment's voxels are found by memchr rather than a test of every pixel.
+  if (xferInfo.isEncapsulated() || bitsAllocated != 1)
+    for (std::vector<std::uint8_t>& frame : decoded)
+      for (std::uint8_t& v : frame)
+        v = bitsAllocated == 1 ? v != 0 : v >= fractionalThreshold;
   for (DicomSegSegment& s : seg.segments)
   {
     std::vector<std::size_t> mine;
@@ -721,9 +754,9 @@ DicomSegmentation readDicomSegmentation(const std::string& path)
       for (std::size_t f : mine)
       {
         const std::uint16_t* slice = buffer + sliceOf[f] * pixels;
-        for (std::size_t p = 0; p < pixels; ++p)
-          if (inSegment(decoded[f][p]) && slice[p] != 0 && slice[p] != s.value)
-            return false;
+        if (!forEachSet(decoded[f],
+                        [&](std::size_t p) { return slice[p] == 0 || slice[p] == s.value; }))
+          return false;
       }
       return true;
     };
@@ -737,12 +770,16 @@ DicomSegmentation readDicomSegmentation(const std::string& path)
     for (std::size_t f : mine)
     {
       std::uint16_t* slice = buffer + sliceOf[f] * pixels;
-      for (std::size_t p = 0; p < pixels; ++p)
-        if (inSegment(decoded[f][p]) && slice[p] == 0)
-        {
-          slice[p] = s.value;
-          ++s.voxels;
-        }
+      forEachSet(decoded[f],
+                 [&](std::size_t p)
+                 {
+                   if (slice[p] == 0)
+                   {
+                     slice[p] = s.value;
+                     ++s.voxels;
+                   }
+                   return true;
+                 });
     }
   }
   if (seg.layers.empty())
