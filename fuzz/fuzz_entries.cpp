@@ -10,7 +10,6 @@
 #include <liver/planning/decision.h>
 #include <liver/planning/plan.h>
 #include <liver/segmentation/couinaud.h>
-#include <liver/segmentation/dicom_seg.h>
 #include <liver/segmentation/label_import.h>
 
 #include <filesystem>
@@ -160,7 +159,8 @@ void labelImport(const std::uint8_t* data, std::size_t size)
 void dicomSeg(const std::uint8_t* data, std::size_t size)
 {
   const fs::path path = writeFile("seg.dcm", data, size);
-  refusalsAllowed([&] { readDicomSegmentation(path.string()); });
+  // importLabels reads the SEG with readDicomSegmentation first thing (same refusals): reading it
+  // twice only halved the executions.
   LabelImportOptions options;
   options.liverPath = path.string();
   options.format = LabelFormat::DicomSeg;
