@@ -155,7 +155,7 @@ void registerDemo(CLI::App& app, int& exitCode)
           j["ct"] = ctJson(ct);
           j["volumetry"] = volumetryJson(v);
           j["body"] = body;
-          j["volumetry"]["totalLiverPercentOfSlv"] = 100.0 * v.totalLiverMl / slvMl;
+          j["volumetry"]["totalLiverPercentOfSlv"] = volumePercent(v.totalLiverMl, slvMl);
           j["truthCheck"] = { { "liverMlTruth", phantom.truth.liverVolumeMl },
                               { "liverMlMeasured", v.totalLiverMl },
                               { "tumourMlTruth", phantom.truth.tumourVolumeMl },
@@ -221,10 +221,10 @@ void registerDemo(CLI::App& app, int& exitCode)
             "  tumour volume        %9.1f mL in %zu lesions\n", v.tumourMl, v.lesions.size());
           std::printf("  functional volume    %9.1f mL\n", v.functionalMl);
           for (int s = 1; s <= 8; ++s)
-            std::printf("  segment %d            %9.1f mL (%4.1f %% of total)\n",
+            std::printf("  segment %d            %9.1f mL (%4.1f %% of functional)\n",
                         s,
                         v.segmentMl[s],
-                        100.0 * v.segmentMl[s] / v.functionalMl);
+                        volumePercent(v.segmentMl[s], v.functionalMl));
           for (const LesionMeasurement& l : v.lesions)
           {
             std::string segments;

@@ -612,6 +612,22 @@ TEST(LiverFunction, RemnantRatiosMatchHandComputation)
       << flr;
 }
 
+TEST(LiverFunction, EveryRatioIsTheOneVolumePercent)
+{
+  // 25 / 200 x 100 = 12.5 %: a segment's share of the functional volume, TLV as % of SLV.
+  EXPECT_DOUBLE_EQ(liver::volumePercent(25, 200), 12.5);
+  EXPECT_DOUBLE_EQ(liver::volumePercent(0, 200), 0.0);
+  // FLR %, sFLR % and FLR / body weight are that ratio bit for bit.
+  for (const double flr : { 0.0, 0.001, 123.456, 470.128, 1499.999 })
+  {
+    EXPECT_EQ(liver::flrPercentOfFunctional(flr, 1509.056), liver::volumePercent(flr, 1509.056));
+    EXPECT_EQ(liver::standardizedFlrPercent(flr, 1509.655), liver::volumePercent(flr, 1509.655));
+    EXPECT_EQ(liver::flrBodyWeightPercent(flr, 73.5), liver::volumePercent(flr, 73500.0));
+  }
+  EXPECT_THROW(liver::volumePercent(-1, 200), std::invalid_argument);
+  EXPECT_THROW(liver::volumePercent(25, 0), std::invalid_argument);
+}
+
 TEST(LiverFunction, ThresholdsFollowLiverConditionWithSources)
 {
   using liver::LiverCondition;

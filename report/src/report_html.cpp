@@ -5,6 +5,7 @@
 
 #include <liver/imaging/palette.h>
 #include <liver/model/clinical_json.h>
+#include <liver/volumetry/liver_function.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -365,7 +366,7 @@ std::string volumetrySection(const model::AnalysisResult& result)
     {
       html += "<tr><th scope=\"row\">% of functional</th>";
       for (int s = 1; s <= 8; ++s)
-        html += "<td class=\"num\">" + number(100.0 * ml[s] / v.functionalMl, 1) + "</td>";
+        html += "<td class=\"num\">" + number(volumePercent(ml[s], v.functionalMl), 1) + "</td>";
       html += "</tr>";
     }
     html += "</tbody></table>\n";

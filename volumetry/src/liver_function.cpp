@@ -174,18 +174,25 @@ double measuredFlrPercent(double flrMl, double totalLiverMl, double tumourMl)
   return flrPercentOfFunctional(flrMl, functionalMl);
 }
 
+double volumePercent(double partMl, double wholeMl)
+{
+  requireNonNegative("volumePercent", "partMl", partMl);
+  requirePositive("volumePercent", "wholeMl", wholeMl);
+  return partMl / wholeMl * 100.0;
+}
+
 double flrPercentOfFunctional(double flrMl, double functionalMl)
 {
   requireNonNegative("flrPercentOfFunctional", "flrMl", flrMl);
   requirePositive("flrPercentOfFunctional", "functionalMl", functionalMl);
-  return flrMl / functionalMl * 100.0;
+  return volumePercent(flrMl, functionalMl);
 }
 
 double standardizedFlrPercent(double flrMl, double slvMl)
 {
   requireNonNegative("standardizedFlrPercent", "flrMl", flrMl);
   requirePositive("standardizedFlrPercent", "slvMl", slvMl);
-  return flrMl / slvMl * 100.0;
+  return volumePercent(flrMl, slvMl);
 }
 
 double flrBodyWeightPercent(double flrMl, double weightKg)
@@ -193,7 +200,7 @@ double flrBodyWeightPercent(double flrMl, double weightKg)
   requireNonNegative("flrBodyWeightPercent", "flrMl", flrMl);
   requireInRange("flrBodyWeightPercent", "weightKg", weightKg, kMinWeightKg, kMaxWeightKg);
   // FLR mL / (weight kg x 1000) x 100, i.e. taking 1 mL of liver as 1 g (Truant, JACS 2007).
-  return flrMl / (weightKg * 1000.0) * 100.0;
+  return volumePercent(flrMl, weightKg * 1000.0);
 }
 
 FlrThreshold flrThreshold(LiverCondition condition)

@@ -47,6 +47,11 @@ double measuredFlrPercent(double flrMl, double totalLiverMl, double tumourMl);
 /// moved functional volume). std::invalid_argument unless flrMl >= 0 and functionalMl > 0.
 double flrPercentOfFunctional(double flrMl, double functionalMl);
 
+/// A volume as a percentage of another: partMl / wholeMl x 100, the one ratio behind the FLR %,
+/// the sFLR %, FLR / body weight, a Couinaud segment's share of the functional volume and TLV as
+/// a percentage of SLV. std::invalid_argument unless partMl >= 0 and wholeMl > 0.
+double volumePercent(double partMl, double wholeMl);
+
 /// Standardized FLR % = FLR / SLV x 100.
 double standardizedFlrPercent(double flrMl, double slvMl);
 
