@@ -17,39 +17,6 @@
 namespace liver::cli
 {
 
-/// Imported lesions with the detected ones that do not overlap them added after, as new ids.
-LabelImage::Pointer mergeLesions(const LabelImage& imported, const LabelImage& detected)
-{
-  const std::size_t n = imported.GetLargestPossibleRegion().GetNumberOfPixels();
-  const std::uint16_t* a = imported.GetBufferPointer();
-  const std::uint16_t* b = detected.GetBufferPointer();
-  std::uint16_t highest = 0;
-  std::vector<bool> overlaps(65536, false);
-  for (std::size_t i = 0; i < n; ++i)
-  {
-    highest = std::max(highest, a[i]);
-    if (a[i] && b[i])
-      overlaps[b[i]] = true;
-  }
-  std::vector<std::uint16_t> newId(65536, 0);
-  auto merged = LabelImage::New();
-  merged->CopyInformation(&imported);
-  merged->SetRegions(imported.GetLargestPossibleRegion());
-  merged->Allocate();
-  std::uint16_t* out = merged->GetBufferPointer();
-  for (std::size_t i = 0; i < n; ++i)
-  {
-    out[i] = a[i];
-    if (!a[i] && b[i] && !overlaps[b[i]])
-    {
-      if (!newId[b[i]])
-        newId[b[i]] = ++highest;
-      out[i] = newId[b[i]];
-    }
-  }
-  return merged;
-}
-
 void registerSegment(CLI::App& app, int& exitCode)
 {
   struct Options
@@ -163,8 +130,8 @@ void registerSegment(CLI::App& app, int& exitCode)
             // Tumours belong to the liver: the parts of lesions the automatic liver's surface cut
             // are added to it.
             addLesionsToLiver(*labels.liver, detected);
-            labels.lesions =
-              labels.lesions ? mergeLesions(*labels.lesions, *detected.lesions) : detected.lesions;
+            labels.lesions = labels.lesions ? mergeLesionMaps(*labels.lesions, *detected.lesions)
+                                            : detected.lesions;
           }
           const Volumetry volumetry = measureLiver(labels, *ct.image);
           QualityControlOptions qcOptions;

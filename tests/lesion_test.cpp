@@ -532,3 +532,27 @@ TEST(LesionSegmentationSynthetic, BadOptionsAndThinLiversAreHandled)
   EXPECT_EQ(none.count, 0u);
   EXPECT_EQ(countNonZero(*none.lesions), 0u);
 }
+
+TEST(MergeLesionMaps, DetectedLesionsTouchingNoImportedOneAreAddedWithNewIds)
+{
+  // One row of 8 voxels: imported lesions 2 and 5; detected 1 overlaps imported 2, detected 7
+  // and 3 touch nothing (7 comes first in the row).
+  const auto row = [](std::initializer_list<std::uint16_t> values)
+  {
+    auto image = LabelImage::New();
+    image->SetRegions(LabelImage::SizeType{ { 8, 1, 1 } });
+    image->Allocate();
+    std::copy(values.begin(), values.end(), image->GetBufferPointer());
+    return image;
+  };
+  const LabelImage::Pointer imported = row({ 2, 2, 0, 0, 5, 0, 0, 0 });
+  const LabelImage::Pointer detected = row({ 0, 1, 1, 7, 0, 3, 3, 0 });
+  const LabelImage::Pointer merged = mergeLesionMaps(*imported, *detected);
+  const std::vector<std::uint16_t> expected = { 2, 2, 0, 6, 5, 7, 7, 0 };
+  EXPECT_EQ(std::vector<std::uint16_t>(merged->GetBufferPointer(), merged->GetBufferPointer() + 8),
+            expected);
+  auto other = LabelImage::New();
+  other->SetRegions(LabelImage::SizeType{ { 4, 1, 1 } });
+  other->Allocate();
+  EXPECT_THROW(mergeLesionMaps(*imported, *other), std::invalid_argument);
+}

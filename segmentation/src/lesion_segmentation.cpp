@@ -933,4 +933,37 @@ void addLesionsToLiver(LabelImage& liver, const LesionSegmentation& lesions)
       lv[i] = 1;
 }
 
+LabelImage::Pointer mergeLesionMaps(const LabelImage& imported, const LabelImage& detected)
+{
+  if (imported.GetLargestPossibleRegion() != detected.GetLargestPossibleRegion())
+    throw std::invalid_argument("mergeLesionMaps: imported and detected lesions differ in size");
+  const std::size_t n = imported.GetLargestPossibleRegion().GetNumberOfPixels();
+  const std::uint16_t* a = imported.GetBufferPointer();
+  const std::uint16_t* b = detected.GetBufferPointer();
+  unsigned highest = 0;
+  std::vector<bool> overlaps(65536, false);
+  for (std::size_t i = 0; i < n; ++i)
+  {
+    highest = std::max<unsigned>(highest, a[i]);
+    if (a[i] && b[i])
+      overlaps[b[i]] = true;
+  }
+  std::vector<std::uint16_t> newId(65536, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!a[i] && b[i] && !overlaps[b[i]] && !newId[b[i]])
+    {
+      if (highest == 65535)
+        throw std::invalid_argument("mergeLesionMaps: more than 65535 lesion ids");
+      newId[b[i]] = static_cast<std::uint16_t>(++highest);
+    }
+  auto merged = LabelImage::New();
+  merged->CopyInformation(&imported);
+  merged->SetRegions(imported.GetLargestPossibleRegion());
+  merged->Allocate();
+  std::uint16_t* out = merged->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = a[i] ? a[i] : newId[b[i]];
+  return merged;
+}
+
 } // namespace liver

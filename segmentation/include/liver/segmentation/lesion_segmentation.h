@@ -113,4 +113,10 @@ LesionSegmentation segmentLesions(const CtImage& ct,
 /// Set `liver` (non-zero = liver) to 1 where `lesions.addedToLiver` is set.
 void addLesionsToLiver(LabelImage& liver, const LesionSegmentation& lesions);
 
+/// Imported lesion ids (`imported`) with the detected lesions (`detected`, on the same grid) that
+/// touch none of them added after, as new ids from the highest imported id + 1 in the order their
+/// first voxels come in the image. std::invalid_argument when the grids differ in size or more than
+/// 65,535 ids would be needed.
+LabelImage::Pointer mergeLesionMaps(const LabelImage& imported, const LabelImage& detected);
+
 } // namespace liver
