@@ -14,9 +14,11 @@
 #include <liver/model/result.h>
 #include <liver/pipeline/analysis.h>
 #include <liver/pipeline/batch.h>
+#include <liver/pipeline/demo.h>
 #include <liver/pipeline/pacs_watch.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
+#include <liver/volumetry/liver_function.h>
 #include <liver/volumetry/volumetry.h>
 
 #include <gtest/gtest.h>
@@ -260,4 +262,36 @@ TEST(PacsWatchState, BadFilesAreRefusedNamingTheFileAndTheField)
       EXPECT_EQ(message.find('\n'), std::string::npos) << message;
     }
   }
+}
+
+TEST(Demo, MeasuresThePhantomAsItsTruthScoresTheAutomaticPipelineAndAnalysesIt)
+{
+  const std::string out = test::makeTempDir("pipeline_demo") + "/demo";
+  pipeline::DemoRequest request;
+  request.out = out;
+  request.phantom.spacingMm = { 4.0, 4.0, 4.0 };
+  std::vector<std::string> steps;
+  const pipeline::DemoOutcome d = pipeline::runDemo(
+    request, [&](const pipeline::ProgressEvent& e) { steps.push_back(e.message); });
+  EXPECT_TRUE(d.matchesTruth);
+  EXPECT_EQ(d.trueLesions, d.volumetry.lesions.size());
+  EXPECT_LE(d.trueLesionsFound, d.trueLesions);
+  EXPECT_GT(d.liverScore.dice, 0.9); // measured 0.95 at 4 mm
+  // Mosteller 170 cm 70 kg: sqrt(170 x 70 / 3600) = 1.818118 m²; Vauthey -794.41 + 1267.28 x BSA.
+  EXPECT_NEAR(d.bsaM2, 1.818118, 1e-6);
+  EXPECT_NEAR(d.standardLiverVolumeMl, -794.41 + 1267.28 * d.bsaM2, 1e-9);
+  EXPECT_EQ(d.result["volumetry"]["totalLiverPercentOfSlv"].get<double>(),
+            volumePercent(d.volumetry.totalLiverMl, d.standardLiverVolumeMl));
+  EXPECT_EQ(d.result, test::readJson(out + "/result.json"));
+  ASSERT_TRUE(d.analysis.result.decision.has_value());
+  EXPECT_EQ(d.result["analysis"]["decision"], nlohmann::json(d.analysis.result.decision->category));
+  ASSERT_GE(d.analysis.result.plans.size(), 3u); // 3 named, then the proposed ones
+  EXPECT_EQ(d.analysis.result.plans[0].plan.name, "right-hemihepatectomy");
+  EXPECT_EQ(steps.front(), "making the phantom (seed 1)");
+
+  // Absurd body measurements: refused before anything is written.
+  request.out = test::makeTempDir("pipeline_demo_bad") + "/demo";
+  request.heightCm = 4000;
+  EXPECT_THROW(pipeline::runDemo(request, {}), std::invalid_argument);
+  EXPECT_FALSE(std::filesystem::exists(request.out));
 }
