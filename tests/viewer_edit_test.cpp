@@ -741,9 +741,10 @@ TEST(EditModeBudget, ABrushDabOnA512x512x300CtUpdatesSlicesAndNumbersQuickly)
   EXPECT_NEAR(window.liveNumbers().totalLiverMl,
               4.0 / 3.0 * M_PI * radii[0] * radii[1] * radii[2] / 1000.0 - erased,
               2.0);
-  // Target 100 ms (issue 13). About 6 ms on a quiet machine and 10-20 ms with the two cores
-  // loaded 4x; colouring the whole overlay volume per dab (as before) took 20-75 ms.
-  EXPECT_LE(median, 50.0);
+  // Target 100 ms (issue 13). Measured 10-16 ms with the two cores loaded 4x (load 8), 32 ms in
+  // a full ctest -j2 beside other builds; recolouring the whole overlay volume per dab (before)
+  // took 23-46 ms at load 6-8. Bounded below the target with room for a loaded CI machine.
+  EXPECT_LE(median, 75.0);
 }
 
 TEST(EditModeReal, IrcadPatient01MissedLesionAddedFalseOneRemovedAndPlanAgreesWithTheWindow)
