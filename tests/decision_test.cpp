@@ -907,6 +907,30 @@ TEST(DecisionCorrections, ChemotherapyOverTwelveWeeksOrUnknownMeansThirtyPercent
             "Abdalla et al., Ann Surg Oncol 2006 (consensus)");
 }
 
+TEST(DecisionCorrections, ThresholdLiverConditionIsTheOneRuleForPlansAndDecision)
+{
+  // The liver condition analyze's plans and decide both judge the remnant by.
+  Clinical c;
+  EXPECT_FALSE(chemotherapyExposedLiver(c));
+  EXPECT_EQ(thresholdLiverCondition(c, LiverCondition::Normal), LiverCondition::Normal);
+  c.chemotherapyStatus = ChemotherapyStatus::None;
+  c.chemotherapyWeeks = 20.0;
+  EXPECT_FALSE(chemotherapyExposedLiver(c));
+  c.chemotherapyStatus = ChemotherapyStatus::Completed;
+  c.chemotherapyWeeks = 12.0; // "> 12 weeks": twelve is not more
+  EXPECT_FALSE(chemotherapyExposedLiver(c));
+  EXPECT_EQ(thresholdLiverCondition(c, LiverCondition::Normal), LiverCondition::Normal);
+  c.chemotherapyWeeks = 12.5;
+  EXPECT_TRUE(chemotherapyExposedLiver(c));
+  c.chemotherapyStatus = ChemotherapyStatus::Ongoing;
+  c.chemotherapyWeeks.reset(); // unknown duration counts as > 12 weeks
+  EXPECT_TRUE(chemotherapyExposedLiver(c));
+  EXPECT_EQ(thresholdLiverCondition(c, LiverCondition::Normal), LiverCondition::Chemotherapy);
+  EXPECT_EQ(thresholdLiverCondition(c, LiverCondition::Unknown), LiverCondition::Chemotherapy);
+  EXPECT_EQ(thresholdLiverCondition(c, LiverCondition::Steatosis), LiverCondition::Steatosis);
+  EXPECT_EQ(thresholdLiverCondition(c, LiverCondition::Cirrhosis), LiverCondition::Cirrhosis);
+}
+
 TEST(DecisionCorrections, BoneMetastasisExceptionOnlyForBreast)
 {
   // The seed lists both exceptions under breast cancer: a colorectal patient with isolated bone
@@ -988,6 +1012,14 @@ TEST(DecisionCorrections, ImagingClinicMismatchWarnsAndEmptyMapIsNoResectionVerd
   empty.lesions.clear();
   const Decision d = decide(c, empty);
   EXPECT_TRUE(warns(d, "warning.imaging-mismatch"));
+  const auto mismatch =
+    std::find_if(d.warnings.begin(),
+                 d.warnings.end(),
+                 [](const DecisionWarning& w) { return w.ruleId == "warning.imaging-mismatch"; });
+  EXPECT_EQ(mismatch->text,
+            "Imaging and clinic disagree: 3 metastases known clinically, 0 in the lesion map - "
+            "check the lesion map (or the clinical count) before relying on the plans; an empty "
+            "map makes every plan R0 by definition");
   EXPECT_EQ(rule(d, "candidacy.r0").status, RuleStatus::NotAssessable);
   EXPECT_EQ(rule(d, "resection.upfront").status, RuleStatus::NotAssessable);
   EXPECT_NE(d.category, CategoryResectableUpfront);

@@ -16,6 +16,7 @@
 #include <liver/pipeline/batch.h>
 #include <liver/pipeline/demo.h>
 #include <liver/pipeline/pacs_watch.h>
+#include <liver/planning/decision.h>
 #include <liver/planning/plan.h>
 #include <liver/planning/resection.h>
 #include <liver/volumetry/liver_function.h>
@@ -29,25 +30,37 @@
 
 using namespace liver;
 
-TEST(Pipeline, PlanOnThePhantomReportsItsStepsAndReturnsTheModel)
+namespace
 {
-  const Phantom& phantom = test::phantomAt(2.0);
-  const std::string dir = test::makeTempDir("pipeline");
+
+/// A request on the phantom at `spacing` with its liver, lesions and segments written to a new
+/// folder and imported (nothing is segmented), 175 cm and 75 kg.
+pipeline::AnalysisRequest phantomRequest(const Phantom& phantom, const std::string& name)
+{
+  const std::string dir = test::makeTempDir(name);
   writeImage(phantom.liver.GetPointer(), dir + "/liver.nii.gz");
   writeImage(phantom.lesions.GetPointer(), dir + "/lesions.nii.gz");
   writeImage(phantom.segments.GetPointer(), dir + "/segments.nii.gz");
-
   pipeline::AnalysisRequest request;
-  request.analyze = false; // `plan`: the labels are given, nothing is segmented
   request.ct = "phantom";
   request.out = dir + "/out";
   request.loadedCt = CtVolume{ phantom.ct, phantom.study, {} };
   request.import.liverPath = dir + "/liver.nii.gz";
   request.import.lesionsPath = dir + "/lesions.nii.gz";
   request.import.segmentsPath = dir + "/segments.nii.gz";
-  request.plans = { parsePlanSpec("right=right-hemihepatectomy") };
   request.planOptions.heightCm = 175.0;
   request.planOptions.weightKg = 75.0;
+  return request;
+}
+
+} // namespace
+
+TEST(Pipeline, PlanOnThePhantomReportsItsStepsAndReturnsTheModel)
+{
+  const Phantom& phantom = test::phantomAt(2.0);
+  pipeline::AnalysisRequest request = phantomRequest(phantom, "pipeline");
+  request.analyze = false; // `plan`: the labels are given, nothing is segmented
+  request.plans = { parsePlanSpec("right=right-hemihepatectomy") };
 
   std::vector<pipeline::ProgressEvent> events;
   pipeline::AnalysisOutcome outcome =
@@ -150,6 +163,60 @@ TEST(Pipeline, AReviewedSegmentationIsMeasuredAsSavedAndRecordedAsEdited)
   {
     EXPECT_TRUE(test::contains(e.what(), "edits.json")) << e.what();
   }
+}
+
+TEST(DecisionCorrections, AnalyzeSetsThePlanThresholdsForAChemotherapyExposedLiver)
+{
+  // Issue 14, correction 4, through analyze: a liver called normal after 16 weeks of
+  // chemotherapy is judged at 30 % (Shindoh, Ann Surg Oncol 2013) by the plans, their
+  // augmentation verdicts, result.json's liverCondition and the decision alike; after 8 weeks it
+  // stays normal (20 %, Kishi 2009).
+  pipeline::AnalysisRequest request = phantomRequest(test::phantomAt(4.0), "pipeline-chemo");
+  request.plans = { parsePlanSpec("right-hemihepatectomy") };
+  request.autoPlans = 1;                                  // an R0 plan, which candidacy.flr reads
+  request.planOptions.condition = LiverCondition::Normal; // as analyze sets it from the clinic
+  request.clinical.primaryTumour = PrimaryTumour::Colorectal;
+  request.clinical.liverCondition = LiverCondition::Normal;
+  request.clinical.chemotherapyStatus = ChemotherapyStatus::Completed;
+  request.clinical.chemotherapyWeeks = 16.0;
+
+  const pipeline::AnalysisOutcome exposed = pipeline::runAnalysis(request, {});
+  EXPECT_EQ(exposed.result.liverCondition, LiverCondition::Chemotherapy);
+  ASSERT_EQ(exposed.results.size(), 2u);
+  for (const PlanResult& r : exposed.results)
+  {
+    EXPECT_EQ(r.thresholdPercent, 30.0) << r.name;
+    EXPECT_EQ(r.thresholdSource, "Shindoh, Ann Surg Oncol 2013") << r.name;
+  }
+  ASSERT_TRUE(exposed.results[1].r0);
+  ASSERT_TRUE(exposed.augmented[0].has_value());
+  EXPECT_EQ(exposed.augmented[0]->pve.thresholdPercent, 30.0);
+  ASSERT_TRUE(exposed.result.decision.has_value());
+  const TraceEntry* flr = findRule(*exposed.result.decision, "candidacy.flr");
+  ASSERT_NE(flr, nullptr);
+  for (const auto& [name, v] : flr->inputs)
+    if (name == "thresholdPercent")
+      EXPECT_EQ(std::get<double>(v), 30.0) << flr->conclusion;
+    else if (name == "liverCondition")
+      EXPECT_EQ(std::get<std::string>(v), "chemotherapy") << flr->conclusion;
+  const TraceEntry* warning = findRule(*exposed.result.decision, "warning.chemotherapy-liver");
+  ASSERT_NE(warning, nullptr);
+  EXPECT_EQ(warning->status, RuleStatus::Applies) << warning->conclusion;
+
+  request.clinical.chemotherapyWeeks = 8.0;
+  const pipeline::AnalysisOutcome shortCourse = pipeline::runAnalysis(request, {});
+  EXPECT_EQ(shortCourse.result.liverCondition, LiverCondition::Normal);
+  EXPECT_EQ(shortCourse.results[0].thresholdPercent, 20.0);
+  EXPECT_EQ(shortCourse.results[0].thresholdSource, "Kishi 2009");
+
+  // A threshold the user sets is kept (and the decision warns about it).
+  request.clinical.chemotherapyWeeks.reset();
+  request.planOptions.thresholdPercent = 20.0;
+  const pipeline::AnalysisOutcome user = pipeline::runAnalysis(request, {});
+  EXPECT_EQ(user.results[0].thresholdPercent, 20.0);
+  EXPECT_EQ(user.results[0].thresholdSource, "user");
+  EXPECT_EQ(findRule(*user.result.decision, "warning.chemotherapy-liver")->status,
+            RuleStatus::Applies);
 }
 
 TEST(PipelineBatch, StudyStatusReadsOneStudysRowOfABatchFolder)

@@ -177,7 +177,10 @@ AnalysisOutcome runAnalysis(const AnalysisRequest& request, const ProgressCallba
   const auto started = Clock::now();
   const AnalysisRequest& o = request;
   const bool analyze = o.analyze;
-  const PlanOptions& planOptions = o.planOptions;
+  PlanOptions planOptions = o.planOptions;
+  // A liver given > 12 weeks of chemotherapy (or for an unknown time) is judged at 30 % by the
+  // plans as by the decision (DESIGN.md §3 Thresholds).
+  planOptions.condition = thresholdLiverCondition(o.clinical, planOptions.condition);
   std::vector<ResectionPlan> plans = o.plans;
   LabelImportOptions import = o.import;
   std::optional<model::BodyRecord> body = model::bodyRecord(planOptions);

@@ -166,6 +166,21 @@ void validateClinical(const Clinical& c)
       static_cast<double>(*c.numberOfMetastases), "numberOfMetastases", 0.0, 1000.0, "lesions");
 }
 
+bool chemotherapyExposedLiver(const Clinical& c)
+{
+  const bool given = c.chemotherapyStatus == ChemotherapyStatus::Ongoing ||
+                     c.chemotherapyStatus == ChemotherapyStatus::Completed;
+  return given && (!c.chemotherapyWeeks || *c.chemotherapyWeeks > ChemotherapyInjuryWeeks);
+}
+
+LiverCondition thresholdLiverCondition(const Clinical& c, LiverCondition given)
+{
+  if ((given == LiverCondition::Normal || given == LiverCondition::Unknown) &&
+      chemotherapyExposedLiver(c))
+    return LiverCondition::Chemotherapy;
+  return given;
+}
+
 Sex parseSex(const std::string& name)
 {
   return parseName(sexTable(), "sex", name);

@@ -205,12 +205,8 @@ LiverConditionEval liverConditionFor(const Clinical& c, const DecisionInputs& in
   { return v && *v != LiverCondition::Unknown ? v : std::nullopt; };
   LiverConditionEval e;
   e.given = known(c.liverCondition) ? known(c.liverCondition) : known(in.liverCondition);
-  e.chemotherapyExposed = (c.chemotherapyStatus == ChemotherapyStatus::Ongoing ||
-                           c.chemotherapyStatus == ChemotherapyStatus::Completed) &&
-                          (!c.chemotherapyWeeks || *c.chemotherapyWeeks > ChemotherapyInjuryWeeks);
-  e.condition = e.given;
-  if (e.chemotherapyExposed && (!e.given || *e.given == LiverCondition::Normal))
-    e.condition = LiverCondition::Chemotherapy;
+  e.chemotherapyExposed = chemotherapyExposedLiver(c);
+  e.condition = known(thresholdLiverCondition(c, e.given.value_or(LiverCondition::Unknown)));
   return e;
 }
 

@@ -204,7 +204,7 @@ void warnImagingMismatch(Decider& d)
                    " in the lesion map";
     b.warn("warning.imaging-mismatch",
            "Imaging and clinic disagree: " + e.conclusion.substr(9) +
-             " - check the lesion map (or the clinical count) before relying on the d.k.plans" +
+             " - check the lesion map (or the clinical count) before relying on the plans" +
              (d.k.imagingCount == 0 ? "; an empty map makes every plan R0 by definition" : ""));
   }
   else

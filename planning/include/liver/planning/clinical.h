@@ -130,6 +130,17 @@ struct Clinical
 /// metastases.
 void validateClinical(const Clinical& clinical);
 
+/// Chemotherapy given (ongoing or completed) for more than ChemotherapyInjuryWeeks, or for an
+/// unknown time, which counts as more (DESIGN.md §3 Thresholds; Shindoh, Ann Surg Oncol 2013).
+bool chemotherapyExposedLiver(const Clinical& clinical);
+
+/// The liver condition the sFLR threshold is set for (DESIGN.md §3 Thresholds): `given` (the
+/// clinical condition, else the result's; Unknown when neither says), except that a
+/// chemotherapy-exposed liver called normal or not described is LiverCondition::Chemotherapy
+/// (30 %). Steatosis and cirrhosis keep their own thresholds. analyze's plans and `decide` both
+/// use it, so the plan table, result.json and the decision judge the remnant by one threshold.
+LiverCondition thresholdLiverCondition(const Clinical& clinical, LiverCondition given);
+
 /// Names used in clinical.json and on the command line (e.g. "colorectal", "uncontrolled",
 /// "isolated-bone-radiotherapy", "wild-type"); std::invalid_argument listing the accepted values
 /// otherwise.
