@@ -4,8 +4,8 @@
 
 #include "batch.h"
 #include "cli_common.h"
-#include "decision_io.h"
 
+#include <liver/model/clinical_csv.h>
 #include <liver/pipeline/batch.h>
 
 #include <CLI/CLI.hpp>
@@ -99,7 +99,7 @@ pipeline::BatchOutcome runBatchReporting(const BatchOptions& o)
   pipeline::BatchRequest request = o.request;
   if (!o.clinicalCsv.empty())
   {
-    ClinicalTable clinical = loadClinicalCsv(o.clinicalCsv);
+    model::ClinicalTable clinical = model::loadClinicalCsv(o.clinicalCsv);
     request.clinicalKeyColumn = clinical.keyColumn;
     request.clinicalRows = std::move(clinical.rows);
   }

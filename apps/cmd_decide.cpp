@@ -33,10 +33,12 @@ void registerDecide(CLI::App& app, int& exitCode)
     ->required();
   cmd->add_option("--json", options->json, "Write the decision as JSON to this file");
   addClinicalOptions(*cmd, options->clinical);
-  cmd->add_option("--height", options->clinical.heightCm, "Patient height in cm (overrides)");
-  cmd->add_option("--weight", options->clinical.weightKg, "Patient weight in kg (overrides)");
+  cmd->add_option(
+    "--height", options->clinical.flags["--height"], "Patient height in cm (overrides)");
+  cmd->add_option(
+    "--weight", options->clinical.flags["--weight"], "Patient weight in kg (overrides)");
   cmd->add_option("--liver-condition",
-                  options->clinical.liverCondition,
+                  options->clinical.flags["--liver-condition"],
                   "normal, chemotherapy, steatosis, cirrhosis or unknown (sets the sFLR "
                   "threshold)");
   cmd->callback(

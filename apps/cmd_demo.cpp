@@ -4,7 +4,6 @@
 
 #include "analysis.h"
 #include "cli_common.h"
-#include "decision_io.h"
 
 #include <liver/imaging/errors.h>
 #include <liver/pipeline/demo.h>

@@ -209,11 +209,11 @@ void addPlanCommand(CLI::App& app, int& exitCode, bool analyze)
           {
             // The body flags are the clinical data's too; clinical.json fills what they omit.
             if (cmd->count("--height"))
-              o.clinical.heightCm = std::to_string(o.body.heightCm);
+              o.clinical.flags["--height"] = std::to_string(o.body.heightCm);
             if (cmd->count("--weight"))
-              o.clinical.weightKg = std::to_string(o.body.weightKg);
+              o.clinical.flags["--weight"] = std::to_string(o.body.weightKg);
             if (cmd->count("--liver-condition"))
-              o.clinical.liverCondition = o.body.condition;
+              o.clinical.flags["--liver-condition"] = o.body.condition;
           }
           const Clinical clinical = analyze ? resolveClinical(o.clinical) : Clinical{};
           if (!planOptions.heightCm && !planOptions.weightKg && clinical.heightCm &&

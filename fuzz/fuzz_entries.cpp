@@ -1,7 +1,6 @@
 #include "fuzz_entries.h"
 
-#include "decision_io.h"
-
+#include <liver/model/clinical_csv.h>
 #include <liver/model/clinical_json.h>
 #include <liver/model/result.h>
 
@@ -206,7 +205,7 @@ void jsonInputs(const std::uint8_t* data, std::size_t size)
     default:
     {
       const fs::path path = writeFile("clinical.csv", data + 1, size - 1);
-      refusalsAllowed([&] { cli::loadClinicalCsv(path.string()); });
+      refusalsAllowed([&] { model::loadClinicalCsv(path.string()); });
     }
   }
 }

@@ -49,18 +49,8 @@ bool sameSupport(const LabelImage& a, const LabelImage& b)
   return true;
 }
 
-std::string inputErrorOf(const std::function<void()>& f)
-{
-  try
-  {
-    f();
-  }
-  catch (const InputError& e)
-  {
-    return e.what();
-  }
-  return "(no InputError)";
-}
+/// The message of the InputError `f` throws ("" when it throws none).
+constexpr auto inputErrorOf = &liver::test::errorOf<InputError>;
 
 std::string readBytes(const std::string& path)
 {

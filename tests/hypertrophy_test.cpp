@@ -43,19 +43,7 @@ model::AnalysisResult result(const std::string& date,
 }
 
 /// The message of the InputError `f` throws ("" when it throws none).
-template<typename F>
-std::string inputError(F f)
-{
-  try
-  {
-    f();
-  }
-  catch (const InputError& e)
-  {
-    return e.what();
-  }
-  return "";
-}
+constexpr auto inputError = &test::errorOf<InputError>;
 
 } // namespace
 

@@ -116,18 +116,7 @@ std::string allNotes(const ImportedLabels& imported)
 }
 
 /// The message of the InputError that `body` throws ("" when it throws nothing).
-std::string inputErrorOf(const std::function<void()>& body)
-{
-  try
-  {
-    body();
-  }
-  catch (const InputError& e)
-  {
-    return e.what();
-  }
-  return {};
-}
+constexpr auto inputErrorOf = &test::errorOf<InputError>;
 
 /// Lesion voxel counts of the phantom, largest first (the order lesionIdsFromMask numbers them).
 std::vector<std::uint64_t> truthLesionSizes()

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,21 @@ bool contains(const std::string& text, const std::string& part);
 
 /// Files in a folder (names only, sorted).
 std::vector<std::string> listDir(const std::string& directory);
+
+/// The message of the exception of type E that `call` throws; "" when it throws none.
+template<typename E>
+std::string errorOf(const std::function<void()>& call)
+{
+  try
+  {
+    call();
+  }
+  catch (const E& e)
+  {
+    return e.what();
+  }
+  return "";
+}
 
 } // namespace liver::test
 
