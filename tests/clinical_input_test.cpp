@@ -169,6 +169,11 @@ TEST(ClinicalCsv, ErrorsNameTheFileTheLineAndTheField)
             "c.csv line 2: ecog: 7 is outside 0..4 (ECOG performance status)");
   EXPECT_EQ(csvError("PatientID,ecog\nX,yes\n"),
             "c.csv line 2: ecog: must be an integer, not boolean");
+  // Not numbers (they were written as null, "not given", without a word).
+  EXPECT_EQ(csvError("PatientID,heightCm\nX,nan\n"),
+            "c.csv line 2: heightCm: must be a number, not string");
+  EXPECT_EQ(csvError("PatientID,ceaNgMl\nX,inf\n"),
+            "c.csv line 2: ceaNgMl: must be a number, not string");
   EXPECT_EQ(csvError("PatientID,primaryTumour\nX,\xff\n"), "c.csv: line 2: not valid UTF-8 text");
   EXPECT_EQ(liver::test::errorOf<InputError>([] { model::loadClinicalCsv("/nonexistent/c.csv"); }),
             "/nonexistent/c.csv: cannot open the clinical CSV");

@@ -3,6 +3,7 @@
 #include <liver/imaging/errors.h>
 #include <liver/model/clinical_json.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <vector>
@@ -32,12 +33,13 @@ std::vector<std::string> splitCsvLine(const std::string& line)
   return cells;
 }
 
-/// A cell as a clinical.json value: a number, true/yes, false/no, or the text.
+/// A cell as a clinical.json value: a finite number, true/yes, false/no, or the text. "nan" and
+/// "inf" stay text: as numbers they would be written as null, "not given", without a word.
 nlohmann::json cellJson(const std::string& cell)
 {
   char* end = nullptr;
   const double number = std::strtod(cell.c_str(), &end);
-  if (end && *end == '\0')
+  if (end && *end == '\0' && std::isfinite(number))
     return number;
   if (cell == "true" || cell == "yes")
     return true;
