@@ -159,6 +159,7 @@ nlohmann::json lesionDetectionJson(const LesionSegmentation& detected)
                         { "contrastSd", c.contrastSd },
                         { "edgeContrastSd", c.edgeContrastSd },
                         { "blobness", c.blobness },
+                        { "thicknessMm", c.thicknessMm },
                         { "elongation", c.elongation },
                         { "depthMm", c.depthMm },
                         { "vesselRimFraction", c.vesselRimFraction },

@@ -44,12 +44,18 @@ struct LesionSegmentationOptions
 /// One candidate the detector weighed (every candidate at least the minimum reportable size),
 /// with the features its decision and confidence came from. With S(x; c, w) = 1 / (1 + e^-(x-c)/w),
 /// a soft step that is 0.5 at c:
-///   confidence = S(min(contrastSd, edgeContrastSd); 3, 0.4) x S(blobness; 0.45, 0.05)
+///   confidence = S(min(contrastSd, edgeContrastSd); 3, 0.4) x shape
 ///              x S(diameterMm; minDiameterMm + 1, 1) x S(depthMm; 3, 1)
 ///              x (1 - S(vesselRimFraction; 0.5, 0.1)),
-/// with the blobness centre at 0.55 in the non-contrast phase (dark vessels). Refused whatever
-/// the confidence: fat (mean below FatMaxHu or a tenth of it at -30 HU or below), tubular
-/// (elongation above maxElongation or blobness 0.1 below its centre), extrahepatic (see
+///   shape      = max(S(blobness; 0.45, 0.05), S(thicknessMm; 16, 2)),
+/// with the blobness centre at 0.55 in the non-contrast phase (dark vessels). The thickness term
+/// holds for hypodense candidates outside the non-contrast phase only: a dark region that a
+/// 16 mm ball fits inside is thicker than any gap between enhanced vessels, so a large flat or
+/// lobulated tumour (IRCAD patient01's 84 mL metastasis has blobness 0.48) is not judged a
+/// sheet; without contrast the IVC and the portal trunk are dark tubes that thick, and in the
+/// hyperdense search enhanced vessels are. Refused whatever the confidence: fat (mean below
+/// FatMaxHu or a tenth of it at -30 HU or below), tubular (elongation above maxElongation, or
+/// blobness 0.1 below its centre unless the thickness term is above 0.5), extrahepatic (see
 /// completeAtSurface).
 struct LesionCandidate
 {
@@ -61,8 +67,9 @@ struct LesionCandidate
   double contrastSd = 0.0; ///< (liver median - mean) / liver robust SD (sign flipped if hyperdense)
   double edgeContrastSd = 0.0; ///< (median of the liver rim around it - mean) / liver robust SD
   double blobness = 0.0; ///< inscribed radius / equivalent-sphere radius: 1 ball, < 0.5 tube/sheet
-  double elongation = 0.0; ///< longest / shortest principal axis
-  double depthMm = 0.0;    ///< deepest point's distance to the liver surface
+  double thicknessMm = 0.0; ///< diameter of the largest ball inside it (twice the inscribed radius)
+  double elongation = 0.0;  ///< longest / shortest principal axis
+  double depthMm = 0.0;     ///< deepest point's distance to the liver surface
   double vesselRimFraction =
     0.0;                   ///< of the rim around it that is vessel-bright (gap between vessels)
   double outsideMl = 0.0;  ///< part added beyond the given liver surface
