@@ -153,6 +153,30 @@ Sphere fitSphere(const std::vector<Eigen::Vector3d>& points)
   return sphere;
 }
 
+/// The sphere of a lesion's outer surface from its interface with the parenchyma: a least-squares
+/// fit, refitted up to three times to the points within 2 RMS of the last fit. A large lesion's
+/// interface also runs along bright septa and vessels inside it (IRCAD patient01's 84 mL
+/// metastasis: RMS 5.8 mm over all 3,930 points, 4.5 mm without them); those lie well inside its
+/// sphere. `keptFraction` is the share of the points the final fit used.
+Sphere fitOuterSphere(const std::vector<Eigen::Vector3d>& points, double& keptFraction)
+{
+  Sphere sphere = fitSphere(points);
+  std::size_t kept = points.size();
+  for (int refit = 0; refit < 3 && sphere.radiusMm > 0; ++refit)
+  {
+    std::vector<Eigen::Vector3d> near;
+    for (const auto& p : points)
+      if (std::abs((p - sphere.centre).norm() - sphere.radiusMm) <= 2.0 * sphere.rmsMm)
+        near.push_back(p);
+    if (near.size() < 20 || near.size() == kept)
+      break;
+    kept = near.size();
+    sphere = fitSphere(near);
+  }
+  keptFraction = static_cast<double>(kept) / static_cast<double>(points.size());
+  return sphere;
+}
+
 /// Holes inside a candidate (noisy cells above its limit, a vessel crossing it) are part of it:
 /// cells outside every candidate (label 0) that the grid's border cannot reach through such cells
 /// take the label of a candidate around them.
@@ -539,11 +563,12 @@ LesionSegmentation segmentLesions(const CtImage& ct,
   };
 
   // Completion beyond the surface: a candidate that reaches the liver's surface is completed by
-  // the sphere fitted to its interface with the parenchyma, with the cells outside the liver that
-  // lie in that sphere, connect to it and have the candidate's density (between its core mean
-  // minus max(3 SD, 15 HU) and its growth limit: not fat, fluid or enhancing organ). A sphere
-  // larger than MaxCompletionRadiusMm or adding more than 4 times what is inside marks a mass of
-  // the neighbourhood (an adrenal or renal mass against the liver), not a liver lesion.
+  // the sphere fitted to its outer interface with the parenchyma (fitOuterSphere), with the cells
+  // outside the liver that lie in that sphere, connect to it and have the candidate's density
+  // (between its core mean minus max(3 SD, 15 HU) and its growth limit: not fat, fluid or enhancing
+  // organ). A sphere larger than MaxCompletionRadiusMm or adding more than 4 times what is inside
+  // marks a mass of the neighbourhood (an adrenal or renal mass against the liver), not a liver
+  // lesion.
   std::vector<std::uint8_t> extrahepatic(cores + 1, 0);
   std::vector<Sphere> completion(cores + 1); // radius 0: not completed
   std::vector<double> completionLow(cores + 1, 0.0);
@@ -568,9 +593,11 @@ LesionSegmentation segmentLesions(const CtImage& ct,
                              });
       if (!atSurface || interface.size() < 20)
         continue;
-      const Sphere sphere = fitSphere(interface);
+      double keptFraction = 0.0;
+      const Sphere sphere = fitOuterSphere(interface, keptFraction);
       const double minSpacing = std::min({ g.mm[0], g.mm[1], g.mm[2] });
-      if (sphere.radiusMm < 3.0 || sphere.rmsMm > std::max(1.5 * minSpacing, 0.2 * sphere.radiusMm))
+      if (sphere.radiusMm < 3.0 || keptFraction < 0.7 ||
+          sphere.rmsMm > std::max(1.5 * minSpacing, 0.2 * sphere.radiusMm))
         continue;
       const double low =
         coreSum[id] / static_cast<double>(coreCount[id]) - std::max(3.0 * sigma, 15.0);
