@@ -321,3 +321,77 @@ TEST(DecisionCorrections, DecideUsesTheAugmentationParametersTheResultWasMadeWit
     ExitBadInput,
     "augmentationParameters: pveWaitWeeks = -1");
 }
+
+TEST(DecisionCorrections, AnalyzeOverridesReachDecideThroughResultJson)
+{
+  // As a user runs it: analyze with overridden augmentation parameters (flags and plan.json),
+  // then decide on its result.json. The expander texts quote the overrides and the verdict uses
+  // the overridden KGR cut-off, not the defaults.
+  const std::string d = liver::test::writePhantomFolder("decide-override", { "--spacing", "4" });
+  const std::string clinical =
+    writeFile(d, "clinical.json", R"({"primaryTumour": "colorectal", "ecog": 0,
+      "extrahepaticDisease": "none", "chemotherapyStatus": "none"})");
+  const auto analyze = [&](const std::string& out, const std::vector<std::string>& more)
+  {
+    std::vector<std::string> args = { "analyze",    d + "/ct.nii.gz",
+                                      "--liver",    d + "/liver.nii.gz",
+                                      "--lesions",  d + "/lesions.nii.gz",
+                                      "--segments", d + "/segments.nii.gz",
+                                      "--height",   "175",
+                                      "--weight",   "80",
+                                      "--clinical", clinical,
+                                      "--out",      d + "/" + out };
+    args.insert(args.end(), more.begin(), more.end());
+    const CommandResult r = runLiverplan(args);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+  };
+  analyze("flags",
+          { "--plan",
+            "right-hemihepatectomy",
+            "--pve-wait-weeks",
+            "3",
+            "--two-stage-interval-weeks",
+            "5,9",
+            "--two-stage-completion",
+            "60,70" });
+  const CommandResult flags =
+    runLiverplan({ "decide", "--clinical", clinical, "--result", d + "/flags/result.json" });
+  ASSERT_EQ(flags.exitCode, 0) << flags.err;
+  // Two-stage: stage 2 after 5-9 weeks, ~60-70 % complete; DH over the 3-week PVE wait.
+  EXPECT_TRUE(contains(flags.out, "after 5.0-9.0 weeks")) << flags.out;
+  EXPECT_TRUE(contains(flags.out, "completed in ~60.0-70.0 %")) << flags.out;
+  EXPECT_TRUE(contains(flags.out, "predicted KGR 3.1 %/week (>= 2.0, primary criterion)"))
+    << flags.out;
+
+  // plan.json raises the KGR cut-off to 4 %/week: the same two-stage no longer qualifies.
+  const std::string planFile = writeFile(
+    d,
+    "plan.json",
+    R"({"plans": [{"name": "right-hemihepatectomy", "resection": "right-hemihepatectomy"}],
+        "augmentation": {"shindohMinKgrPercentPerWeek": 4}})");
+  analyze("file", { "--plan-file", planFile, "--pve-wait-weeks", "3" });
+  EXPECT_DOUBLE_EQ(
+    readJson(d + "/file/result.json")["augmentationParameters"]["shindohMinKgrPercentPerWeek"]
+      .get<double>(),
+    4.0);
+  const CommandResult file = runLiverplan({ "decide",
+                                            "--clinical",
+                                            clinical,
+                                            "--result",
+                                            d + "/file/result.json",
+                                            "--json",
+                                            d + "/file/decision.json" });
+  ASSERT_EQ(file.exitCode, 0) << file.err;
+  const nlohmann::json j = readJson(d + "/file/decision.json");
+  EXPECT_NE(j["decision"]["category"], "two-stage") << file.out;
+  bool judged = false;
+  for (const nlohmann::json& e : j["decision"]["trace"])
+    if (e["ruleId"] == "expander.two-stage")
+    {
+      judged = true;
+      EXPECT_TRUE(contains(e["conclusion"].get<std::string>(),
+                           "predicted KGR 3.1 %/week (< 4.0, primary criterion)"))
+        << e["conclusion"];
+    }
+  EXPECT_TRUE(judged);
+}
