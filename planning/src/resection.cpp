@@ -616,16 +616,19 @@ PlanResult evaluatePlan(const LiverLabels& labels,
     o.maxDiameterMm = maxDiameterMm(*labels.lesions, static_cast<std::uint16_t>(o.id));
     if (*o.maxDiameterMm > AblationMaxDiameterMm)
       o.warnings.push_back("lesion " + std::to_string(o.id) + " measures " + fmt(*o.maxDiameterMm) +
-                           " mm (> 30 mm): ablation efficacy falls "
-                           "above 2-3 cm");
+                           " mm (> " + fmt(AblationMaxDiameterMm, 0) +
+                           " mm): ablation efficacy falls above " +
+                           fmt(AblationEfficacyFallsFromMm / 10.0, 0) + "-" +
+                           fmt(AblationMaxDiameterMm / 10.0, 0) + " cm");
     if (labels.vessels)
     {
       o.vesselDistanceMm = vesselDistanceMm(labels, o.id, AblationVesselDistanceMm);
       if (o.vesselDistanceMm)
         o.warnings.push_back("lesion " + std::to_string(o.id) + " lies " +
                              fmt(*o.vesselDistanceMm) +
-                             " mm from a vessel (<= 5 mm): heat sink raises the risk of local "
-                             "recurrence after ablation");
+                             " mm from a vessel (<= " + fmt(AblationVesselDistanceMm, 0) +
+                             " mm): heat sink raises the risk of local recurrence after "
+                             "ablation");
     }
   }
   for (const LesionOutcome& o : r.lesions)

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -205,37 +206,49 @@ double flrBodyWeightPercent(double flrMl, double weightKg)
 
 FlrThreshold flrThreshold(LiverCondition condition)
 {
+  // Each number once: the rationale quotes the threshold it explains.
+  const auto make =
+    [](double percent, const char* source, const std::string& before, const std::string& after)
+  {
+    char number[32];
+    std::snprintf(number, sizeof number, "%g %%", percent);
+    return FlrThreshold{ percent, source, before + number + after };
+  };
   switch (condition)
   {
     case LiverCondition::Normal:
-      return { 20.0,
-               "Kishi 2009",
-               "A normal liver tolerates resection down to an sFLR of 20 %; below it postoperative "
-               "liver insufficiency becomes frequent." };
+      return make(20.0,
+                  "Kishi 2009",
+                  "A normal liver tolerates resection down to an sFLR of ",
+                  "; below it postoperative liver insufficiency becomes frequent.");
     case LiverCondition::Chemotherapy:
-      return { 30.0,
-               "Shindoh, Ann Surg Oncol 2013",
-               "More than 12 weeks of preoperative chemotherapy injures the parenchyma, so the "
-               "remnant must reach an sFLR of 30 %." };
+    {
+      char weeks[32];
+      std::snprintf(weeks, sizeof weeks, "%g", ChemotherapyInjuryWeeks);
+      return make(30.0,
+                  "Shindoh, Ann Surg Oncol 2013",
+                  std::string("More than ") + weeks +
+                    " weeks of preoperative chemotherapy injures the parenchyma, so the remnant "
+                    "must reach an sFLR of ",
+                  ".");
+    }
     case LiverCondition::Steatosis:
-      return {
-        30.0,
-        "Abdalla et al., Ann Surg Oncol 2006 (consensus)",
-        "A steatotic liver functions and regenerates less well, so the remnant must reach an "
-        "sFLR of 30 %."
-      };
+      return make(30.0,
+                  "Abdalla et al., Ann Surg Oncol 2006 (consensus)",
+                  "A steatotic liver functions and regenerates less well, so the remnant must "
+                  "reach an sFLR of ",
+                  ".");
     case LiverCondition::Cirrhosis:
-      return { 40.0,
-               "Azoulay",
-               "A cirrhotic liver needs an sFLR of 40 % to keep the risk of postoperative liver "
-               "failure acceptable." };
+      return make(40.0,
+                  "Azoulay",
+                  "A cirrhotic liver needs an sFLR of ",
+                  " to keep the risk of postoperative liver failure acceptable.");
     case LiverCondition::Unknown:
-      return {
-        DefaultMinimumSflrPercent,
-        "seed guideline",
-        "Without a known liver condition the seed rule applies: an adequate liver remnant of "
-        "at least 30 % of standard hepatic volume (approximately two segments minimum)."
-      };
+      return make(DefaultMinimumSflrPercent,
+                  "seed guideline",
+                  "Without a known liver condition the seed rule applies: an adequate liver "
+                  "remnant of at least ",
+                  " of standard hepatic volume (approximately two segments minimum).");
   }
   throw std::invalid_argument(
     "flrThreshold: condition = " + std::to_string(static_cast<int>(condition)) +

@@ -8,6 +8,16 @@
 namespace liver::decision
 {
 
+namespace
+{
+
+std::string cm(double mm)
+{
+  return num(mm / 10.0);
+}
+
+} // namespace
+
 bool primaryAblationRules(Decider& d)
 {
   const Clinical& c = d.k.c;
@@ -34,9 +44,11 @@ bool primaryAblationRules(Decider& d)
     if (d.k.lesionCount == 0)
       fails.push_back("no lesion to ablate");
     if (d.k.lesionCount > static_cast<std::size_t>(AblationMaxCount))
-      fails.push_back(std::to_string(d.k.lesionCount) + " metastases > 9");
+      fails.push_back(std::to_string(d.k.lesionCount) + " metastases > " +
+                      std::to_string(AblationMaxCount));
     if (d.k.largestMm && *d.k.largestMm > AblationMaxPrimaryDiameterMm)
-      fails.push_back("largest " + fmt1(*d.k.largestMm) + " mm > 40 mm");
+      fails.push_back("largest " + fmt1(*d.k.largestMm) + " mm > " +
+                      num(AblationMaxPrimaryDiameterMm) + " mm");
     if (c.extrahepaticDisease && *c.extrahepaticDisease != ExtrahepaticDisease::None)
       fails.push_back("extrahepatic disease (" + toString(*c.extrahepaticDisease) + ")");
     if (!fails.empty())
@@ -113,9 +125,11 @@ void ablationCriteria(Decider& d)
     if (!large.empty())
     {
       size.status = RuleStatus::Applies;
-      size.conclusion = "applies: " + joinTexts(large) + " above 3 cm: ablation efficacy falls";
+      size.conclusion = "applies: " + joinTexts(large) + " above " + cm(AblationMaxDiameterMm) +
+                        " cm: ablation efficacy falls";
       b.warn("ablation.size",
-             "Ablation efficacy falls above 2-3 cm: " + joinTexts(large) +
+             "Ablation efficacy falls above " + cm(AblationEfficacyFallsFromMm) + "-" +
+               cm(AblationMaxDiameterMm) + " cm: " + joinTexts(large) +
                "; consider resection or another plan for these lesions");
     }
     else if (!unknownSize.empty())
@@ -124,10 +138,12 @@ void ablationCriteria(Decider& d)
       size.conclusion = notAssessable(size.needs);
     else
       size.status = RuleStatus::NotApplicable,
-      size.conclusion = borderline.empty()
-                          ? "not applicable: every ablated lesion <= 2 cm"
-                          : "not applicable (<= 3 cm), but efficacy starts to fall above 2 cm: " +
-                              joinTexts(borderline);
+      size.conclusion =
+        borderline.empty()
+          ? "not applicable: every ablated lesion <= " + cm(AblationEfficacyFallsFromMm) + " cm"
+          : "not applicable (<= " + cm(AblationMaxDiameterMm) +
+              " cm), but efficacy starts to fall above " + cm(AblationEfficacyFallsFromMm) +
+              " cm: " + joinTexts(borderline);
     b.add("ablation.size", size);
     if (!near.empty())
     {

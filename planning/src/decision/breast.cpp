@@ -74,14 +74,15 @@ void breastRules(Decider& d)
   else if (!oligometastatic)
     surg.status = RuleStatus::NotMet,
     surg.conclusion = "not met: " + std::to_string(d.k.lesionCount) +
-                      " liver metastases are not oligometastatic disease (<= 5, project "
-                      "reading)";
+                      " liver metastases are not oligometastatic disease (<= " +
+                      std::to_string(BreastOligometastaticMaxLesions) + ", project reading)";
   else if (!surg.needs.empty())
     surg.notAssessableFor(surg.needs);
   else
     surg.status = RuleStatus::Met,
     surg.conclusion =
-      "met: oligometastatic (" + std::to_string(d.k.lesionCount) + " <= 5), extrahepatic " +
+      "met: oligometastatic (" + std::to_string(d.k.lesionCount) +
+      " <= " + std::to_string(BreastOligometastaticMaxLesions) + "), extrahepatic " +
       toString(*c.extrahepaticDisease) + ", " + toString(*c.chemotherapyResponse) +
       " on chemotherapy" +
       (c.diseaseFreeIntervalMonths

@@ -78,14 +78,15 @@ Eval candidacyPerformance(const Clinical& c)
 {
   Eval e;
   e.inputs = { { "ecog", value(c.ecog) } };
+  const std::string good = "0-" + std::to_string(MaxGoodEcog);
   if (!c.ecog)
     e.notAssessableFor({ "ecog" });
   else if (*c.ecog <= MaxGoodEcog)
     e.status = RuleStatus::Met,
-    e.conclusion = "met: ECOG " + std::to_string(*c.ecog) + " (good: 0-1)";
+    e.conclusion = "met: ECOG " + std::to_string(*c.ecog) + " (good: " + good + ")";
   else
     e.status = RuleStatus::NotMet, e.conclusion = "not met: ECOG " + std::to_string(*c.ecog) +
-                                                  " is not good performance status (0-1)";
+                                                  " is not good performance status (" + good + ")";
   return e;
 }
 

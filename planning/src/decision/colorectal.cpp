@@ -107,6 +107,8 @@ void colorectalRules(Decider& d)
   const Clinical& c = d.k.c;
   Builder& b = d.b;
   const Option* tech = d.t.tech();
+  const std::string months = std::to_string(PerioperativeFolfoxMonths);
+  const std::string folfox = months + " months before and after";
   d.out.category = d.techCategory();
   if (d.out.category == CategorySystemicReassess)
   {
@@ -119,7 +121,7 @@ void colorectalRules(Decider& d)
   {
     Eval res{ RuleStatus::Applies,
               "resectable (" + std::string(categoryText(tech->category)) +
-                "): resection, consider perioperative FOLFOX (3 months before and after)",
+                "): resection, consider perioperative FOLFOX (" + folfox + ")",
               { { "technical", std::string(tech->category) } },
               {} };
     b.add("crc.resectable", res);
@@ -133,13 +135,15 @@ void colorectalRules(Decider& d)
                     { "ceaNgMl", value(c.ceaNgMl) } };
     std::vector<std::string> factors;
     if (d.k.lesionCount > static_cast<std::size_t>(PoorPrognosisMetastases))
-      factors.push_back(std::to_string(d.k.lesionCount) + " metastases (> 5)");
+      factors.push_back(std::to_string(d.k.lesionCount) + " metastases (> " +
+                        std::to_string(PoorPrognosisMetastases) + ")");
     if (c.synchronous == true)
       factors.push_back("synchronous");
     if (c.nodePositivePrimary == true)
       factors.push_back("node-positive primary");
     if (c.ceaNgMl && *c.ceaNgMl > CeaUpperLimitNgMl)
-      factors.push_back("elevated CEA " + fmt1(*c.ceaNgMl) + " ng/mL (> 5)");
+      factors.push_back("elevated CEA " + fmt1(*c.ceaNgMl) + " ng/mL (> " + num(CeaUpperLimitNgMl) +
+                        ")");
     if (!c.synchronous)
       poor.needs.push_back("synchronous");
     if (!c.nodePositivePrimary)
@@ -167,13 +171,12 @@ void colorectalRules(Decider& d)
     if (poor.status == RuleStatus::Met)
       b.strategy("neoadjuvant-chemotherapy",
                  "Neoadjuvant chemotherapy first although resectable (" + joinTexts(factors) +
-                   "); perioperative FOLFOX (3 months before and after), then re-assess and "
-                   "resect");
+                   "); perioperative FOLFOX (" + folfox + "), then re-assess and resect");
     d.techStrategies();
     if (poor.status != RuleStatus::Met)
       b.strategy("perioperative-folfox",
-                 "Consider perioperative FOLFOX (3 months before and 3 months after the "
-                 "resection)");
+                 "Consider perioperative FOLFOX (" + months + " months before and " + months +
+                   " months after the resection)");
     if (poor.status == RuleStatus::NotAssessable)
       b.warn("crc.poor-prognosis",
              "Poor prognostic factors not fully assessable (needs " + joinTexts(poor.needs) +
@@ -209,13 +212,16 @@ void fongScore(Decider& d)
       ++points, why.push_back(name);
   };
   point(c.nodePositivePrimary, "node-positive primary", "nodePositivePrimary");
-  point(dfiShort, "DFI < 12 months", "diseaseFreeIntervalMonths");
+  const std::string dfi = "DFI < " + num(FongDiseaseFreeMonths) + " months";
+  const std::string largest = "largest > " + num(FongLargestMm / 10.0) + " cm";
+  const std::string cea = "CEA > " + num(FongCeaNgMl) + " ng/mL";
+  point(dfiShort, dfi.c_str(), "diseaseFreeIntervalMonths");
   point(std::optional<bool>(d.k.lesionCount > 1), "> 1 tumour", "numberOfMetastases");
   point(d.k.largestMm ? std::optional<bool>(*d.k.largestMm > FongLargestMm) : std::nullopt,
-        "largest > 5 cm",
+        largest.c_str(),
         "lesion diameters");
   point(c.ceaNgMl ? std::optional<bool>(*c.ceaNgMl > FongCeaNgMl) : std::nullopt,
-        "CEA > 200 ng/mL",
+        cea.c_str(),
         "ceaNgMl");
   const std::string detail = why.empty() ? "" : " (" + joinTexts(why) + ")";
   if (fong.needs.empty())

@@ -20,6 +20,13 @@ std::string fmt1(double value)
   return text;
 }
 
+std::string num(double value)
+{
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
 std::string fmt2(double value)
 {
   char text[32];
@@ -270,8 +277,8 @@ CaseContext::CaseContext(const Clinical& clinical, const DecisionInputs& inputs)
 {
   const bool clinicalBody = c.heightCm && c.weightKg;
   bodyMismatch = clinicalBody && in.bodyHeightCm && in.bodyWeightKg &&
-                 (std::abs(*in.bodyHeightCm - *c.heightCm) > 0.5 ||
-                  std::abs(*in.bodyWeightKg - *c.weightKg) > 0.5);
+                 (std::abs(*in.bodyHeightCm - *c.heightCm) > BodyFiguresToleranceCmKg ||
+                  std::abs(*in.bodyWeightKg - *c.weightKg) > BodyFiguresToleranceCmKg);
   recompute = clinicalBody && (!in.bodyHeightCm || !in.bodyWeightKg || bodyMismatch);
   std::optional<double> slvMl;
   if (recompute)

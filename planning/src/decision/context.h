@@ -25,6 +25,8 @@ inline constexpr const char* NeedLesionMap =
 using Inputs = std::vector<std::pair<std::string, TraceValue>>;
 
 std::string fmt1(double value);
+/// A constant as it reads in a text: 30 -> "30", 0.5 -> "0.5" (%g).
+std::string num(double value);
 std::string fmt2(double value);
 std::string joinInts(const std::vector<int>& values);
 std::string joinTexts(const std::vector<std::string>& values, const char* separator = ", ");

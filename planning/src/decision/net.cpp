@@ -122,8 +122,10 @@ void netRules(Decider& d)
     isolated = !*d.k.in.bilobar;
   if (isolated == false)
     res.status = RuleStatus::NotMet,
-    res.conclusion = "not met: " + std::to_string(d.k.lesionCount) +
-                     " metastases are not solitary/isolated (isolated: <= 3 in one lobe)";
+    res.conclusion =
+      "not met: " + std::to_string(d.k.lesionCount) +
+      " metastases are not solitary/isolated (isolated: <= " + std::to_string(NetIsolatedMaxCount) +
+      " in one lobe)";
   else if (!isolated)
     res.notAssessableFor({ "a Couinaud segment map (bilobar)" });
   else if (d.t.none)
@@ -174,15 +176,17 @@ void netRules(Decider& d)
     debulk.status = RuleStatus::Applies;
     debulk.conclusion = "applies (outside the seed guideline): plan \"" + debulkPlan->plan->name +
                         "\" removes " + fmt1(debulkPercent) +
-                        " % of the tumour volume (>= 70 %) with an adequate remnant";
+                        " % of the tumour volume (>= " + num(NetDebulkingMinPercent) +
+                        " %) with an adequate remnant";
     debulkText = "Outside the seed guideline, for the MDT: debulking by " + debulkPlan->summary() +
                  ", removing " + fmt1(debulkPercent) +
-                 " % of the tumour volume (>= 70 %: Sarmiento, JACS 2003; Graff-Baker, "
-                 "Surgery 2014)";
+                 " % of the tumour volume (>= " + num(NetDebulkingMinPercent) +
+                 " %: Sarmiento, JACS 2003; Graff-Baker, Surgery 2014)";
   }
   else
-    debulk.conclusion = "not applicable: no plan with an adequate remnant removes >= 70 % of "
-                        "the tumour volume";
+    debulk.conclusion =
+      "not applicable: no plan with an adequate remnant removes >= " + num(NetDebulkingMinPercent) +
+      " % of the tumour volume";
   if (res.status == RuleStatus::Met)
   {
     d.out.category = d.techCategory();

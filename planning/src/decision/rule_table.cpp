@@ -25,7 +25,7 @@ const std::vector<RuleInfo> Rules = {
     "2006 (consensus); Azoulay",
     "candidacyFlr (decision/candidacy.cpp)" },
   { "candidacy.performance",
-    "good performance status (ECOG 0-1)",
+    "good performance status (ECOG 0-" + std::to_string(MaxGoodEcog) + ")",
     SrcSeed,
     "candidacyPerformance (decision/candidacy.cpp)" },
   { "candidacy.extrahepatic",
@@ -71,13 +71,14 @@ const std::vector<RuleInfo> Rules = {
     SrcSeed,
     "candidacyAll, settleCandidacy (decision/candidacy.cpp)" },
   { "crc.resectable",
-    "colorectal, resectable: resection, consider perioperative FOLFOX (3 months before and "
-    "after)",
+    "colorectal, resectable: resection, consider perioperative FOLFOX (" +
+      std::to_string(PerioperativeFolfoxMonths) + " months before and after)",
     SrcSeed,
     "colorectalRules (decision/colorectal.cpp)" },
   { "crc.poor-prognosis",
-    "colorectal poor prognostic factors (> 5 metastases, synchronous, node-positive primary, "
-    "elevated CEA): neoadjuvant chemotherapy even if resectable",
+    "colorectal poor prognostic factors (> " + std::to_string(PoorPrognosisMetastases) +
+      " metastases, synchronous, node-positive primary, elevated CEA): neoadjuvant chemotherapy "
+      "even if resectable",
     SrcSeed,
     "colorectalRules (decision/colorectal.cpp)" },
   { "crc.systemic.left-wt",
@@ -97,8 +98,9 @@ const std::vector<RuleInfo> Rules = {
     SrcSeed,
     "colorectalSystemic (decision/colorectal.cpp)" },
   { "fong.score",
-    "Fong clinical risk score: node-positive primary, DFI < 12 months, > 1 tumour, largest > "
-    "5 cm, CEA > 200 ng/mL",
+    "Fong clinical risk score: node-positive primary, DFI < " + num(FongDiseaseFreeMonths) +
+      " months, > 1 tumour, largest > " + num(FongLargestMm / 10.0) + " cm, CEA > " +
+      num(FongCeaNgMl) + " ng/mL",
     "Fong, Ann Surg 1999",
     "fongScore (decision/colorectal.cpp)" },
   { "breast.systemic-first",
@@ -115,7 +117,8 @@ const std::vector<RuleInfo> Rules = {
     SrcSeed,
     "breastRules (decision/breast.cpp)" },
   { "net.resection",
-    "neuroendocrine: resection for solitary/isolated metastases",
+    "neuroendocrine: resection for solitary/isolated metastases (isolated: <= " +
+      std::to_string(NetIsolatedMaxCount) + " in one lobe)",
     SrcSeed,
     "netRules (decision/net.cpp)" },
   { "net.observation",
@@ -135,17 +138,20 @@ const std::vector<RuleInfo> Rules = {
     "seed guideline; NETTER-1 (Strosberg, NEJM 2017): progressive SSTR-positive disease",
     "netOptions (decision/net.cpp)" },
   { "net.debulking",
-    "neuroendocrine, not solitary/isolated: a plan removing >= 70 % of the tumour volume "
-    "(outside the seed guideline)",
+    "neuroendocrine, not solitary/isolated: a plan removing >= " + num(NetDebulkingMinPercent) +
+      " % of the tumour volume (outside the seed guideline)",
     "Sarmiento, JACS 2003; Graff-Baker, Surgery 2014",
     "netRules (decision/net.cpp)" },
   { "ablation.primary",
     "primary ablation only when the patient cannot have surgery (poor performance status or "
-    "comorbidity) or refuses it: up to 9 metastases <= 4 cm without extrahepatic disease",
+    "comorbidity) or refuses it: up to " +
+      std::to_string(AblationMaxCount) + " metastases <= " +
+      num(AblationMaxPrimaryDiameterMm / 10.0) + " cm without extrahepatic disease",
     SrcSeed,
     "primaryAblationRules (decision/ablation.cpp)" },
   { "ablation.size",
-    "ablation efficacy falls above 2-3 cm",
+    "ablation efficacy falls above " + num(AblationEfficacyFallsFromMm / 10.0) + "-" +
+      num(AblationMaxDiameterMm / 10.0) + " cm",
     SrcSeed,
     "ablationCriteria (decision/ablation.cpp)" },
   { "ablation.heat-sink",
@@ -161,12 +167,16 @@ const std::vector<RuleInfo> Rules = {
     "DESIGN.md §3 Volumes (sFLR from BSA and SLV)",
     "warningRules (decision/warnings.cpp)" },
   { "warning.chemotherapy-liver",
-    "chemotherapy > 12 weeks (or of unknown duration) makes the threshold 30 %; a liver called "
-    "normal, or a lower user threshold, after such chemotherapy is warned about",
+    "chemotherapy > " + num(ChemotherapyInjuryWeeks) +
+      " weeks (or of unknown duration) makes "
+      "the threshold " +
+      num(flrThreshold(LiverCondition::Chemotherapy).minimumPercent) +
+      " %; a liver called normal, or a lower user threshold, after such chemotherapy is warned "
+      "about",
     "Shindoh, Ann Surg Oncol 2013",
     "warningRules (decision/warnings.cpp)" },
   { "warning.flr-body-weight",
-    "FLR / body weight <= 0.5 % raises morbidity",
+    "FLR / body weight <= " + num(FlrBodyWeightMinPercent) + " % raises morbidity",
     "Truant, JACS 2007",
     "warningRules (decision/warnings.cpp)" },
   { "warning.surgery-before-chemo",

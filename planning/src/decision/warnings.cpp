@@ -63,7 +63,8 @@ void warnChemotherapyLiver(Decider& d)
       if (p.plan->thresholdSource == "user" && p.threshold < chemoMin)
         why.push_back("plan \"" + p.plan->name + "\" uses a user threshold of " +
                       fmt1(p.threshold) + " %, below the " + fmt1(chemoMin) +
-                      " % for a liver after > 12 weeks of chemotherapy");
+                      " % for a liver after > " + num(ChemotherapyInjuryWeeks) +
+                      " weeks of chemotherapy");
   if (!why.empty())
   {
     e.status = RuleStatus::Applies;
@@ -75,9 +76,10 @@ void warnChemotherapyLiver(Decider& d)
   else
   {
     e.status = RuleStatus::NotApplicable;
-    e.conclusion = liver.chemotherapyExposed
-                     ? "not applicable: the chemotherapy-exposed threshold is in use"
-                     : "not applicable: no chemotherapy > 12 weeks";
+    e.conclusion =
+      liver.chemotherapyExposed
+        ? "not applicable: the chemotherapy-exposed threshold is in use"
+        : "not applicable: no chemotherapy > " + num(ChemotherapyInjuryWeeks) + " weeks";
   }
   b.add("warning.chemotherapy-liver", e);
 }
@@ -87,6 +89,7 @@ void warnFlrBodyWeight(Decider& d)
   Builder& b = d.b;
   const Option* tech = d.t.tech();
   // Only the plan a strategy recommends; the ratio is compared as printed (2 decimals).
+  const std::string cutOff = fmt2(FlrBodyWeightMinPercent);
   Eval e;
   const PlanEval* recommended = tech ? tech->plan : nullptr;
   std::optional<double> ratio;
@@ -103,14 +106,14 @@ void warnFlrBodyWeight(Decider& d)
   else if (*ratio <= FlrBodyWeightMinPercent)
   {
     e.status = RuleStatus::Applies;
-    e.conclusion = "applies: FLR/body weight " + fmt2(*ratio) + " % <= 0.50 %";
+    e.conclusion = "applies: FLR/body weight " + fmt2(*ratio) + " % <= " + cutOff + " %";
     b.warn("warning.flr-body-weight",
-           "FLR / body weight " + fmt2(*ratio) + " % <= 0.50 % for plan \"" +
+           "FLR / body weight " + fmt2(*ratio) + " % <= " + cutOff + " % for plan \"" +
              recommended->plan->name + "\": higher morbidity (Truant, JACS 2007)");
   }
   else
     e.status = RuleStatus::NotApplicable,
-    e.conclusion = "not applicable: FLR/body weight " + fmt2(*ratio) + " % > 0.50 %";
+    e.conclusion = "not applicable: FLR/body weight " + fmt2(*ratio) + " % > " + cutOff + " %";
   b.add("warning.flr-body-weight", e);
 }
 

@@ -145,13 +145,13 @@ inline constexpr double FongLargestMm = 50.0;
 inline constexpr double FongDiseaseFreeMonths = 12.0;
 /// Colorectal poor prognosis: more than 5 metastases (seed guideline).
 inline constexpr int PoorPrognosisMetastases = 5;
-/// Primary ablation: up to 9 metastases of at most 40 mm without extrahepatic disease; efficacy
-/// falls above 20-30 mm (seed guideline): it starts to fall above 20 mm and the warning applies
-/// above AblationMaxDiameterMm (30 mm); the heat-sink gap is AblationVesselDistanceMm (5 mm),
-/// both in planning/ablation_limits.h.
+/// Perioperative FOLFOX: 3 months before and 3 months after the resection (seed guideline).
+inline constexpr int PerioperativeFolfoxMonths = 3;
+/// Primary ablation: up to 9 metastases of at most 40 mm without extrahepatic disease (seed
+/// guideline); the efficacy limits (20-30 mm) and the heat-sink gap (5 mm) are in
+/// planning/ablation_limits.h.
 inline constexpr int AblationMaxCount = 9;
 inline constexpr double AblationMaxPrimaryDiameterMm = 40.0;
-inline constexpr double AblationEfficacyFallsFromMm = 20.0;
 /// FLR / body weight <= 0.5 % raises morbidity (Truant, JACS 2007).
 inline constexpr double FlrBodyWeightMinPercent = 0.5;
 /// NET "isolated" metastases: at most this many, in one lobe (project reading).
@@ -161,6 +161,9 @@ inline constexpr int NetIsolatedMaxCount = 3;
 inline constexpr double NetDebulkingMinPercent = 70.0;
 /// Breast "oligometastatic": at most this many liver metastases (project reading of the seed).
 inline constexpr int BreastOligometastaticMaxLesions = 5;
+/// The clinical height (cm) or weight (kg) differs from the result's by more than this: the sFLR
+/// is recomputed with the clinical figures (project reading: rounding, not a new patient).
+inline constexpr double BodyFiguresToleranceCmKg = 0.5;
 
 /// A rule's id, what it checks, and its source (for documentation and tests).
 struct RuleInfo
