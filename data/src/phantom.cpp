@@ -796,9 +796,12 @@ void paintThoraxAndOrgans(const Canvas& c)
                  if (c.tissue[v] == TissueLung && insideEllipsoid(Heart, place.toBody(p)))
                    c.tissue[v] = TissueHeart;
                });
-  for (const auto& [kidney, tissue] :
+  for (const auto& organ :
        { std::pair{ KidneyRight, TissueKidneyRight }, std::pair{ KidneyLeft, TissueKidneyLeft } })
   {
+    // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const auto& kidney = organ.first;
+    const auto tissue = organ.second;
     const auto box = place.worldBox(boxLo(kidney), boxHi(kidney), false);
     forEachVoxel(g,
                  box.first,
