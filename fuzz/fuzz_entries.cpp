@@ -213,8 +213,10 @@ void jsonInputs(const std::uint8_t* data, std::size_t size)
 const std::vector<Target>& targets()
 {
   static const std::vector<Target> all = {
-    { "image_header", imageHeader }, { "dicom_file", dicomFile },   { "dicom_folder", dicomFolder },
-    { "label_import", labelImport }, { "json_inputs", jsonInputs }, { "dicom_seg", dicomSeg },
+    { "image_header", imageHeader },   { "dicom_file", dicomFile },
+    { "dicom_folder", dicomFolder },   { "label_import", labelImport },
+    { "json_inputs", jsonInputs },     { "dicom_seg", dicomSeg },
+    { "pacs_dicomweb", pacsDicomweb }, { "pacs_watch_state", pacsWatchState },
   };
   return all;
 }

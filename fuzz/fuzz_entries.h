@@ -46,6 +46,17 @@ void dicomSeg(const std::uint8_t* data, std::size_t size);
 /// read from it) or the batch clinical CSV; the rest is the file.
 void jsonInputs(const std::uint8_t* data, std::size_t size);
 
+/// pacs_dicomweb: byte 0 picks what a PACS answers (fuzz_pacs.cpp): a QIDO-RS page of studies
+/// (read by findStudies) or of series (studySeries), a STOW-RS answer, Orthanc's /changes,
+/// /changes?last or /studies/{id}, or a WADO-RS multipart answer (first line: its Content-Type);
+/// the rest is the answer. Refused only as ProcessingError, one line naming the URL.
+void pacsDicomweb(const std::uint8_t* data, std::size_t size);
+
+/// pacs_watch_state: byte 0 picks what the watch follows (changes, date); the rest is
+/// OUT/pacs-watch.json, opened as `pacs watch` does. Refused only as InputError, one line naming
+/// the file; an accepted state must read back as it is written.
+void pacsWatchState(const std::uint8_t* data, std::size_t size);
+
 /// Every target, in a fixed order.
 const std::vector<Target>& targets();
 

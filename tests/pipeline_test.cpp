@@ -309,9 +309,9 @@ TEST(PacsWatchState, BadFilesAreRefusedNamingTheFileAndTheField)
       "follow: must be \"changes\" or \"date\", not \"dates\"" },
     { "{\"since\": 0, \"studies\": {}, \"pending\": []}", "pending: must be an object" },
     { "{\"since\": 0, \"studies\": {}, \"pending\": {\"1.2\": {\"instances\": -1, \"since\": 0}}}",
-      "pending[\"1.2\"]: must be {\"instances\": integer >= 0" },
+      "pending[\"1.2\"].instances: must be an integer from 0 to 2147483647, not -1" },
     { "{\"since\": 0, \"studies\": {}, \"pending\": {\"1.2\": {\"instances\": 3}}}",
-      "pending[\"1.2\"]: must be" },
+      "pending[\"1.2\"].since: missing" },
   };
   for (const auto& [text, problem] : cases)
   {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -102,31 +103,128 @@ std::string headerParameter(const std::string& header, const std::string& name)
   return value;
 }
 
-/// The first value of DICOM JSON attribute `tag` ("0020000E") as text, or "".
-std::string jsonValue(const json& dataset, const char* tag)
+/// The tag as DICOM JSON names it ("0020000D").
+std::string tagKey(Tag tag)
 {
-  if (!dataset.is_object() || !dataset.contains(tag))
-    return "";
-  const json& value = dataset.at(tag).value("Value", json::array());
-  if (!value.is_array() || value.empty())
-    return "";
-  if (value[0].is_string())
-    return value[0].get<std::string>();
-  if (value[0].is_number())
-    return value[0].dump();
-  return "";
+  char text[16];
+  std::snprintf(text, sizeof text, "%08X", static_cast<unsigned>(tag));
+  return text;
 }
 
-json parseJson(const HttpResponse& r, const std::string& url)
+/// What a JSON value is, for messages: its type, or the number itself.
+std::string kindOf(const json& value)
+{
+  return value.is_number() ? value.dump() : std::string(value.type_name());
+}
+
+/// `body` as JSON. ProcessingError "URL: the server's answer is not JSON (...)".
+json parseBody(const std::string& body, const std::string& url)
 {
   try
   {
-    return r.body.empty() ? json() : json::parse(r.body);
+    return json::parse(body);
   }
-  catch (const json::exception&)
+  catch (const json::parse_error& e)
   {
-    throw ProcessingError(url + ": the server's answer is not JSON");
+    throw ProcessingError(url + ": the server's answer is not JSON (syntax error at byte " +
+                          std::to_string(e.byte) + ")");
   }
+  catch (const json::exception&) // a number beyond a double's range
+  {
+    throw ProcessingError(url + ": the server's answer is not JSON (a number out of range)");
+  }
+}
+
+/// The values of DICOM JSON attribute `tag` of `dataset` (PS3.18 F.2) as text: "" when absent,
+/// without "Value" or with "Value": []; strings as they are, the numbers of a numeric attribute
+/// as JSON writes them (counts in decimal), null as ""; several values joined by backslashes (as
+/// DIMSE gives them). ProcessingError "WHERE: KEYWORD (TAG): problem" for anything else.
+std::string attributeText(const json& dataset, Tag tag, const std::string& where)
+{
+  const std::string key = tagKey(tag);
+  const auto fail = [&](const std::string& problem)
+  { throw ProcessingError(where + tagName(tag) + ": " + problem); };
+  if (!dataset.contains(key))
+    return "";
+  const json& attribute = dataset.at(key);
+  if (!attribute.is_object())
+    fail("must be an object {\"vr\": ..., \"Value\": [...]}, not " + kindOf(attribute));
+  if (!attribute.contains("Value"))
+  {
+    for (const char* other : { "BulkDataURI", "InlineBinary" })
+      if (attribute.contains(other))
+        fail(std::string("given as ") + other + ", not as Value");
+    return "";
+  }
+  const json& values = attribute.at("Value");
+  if (!values.is_array())
+    fail("Value must be an array, not " + kindOf(values));
+  // IS, US: JSON numbers (or, from some servers, strings); every other attribute asked for is
+  // text (UI, DA, CS, LO).
+  const bool numeric = tag == 0x00201208 || tag == 0x00201209 || tag == 0x00081197;
+  std::string text;
+  for (std::size_t k = 0; k < values.size(); ++k)
+  {
+    const json& v = values[k];
+    if (k > 0)
+      text += '\\';
+    if (v.is_string())
+      text += v.get<std::string>();
+    else if (v.is_number() && numeric)
+      text += v.dump();
+    else if (!v.is_null())
+      fail("Value[" + std::to_string(k) + "] must be a string" + (numeric ? " or a number" : "") +
+           ", not " + kindOf(v));
+  }
+  return text;
+}
+
+/// The items of sequence attribute `tag` of `dataset` (absent, no "Value" or []: none).
+/// ProcessingError as attributeText.
+std::vector<json> sequenceItems(const json& dataset, Tag tag, const std::string& where)
+{
+  const std::string key = tagKey(tag);
+  const auto fail = [&](const std::string& problem)
+  { throw ProcessingError(where + tagName(tag) + ": " + problem); };
+  if (!dataset.contains(key))
+    return {};
+  const json& attribute = dataset.at(key);
+  if (!attribute.is_object())
+    fail("must be an object {\"vr\": \"SQ\", \"Value\": [...]}, not " + kindOf(attribute));
+  if (!attribute.contains("Value"))
+    return {};
+  const json& values = attribute.at("Value");
+  if (!values.is_array())
+    fail("Value must be an array, not " + kindOf(values));
+  for (std::size_t k = 0; k < values.size(); ++k)
+    if (!values[k].is_object())
+      fail("Value[" + std::to_string(k) + "] must be an object (a sequence item), not " +
+           kindOf(values[k]));
+  return values.get<std::vector<json>>();
+}
+
+/// Member `key` of `j` (an object) as an integer 0..INT64_MAX; ProcessingError "WHEREKEY: ...".
+std::int64_t nonNegative(const json& j, const std::string& key, const std::string& where)
+{
+  if (!j.contains(key))
+    throw ProcessingError(where + key + ": missing");
+  const json& value = j.at(key);
+  const bool ok = value.is_number_unsigned()
+                    ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
+                    : value.is_number_integer() && value.get<std::int64_t>() >= 0;
+  if (!ok)
+    throw ProcessingError(where + key + ": must be an integer from 0 to " +
+                          std::to_string(INT64_MAX) + ", not " + kindOf(value));
+  return value.get<std::int64_t>();
+}
+
+/// Orthanc's answer `body` as a JSON object; ProcessingError "URL: not WHAT: ..." otherwise.
+json orthancObject(const std::string& body, const std::string& url, const std::string& what)
+{
+  const json j = parseBody(body, url);
+  if (!j.is_object())
+    throw ProcessingError(url + ": not " + what + ": must be a JSON object, not " + kindOf(j));
+  return j;
 }
 
 } // namespace
@@ -137,7 +235,8 @@ void checkUid(const std::string& uid, const std::string& what)
   for (char c : uid)
     ok = ok && ((c >= '0' && c <= '9') || c == '.');
   if (!ok)
-    throw InputError("", what + " \"" + uid + "\" is not a DICOM UID (1-64 digits and dots)");
+    throw InputError("",
+                     what + " " + quotedValue(uid) + " is not a DICOM UID (1-64 digits and dots)");
 }
 
 Credentials loadCredentials(const std::string& file)
@@ -261,6 +360,21 @@ HttpResponse HttpClient::request(const std::string& method,
   return r;
 }
 
+CannedHttpClient::CannedHttpClient(Answer answer)
+  : HttpClient({}, {})
+  , m_answer(std::move(answer))
+{
+}
+
+HttpResponse CannedHttpClient::request(const std::string& method,
+                                       const std::string& url,
+                                       const std::vector<std::string>& /*headers*/,
+                                       const std::string* /*body*/,
+                                       bool /*allowNotFound*/) const
+{
+  return m_answer(method, url);
+}
+
 HttpResponse HttpClient::get(const std::string& url,
                              const std::string& accept,
                              bool allowNotFound) const
@@ -281,8 +395,8 @@ std::vector<MultipartPart> parseMultipart(const std::string& contentType, const 
 {
   const std::string boundary = headerParameter(contentType, "boundary");
   if (boundary.empty())
-    throw ProcessingError("multipart answer without a boundary (Content-Type: " + contentType +
-                          ")");
+    throw ProcessingError("multipart answer without a boundary (Content-Type " +
+                          quotedValue(contentType) + ")");
   const std::string delimiter = "--" + boundary;
   std::vector<MultipartPart> parts;
   std::size_t at = body.find(delimiter);
@@ -331,16 +445,159 @@ std::string buildMultipart(const std::vector<std::string>& parts,
   return body + "--" + boundary + "--\r\n";
 }
 
+std::vector<Attributes> parseQidoAnswers(const std::string& body,
+                                         const Query& query,
+                                         const std::string& url,
+                                         std::size_t offset)
+{
+  const json list = parseBody(body, url);
+  if (!list.is_array())
+    throw ProcessingError(url + ": QIDO-RS answer must be a JSON array of data sets, not " +
+                          kindOf(list));
+  std::vector<Attributes> answers;
+  for (std::size_t k = 0; k < list.size(); ++k)
+  {
+    const std::string where = url + ": answer [" + std::to_string(offset + k) + "]: ";
+    if (!list[k].is_object())
+      throw ProcessingError(where + "must be a JSON object (a DICOM data set), not " +
+                            kindOf(list[k]));
+    answers.push_back(answerOf(query, [&](Tag tag) { return attributeText(list[k], tag, where); }));
+  }
+  return answers;
+}
+
+StoreResult parseStowAnswer(const std::string& body,
+                            long status,
+                            std::size_t sent,
+                            const std::string& url)
+{
+  constexpr Tag ReferencedSopSequence = 0x00081199;
+  constexpr Tag FailedSopSequence = 0x00081198;
+  StoreResult result;
+  if (!body.empty())
+  {
+    const json answer = parseBody(body, url);
+    if (!answer.is_object())
+      throw ProcessingError(
+        url + ": STOW-RS answer must be a JSON object (a DICOM data set), not " + kindOf(answer));
+    const std::string where = url + ": ";
+    result.stored = sequenceItems(answer, ReferencedSopSequence, where).size();
+    if (result.stored > sent)
+      throw ProcessingError(where + tagName(ReferencedSopSequence) + ": " +
+                            std::to_string(result.stored) + " instances stored, " +
+                            std::to_string(sent) + " sent");
+    const std::vector<json> failed = sequenceItems(answer, FailedSopSequence, where);
+    for (std::size_t k = 0; k < failed.size(); ++k)
+    {
+      const std::string item =
+        where + tagName(FailedSopSequence) + " [" + std::to_string(k) + "]: ";
+      const std::string uid = attributeText(failed[k], 0x00081155, item);
+      const std::string reason = attributeText(failed[k], 0x00081197, item);
+      bool isUid = true;
+      try
+      {
+        checkUid(uid, "");
+      }
+      catch (const InputError&)
+      {
+        isUid = false;
+      }
+      const bool isCode = !reason.empty() && reason.size() <= 5 &&
+                          reason.find_first_not_of("0123456789") == std::string::npos;
+      result.failures.push_back((uid.empty() ? std::string("an instance")
+                                 : isUid     ? uid
+                                             : quotedValue(uid)) +
+                                ": failure reason " +
+                                (reason.empty() ? std::string("not given")
+                                 : isCode       ? reason
+                                                : quotedValue(reason)));
+    }
+  }
+  if (result.stored + result.failures.size() == 0)
+    result.stored = status == 200 ? sent : 0;
+  return result;
+}
+
+OrthancChanges parseOrthancChanges(const std::string& body,
+                                   std::int64_t since,
+                                   const std::string& url)
+{
+  const json j = orthancObject(body, url, "Orthanc's change log");
+  const std::string where = url + ": ";
+  if (!j.contains("Changes"))
+    throw ProcessingError(where + "Changes: missing");
+  const json& list = j.at("Changes");
+  if (!list.is_array())
+    throw ProcessingError(where + "Changes: must be an array, not " + kindOf(list));
+  OrthancChanges c;
+  std::int64_t previous = since;
+  for (std::size_t k = 0; k < list.size(); ++k)
+  {
+    const std::string at = where + "Changes[" + std::to_string(k) + "]";
+    const json& change = list[k];
+    if (!change.is_object())
+      throw ProcessingError(at + ": must be an object, not " + kindOf(change));
+    const std::int64_t seq = nonNegative(change, "Seq", at + ".");
+    if (seq <= previous)
+      throw ProcessingError(at + ".Seq: must be greater than " + std::to_string(previous) +
+                            " (changes after " + std::to_string(since) + ", in order), not " +
+                            std::to_string(seq));
+    previous = seq;
+    std::string text[2];
+    const char* keys[2] = { "ChangeType", "ID" };
+    for (int t = 0; t < 2; ++t)
+    {
+      if (!change.contains(keys[t]))
+        throw ProcessingError(at + "." + keys[t] + ": missing");
+      if (!change.at(keys[t]).is_string())
+        throw ProcessingError(at + "." + keys[t] + ": must be a string, not " +
+                              kindOf(change.at(keys[t])));
+      text[t] = change.at(keys[t]).get<std::string>();
+    }
+    c.changes.push_back({ seq, text[0], text[1] });
+  }
+  c.last = nonNegative(j, "Last", where);
+  if (!j.contains("Done"))
+    throw ProcessingError(where + "Done: missing");
+  if (!j.at("Done").is_boolean())
+    throw ProcessingError(where + "Done: must be true or false, not " + kindOf(j.at("Done")));
+  c.done = j.at("Done").get<bool>();
+  return c;
+}
+
+std::int64_t parseOrthancLastChange(const std::string& body, const std::string& url)
+{
+  return nonNegative(orthancObject(body, url, "Orthanc's change log"), "Last", url + ": ");
+}
+
+std::string parseOrthancStudyUid(const std::string& body, const std::string& url)
+{
+  const json j = orthancObject(body, url, "an Orthanc study");
+  const std::string where = url + ": MainDicomTags";
+  if (!j.contains("MainDicomTags"))
+    throw ProcessingError(where + ": missing");
+  const json& tags = j.at("MainDicomTags");
+  if (!tags.is_object())
+    throw ProcessingError(where + ": must be an object, not " + kindOf(tags));
+  if (!tags.contains("StudyInstanceUID"))
+    throw ProcessingError(where + ".StudyInstanceUID: missing");
+  const json& uid = tags.at("StudyInstanceUID");
+  if (!uid.is_string())
+    throw ProcessingError(where + ".StudyInstanceUID: must be a string, not " + kindOf(uid));
+  try
+  {
+    checkUid(uid.get<std::string>(), "");
+  }
+  catch (const InputError&)
+  {
+    throw ProcessingError(where + ".StudyInstanceUID: " + quotedValue(uid.get<std::string>()) +
+                          " is not a DICOM UID (1-64 digits and dots)");
+  }
+  return uid.get<std::string>();
+}
+
 namespace
 {
-
-/// The tag as DICOM JSON names it ("0020000D").
-std::string tagKey(Tag tag)
-{
-  char text[16];
-  std::snprintf(text, sizeof text, "%08X", static_cast<unsigned>(tag));
-  return text;
-}
 
 class DicomWebServer final : public Server
 {
@@ -373,25 +630,29 @@ public:
         parameters += key.keyword + "=" + key.value + "&";
     for (Tag tag : query.returned)
       parameters += "includefield=" + tagKey(tag) + "&";
-    const int page = 100;
+    const std::size_t page = 100;
+    // A server that ignores `offset` (or makes up answers) would be asked forever.
+    const std::size_t most = 1000000;
     std::vector<Attributes> answers;
-    for (int offset = 0;; offset += page)
+    for (std::size_t offset = 0;; offset += page)
     {
       const std::string url = m_baseUrl + path + "?" + parameters +
                               "limit=" + std::to_string(page) + "&offset=" + std::to_string(offset);
       const HttpResponse r = m_http.get(url, "application/dicom+json", true);
       if (r.status == 404 || r.status == 204 || r.body.empty())
         break;
-      const json list = parseJson(r, url);
-      if (!list.is_array())
-        throw ProcessingError(url + ": QIDO-RS answer is not a JSON array");
-      for (const json& item : list)
-      {
-        answers.push_back(
-          answerOf(query, [&](Tag tag) { return jsonValue(item, tagKey(tag).c_str()); }));
-      }
-      if (list.size() < static_cast<std::size_t>(page))
+      const std::vector<Attributes> list = parseQidoAnswers(r.body, query, url, offset);
+      if (offset > 0 && !list.empty() &&
+          list == std::vector<Attributes>(answers.end() - page, answers.end()))
+        throw ProcessingError(url + ": QIDO-RS answers " + std::to_string(offset) + ".." +
+                              std::to_string(offset + page - 1) +
+                              " repeat the ones before: the server ignores offset");
+      answers.insert(answers.end(), list.begin(), list.end());
+      // Fewer than asked: the last page; more: the server ignored limit and gave them all.
+      if (list.size() != page)
         break;
+      if (answers.size() >= most)
+        throw ProcessingError(url + ": more than " + std::to_string(most) + " QIDO-RS answers");
     }
     return answers;
   }
@@ -402,7 +663,15 @@ public:
   {
     const std::string url = m_baseUrl + "/studies/" + studyUid + "/series/" + seriesUid;
     const HttpResponse r = m_http.get(url, "multipart/related; type=\"application/dicom\"");
-    const std::vector<MultipartPart> parts = parseMultipart(r.contentType, r.body);
+    std::vector<MultipartPart> parts;
+    try
+    {
+      parts = parseMultipart(r.contentType, r.body);
+    }
+    catch (const ProcessingError& e)
+    {
+      throw ProcessingError(url + ": " + e.what());
+    }
     fs::create_directories(folder);
     std::size_t n = 0;
     for (const MultipartPart& part : parts)
@@ -438,21 +707,7 @@ public:
                   "multipart/related; type=\"application/dicom\"; boundary=" + boundary,
                   buildMultipart(parts, "application/dicom", boundary),
                   "application/dicom+json");
-    StoreResult result;
-    const json answer = parseJson(r, url);
-    // PS3.18 STOW-RS response: ReferencedSOPSequence (0008,1199), FailedSOPSequence (0008,1198).
-    auto items = [&](const char* tag)
-    {
-      return answer.is_object() && answer.contains(tag)
-               ? answer.at(tag).value("Value", json::array())
-               : json::array();
-    };
-    result.stored = items("00081199").size();
-    for (const json& failed : items("00081198"))
-      result.failures.push_back(jsonValue(failed, "00081155") + ": failure reason " +
-                                jsonValue(failed, "00081197"));
-    if (result.stored + result.failures.size() == 0)
-      result.stored = r.status == 200 ? files.size() : 0;
+    const StoreResult result = parseStowAnswer(r.body, r.status, files.size(), url);
     return result;
   }
 
@@ -475,48 +730,27 @@ OrthancChanges orthancChanges(const HttpClient& http,
 {
   const std::string url =
     orthancUrl + "/changes?since=" + std::to_string(since) + "&limit=" + std::to_string(limit);
-  const json j = parseJson(http.get(url, "application/json"), url);
-  OrthancChanges c;
-  try
-  {
-    for (const json& change : j.at("Changes"))
-      c.changes.push_back({ change.at("Seq").get<std::int64_t>(),
-                            change.at("ChangeType").get<std::string>(),
-                            change.at("ID").get<std::string>() });
-    c.last = j.at("Last").get<std::int64_t>();
-    c.done = j.at("Done").get<bool>();
-  }
-  catch (const json::exception& e)
-  {
-    throw ProcessingError(url + ": not Orthanc's change log: " + e.what());
-  }
-  return c;
+  return parseOrthancChanges(http.get(url, "application/json").body, since, url);
 }
 
 std::int64_t orthancLastChange(const HttpClient& http, const std::string& orthancUrl)
 {
   const std::string url = orthancUrl + "/changes?last";
-  const json j = parseJson(http.get(url, "application/json"), url);
-  if (!j.is_object() || !j.contains("Last") || !j.at("Last").is_number_integer())
-    throw ProcessingError(url + ": not Orthanc's change log");
-  return j.at("Last").get<std::int64_t>();
+  return parseOrthancLastChange(http.get(url, "application/json").body, url);
 }
 
 std::string orthancStudyUid(const HttpClient& http,
                             const std::string& orthancUrl,
                             const std::string& id)
 {
+  bool ok = !id.empty() && id.size() <= 64;
   for (char c : id)
-    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-')
-      throw ProcessingError("Orthanc study id \"" + id + "\" is not an Orthanc id");
+    ok = ok && (std::isxdigit(static_cast<unsigned char>(c)) || c == '-');
+  if (!ok)
+    throw ProcessingError(orthancUrl + ": Orthanc study id " + quotedValue(id) +
+                          " is not an Orthanc id (hexadecimal digits and dashes)");
   const std::string url = orthancUrl + "/studies/" + id;
-  const json j = parseJson(http.get(url, "application/json"), url);
-  const std::string uid =
-    j.is_object()
-      ? j.value("MainDicomTags", json::object()).value("StudyInstanceUID", std::string())
-      : "";
-  checkUid(uid, "Orthanc study " + id + ": StudyInstanceUID");
-  return uid;
+  return parseOrthancStudyUid(http.get(url, "application/json").body, url);
 }
 
 } // namespace liver::pacs

@@ -115,6 +115,7 @@ void followChanges(Watcher& w, const ChangeLog& log, bool fresh)
              "pacs watch: " + log.name() + " from " + std::to_string(state.since));
   while (!w.stopped())
   {
+    const std::int64_t before = state.since;
     const OrthancChanges changes = log.changesSince(state.since);
     for (const OrthancChange& change : changes.changes)
     {
@@ -135,7 +136,13 @@ void followChanges(Watcher& w, const ChangeLog& log, bool fresh)
     state.since = std::max(state.since, changes.last);
     w.save();
     if (!changes.done)
+    {
+      // Asked again at once: a log that never gets done without advancing would be asked forever.
+      if (state.since <= before && !w.stopped())
+        throw ProcessingError(log.name() + ": \"Done\": false, but no change after " +
+                              std::to_string(before));
       continue;
+    }
     if (w.o.once)
       break;
     w.pause();

@@ -2,6 +2,8 @@
 #include <liver/imaging/io.h>
 #include <liver/pipeline/pacs_watch.h>
 
+#include <climits>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,6 +12,21 @@ namespace liver::pipeline
 {
 namespace
 {
+
+/// A text from the file as it goes into a one-line message: JSON quoted, cut after 64 bytes.
+std::string quoted(const std::string& text)
+{
+  const bool cut = text.size() > 64;
+  const std::string shown = nlohmann::json(cut ? text.substr(0, 64) : text)
+                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return cut ? shown.substr(0, shown.size() - 1) + "...\"" : shown;
+}
+
+/// What a JSON value is, for messages: the number itself, else its type.
+std::string kindOf(const nlohmann::json& value)
+{
+  return value.is_number() ? value.dump() : std::string(value.type_name());
+}
 
 /// `value`, field `field` of the file at `path`, as an object of StudyInstanceUID: `what`.
 const nlohmann::json& uidObject(const std::string& path,
@@ -22,6 +39,32 @@ const nlohmann::json& uidObject(const std::string& path,
                      field + ": must be an object of StudyInstanceUID: " + what + ", not " +
                        value.type_name());
   return value;
+}
+
+/// One study still settling: {"instances": 0..INT_MAX (the watch counts in int), "since": >= 0}.
+PacsWatchPending pendingStudy(const std::string& path,
+                              const std::string& field,
+                              const nlohmann::json& p)
+{
+  if (!p.is_object())
+    throw InputError(path,
+                     field + ": must be an object {\"instances\": ..., \"since\": ...}, not " +
+                       p.type_name());
+  for (const char* key : { "instances", "since" })
+    if (!p.contains(key))
+      throw InputError(path, field + "." + key + ": missing");
+  const nlohmann::json& instances = p.at("instances");
+  if (!instances.is_number_integer() || instances.get<double>() < 0 ||
+      instances.get<double>() > INT_MAX)
+    throw InputError(path,
+                     field + ".instances: must be an integer from 0 to " + std::to_string(INT_MAX) +
+                       ", not " + kindOf(instances));
+  const nlohmann::json& since = p.at("since");
+  if (!since.is_number() || since.get<double>() < 0)
+    throw InputError(path,
+                     field + ".since: must be a number of seconds since the epoch (>= 0), not " +
+                       kindOf(since));
+  return { instances.get<std::int64_t>(), since.get<double>() };
 }
 
 } // namespace
@@ -40,9 +83,13 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   {
     j = nlohmann::json::parse(text.str());
   }
-  catch (const nlohmann::json::exception& e) // syntax errors, numbers too large for a double
+  catch (const nlohmann::json::parse_error& e)
   {
     throw InputError(path, std::string("not JSON (") + e.what() + ")");
+  }
+  catch (const nlohmann::json::exception&) // a number too large for a double
+  {
+    throw InputError(path, "not JSON (a number out of range)");
   }
   if (!j.is_object())
     throw InputError(path,
@@ -52,10 +99,12 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   if (!j.contains("since"))
     throw InputError(path, "since: missing (the position in Orthanc's change log)");
   const nlohmann::json& since = j.at("since");
-  if (!since.is_number_integer() || since.get<std::int64_t>() < 0)
+  if (!since.is_number_integer() || (!since.is_number_unsigned() && since.get<std::int64_t>() < 0))
+    throw InputError(path, "since: must be a non-negative integer, not " + kindOf(since));
+  if (since.is_number_unsigned() && since.get<std::uint64_t>() > INT64_MAX)
     throw InputError(path,
-                     "since: must be a non-negative integer, not " +
-                       (since.is_number() ? since.dump() : std::string(since.type_name())));
+                     "since: must be a non-negative integer, not " + since.dump() + " (more than " +
+                       std::to_string(INT64_MAX) + ")");
   s.since = since.get<std::int64_t>();
   if (!j.contains("studies"))
     throw InputError(path, "studies: missing (each study's outcome)");
@@ -63,7 +112,7 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   {
     if (!outcome.is_string())
       throw InputError(path,
-                       "studies[" + nlohmann::json(uid).dump() +
+                       "studies[" + quoted(uid) +
                          "]: must be a string (\"ok\", \"error: ...\", "
                          "\"skipped: ...\"), not " +
                          std::string(outcome.type_name()));
@@ -73,7 +122,9 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   {
     const nlohmann::json& follow = j.at("follow");
     if (!follow.is_string() || (follow != "changes" && follow != "date"))
-      throw InputError(path, "follow: must be \"changes\" or \"date\", not " + follow.dump());
+      throw InputError(path,
+                       "follow: must be \"changes\" or \"date\", not " +
+                         (follow.is_string() ? quoted(follow.get<std::string>()) : kindOf(follow)));
     s.follow = follow.get<std::string>();
   }
   if (j.contains("pending"))
@@ -81,16 +132,7 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
     const nlohmann::json& pending =
       uidObject(path, "pending", j.at("pending"), "{instances, since}");
     for (const auto& [uid, p] : pending.items())
-    {
-      const std::string field = "pending[" + nlohmann::json(uid).dump() + "]";
-      if (!p.is_object() || !p.contains("instances") || !p.at("instances").is_number_integer() ||
-          p.at("instances").get<std::int64_t>() < 0 || !p.contains("since") ||
-          !p.at("since").is_number())
-        throw InputError(
-          path,
-          field + ": must be {\"instances\": integer >= 0, \"since\": number}, not " + p.dump());
-      s.pending[uid] = { p.at("instances").get<std::int64_t>(), p.at("since").get<double>() };
-    }
+      s.pending[uid] = pendingStudy(path, "pending[" + quoted(uid) + "]", p);
   }
   for (const auto& [key, value] : j.items())
     if (key != "since" && key != "studies" && key != "follow" && key != "pending")

@@ -7,6 +7,7 @@
 #include <liver/pacs/server.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ class HttpClient
 {
 public:
   HttpClient(Credentials credentials, TlsOptions tls, long timeoutSeconds = 300);
+  virtual ~HttpClient() = default;
   HttpResponse get(const std::string& url,
                    const std::string& accept,
                    bool allowNotFound = false) const;
@@ -59,15 +61,37 @@ public:
                     const std::string& body,
                     const std::string& accept) const;
 
+protected:
+  /// One exchange (libcurl); a test's stand-in for a server overrides it.
+  virtual HttpResponse request(const std::string& method,
+                               const std::string& url,
+                               const std::vector<std::string>& headers,
+                               const std::string* body,
+                               bool allowNotFound) const;
+
 private:
+  Credentials m_credentials;
+  TlsOptions m_tls;
+  long m_timeoutSeconds;
+};
+
+/// An HttpClient that asks no server: `answer` gives the response to each method and URL, as
+/// it is (no status is an error). For tests and the pacs_dicomweb fuzzer.
+class CannedHttpClient : public HttpClient
+{
+public:
+  using Answer = std::function<HttpResponse(const std::string& method, const std::string& url)>;
+  explicit CannedHttpClient(Answer answer);
+
+protected:
   HttpResponse request(const std::string& method,
                        const std::string& url,
                        const std::vector<std::string>& headers,
                        const std::string* body,
-                       bool allowNotFound) const;
-  Credentials m_credentials;
-  TlsOptions m_tls;
-  long m_timeoutSeconds;
+                       bool allowNotFound) const override;
+
+private:
+  Answer m_answer;
 };
 
 /// One part of a multipart/related body.
@@ -86,6 +110,35 @@ std::vector<MultipartPart> parseMultipart(const std::string& contentType, const 
 std::string buildMultipart(const std::vector<std::string>& parts,
                            const std::string& partType,
                            const std::string& boundary);
+
+/// What a server answers, read without a network (the clients below call these; so do the tests
+/// and the pacs_dicomweb fuzzer). Every malformed answer is a ProcessingError (exit code 3) of one
+/// line that starts with the URL asked and names the field: "URL: answer [2]: StudyInstanceUID
+/// (0020000D): Value[0] must be a string or a number, not object". An answer that is not JSON:
+/// "URL: the server's answer is not JSON (syntax error at byte N)".
+
+/// One page of QIDO-RS answers (a DICOM JSON array of data sets, PS3.18 F.2), its first answer
+/// numbered `offset`: for each, the attributes `query` names as text. An attribute absent, without
+/// "Value" or with "Value": [] is empty; strings as given, numbers as JSON writes them (counts in
+/// decimal), null as empty; several values joined by backslashes as DIMSE gives them. Refused:
+/// an answer that is not an array of objects, an attribute that is not an object, a "Value" that
+/// is not an array, a value that is an object, array or boolean (a PersonName object where text
+/// is asked for), BulkDataURI or InlineBinary instead of a Value. What the values mean is
+/// checked by Server::findStudies and Server::studySeries.
+std::vector<Attributes> parseQidoAnswers(const std::string& body,
+                                         const Query& query,
+                                         const std::string& url,
+                                         std::size_t offset = 0);
+
+/// A STOW-RS answer to `sent` instances (a DICOM JSON data set): the instances of its
+/// ReferencedSOPSequence (0008,1199) stored, each item of FailedSOPSequence (0008,1198) a failure
+/// "SOPInstanceUID: failure reason N". An empty answer, or one naming no instance, means all
+/// stored for HTTP 200 and none otherwise. Refused as parseQidoAnswers, and more instances
+/// stored than sent.
+StoreResult parseStowAnswer(const std::string& body,
+                            long status,
+                            std::size_t sent,
+                            const std::string& url);
 
 /// A DICOMweb service at `baseUrl` (e.g. http://pacs:8042/dicom-web): QIDO-RS
 /// (/studies?StudyDate=...&ModalitiesInStudy=..., /studies/{uid}/series; 100 answers at a time,
@@ -109,6 +162,20 @@ struct OrthancChanges
   bool done = true;
 };
 
+/// Orthanc's answer to GET /changes?since=`since`: {"Changes": [{"Seq", "ChangeType", "ID"}...],
+/// "Last", "Done"}. Refused (ProcessingError "URL: FIELD: problem"): a member missing or of
+/// another type, a Seq or Last that is not an integer 0..2^63-1, Seqs not increasing after
+/// `since`.
+OrthancChanges parseOrthancChanges(const std::string& body,
+                                   std::int64_t since,
+                                   const std::string& url);
+
+/// Orthanc's answer to GET /changes?last: its "Last" (an integer 0..2^63-1).
+std::int64_t parseOrthancLastChange(const std::string& body, const std::string& url);
+
+/// Orthanc's answer to GET /studies/{id}: MainDicomTags.StudyInstanceUID, a DICOM UID.
+std::string parseOrthancStudyUid(const std::string& body, const std::string& url);
+
 /// GET /changes?since=S&limit=L.
 OrthancChanges orthancChanges(const HttpClient& http,
                               const std::string& orthancUrl,
@@ -118,7 +185,8 @@ OrthancChanges orthancChanges(const HttpClient& http,
 /// The sequence number of the newest change (GET /changes?last).
 std::int64_t orthancLastChange(const HttpClient& http, const std::string& orthancUrl);
 
-/// The StudyInstanceUID of Orthanc study `id` (GET /studies/{id}).
+/// The StudyInstanceUID of Orthanc study `id` (GET /studies/{id}); ProcessingError for an `id`
+/// that is not an Orthanc id (from the change log: 1-64 hexadecimal digits and dashes).
 std::string orthancStudyUid(const HttpClient& http,
                             const std::string& orthancUrl,
                             const std::string& id);

@@ -68,17 +68,31 @@ using Attributes = std::map<Tag, std::string>;
 /// The answer to `query` whose values `valueOf` gives, for every attribute the query names.
 Attributes answerOf(const Query& query, const std::function<std::string(Tag)>& valueOf);
 
+/// An attribute as messages name it: "StudyInstanceUID (0020000D)" for the attributes LiverPlan
+/// asks for, else "(GGGGEEEE)".
+std::string tagName(Tag tag);
+
+/// A value from outside (a server's answer, a file) as it goes into a one-line message: JSON
+/// quoted, control characters escaped, invalid UTF-8 replaced, cut after 64 bytes ("...").
+std::string quotedValue(const std::string& text);
+
 class Server
 {
 public:
   virtual ~Server() = default;
 
   /// The studies with a StudyDate in `dateRange` (a DICOM range, "YYYYMMDD-YYYYMMDD") holding a
-  /// series of `modality`. InputError for a malformed range or modality code.
+  /// series of `modality`. InputError for a malformed range or modality code. ProcessingError
+  /// "NAME: QUERY: answer [I]: StudyInstanceUID (0020000D): problem" (one line) for an answer
+  /// without a StudyInstanceUID that is a DICOM UID, or whose NumberOfStudyRelatedInstances is
+  /// given but not a whole number 0..2147483647.
   std::vector<FoundStudy> findStudies(const std::string& dateRange,
                                       const std::string& modality) const;
 
-  /// The study's series; empty when the server does not know the study.
+  /// The study's series; empty when the server does not know the study. ProcessingError as
+  /// findStudies for an answer without a SeriesInstanceUID that is a DICOM UID, whose Modality
+  /// is not a DICOM code string or whose NumberOfSeriesRelatedInstances is not a count. Control
+  /// characters in a SeriesDescription (only shown in the log) become spaces.
   std::vector<SeriesInfo> studySeries(const std::string& studyUid) const;
 
   /// The answers of one query (none when the server knows nothing that matches).
