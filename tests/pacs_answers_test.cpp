@@ -351,6 +351,19 @@ TEST(StowAnswers, StoredAndFailedInstancesAreReadAndMalformedAnswersRefused)
           "be a string, not 1.5");
 }
 
+TEST(StowAnswers, ADeeplyNestedItemIsCountedWithoutBeingCopied)
+{
+  // 200,000 nested arrays in a sequence item: copying the items (recursively) overflowed the
+  // stack.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  EXPECT_EQ(pacs::parseStowAnswer(R"({"00081199": {"vr": "SQ", "Value": [{"x": )" + deep + "}]}}",
+                                  200,
+                                  3,
+                                  ServerUrl + "/studies/1.2.3")
+              .stored,
+            1u);
+}
+
 TEST(OrthancAnswers, ChangeLogAndStudyResourcesAreReadAndMalformedOnesRefused)
 {
   const std::string url = "http://pacs:8042/changes?since=4&limit=100";
@@ -507,6 +520,18 @@ TEST(PacsWatchStateFile, MalformedStatesAreRefusedNamingTheFileAndTheField)
       "pending[\"1.2\"].since: must be a number of seconds since the epoch (>= 0), not string" },
     { R"({"since": 0, "studies": {}, "pending": {"1.2": {"instances": 3, "since": -5}}})",
       "pending[\"1.2\"].since: must be a number of seconds since the epoch (>= 0), not -5" },
+    // nlohmann's message ends with the token read, here 5,000 bytes: cut before it.
+    { "{\"since\": \"" + std::string(5000, 'x'),
+      "not JSON ([json.exception.parse_error.101] parse error at line 1, column 5012: syntax "
+      "error while parsing value - invalid string: missing closing quote)" },
+    // A field this version does not know is kept and written back: copied and written
+    // recursively, 200,000 levels overflowed the stack.
+    { "{\"since\": 0, \"studies\": {}, \"later\": " + std::string(200000, '[') +
+        std::string(200000, ']') + "}",
+      "nested deeper than 64 levels (not a pacs watch state)" },
+    { "{\"since\": 0, \"studies\": {}, \"later\": " + std::string(64, '[') + std::string(64, ']') +
+        "}",
+      "nested deeper than 64 levels (not a pacs watch state)" },
   };
   for (const auto& [text, problem] : cases)
   {

@@ -179,20 +179,21 @@ std::string attributeText(const json& dataset, Tag tag, const std::string& where
   return text;
 }
 
-/// The items of sequence attribute `tag` of `dataset` (absent, no "Value" or []: none).
-/// ProcessingError as attributeText.
-std::vector<json> sequenceItems(const json& dataset, Tag tag, const std::string& where)
+/// The items of sequence attribute `tag` of `dataset` (absent, no "Value" or []: none), not
+/// copied (a copy recurses as deep as an item is nested). ProcessingError as attributeText.
+const json& sequenceItems(const json& dataset, Tag tag, const std::string& where)
 {
   const std::string key = tagKey(tag);
   const auto fail = [&](const std::string& problem)
   { throw ProcessingError(where + tagName(tag) + ": " + problem); };
+  static const json none = json::array();
   if (!dataset.contains(key))
-    return {};
+    return none;
   const json& attribute = dataset.at(key);
   if (!attribute.is_object())
     fail("must be an object {\"vr\": \"SQ\", \"Value\": [...]}, not " + kindOf(attribute));
   if (!attribute.contains("Value"))
-    return {};
+    return none;
   const json& values = attribute.at("Value");
   if (!values.is_array())
     fail("Value must be an array, not " + kindOf(values));
@@ -200,7 +201,7 @@ std::vector<json> sequenceItems(const json& dataset, Tag tag, const std::string&
     if (!values[k].is_object())
       fail("Value[" + std::to_string(k) + "] must be an object (a sequence item), not " +
            kindOf(values[k]));
-  return values.get<std::vector<json>>();
+  return values;
 }
 
 /// Member `key` of `j` (an object) as an integer 0..INT64_MAX; ProcessingError "WHEREKEY: ...".
@@ -221,7 +222,7 @@ std::int64_t nonNegative(const json& j, const std::string& key, const std::strin
 /// Orthanc's answer `body` as a JSON object; ProcessingError "URL: not WHAT: ..." otherwise.
 json orthancObject(const std::string& body, const std::string& url, const std::string& what)
 {
-  const json j = parseBody(body, url);
+  json j = parseBody(body, url); // moved out, not copied (a copy recurses)
   if (!j.is_object())
     throw ProcessingError(url + ": not " + what + ": must be a JSON object, not " + kindOf(j));
   return j;
@@ -486,7 +487,7 @@ StoreResult parseStowAnswer(const std::string& body,
       throw ProcessingError(where + tagName(ReferencedSopSequence) + ": " +
                             std::to_string(result.stored) + " instances stored, " +
                             std::to_string(sent) + " sent");
-    const std::vector<json> failed = sequenceItems(answer, FailedSopSequence, where);
+    const json& failed = sequenceItems(answer, FailedSopSequence, where);
     for (std::size_t k = 0; k < failed.size(); ++k)
     {
       const std::string item =

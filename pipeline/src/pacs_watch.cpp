@@ -78,19 +78,35 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   std::ostringstream text;
   if (!in || !(text << in.rdbuf()))
     throw InputError(path, "cannot be read (a pacs watch state, pacs-watch.json)");
+  // Kept fields are copied and written recursively: a file nested deeper is refused.
+  constexpr int MaxDepth = 64;
+  bool tooDeep = false;
   nlohmann::json j;
   try
   {
-    j = nlohmann::json::parse(text.str());
+    j = nlohmann::json::parse(text.str(),
+                              [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&)
+                              {
+                                if ((event == nlohmann::json::parse_event_t::object_start ||
+                                     event == nlohmann::json::parse_event_t::array_start) &&
+                                    depth >= MaxDepth)
+                                  tooDeep = true;
+                                return !tooDeep;
+                              });
   }
   catch (const nlohmann::json::parse_error& e)
   {
-    throw InputError(path, std::string("not JSON (") + e.what() + ")");
+    // Where and why, without the token read (as long as the file, control characters too).
+    const std::string what = e.what();
+    throw InputError(path, "not JSON (" + what.substr(0, what.find("; last read:")) + ")");
   }
   catch (const nlohmann::json::exception&) // a number too large for a double
   {
     throw InputError(path, "not JSON (a number out of range)");
   }
+  if (tooDeep)
+    throw InputError(
+      path, "nested deeper than " + std::to_string(MaxDepth) + " levels (not a pacs watch state)");
   if (!j.is_object())
     throw InputError(path,
                      "must be a JSON object {\"since\": ..., \"studies\": {...}}, not " +
