@@ -1048,6 +1048,19 @@ TEST(DecisionCorrections, BorderlineExpansionStaysOnTheTable)
   const std::string& text = d.strategies[static_cast<std::size_t>(it - ids.begin())].text;
   EXPECT_TRUE(contains(text, "high scenario 31.6 % reaches 30.0 %, median 25.8 % falls short"))
     << text;
+  // sFLR 17 % with a KGR criterion of 9 %/week: the ALPPS median 31.3 % reaches 30 % but at
+  // (31.3 - 17) / 2 weeks = 7.1 %/week; the high scenario 38.4 % grows 10.7 %/week. The text
+  // says why the median does not qualify, not that it falls short.
+  DecisionInputs slow = inputs({ plan("ext-right", true, 17.0) });
+  slow.augmentation.shindohMinKgrPercentPerWeek = 9.0;
+  const Decision slowDecision = decide(fitColorectal(), slow);
+  EXPECT_EQ(slowDecision.category, CategorySystemicReassess);
+  const std::string slowText = rule(slowDecision, "expander.borderline").conclusion;
+  EXPECT_TRUE(contains(slowText,
+                       "high scenario 38.4 % reaches 30.0 %, median 31.3 % reaches it but grows "
+                       "7.1 %/week (< 9.0, primary criterion)"))
+    << slowText;
+  EXPECT_FALSE(contains(slowText, "falls short")) << slowText;
   // 10 %: even the high scenario (22.6 %) falls short: no borderline route.
   const Decision none = decide(fitColorectal(), inputs({ plan("ext-right", true, 10.0) }));
   EXPECT_EQ(rule(none, "expander.borderline").status, RuleStatus::NotApplicable);

@@ -339,10 +339,17 @@ void borderlineExpansion(Decider& d)
     }
     if (!best)
       continue;
+    // The median misses the threshold, or reaches it growing slower than the KGR criterion.
+    const double median = *(best->*r.median);
+    const double start = median / (1.0 + r.medianPercent / 100.0);
+    const std::string medianText =
+      median < best->threshold
+        ? "median " + fmt1(median) + " % falls short"
+        : "median " + fmt1(median) + " % reaches it but grows " + fmt1((median - start) / r.weeks) +
+            " %/week (< " + fmt1(a.shindohMinKgrPercentPerWeek) + ", primary criterion)";
     const std::string numbers = std::string(r.name) + " for " + best->summary() +
                                 ": high scenario " + fmt1(bestHigh) + " % reaches " +
-                                fmt1(best->threshold) + " %, median " + fmt1(*(best->*r.median)) +
-                                " % falls short";
+                                fmt1(best->threshold) + " %, " + medianText;
     found.push_back(numbers);
     d.b.strategy(r.strategyId,
                  "Borderline, for the MDT: " + numbers +
