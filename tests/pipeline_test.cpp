@@ -195,10 +195,16 @@ TEST(DecisionCorrections, AnalyzeSetsThePlanThresholdsForAChemotherapyExposedLiv
   const TraceEntry* flr = findRule(*exposed.result.decision, "candidacy.flr");
   ASSERT_NE(flr, nullptr);
   for (const auto& [name, v] : flr->inputs)
+  {
     if (name == "thresholdPercent")
+    {
       EXPECT_EQ(std::get<double>(v), 30.0) << flr->conclusion;
+    }
     else if (name == "liverCondition")
+    {
       EXPECT_EQ(std::get<std::string>(v), "chemotherapy") << flr->conclusion;
+    }
+  }
   const TraceEntry* warning = findRule(*exposed.result.decision, "warning.chemotherapy-liver");
   ASSERT_NE(warning, nullptr);
   EXPECT_EQ(warning->status, RuleStatus::Applies) << warning->conclusion;
