@@ -359,6 +359,53 @@ TEST(DecisionCorrections, PredictedGrowthGivesTheKgrOfAPrediction)
   EXPECT_TRUE(a.dhMet);
 }
 
+TEST(DecisionCorrections, AugmentationVerdictCountsAMedianOnlyWhenItAlsoGrowsFastEnough)
+{
+  // Issue 14 follow-up: analyze's verdict judged the threshold only, decide the threshold and
+  // KGR. Normal liver (20 %), sFLR 18 %: PVE's median 18 x 1.379 = 24.8 % reaches 20 % but grows
+  // 6.822 / 4 = 1.7 %/week (< 2.0); ALPPS's 33.1 % grows 15.12 / 2 = 7.6 %/week and reaches 20 %
+  // at week 2 x 2 / 15.12 = 0.26 (linear); two-stage (stage 1 leaves 180 of 1000 mL SLV, 18 %)
+  // grows as PVE does.
+  const AugmentationParameters p;
+  const AugmentationPrediction pve = predictPve(18.0, 20.0, p);
+  const AugmentationPrediction alpps = predictAlpps(18.0, 20.0, p);
+  const AugmentationPrediction two = predictTwoStage(18.0, 180.0, 1000.0, 20.0, p);
+  const MedianQualification q =
+    qualifyMedian(AugmentationStrategy::Pve, pve.median.predictedSflrPercent, 20.0, p);
+  EXPECT_TRUE(q.reachesThreshold);
+  EXPECT_NEAR(q.growth.kineticGrowthRatePercentPerWeek, 18.0 * 0.379 / 4.0, Tolerance);
+  EXPECT_FALSE(q.qualifies);
+  EXPECT_TRUE(qualifyMedian(AugmentationStrategy::Alpps, alpps.median.predictedSflrPercent, 20.0, p)
+                .qualifies);
+  EXPECT_EQ(augmentationVerdict(false, pve, alpps, two, p),
+            "ALPPS (median, week 0.3); PVE: median 24.8 % reaches 20.0 % but grows 1.7 %/week "
+            "(< 2.0, primary criterion)");
+  // A KGR cut-off of 8 %/week: none qualifies, and the verdict says why for each.
+  AugmentationParameters strict;
+  strict.shindohMinKgrPercentPerWeek = 8.0;
+  EXPECT_EQ(augmentationVerdict(false, pve, alpps, two, strict),
+            "no strategy qualifies (median): PVE: median 24.8 % reaches 20.0 % but grows 1.7 "
+            "%/week (< 8.0, primary criterion); ALPPS: median 33.1 % reaches 20.0 % but grows 7.6 "
+            "%/week (< 8.0, primary criterion); two-stage: median 24.8 % reaches 20.0 % but grows "
+            "1.7 %/week (< 8.0, primary criterion)");
+  // 25 % against 30 %: PVE's 34.5 % grows 2.4 %/week and reaches 30 % at 4 x 5 / 9.475 = 2.1.
+  EXPECT_EQ(augmentationVerdict(false,
+                                predictPve(25.0, 30.0, p),
+                                predictAlpps(25.0, 30.0, p),
+                                predictTwoStage(25.0, 250.0, 1000.0, 30.0, p),
+                                p),
+            "PVE (median, week 2.1)");
+  // 5 % against 30 %: no median reaches it; an adequate remnant needs nothing.
+  const AugmentationPrediction low = predictPve(5.0, 30.0, p);
+  EXPECT_EQ(
+    augmentationVerdict(
+      false, low, predictAlpps(5.0, 30.0, p), predictTwoStage(5.0, 50.0, 1000.0, 30.0, p), p),
+    "not reached by any strategy (median)");
+  EXPECT_EQ(augmentationVerdict(true, pve, alpps, two, p), "adequate now");
+  EXPECT_EQ(qualifyMedian(AugmentationStrategy::Pve, low.median.predictedSflrPercent, 30.0, p).why,
+            "median 6.9 % < 30.0 %");
+}
+
 TEST(AugmentationParameters, FieldNamesCoverEveryParameterOnce)
 {
   // Setting every named field to a distinct value must change a distinct member.

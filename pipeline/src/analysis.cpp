@@ -70,25 +70,7 @@ std::optional<PlanAugmentation> augmentPlan(const LiverLabels& labels,
   }
   a.twoStage = predictTwoStage(
     *r.sflrPercent, stageOneFlrMl, *r.standardLiverVolumeMl, r.thresholdPercent, parameters);
-  char text[96];
-  if (r.pass)
-    a.verdict = "adequate now";
-  else if (a.pve.median.reachesThreshold)
-    std::snprintf(
-      text, sizeof text, "PVE (median, week %.1f)", a.pve.earliestMedianWeek.value_or(0)),
-      a.verdict = text;
-  else if (a.alpps.median.reachesThreshold)
-    std::snprintf(
-      text, sizeof text, "ALPPS (median, week %.1f)", a.alpps.earliestMedianWeek.value_or(0)),
-      a.verdict = text;
-  else if (a.twoStage.median.reachesThreshold)
-    std::snprintf(text,
-                  sizeof text,
-                  "two-stage (median, week %.1f)",
-                  a.twoStage.earliestMedianWeek.value_or(0)),
-      a.verdict = text;
-  else
-    a.verdict = "not reached by any strategy (median)";
+  a.verdict = augmentationVerdict(r.pass, a.pve, a.alpps, a.twoStage, parameters);
   return a;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
@@ -218,6 +219,85 @@ PredictedGrowth predictedGrowth(double predictedSflrPercent,
   g.kgrMet = g.kineticGrowthRatePercentPerWeek >= parameters.shindohMinKgrPercentPerWeek;
   g.dhMet = g.degreeOfHypertrophyPoints >= parameters.shindohMinDhPoints;
   return g;
+}
+
+PredictedGrowth medianGrowth(AugmentationStrategy strategy,
+                             double medianSflrPercent,
+                             const AugmentationParameters& parameters)
+{
+  return strategy == AugmentationStrategy::Alpps
+           ? predictedGrowth(medianSflrPercent,
+                             parameters.alppsMedianHypertrophyPercent,
+                             parameters.alppsWaitWeeks,
+                             parameters)
+           : predictedGrowth(medianSflrPercent,
+                             parameters.pveMedianHypertrophyPercent,
+                             parameters.pveWaitWeeks,
+                             parameters);
+}
+
+MedianQualification qualifyMedian(AugmentationStrategy strategy,
+                                  double medianSflrPercent,
+                                  double thresholdPercent,
+                                  const AugmentationParameters& parameters)
+{
+  MedianQualification q;
+  q.growth = medianGrowth(strategy, medianSflrPercent, parameters);
+  q.reachesThreshold = medianSflrPercent >= thresholdPercent;
+  q.qualifies = q.reachesThreshold && q.growth.kgrMet;
+  char text[160];
+  const double kgr = q.growth.kineticGrowthRatePercentPerWeek;
+  const double cutOff = parameters.shindohMinKgrPercentPerWeek;
+  if (!q.reachesThreshold)
+    std::snprintf(
+      text, sizeof text, "median %.1f %% < %.1f %%", medianSflrPercent, thresholdPercent);
+  else if (!q.qualifies)
+    std::snprintf(text,
+                  sizeof text,
+                  "median %.1f %% reaches %.1f %% but grows %.1f %%/week (< %.1f, primary "
+                  "criterion)",
+                  medianSflrPercent,
+                  thresholdPercent,
+                  kgr,
+                  cutOff);
+  else
+    std::snprintf(text,
+                  sizeof text,
+                  "median %.1f %% >= %.1f %%, grows %.1f %%/week (>= %.1f)",
+                  medianSflrPercent,
+                  thresholdPercent,
+                  kgr,
+                  cutOff);
+  q.why = text;
+  return q;
+}
+
+std::string augmentationVerdict(bool adequateNow,
+                                const AugmentationPrediction& pve,
+                                const AugmentationPrediction& alpps,
+                                const AugmentationPrediction& twoStage,
+                                const AugmentationParameters& parameters)
+{
+  if (adequateNow)
+    return "adequate now";
+  std::string tooSlow; // strategies whose median reaches the threshold growing too slowly
+  for (const AugmentationPrediction* p : { &pve, &alpps, &twoStage })
+  {
+    const char* name = p == &pve ? "PVE" : p == &alpps ? "ALPPS" : "two-stage";
+    const MedianQualification q =
+      qualifyMedian(p->strategy, p->median.predictedSflrPercent, p->thresholdPercent, parameters);
+    if (q.qualifies)
+    {
+      char text[64];
+      std::snprintf(
+        text, sizeof text, "%s (median, week %.1f)", name, p->earliestMedianWeek.value_or(0.0));
+      return text + tooSlow;
+    }
+    if (q.reachesThreshold)
+      tooSlow += "; " + std::string(name) + ": " + q.why;
+  }
+  return tooSlow.empty() ? "not reached by any strategy (median)"
+                         : "no strategy qualifies (median):" + tooSlow.substr(1);
 }
 
 std::string toString(AugmentationStrategy strategy)

@@ -152,14 +152,28 @@ bool Builder::hasStrategy(const std::string& idPrefix) const
                      [&](const Strategy& s) { return s.id.rfind(idPrefix, 0) == 0; });
 }
 
+namespace
+{
+AugmentationStrategy strategyOf(const std::optional<double> PlanEval::*median)
+{
+  return median == &PlanEval::alpps      ? AugmentationStrategy::Alpps
+         : median == &PlanEval::twoStage ? AugmentationStrategy::TwoStage
+                                         : AugmentationStrategy::Pve;
+}
+} // namespace
+
 std::optional<PredictedGrowth> PlanEval::growth(const std::optional<double> PlanEval::*median) const
+{
+  const std::optional<MedianQualification> q = qualification(median);
+  return q ? std::optional<PredictedGrowth>(q->growth) : std::nullopt;
+}
+
+std::optional<MedianQualification> PlanEval::qualification(
+  const std::optional<double> PlanEval::*median) const
 {
   if (!(this->*median))
     return std::nullopt;
-  const AugmentationParameters& a = *augmentation;
-  return median == &PlanEval::alpps
-           ? predictedGrowth(*alpps, a.alppsMedianHypertrophyPercent, a.alppsWaitWeeks, a)
-           : predictedGrowth(*(this->*median), a.pveMedianHypertrophyPercent, a.pveWaitWeeks, a);
+  return qualifyMedian(strategyOf(median), *(this->*median), threshold, *augmentation);
 }
 
 std::optional<bool> PlanEval::pass() const

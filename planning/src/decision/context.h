@@ -102,6 +102,9 @@ struct PlanEval
 
   /// The growth the median prediction of `median` (pve, alpps or twoStage) implies.
   std::optional<PredictedGrowth> growth(const std::optional<double> PlanEval::*median) const;
+  /// Whether that median qualifies (qualifyMedian: threshold and KGR); empty without it.
+  std::optional<MedianQualification> qualification(
+    const std::optional<double> PlanEval::*median) const;
   bool resects() const { return plan->resectedMl > 0.0; }
   bool ablates() const { return !plan->ablatedLesionIds.empty(); }
   /// sFLR >= threshold and >= 2 contiguous segments; empty when either is unknown and neither

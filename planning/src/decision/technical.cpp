@@ -62,7 +62,8 @@ void describe(Option& o, const std::string& metText, const std::string& failText
 }
 
 /// A prediction qualifies when the median reaches the threshold and meets the growth criterion
-/// it is judged by (KGR, Shindoh JACS 2013); not needed when the remnant is adequate now.
+/// it is judged by (qualifyMedian: KGR, Shindoh JACS 2013); not needed when the remnant is
+/// adequate now.
 Ok grows(std::optional<double> PlanEval::*median)
 {
   return [median](const PlanEval& p) -> std::optional<bool>
@@ -71,7 +72,7 @@ Ok grows(std::optional<double> PlanEval::*median)
       return false;
     if (!(p.*median) || !p.plan->contiguous)
       return std::nullopt;
-    return *(p.*median) >= p.threshold && p.growth(median)->kgrMet;
+    return p.qualification(median)->qualifies;
   };
 }
 
@@ -151,10 +152,11 @@ void describeExpanders(Technical& t, const AugmentationParameters& a)
       o.eval.inputs.push_back({ "leftLesions", joinInts(p->plan->leftLesionIds) });
     if (p)
       o.eval.inputs.push_back({ x.inputName, value(p->*x.median) });
-    const std::optional<PredictedGrowth> g = p ? p->growth(x.median) : std::nullopt;
+    const std::optional<MedianQualification> q = p ? p->qualification(x.median) : std::nullopt;
     std::string metText, failText = twoStage ? "not met" : "not met: no plan needing augmentation";
-    if (g)
+    if (q)
     {
+      const PredictedGrowth* g = &q->growth;
       o.eval.inputs.push_back({ "predictedKgrPercentPerWeek", g->kineticGrowthRatePercentPerWeek });
       o.eval.inputs.push_back({ "predictedDhPoints", g->degreeOfHypertrophyPoints });
       const std::string predicted =
@@ -163,7 +165,7 @@ void describeExpanders(Technical& t, const AugmentationParameters& a)
       if (twoStage)
         metText = "met: stage 1 clears lesion(s) " + joinInts(p->plan->leftLesionIds) + "; " +
                   metText.substr(5);
-      failText = *(p->*x.median) >= p->threshold && !g->kgrMet
+      failText = q->reachesThreshold && !q->qualifies
                    ? "not met: " + predicted + " reaches " + fmt1(p->threshold) + " % but " +
                        growthText(*g, a) + " for " + p->summary()
                    : "not met: " + predicted + " for " + p->summary();

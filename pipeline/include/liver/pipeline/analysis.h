@@ -59,7 +59,9 @@ struct AnalysisRequest
 struct PlanAugmentation
 {
   AugmentationPrediction pve, alpps, twoStage;
-  std::string verdict; ///< "adequate now", the first strategy whose median reaches the threshold
+  /// "adequate now", else the first strategy whose median qualifies (augmentationVerdict: reaches
+  /// the threshold with KGR >= its cut-off, as `decide` judges the expanders)
+  std::string verdict;
 };
 
 /// What one analysis computed; `result` is what result.json holds (the model).

@@ -144,6 +144,43 @@ struct AugmentationPrediction
 /// The note every prediction carries.
 extern const char* const AugmentationPopulationNote;
 
+/// The growth a strategy's median prediction implies (predictedGrowth): PVE and two-stage grow by
+/// the PVE median over pveWaitWeeks (two-stage: the PVE after stage 1), ALPPS by its median over
+/// alppsWaitWeeks. std::invalid_argument as predictedGrowth.
+PredictedGrowth medianGrowth(AugmentationStrategy strategy,
+                             double medianSflrPercent,
+                             const AugmentationParameters& parameters);
+
+/// Whether a strategy's median prediction qualifies it (DESIGN.md §3 FLR augmentation: a
+/// predicted scenario qualifies only if it also meets the growth criterion it is judged by): the
+/// median reaches the threshold AND the KGR it implies is >= shindohMinKgrPercentPerWeek (Shindoh,
+/// JACS 2013). The one rule `analyze`'s augmentation verdict and `decide`'s expanders judge by.
+struct MedianQualification
+{
+  bool reachesThreshold = false; ///< median sFLR >= threshold
+  PredictedGrowth growth;        ///< what the median implies (medianGrowth)
+  bool qualifies = false;        ///< reachesThreshold and growth.kgrMet
+  /// "median 24.8 % reaches 20.0 % but grows 1.7 %/week (< 2.0, primary criterion)", "median
+  /// 17.2 % < 20.0 %" or "median 24.8 % >= 20.0 %, grows 2.4 %/week (>= 2.0)".
+  std::string why;
+};
+MedianQualification qualifyMedian(AugmentationStrategy strategy,
+                                  double medianSflrPercent,
+                                  double thresholdPercent,
+                                  const AugmentationParameters& parameters);
+
+/// The verdict on one plan's predictions (result.json plans[].augmentation.verdict, analyze's
+/// table): "adequate now" when the remnant already passes; else the first of PVE, ALPPS and
+/// two-stage whose median qualifies (qualifyMedian), "PVE (median, week 2.9)", followed by why any
+/// strategy before it that reaches the threshold does not count ("; PVE: median 24.8 % reaches
+/// 20.0 % but grows 1.7 %/week (< 2.0, primary criterion)"); else "no strategy qualifies
+/// (median): " with those reasons, or "not reached by any strategy (median)".
+std::string augmentationVerdict(bool adequateNow,
+                                const AugmentationPrediction& pve,
+                                const AugmentationPrediction& alpps,
+                                const AugmentationPrediction& twoStage,
+                                const AugmentationParameters& parameters);
+
 /// Names of the scenarios that reach the threshold ("low", "median", "high"), in that order.
 std::vector<std::string> scenariosReachingThreshold(const AugmentationPrediction& prediction);
 
