@@ -32,6 +32,15 @@ std::string shortNumber(const std::optional<double>& v, std::size_t width)
   return v ? std::to_string(*v).substr(0, width) : "-";
 }
 
+/// The line naming the KGR and DH cut-offs and whose they are.
+void printCutOffs(const pipeline::GrowthCutOffs& c)
+{
+  std::printf("cut-offs   KGR >= %.1f %%/week (primary), DH >= %.1f points: %s\n",
+              c.parameters.shindohMinKgrPercentPerWeek,
+              c.parameters.shindohMinDhPoints,
+              c.text.c_str());
+}
+
 void printRemeasured(const pipeline::RemeasureOutcome& outcome)
 {
   std::printf("%-32s %9s %9s %8s %8s %7s %8s  %s\n",
@@ -59,6 +68,7 @@ void printRemeasured(const pipeline::RemeasureOutcome& outcome)
                 h.adequate ? "adequate" : "not adequate");
   }
   std::printf("weeks      %.1f (%s)\n", outcome.weeks, outcome.weeksFrom.c_str());
+  printCutOffs(outcome.cutOffs);
   if (outcome.registration)
   {
     const RigidRegistration& r = outcome.registration->registration;
@@ -118,6 +128,7 @@ ExitCode compare(const Options& o, std::optional<double> weeks)
               h.degreeOfHypertrophyPoints,
               h.relativeGrowthPercent);
   std::printf("KGR        %8.2f %%/week\n", h.kineticGrowthRatePercentPerWeek);
+  printCutOffs(c.cutOffs);
   for (const std::string& reason : h.reasons)
     std::printf("  %s\n", reason.c_str());
   std::printf(
@@ -135,7 +146,8 @@ void registerHypertrophy(CLI::App& app, int& exitCode)
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
     "hypertrophy",
-    "Measured FLR growth between two analyses (before and after PVE): DH, KGR, Shindoh's verdict");
+    "Measured FLR growth between two analyses (before and after PVE): DH, KGR, Shindoh's verdict "
+    "(by the cut-offs the first analysis recorded, else the defaults)");
   cmd->add_option("--before", options->before, "result.json of plan/analyze before")->required();
   CLI::Option* after =
     cmd->add_option("--after", options->after, "result.json of plan/analyze after");

@@ -604,6 +604,29 @@ TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
   ASSERT_EQ(slow.exitCode, 0) << slow.err;
   EXPECT_FALSE(readJson(dir + "/slow.json")["adequate"].get<bool>());
   EXPECT_TRUE(contains(slow.out, "not met: KGR")) << slow.out;
+  EXPECT_TRUE(contains(r.out,
+                       "cut-offs   KGR >= 2.0 %/week (primary), DH >= 7.5 points: "
+                       "defaults"))
+    << r.out;
+  // The first analysis recorded a KGR cut-off of 2.5 %/week (analyze's augmentationParameters):
+  // the same 2.25 %/week is judged by it, as `decide` judges that analysis's predictions.
+  nlohmann::json strict = readJson(dir + "/before.json");
+  strict["augmentationParameters"] = { { "shindohMinKgrPercentPerWeek", 2.5 } };
+  std::ofstream(dir + "/strict.json") << strict.dump();
+  const CommandResult judged = runLiverplan({ "hypertrophy",
+                                              "--before",
+                                              dir + "/strict.json",
+                                              "--after",
+                                              dir + "/after.json",
+                                              "--json",
+                                              dir + "/judged.json" });
+  ASSERT_EQ(judged.exitCode, 0) << judged.err;
+  const nlohmann::json jj = readJson(dir + "/judged.json");
+  EXPECT_FALSE(jj["adequate"].get<bool>());
+  EXPECT_EQ(jj["growthCutOffs"]["from"], "before");
+  EXPECT_TRUE(contains(judged.out, "not met: KGR 2.25 %/week < 2.5 %/week")) << judged.out;
+  EXPECT_TRUE(contains(judged.out, "augmentationParameters of " + dir + "/strict.json"))
+    << judged.out;
   // No dates and no --weeks, or a result without sFLR: exit 2 naming the file.
   write("nodate.json", "", 30.0, 500.0);
   expectOneLineError(

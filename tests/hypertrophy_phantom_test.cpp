@@ -174,6 +174,55 @@ TEST(HypertrophyPhantom, RecoversTruthDhAndKgrFromTheSecondStudy)
     EXPECT_TRUE(liver::test::contains(r.out, column)) << r.out;
 }
 
+TEST(HypertrophyPhantom, JudgesByTheCutOffsTheFirstAnalysisWasMadeWith)
+{
+  // Issue 14 follow-up, the whole path: `analyze` of A with plan.json's "augmentation" raising
+  // Shindoh's KGR cut-off 1.5 %/week above the growth the phantoms were made with (the measured
+  // KGR is within 1 %/week of truth); `hypertrophy` on B judges by that result's cut-off, as
+  // `decide` does: the growth that passes the default 2 %/week is not adequate.
+  const Studies& s = studies();
+  const double kgrTruth = (truthSflrPercent(s.b) - truthSflrPercent(s.a)) / Weeks;
+  const double cutOff = std::round((kgrTruth + 1.5) * 10.0) / 10.0;
+  const std::string dir = liver::test::makeTempDir("hypertrophy-cutoffs");
+  std::ofstream(dir + "/plan.json") << nlohmann::json{
+    { "plans", { { { "resection", "right-hemihepatectomy" } } } },
+    { "augmentation", { { "shindohMinKgrPercentPerWeek", cutOff } } }
+  }.dump();
+  const CommandResult a = runLiverplan({ "analyze",
+                                         s.a + "/ct.nii.gz",
+                                         "--liver",
+                                         s.a + "/liver.nii.gz",
+                                         "--lesions",
+                                         s.a + "/lesions.nii.gz",
+                                         "--segments",
+                                         s.a + "/segments.nii.gz",
+                                         "--plan-file",
+                                         dir + "/plan.json",
+                                         "--height",
+                                         "175",
+                                         "--weight",
+                                         "80",
+                                         "--out",
+                                         dir + "/a" });
+  ASSERT_EQ(a.exitCode, 0) << a.err;
+  std::vector<std::string> args = hypertrophyArgs({ "--weeks", "4", "--json", dir + "/h.json" });
+  args[2] = dir + "/a/result.json";
+  const CommandResult r = runLiverplan(args);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const nlohmann::json j = readJson(dir + "/h.json");
+  const double kgr = j["kineticGrowthRatePercentPerWeek"].get<double>();
+  EXPECT_GE(kgr, 2.0) << "adequate by the default cut-off";
+  EXPECT_LT(kgr, cutOff);
+  EXPECT_FALSE(j["adequate"].get<bool>());
+  EXPECT_EQ(j["growthCutOffs"]["from"], "before");
+  EXPECT_DOUBLE_EQ(j["growthCutOffs"]["shindohMinKgrPercentPerWeek"].get<double>(), cutOff);
+  char line[96];
+  std::snprintf(line, sizeof line, "cut-offs   KGR >= %.1f %%/week (primary)", cutOff);
+  EXPECT_TRUE(liver::test::contains(r.out, line)) << r.out;
+  EXPECT_TRUE(liver::test::contains(r.out, "augmentationParameters of " + dir + "/a/result.json"))
+    << r.out;
+}
+
 TEST(HypertrophyPhantom, WritesTheSecondAnalysisWhenAsked)
 {
   const std::string out = studies().root + "/analysis-b";

@@ -88,6 +88,49 @@ TEST(Hypertrophy, ComparesTwoResultsWithWeeksFromTheirStudyDates)
   EXPECT_FALSE(strict.assessment.adequate);
 }
 
+TEST(Hypertrophy, JudgesByTheCutOffsTheFirstAnalysisRecorded)
+{
+  // Issue 14 follow-up: 25 % -> 34 % in 4 weeks grows 2.25 %/week and 9 points, adequate by
+  // Shindoh's defaults (2 %/week, 7.5 points). The first analysis was made with 2.5 %/week and 10
+  // points (plan.json "augmentation", as `decide` reads them): the same growth is not adequate.
+  model::AnalysisResult before = result("20260101", 25.0, 400.0);
+  const model::AnalysisResult after = result("20260129", 34.0, 544.0);
+  const pipeline::HypertrophyComparison byDefault =
+    pipeline::compareAnalyses(before, "a.json", after, "b.json", "", std::nullopt);
+  EXPECT_TRUE(byDefault.assessment.adequate);
+  EXPECT_FALSE(byDefault.cutOffs.fromResult);
+  const nlohmann::json d = pipeline::toJson(byDefault)["growthCutOffs"];
+  EXPECT_EQ(d["from"], "defaults");
+  EXPECT_DOUBLE_EQ(d["shindohMinKgrPercentPerWeek"].get<double>(), 2.0);
+  EXPECT_TRUE(
+    test::contains(d["text"].get<std::string>(), "a.json records no augmentationParameters"));
+
+  AugmentationParameters recorded;
+  recorded.shindohMinKgrPercentPerWeek = 2.5;
+  recorded.shindohMinDhPoints = 10.0;
+  before.augmentationParameters = recorded;
+  const pipeline::HypertrophyComparison c =
+    pipeline::compareAnalyses(before, "a.json", after, "b.json", "", std::nullopt);
+  EXPECT_DOUBLE_EQ(c.assessment.kineticGrowthRatePercentPerWeek, 2.25);
+  EXPECT_FALSE(c.assessment.kgrMet);
+  EXPECT_FALSE(c.assessment.dhMet);
+  EXPECT_FALSE(c.assessment.adequate);
+  EXPECT_TRUE(c.cutOffs.fromResult);
+  EXPECT_EQ(c.assessment.reasons.front(),
+            "not met: KGR 2.25 %/week < 2.5 %/week (primary criterion)");
+  const nlohmann::json j = pipeline::toJson(c)["growthCutOffs"];
+  EXPECT_EQ(j["from"], "before");
+  EXPECT_DOUBLE_EQ(j["shindohMinKgrPercentPerWeek"].get<double>(), 2.5);
+  EXPECT_DOUBLE_EQ(j["shindohMinDhPoints"].get<double>(), 10.0);
+  EXPECT_EQ(j["text"], "augmentationParameters of a.json");
+  // The second result's parameters are not the ones the growth is judged by.
+  model::AnalysisResult afterStrict = after;
+  afterStrict.augmentationParameters = recorded;
+  EXPECT_TRUE(pipeline::compareAnalyses(
+                result("20260101", 25.0, 400.0), "a.json", afterStrict, "b.json", "", std::nullopt)
+                .assessment.adequate);
+}
+
 TEST(Hypertrophy, BadResultsAreRefusedNamingTheFile)
 {
   const model::AnalysisResult before = result("20260101", 25.0, 400.0);
@@ -134,6 +177,7 @@ TEST(Hypertrophy, RemeasuresThePlansOfTheFirstAnalysisOnASecondCt)
                   parsePlanSpec("cantlie=plane:-24,25,0;-105,20,0") };
   first.planOptions.heightCm = 175.0;
   first.planOptions.weightKg = 80.0;
+  first.augmentation.shindohMinKgrPercentPerWeek = 1.5; // recorded in result.json
   pipeline::AnalysisOutcome firstOutcome = pipeline::runAnalysis(first, {});
   std::filesystem::create_directories(first.out);
   pipeline::writeAnalysis(first, firstOutcome, {});
@@ -191,6 +235,12 @@ TEST(Hypertrophy, RemeasuresThePlansOfTheFirstAnalysisOnASecondCt)
   EXPECT_EQ(j["before"], j["plans"][0]["before"]);
   EXPECT_DOUBLE_EQ(j["registration"]["quality"]["liverDice"].get<double>(), *r.quality.liverDice);
   EXPECT_TRUE(j["remeasured"]["out"].is_null());
+  // Judged, and the second study predicted, with the parameters the first analysis recorded.
+  EXPECT_TRUE(outcome.cutOffs.fromResult);
+  EXPECT_DOUBLE_EQ(outcome.cutOffs.parameters.shindohMinKgrPercentPerWeek, 1.5);
+  EXPECT_DOUBLE_EQ(outcome.analysisRequest.augmentation.shindohMinKgrPercentPerWeek, 1.5);
+  EXPECT_EQ(j["growthCutOffs"]["from"], "before");
+  EXPECT_EQ(j["plans"][1]["growthCutOffs"], j["growthCutOffs"]);
   // Nothing was written: the second analysis is the caller's to write.
   EXPECT_FALSE(std::filesystem::exists(dir + "/second"));
 }

@@ -152,9 +152,15 @@ nlohmann::json optionalNumber(const std::optional<double>& v)
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-/// DH, KGR, verdict and its reasons of one assessment, as both JSON forms carry them.
-void putAssessment(nlohmann::json& j, const HypertrophyAssessment& h)
+/// DH, KGR, verdict and its reasons of one assessment, and the cut-offs it was judged by, as
+/// both JSON forms carry them.
+void putAssessment(nlohmann::json& j, const HypertrophyAssessment& h, const GrowthCutOffs& c)
 {
+  j["growthCutOffs"] = { { "shindohMinKgrPercentPerWeek",
+                           c.parameters.shindohMinKgrPercentPerWeek },
+                         { "shindohMinDhPoints", c.parameters.shindohMinDhPoints },
+                         { "from", c.fromResult ? "before" : "defaults" },
+                         { "text", c.text } };
   j["degreeOfHypertrophyPoints"] = h.degreeOfHypertrophyPoints;
   j["relativeGrowthPercent"] = h.relativeGrowthPercent;
   j["kineticGrowthRatePercentPerWeek"] = h.kineticGrowthRatePercentPerWeek;
@@ -164,6 +170,20 @@ void putAssessment(nlohmann::json& j, const HypertrophyAssessment& h)
 }
 
 } // namespace
+
+GrowthCutOffs growthCutOffsOf(const model::AnalysisResult& before, const std::string& beforePath)
+{
+  GrowthCutOffs c;
+  c.fromResult = before.augmentationParameters.has_value();
+  if (c.fromResult)
+  {
+    c.parameters = *before.augmentationParameters;
+    c.text = "augmentationParameters of " + beforePath;
+  }
+  else
+    c.text = "defaults (Shindoh, JACS 2013): " + beforePath + " records no augmentationParameters";
+  return c;
+}
 
 double weeksBetween(const model::AnalysisResult& before,
                     const std::string& beforePath,
@@ -198,7 +218,9 @@ HypertrophyComparison compareAnalyses(const model::AnalysisResult& before,
   c.flrAfterMl = b.flrMl;
   c.weeks = weeks ? *weeks : weeksBetween(before, beforePath, after, afterPath);
   c.weeksFrom = weeks ? "--weeks" : "StudyDate";
-  c.assessment = assessHypertrophy(*a.sflrPercent, *b.sflrPercent, c.weeks, b.thresholdPercent);
+  c.cutOffs = growthCutOffsOf(before, beforePath);
+  c.assessment = assessHypertrophy(
+    *a.sflrPercent, *b.sflrPercent, c.weeks, b.thresholdPercent, c.cutOffs.parameters);
   return c;
 }
 
@@ -214,7 +236,7 @@ nlohmann::json toJson(const HypertrophyComparison& c)
                  { "sflrPercent", c.assessment.sflrAfterPercent } };
   j["weeks"] = c.weeks;
   j["weeksFrom"] = c.weeksFrom;
-  putAssessment(j, c.assessment);
+  putAssessment(j, c.assessment, c.cutOffs);
   return j;
 }
 
@@ -235,6 +257,7 @@ RemeasureOutcome remeasurePlans(const RemeasureRequest& request, const ProgressC
                          "(--after-segments or --after-totalseg)");
 
   RemeasureOutcome outcome;
+  outcome.cutOffs = growthCutOffsOf(before, beforePath);
   AnalysisRequest& analysis = outcome.analysisRequest;
   analysis.analyze = true; // what is not imported is segmented, as `analyze` does
   analysis.ct = request.afterCt;
@@ -242,6 +265,7 @@ RemeasureOutcome remeasurePlans(const RemeasureRequest& request, const ProgressC
   analysis.import = request.afterImport;
   analysis.format = request.afterFormat;
   analysis.planOptions = planOptions;
+  analysis.augmentation = outcome.cutOffs.parameters; // predicted as the first analysis was
   for (const model::PlanRecord& p : plans)
     analysis.plans.push_back(p.plan);
 
@@ -298,8 +322,11 @@ RemeasureOutcome remeasurePlans(const RemeasureRequest& request, const ProgressC
     p.planOnSecond = outcome.analysis.plans[k];
     p.before = plans[k].result;
     p.after = r;
-    p.assessment =
-      assessHypertrophy(*p.before.sflrPercent, *r.sflrPercent, outcome.weeks, r.thresholdPercent);
+    p.assessment = assessHypertrophy(*p.before.sflrPercent,
+                                     *r.sflrPercent,
+                                     outcome.weeks,
+                                     r.thresholdPercent,
+                                     outcome.cutOffs.parameters);
     outcome.plans.push_back(std::move(p));
   }
   return outcome;
@@ -384,7 +411,7 @@ nlohmann::json toJson(const RemeasureRequest& request, const RemeasureOutcome& o
           { "segmentsLeft", r.segmentsLeft },
           { "marginStatus", r.marginStatus } } },
     };
-    putAssessment(p, plan.assessment);
+    putAssessment(p, plan.assessment, outcome.cutOffs);
     if (!plan.planOnSecond.wedges.empty() || !plan.planOnSecond.ablations.empty())
       p["warning"] = "wedge and ablation lesion ids refer to the second study's lesion map";
     j["plans"].push_back(p);
@@ -392,7 +419,7 @@ nlohmann::json toJson(const RemeasureRequest& request, const RemeasureOutcome& o
     {
       j["before"] = p["before"];
       j["after"] = p["after"];
-      putAssessment(j, plan.assessment);
+      putAssessment(j, plan.assessment, outcome.cutOffs);
     }
   }
   return j;

@@ -32,6 +32,17 @@ double weeksBetween(const model::AnalysisResult& before,
                     const model::AnalysisResult& after,
                     const std::string& afterPath);
 
+/// The cut-offs a measured growth is judged by (Shindoh's KGR and DH): the augmentationParameters
+/// the first analysis recorded (what analyze/plan were given; `decide` judges that analysis's
+/// predictions by them), else the defaults of AugmentationParameters.
+struct GrowthCutOffs
+{
+  AugmentationParameters parameters;
+  bool fromResult = false; ///< the first result recorded them (else the defaults)
+  std::string text;        ///< e.g. "augmentationParameters of a.json"
+};
+GrowthCutOffs growthCutOffsOf(const model::AnalysisResult& before, const std::string& beforePath);
+
 /// `hypertrophy --before A --after B`: one plan in both results.
 struct HypertrophyComparison
 {
@@ -40,12 +51,14 @@ struct HypertrophyComparison
   double flrBeforeMl = 0.0, flrAfterMl = 0.0;
   double weeks = 0.0;
   std::string weeksFrom; ///< "--weeks" (given) or "StudyDate"
+  GrowthCutOffs cutOffs; ///< of the first result
   HypertrophyAssessment assessment;
 };
 
 /// Compare the plan named `planName` (or the first) of two results; `weeks` when given, else from
 /// the StudyDates. The sFLR after growth is judged by the threshold of the second study's plan
-/// result (the liver condition's or the user's). InputError naming the file for a result without
+/// result (the liver condition's or the user's), KGR and DH by the first result's cut-offs
+/// (growthCutOffsOf). InputError naming the file for a result without
 /// plans, without that plan, without its sFLR, or without a usable StudyDate.
 HypertrophyComparison compareAnalyses(const model::AnalysisResult& before,
                                       const std::string& beforePath,
@@ -94,12 +107,14 @@ struct RemeasureOutcome
   std::vector<RemeasuredPlan> plans;
   double weeks = 0.0;
   std::string weeksFrom;                             ///< "--weeks" or "StudyDate"
+  GrowthCutOffs cutOffs;                             ///< of the first result
   std::optional<RemeasureRegistration> registration; ///< with a plane plan or --before-ct
   AnalysisRequest analysisRequest; ///< the second study's analysis, for writeAnalysis
   AnalysisOutcome analysis;
 };
 
-/// Evaluate the first analysis's plans on the second study; writes nothing (the caller writes
+/// Evaluate the first analysis's plans on the second study (its predictions and the verdict with
+/// the first result's augmentation parameters); writes nothing (the caller writes
 /// `analysis` with writeAnalysis when it wants the second study's files). InputError naming the
 /// first result for missing plans, specs, sFLR, height and weight, a segment plan without the
 /// second study's segments, a first CT or liver that cannot be found; ProcessingError when a plan
