@@ -907,6 +907,52 @@ TEST(DecisionCorrections, ChemotherapyOverTwelveWeeksOrUnknownMeansThirtyPercent
             "Abdalla et al., Ann Surg Oncol 2006 (consensus)");
 }
 
+TEST(DecisionCorrections, ChemotherapyGivenIsTheStatusOrARecordedDuration)
+{
+  // Issue 14 follow-up: "chemotherapy already given" is chemotherapyStatus ongoing or completed,
+  // or, without a status, chemotherapyWeeks > 0; an explicit "none" wins over a duration.
+  Clinical c;
+  EXPECT_FALSE(chemotherapyGiven(c));
+  c.chemotherapyWeeks = 0.0;
+  EXPECT_FALSE(chemotherapyGiven(c));
+  c.chemotherapyWeeks = 16.0;
+  EXPECT_TRUE(chemotherapyGiven(c));
+  EXPECT_TRUE(chemotherapyExposedLiver(c)); // 16 weeks recorded: > 12, whatever the status
+  c.chemotherapyStatus = ChemotherapyStatus::None;
+  EXPECT_FALSE(chemotherapyGiven(c));
+  c.chemotherapyStatus = ChemotherapyStatus::Completed;
+  c.chemotherapyWeeks.reset();
+  EXPECT_TRUE(chemotherapyGiven(c));
+
+  // A colorectal patient with 16 weeks recorded and no status: re-staged, not sent to
+  // neoadjuvant chemotherapy again, and the warning says after how long.
+  Clinical weeksOnly = fitColorectal();
+  weeksOnly.ceaNgMl = 12.0;
+  weeksOnly.chemotherapyWeeks = 16.0;
+  const Decision d = decide(weeksOnly, inputs(resectable));
+  EXPECT_EQ(
+    strategyIds(d),
+    (std::vector<std::string>{ "restage-then-resect", "resection", "perioperative-folfox" }));
+  EXPECT_TRUE(contains(d.strategies.front().text,
+                       "Re-stage after 16 weeks of chemotherapy (status not given)"))
+    << d.strategies.front().text;
+  EXPECT_TRUE(contains(rule(d, "crc.poor-prognosis").conclusion, "already given"));
+  EXPECT_EQ(rule(d, "warning.chemotherapy-liver").status, RuleStatus::NotApplicable)
+    << rule(d, "warning.chemotherapy-liver").conclusion;
+
+  // Any primary: chemotherapy already given turns the pre-chemotherapy warning into "compare
+  // with the imaging before chemotherapy".
+  Clinical other = fitColorectal();
+  other.primaryTumour = PrimaryTumour::Other;
+  other.chemotherapyStatus = ChemotherapyStatus::Completed;
+  other.chemotherapyWeeks = 6.0;
+  const Decision o = decide(other, inputs(resectable));
+  const TraceEntry& w = rule(o, "warning.surgery-before-chemo");
+  EXPECT_EQ(w.status, RuleStatus::Applies);
+  EXPECT_EQ(w.conclusion,
+            "applies: this evaluation comes after 6 weeks of chemotherapy (completed)");
+}
+
 TEST(DecisionCorrections, ThresholdLiverConditionIsTheOneRuleForPlansAndDecision)
 {
   // The liver condition analyze's plans and decide both judge the remnant by.

@@ -147,6 +147,107 @@ TEST(Vignette, ColorectalResectablePoorPrognosisGetsNeoadjuvantChemotherapy)
     { { "crc.poor-prognosis", RuleStatus::Met }, { "fong.score", RuleStatus::Applies } });
   // node-positive, synchronous (DFI 0), > 1 tumour: 3 points.
   EXPECT_NE(findRule(d, "fong.score")->conclusion.find("3/5"), std::string::npos);
+  // No chemotherapy status: the advice assumes none yet, and the trace says so.
+  EXPECT_EQ(findRule(d, "crc.prior-chemotherapy")->status, RuleStatus::NotAssessable);
+}
+
+namespace
+{
+/// The strategy `id` of `d` ("" when absent).
+std::string strategyText(const Decision& d, const std::string& id)
+{
+  for (const Strategy& s : d.strategies)
+    if (s.id == id)
+      return s.text;
+  return "";
+}
+
+/// The warning of `ruleId` in `d` ("" when absent).
+std::string warningText(const Decision& d, const std::string& ruleId)
+{
+  for (const DecisionWarning& w : d.warnings)
+    if (w.ruleId == ruleId)
+      return w.text;
+  return "";
+}
+} // namespace
+
+TEST(Vignette, ColorectalPoorPrognosisAfterCompletedChemotherapyIsRestagedAndResected)
+{
+  // The poor-prognosis patient above, seen after 16 weeks of preoperative chemotherapy with a
+  // partial response: the neoadjuvant course the seed asks for is what was given. Re-stage against
+  // the imaging before chemotherapy and resect; no second neoadjuvant course; the 3 months after
+  // the resection remain. (Issue 14 follow-up: this patient was told "neoadjuvant chemotherapy
+  // first".)
+  Clinical c = colorectal();
+  c.synchronous = true;
+  c.diseaseFreeIntervalMonths = 0.0;
+  c.nodePositivePrimary = true;
+  c.ceaNgMl = 85.0;
+  c.chemotherapyStatus = ChemotherapyStatus::Completed;
+  c.chemotherapyWeeks = 16.0;
+  c.chemotherapyResponse = ChemotherapyResponse::Partial;
+  const Decision d = decide(c, rightLiverDisease());
+  expectDecision(d,
+                 CategoryResectableUpfront,
+                 { "restage-then-resect", "resection", "perioperative-folfox" },
+                 { { "crc.resectable", RuleStatus::Applies },
+                   { "crc.prior-chemotherapy", RuleStatus::Applies },
+                   { "crc.poor-prognosis", RuleStatus::Met },
+                   { "warning.surgery-before-chemo", RuleStatus::Applies } });
+  const std::string restage = strategyText(d, "restage-then-resect");
+  EXPECT_NE(restage.find("after 16 weeks of chemotherapy (completed)"), std::string::npos)
+    << restage;
+  EXPECT_NE(restage.find("no new neoadjuvant course"), std::string::npos) << restage;
+  EXPECT_NE(restage.find("poor prognostic factors: synchronous"), std::string::npos) << restage;
+  EXPECT_NE(strategyText(d, "perioperative-folfox").find("3 months of perioperative FOLFOX after"),
+            std::string::npos);
+  EXPECT_NE(findRule(d, "crc.prior-chemotherapy")->conclusion.find("response partial"),
+            std::string::npos);
+  const std::string w = warningText(d, "warning.surgery-before-chemo");
+  EXPECT_NE(w.find("Evaluated after 16 weeks of chemotherapy"), std::string::npos) << w;
+  EXPECT_NE(w.find("compare with the imaging before chemotherapy"), std::string::npos) << w;
+  // 16 weeks (> 12) also make the liver chemotherapy-exposed: 30 % (36 % passes).
+  EXPECT_EQ(findRule(d, "candidacy.flr")->status, RuleStatus::Met);
+}
+
+TEST(Vignette, ColorectalOnChemotherapyResectsWhenTheCourseEnds)
+{
+  // On chemotherapy for 8 weeks, stable, no poor factor: the preoperative course is under way.
+  Clinical c = colorectal();
+  c.chemotherapyStatus = ChemotherapyStatus::Ongoing;
+  c.chemotherapyWeeks = 8.0;
+  c.chemotherapyResponse = ChemotherapyResponse::Stable;
+  const Decision d = decide(c, rightLiverDisease());
+  expectDecision(d,
+                 CategoryResectableUpfront,
+                 { "restage-then-resect", "resection", "perioperative-folfox" },
+                 { { "crc.prior-chemotherapy", RuleStatus::Applies },
+                   { "crc.poor-prognosis", RuleStatus::NotMet } });
+  const std::string restage = strategyText(d, "restage-then-resect");
+  EXPECT_NE(restage.find("on chemotherapy for 8 weeks (ongoing)"), std::string::npos) << restage;
+  EXPECT_NE(restage.find("when the preoperative course (3 months) ends"), std::string::npos)
+    << restage;
+}
+
+TEST(Vignette, ColorectalProgressingAfterChemotherapyGoesToTheMdtBeforeResection)
+{
+  // Progression on chemotherapy (Adam, Ann Surg 2004): the MDT reviews it before any resection;
+  // neither a new neoadjuvant course nor postoperative FOLFOX is proposed.
+  Clinical c = colorectal();
+  c.ceaNgMl = 40.0;
+  c.chemotherapyStatus = ChemotherapyStatus::Completed;
+  c.chemotherapyWeeks = 12.0;
+  c.chemotherapyResponse = ChemotherapyResponse::Progressing;
+  const Decision d = decide(c, rightLiverDisease());
+  expectDecision(d,
+                 CategoryResectableUpfront,
+                 { "mdt-progression", "resection" },
+                 { { "crc.prior-chemotherapy", RuleStatus::Applies },
+                   { "crc.poor-prognosis", RuleStatus::Met } });
+  const std::string mdt = strategyText(d, "mdt-progression");
+  EXPECT_NE(mdt.find("progressing after 12 weeks of chemotherapy (completed)"), std::string::npos)
+    << mdt;
 }
 
 TEST(Vignette, ColorectalUnresectableLeftSidedWildTypeGetsAntiEgfr)

@@ -166,11 +166,18 @@ void validateClinical(const Clinical& c)
       static_cast<double>(*c.numberOfMetastases), "numberOfMetastases", 0.0, 1000.0, "lesions");
 }
 
+bool chemotherapyGiven(const Clinical& c)
+{
+  if (!c.chemotherapyStatus)
+    return c.chemotherapyWeeks && *c.chemotherapyWeeks > 0.0;
+  return *c.chemotherapyStatus == ChemotherapyStatus::Ongoing ||
+         *c.chemotherapyStatus == ChemotherapyStatus::Completed;
+}
+
 bool chemotherapyExposedLiver(const Clinical& c)
 {
-  const bool given = c.chemotherapyStatus == ChemotherapyStatus::Ongoing ||
-                     c.chemotherapyStatus == ChemotherapyStatus::Completed;
-  return given && (!c.chemotherapyWeeks || *c.chemotherapyWeeks > ChemotherapyInjuryWeeks);
+  return chemotherapyGiven(c) &&
+         (!c.chemotherapyWeeks || *c.chemotherapyWeeks > ChemotherapyInjuryWeeks);
 }
 
 LiverCondition thresholdLiverCondition(const Clinical& c, LiverCondition given)

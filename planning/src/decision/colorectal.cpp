@@ -102,6 +102,52 @@ void colorectalSystemic(Decider& d)
                  joinTexts(needsFor(true)));
 }
 
+namespace
+{
+
+/// crc.prior-chemotherapy: chemotherapy already given changes what comes first. Resectable after
+/// it: re-stage and resect, no new neoadjuvant course (the seed's "neoadjuvant chemotherapy" and
+/// the "before" half of perioperative FOLFOX are what was given); progressing on it: the MDT
+/// reviews the progression before any resection (Adam, Ann Surg 2004). Not resectable: the seed's
+/// regimens are chosen by tumour biology; the next line after a course is oncology's choice.
+void priorChemotherapy(Decider& d, bool resectable)
+{
+  const Clinical& c = d.k.c;
+  const std::string given = chemotherapyGivenText(c);
+  Eval e;
+  e.inputs = { { "chemotherapyStatus", value(c.chemotherapyStatus) },
+               { "chemotherapyWeeks", value(c.chemotherapyWeeks) },
+               { "chemotherapyResponse", value(c.chemotherapyResponse) } };
+  if (given.empty())
+  {
+    if (c.chemotherapyStatus)
+      e.status = RuleStatus::NotApplicable, e.conclusion = "not applicable: chemotherapy-naive";
+    else
+    {
+      e.notAssessableFor({ "chemotherapyStatus" });
+      e.conclusion += " (the advice assumes no chemotherapy yet)";
+    }
+  }
+  else if (!resectable)
+    e.status = RuleStatus::Applies,
+    e.conclusion = "applies: not resectable " + given +
+                   ": the systemic regimen below is the seed guideline's choice by tumour "
+                   "biology; after a course, oncology chooses the next line";
+  else if (c.chemotherapyResponse == ChemotherapyResponse::Progressing)
+    e.status = RuleStatus::Applies,
+    e.conclusion = "applies: progressing " + given +
+                   ": the MDT reviews the progression before any resection (Adam, Ann Surg 2004)";
+  else
+    e.status = RuleStatus::Applies,
+    e.conclusion = "applies: resectable " + given +
+                   (c.chemotherapyResponse ? ", response " + toString(*c.chemotherapyResponse)
+                                           : std::string(", response not given")) +
+                   ": re-stage and resect, no new neoadjuvant course";
+  d.b.add("crc.prior-chemotherapy", e);
+}
+
+} // namespace
+
 void colorectalRules(Decider& d)
 {
   const Clinical& c = d.k.c;
@@ -109,9 +155,11 @@ void colorectalRules(Decider& d)
   const Option* tech = d.t.tech();
   const std::string months = std::to_string(PerioperativeFolfoxMonths);
   const std::string folfox = months + " months before and after";
+  const std::string given = chemotherapyGivenText(c);
   d.out.category = d.techCategory();
   if (d.out.category == CategorySystemicReassess)
   {
+    priorChemotherapy(d, false);
     colorectalSystemic(d);
     b.strategy("reassess",
                "Re-assess resectability at the MDT after systemic therapy (expanders: PVE, "
@@ -120,11 +168,16 @@ void colorectalRules(Decider& d)
   else if (tech)
   {
     Eval res{ RuleStatus::Applies,
-              "resectable (" + std::string(categoryText(tech->category)) +
-                "): resection, consider perioperative FOLFOX (" + folfox + ")",
+              "resectable (" + std::string(categoryText(tech->category)) + "): resection, " +
+                (given.empty() ? "consider perioperative FOLFOX (" + folfox + ")"
+                               : given + ": consider the " + months +
+                                   " months of perioperative FOLFOX after the resection"),
               { { "technical", std::string(tech->category) } },
               {} };
     b.add("crc.resectable", res);
+    priorChemotherapy(d, true);
+    const bool progressing =
+      !given.empty() && c.chemotherapyResponse == ChemotherapyResponse::Progressing;
     // Poor prognostic factors: > 5 metastases, synchronous, node-positive primary, CEA.
     Eval poor;
     poor.inputs = { { "numberOfMetastases", count(d.k.lesionCount) },
@@ -154,7 +207,8 @@ void colorectalRules(Decider& d)
     {
       poor.status = RuleStatus::Met;
       poor.conclusion =
-        "met: " + joinTexts(factors) + " -> neoadjuvant chemotherapy even though resectable";
+        "met: " + joinTexts(factors) + " -> neoadjuvant chemotherapy even though resectable" +
+        (given.empty() ? "" : "; already given (" + given + "), see crc.prior-chemotherapy");
       poor.needs.clear();
     }
     else if (!poor.needs.empty())
@@ -168,16 +222,39 @@ void colorectalRules(Decider& d)
       poor.conclusion = "not met: no poor prognostic factor";
     }
     b.add("crc.poor-prognosis", poor);
-    if (poor.status == RuleStatus::Met)
+    const std::string poorText =
+      factors.empty() ? "" : " (poor prognostic factors: " + joinTexts(factors) + ")";
+    if (progressing)
+      b.strategy("mdt-progression",
+                 "MDT review of the progression before any resection: progressing " + given +
+                   "; a change of systemic therapy and re-assessment is usually considered "
+                   "first (Adam, Ann Surg 2004)");
+    else if (!given.empty())
+      b.strategy("restage-then-resect",
+                 (c.chemotherapyStatus == ChemotherapyStatus::Ongoing
+                    ? "Chemotherapy under way: re-stage " + given +
+                        " against the imaging before chemotherapy (every original site) and "
+                        "resect when the preoperative course (" +
+                        months + " months) ends"
+                    : "Re-stage " + given +
+                        " against the imaging before chemotherapy (every original site), then "
+                        "resect") +
+                   "; no new neoadjuvant course" + poorText);
+    else if (poor.status == RuleStatus::Met)
       b.strategy("neoadjuvant-chemotherapy",
                  "Neoadjuvant chemotherapy first although resectable (" + joinTexts(factors) +
                    "); perioperative FOLFOX (" + folfox + "), then re-assess and resect");
     d.techStrategies();
-    if (poor.status != RuleStatus::Met)
+    if (!given.empty() && !progressing)
+      b.strategy("perioperative-folfox",
+                 "Consider the " + months +
+                   " months of perioperative FOLFOX after the resection (the preoperative "
+                   "part is the chemotherapy already given)");
+    else if (given.empty() && poor.status != RuleStatus::Met)
       b.strategy("perioperative-folfox",
                  "Consider perioperative FOLFOX (" + months + " months before and " + months +
                    " months after the resection)");
-    if (poor.status == RuleStatus::NotAssessable)
+    if (poor.status == RuleStatus::NotAssessable && given.empty())
       b.warn("crc.poor-prognosis",
              "Poor prognostic factors not fully assessable (needs " + joinTexts(poor.needs) +
                "): neoadjuvant chemotherapy may be indicated even though resectable");

@@ -69,6 +69,21 @@ std::string growthText(const PredictedGrowth& g, const AugmentationParameters& a
          (g.dhMet ? ">= " : "< ") + fmt1(a.shindohMinDhPoints) + ")";
 }
 
+std::string chemotherapyGivenText(const Clinical& c)
+{
+  if (!chemotherapyGiven(c))
+    return "";
+  const std::string weeks = c.chemotherapyWeeks ? num(*c.chemotherapyWeeks) + " weeks" : "";
+  if (c.chemotherapyStatus == ChemotherapyStatus::Ongoing)
+    return weeks.empty() ? "on chemotherapy of unknown duration (ongoing)"
+                         : "on chemotherapy for " + weeks + " (ongoing)";
+  const std::string status =
+    c.chemotherapyStatus ? " (" + toString(*c.chemotherapyStatus) + ")" : " (status not given)";
+  return (weeks.empty() ? "after chemotherapy of unknown duration"
+                        : "after " + weeks + " of chemotherapy") +
+         status;
+}
+
 const char* categoryText(const std::string& id)
 {
   static const std::map<std::string, const char*> texts = {

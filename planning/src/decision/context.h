@@ -34,6 +34,10 @@ void addUnique(std::vector<std::string>& list, const std::string& item);
 std::string notAssessable(const std::vector<std::string>& needs);
 /// "predicted KGR 2.3 %/week (>= 2.0, primary criterion), DH 9.1 points (>= 7.5)".
 std::string growthText(const PredictedGrowth& g, const AugmentationParameters& a);
+/// The chemotherapy already given (chemotherapyGiven) as a text reads it: "after 16 weeks of
+/// chemotherapy (completed)", "on chemotherapy for 8 weeks (ongoing)", "after chemotherapy of
+/// unknown duration (completed)"; empty when none was given.
+std::string chemotherapyGivenText(const Clinical& c);
 const char* categoryText(const std::string& id);
 bool isSurgicalCategory(const std::string& id);
 

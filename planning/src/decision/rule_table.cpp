@@ -81,6 +81,14 @@ const std::vector<RuleInfo> Rules = {
       "even if resectable",
     SrcSeed,
     "colorectalRules (decision/colorectal.cpp)" },
+  { "crc.prior-chemotherapy",
+    "colorectal, chemotherapy already given (ongoing or completed, or weeks recorded): resectable "
+    "-> re-stage and resect, no new neoadjuvant course, the " +
+      std::to_string(PerioperativeFolfoxMonths) +
+      " months after the resection; progressing -> MDT review before any resection",
+    "project reading of the seed guideline (chemotherapy already given); Nordlinger, Lancet 2008 "
+    "(EPOC); Adam, Ann Surg 2004",
+    "colorectalRules, priorChemotherapy (decision/colorectal.cpp)" },
   { "crc.systemic.left-wt",
     "unresectable colorectal, pMMR/MSS RAS/BRAF wild-type left-sided: chemotherapy + anti-EGFR",
     SrcSeed,

@@ -71,7 +71,7 @@ void warnChemotherapyLiver(Decider& d)
     e.conclusion = "applies: " + joinTexts(why, "; ");
     b.warn("warning.chemotherapy-liver", "Chemotherapy-exposed liver: " + joinTexts(why, "; "));
   }
-  else if (!c.chemotherapyStatus)
+  else if (!c.chemotherapyStatus && !chemotherapyGiven(c))
     e.notAssessableFor({ "chemotherapyStatus" });
   else
   {
@@ -123,14 +123,27 @@ void warnSurgeryBeforeChemo(Decider& d)
   Builder& b = d.b;
   const bool chemoPlanned = b.hasStrategy("neoadjuvant-chemotherapy") ||
                             b.hasStrategy("perioperative-folfox") || b.hasStrategy("systemic");
-  const bool onChemo = c.chemotherapyStatus == ChemotherapyStatus::Ongoing;
+  // Chemotherapy already given (ongoing or completed): the evaluation comes after (part of) it.
+  const std::string given = chemotherapyGivenText(c);
   Eval e;
   e.inputs = { { "chemotherapyStatus", value(c.chemotherapyStatus) },
+               { "chemotherapyWeeks", value(c.chemotherapyWeeks) },
                { "chemotherapyInStrategies", chemoPlanned } };
-  if (chemoPlanned || onChemo)
+  if (!given.empty())
   {
     e.status = RuleStatus::Applies;
-    e.conclusion = "applies: chemotherapy is planned or ongoing";
+    e.conclusion = "applies: this evaluation comes " + given;
+    b.warn("warning.surgery-before-chemo",
+           "Evaluated " + given +
+             ": responding lesions can vanish on imaging and about 20 % of resectable tumours "
+             "progress during neoadjuvant chemotherapy - compare with the imaging before "
+             "chemotherapy and treat every original site; evaluate surgically before any "
+             "further chemotherapy");
+  }
+  else if (chemoPlanned)
+  {
+    e.status = RuleStatus::Applies;
+    e.conclusion = "applies: chemotherapy is planned";
     b.warn("warning.surgery-before-chemo",
            "Surgical evaluation before chemotherapy: about 20 % of resectable tumours progress "
            "during neoadjuvant chemotherapy, and responding lesions can vanish on imaging - "
@@ -138,7 +151,7 @@ void warnSurgeryBeforeChemo(Decider& d)
   }
   else
     e.status = RuleStatus::NotApplicable,
-    e.conclusion = "not applicable: no chemotherapy planned or ongoing";
+    e.conclusion = "not applicable: no chemotherapy planned or given";
   b.add("warning.surgery-before-chemo", e);
 }
 

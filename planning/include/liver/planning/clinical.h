@@ -130,7 +130,11 @@ struct Clinical
 /// metastases.
 void validateClinical(const Clinical& clinical);
 
-/// Chemotherapy given (ongoing or completed) for more than ChemotherapyInjuryWeeks, or for an
+/// Chemotherapy has been given before this evaluation: chemotherapyStatus ongoing or completed, or
+/// no status but chemotherapyWeeks > 0. An explicit status "none" wins over a duration.
+bool chemotherapyGiven(const Clinical& clinical);
+
+/// Chemotherapy given (chemotherapyGiven) for more than ChemotherapyInjuryWeeks, or for an
 /// unknown time, which counts as more (DESIGN.md §3 Thresholds; Shindoh, Ann Surg Oncol 2013).
 bool chemotherapyExposedLiver(const Clinical& clinical);
 
