@@ -578,48 +578,37 @@ TEST(CliHypertrophy, DhKgrAndShindohVerdictFromTwoResults)
   // 25 % -> 34 % in 28 days: DH 9 points, KGR 2.25 %/week: all of Shindoh's cut-offs met.
   write("before.json", "20260101", 25.0, 400.0);
   write("after.json", "20260129", 34.0, 544.0);
-  const CommandResult r = runLiverplan({ "hypertrophy",
-                                         "--before",
-                                         dir + "/before.json",
-                                         "--after",
-                                         dir + "/after.json",
-                                         "--json",
-                                         dir + "/h.json" });
+  // `hypertrophy --before BEFORE --after after.json [extra...] --json dir/JSON`.
+  const auto hypertrophy =
+    [&](const std::string& before, const std::string& json, std::vector<std::string> extra = {})
+  {
+    std::vector<std::string> args = {
+      "hypertrophy", "--before", dir + "/" + before, "--after", dir + "/after.json"
+    };
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), { "--json", dir + "/" + json });
+    return runLiverplan(args);
+  };
+  const CommandResult r = hypertrophy("before.json", "h.json");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   const nlohmann::json j = readJson(dir + "/h.json");
   EXPECT_DOUBLE_EQ(j["weeks"].get<double>(), 4.0);
   EXPECT_DOUBLE_EQ(j["degreeOfHypertrophyPoints"].get<double>(), 9.0);
   EXPECT_DOUBLE_EQ(j["kineticGrowthRatePercentPerWeek"].get<double>(), 2.25);
   EXPECT_TRUE(j["adequate"].get<bool>());
+  EXPECT_TRUE(contains(r.out, "cut-offs   KGR >= 2.0 %/week (primary), DH >= 7.5 points: defaults"))
+    << r.out;
   // 6 weeks given explicitly: KGR 1.5 %/week fails the 2 %/week cut-off.
-  const CommandResult slow = runLiverplan({ "hypertrophy",
-                                            "--before",
-                                            dir + "/before.json",
-                                            "--after",
-                                            dir + "/after.json",
-                                            "--weeks",
-                                            "6",
-                                            "--json",
-                                            dir + "/slow.json" });
+  const CommandResult slow = hypertrophy("before.json", "slow.json", { "--weeks", "6" });
   ASSERT_EQ(slow.exitCode, 0) << slow.err;
   EXPECT_FALSE(readJson(dir + "/slow.json")["adequate"].get<bool>());
   EXPECT_TRUE(contains(slow.out, "not met: KGR")) << slow.out;
-  EXPECT_TRUE(contains(r.out,
-                       "cut-offs   KGR >= 2.0 %/week (primary), DH >= 7.5 points: "
-                       "defaults"))
-    << r.out;
   // The first analysis recorded a KGR cut-off of 2.5 %/week (analyze's augmentationParameters):
   // the same 2.25 %/week is judged by it, as `decide` judges that analysis's predictions.
   nlohmann::json strict = readJson(dir + "/before.json");
   strict["augmentationParameters"] = { { "shindohMinKgrPercentPerWeek", 2.5 } };
   std::ofstream(dir + "/strict.json") << strict.dump();
-  const CommandResult judged = runLiverplan({ "hypertrophy",
-                                              "--before",
-                                              dir + "/strict.json",
-                                              "--after",
-                                              dir + "/after.json",
-                                              "--json",
-                                              dir + "/judged.json" });
+  const CommandResult judged = hypertrophy("strict.json", "judged.json");
   ASSERT_EQ(judged.exitCode, 0) << judged.err;
   const nlohmann::json jj = readJson(dir + "/judged.json");
   EXPECT_FALSE(jj["adequate"].get<bool>());

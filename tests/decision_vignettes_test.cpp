@@ -132,13 +132,24 @@ TEST(Vignette, ColorectalResectableUpfrontGoodPrognosis)
   EXPECT_TRUE(warns(d, "warning.surgery-before-chemo"));
 }
 
-TEST(Vignette, ColorectalResectablePoorPrognosisGetsNeoadjuvantChemotherapy)
+namespace
+{
+/// A colorectal patient with poor prognostic factors: synchronous (DFI 0), node-positive primary,
+/// CEA 85 ng/mL.
+Clinical poorPrognosisColorectal()
 {
   Clinical c = colorectal();
   c.synchronous = true;
   c.diseaseFreeIntervalMonths = 0.0;
   c.nodePositivePrimary = true;
   c.ceaNgMl = 85.0;
+  return c;
+}
+} // namespace
+
+TEST(Vignette, ColorectalResectablePoorPrognosisGetsNeoadjuvantChemotherapy)
+{
+  const Clinical c = poorPrognosisColorectal();
   const Decision d = decide(c, rightLiverDisease());
   expectDecision(
     d,
@@ -179,11 +190,7 @@ TEST(Vignette, ColorectalPoorPrognosisAfterCompletedChemotherapyIsRestagedAndRes
   // the imaging before chemotherapy and resect; no second neoadjuvant course; the 3 months after
   // the resection remain. (Issue 14 follow-up: this patient was told "neoadjuvant chemotherapy
   // first".)
-  Clinical c = colorectal();
-  c.synchronous = true;
-  c.diseaseFreeIntervalMonths = 0.0;
-  c.nodePositivePrimary = true;
-  c.ceaNgMl = 85.0;
+  Clinical c = poorPrognosisColorectal();
   c.chemotherapyStatus = ChemotherapyStatus::Completed;
   c.chemotherapyWeeks = 16.0;
   c.chemotherapyResponse = ChemotherapyResponse::Partial;
