@@ -453,6 +453,42 @@ TEST(LesionSegmentationSynthetic, OutlineFollowsTheParenchymaAroundTheLesionNotT
   EXPECT_LT(outlined, 1.3 * expected);
 }
 
+TEST(LesionSegmentationSynthetic, LesionDarkOnlyAgainstTheParenchymaAroundItIsFound)
+{
+  // A 1 mm liver (x 10..109) of 100 HU with a brighter third of 135 HU (x >= 75: the median
+  // stays 100), noise SD 8, and in the bright part a 105 HU ball of radius 8 mm: brighter than
+  // the liver's median, 30 HU darker than the parenchyma around it (IRCAD patient01's dome: a
+  // metastasis of 88 HU in 131 HU parenchyma, liver median 113 HU). Judged against the median
+  // alone it is no core and has no contrast; against the parenchyma around it, it is a lesion.
+  // The step between the two parts is no lesion.
+  auto inBall = [](long x, long y, long z)
+  { return std::pow(x - 92.0, 2) + std::pow(y - 50.0, 2) + std::pow(z - 30.0, 2) <= 64.0; };
+  const auto [ct, liver] = syntheticCt(
+    { 120, 100, 60 },
+    13,
+    8.0,
+    [&](long x, long y, long z)
+    {
+      const bool inLiver = x >= 10 && x <= 109 && y >= 10 && y <= 89 && z >= 10 && z <= 49;
+      const double parenchyma = x >= 75 ? 135.0 : 100.0;
+      return inLiver ? SyntheticVoxel{ inBall(x, y, z) ? 105.0 : parenchyma, true, true }
+                     : SyntheticVoxel{};
+    });
+  const LesionSegmentation found = segmentLesions(*ct, *liver);
+  EXPECT_NEAR(found.report.liverMedianHu, 100.0, 5.0);
+  ASSERT_EQ(found.count, 1u);
+  const LesionCandidate* lesion = nullptr;
+  for (const LesionCandidate& c : found.report.weighed)
+    if (c.decision == "lesion")
+      lesion = &c;
+  ASSERT_NE(lesion, nullptr);
+  EXPECT_NEAR(lesion->centroidLpsMm[0], 92.0, 1.5);
+  EXPECT_NEAR(lesion->meanHu, 105.0, 8.0);
+  EXPECT_GT(lesion->contrastSd, 3.0);
+  const double ball = 4.0 / 3.0 * M_PI * 512.0;
+  EXPECT_NEAR(static_cast<double>(countNonZero(*found.lesions)), ball, 0.3 * ball);
+}
+
 TEST(LesionSegmentationSynthetic, BallCutByTheLiverSurfaceIsCompletedAndAddedToTheLiver)
 {
   const Synthetic s = makeSynthetic(58.0);

@@ -64,16 +64,18 @@ struct LesionCandidate
   double volumeMl = 0.0;   ///< on the analysis grid, including any part added outside the liver
   double diameterMm = 0.0; ///< equivalent-sphere diameter
   double meanHu = 0.0;
-  double contrastSd = 0.0; ///< (liver median - mean) / liver robust SD (sign flipped if hyperdense)
+  double contrastSd = 0.0; ///< (parenchyma - mean) / liver robust SD (sign flipped if hyperdense);
+                           ///< parenchyma: the liver's median or, where brighter, the median of
+                           ///< the liver around the candidate (10 mm blocks, 3x3x3 of them)
   double edgeContrastSd = 0.0; ///< (median of the liver rim around it - mean) / liver robust SD
   double blobness = 0.0; ///< inscribed radius / equivalent-sphere radius: 1 ball, < 0.5 tube/sheet
   double thicknessMm = 0.0; ///< diameter of the largest ball inside it (twice the inscribed radius)
   double elongation = 0.0;  ///< longest / shortest principal axis
   double depthMm = 0.0;     ///< deepest point's distance to the liver surface
-  double vesselRimFraction =
-    0.0;                   ///< of the rim around it that is vessel-bright (gap between vessels)
-  double outsideMl = 0.0;  ///< part added beyond the given liver surface
-  double confidence = 0.0; ///< 0-1, product of the feature terms (lesion_segmentation.cpp)
+  double vesselRimFraction = 0.0; ///< of the rim around it that is vessel-bright, 3 SD above that
+                                  ///< parenchyma (gap between vessels)
+  double outsideMl = 0.0;         ///< part added beyond the given liver surface
+  double confidence = 0.0;        ///< 0-1, product of the feature terms (lesion_segmentation.cpp)
   std::array<double, 3> centroidLpsMm{ 0.0, 0.0, 0.0 };
 };
 
