@@ -511,3 +511,14 @@ TEST(PortalEmbolization, FollowsThePlan)
   EXPECT_EQ(portalEmbolizationFor({ 6, 7 }).target, "segmental portal branches of segments 6, 7");
   EXPECT_EQ(portalEmbolizationFor({}).target, "none");
 }
+
+TEST(Augmentation, ValuesArePrintedSoThatTheComparisonWithTheCutOffShows)
+{
+  // A KGR of 1.99 %/week misses the 2.0 cut-off: "1.99 (< 2.0)", never "2.0 (< 2.0)".
+  EXPECT_EQ(formatAgainst(1.99, 2.0), "1.99");
+  EXPECT_EQ(formatAgainst(2.04, 2.0), "2.04");
+  EXPECT_EQ(formatAgainst(2.0004, 2.0), "2.0004");
+  EXPECT_EQ(formatAgainst(2.5, 2.0), "2.5");
+  EXPECT_EQ(formatAgainst(2.0, 2.0), "2.0");
+  EXPECT_EQ(formatAgainst(7.46, 7.5), "7.46"); // DH 7.46 points beside 7.5
+}

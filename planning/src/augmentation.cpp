@@ -236,6 +236,20 @@ PredictedGrowth medianGrowth(AugmentationStrategy strategy,
                              parameters);
 }
 
+std::string formatAgainst(double value, double cutOff)
+{
+  char text[48], reference[48];
+  std::snprintf(reference, sizeof reference, "%.1f", cutOff);
+  for (int decimals = 1;; ++decimals)
+  {
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    char same[48];
+    std::snprintf(same, sizeof same, "%.*f", decimals, cutOff);
+    if (value == cutOff || decimals == 4 || std::string(text) != same)
+      return text;
+  }
+}
+
 MedianQualification qualifyMedian(AugmentationStrategy strategy,
                                   double medianSflrPercent,
                                   double thresholdPercent,
@@ -246,27 +260,27 @@ MedianQualification qualifyMedian(AugmentationStrategy strategy,
   q.reachesThreshold = medianSflrPercent >= thresholdPercent;
   q.qualifies = q.reachesThreshold && q.growth.kgrMet;
   char text[160];
-  const double kgr = q.growth.kineticGrowthRatePercentPerWeek;
   const double cutOff = parameters.shindohMinKgrPercentPerWeek;
+  const std::string kgr = formatAgainst(q.growth.kineticGrowthRatePercentPerWeek, cutOff);
   if (!q.reachesThreshold)
     std::snprintf(
       text, sizeof text, "median %.1f %% < %.1f %%", medianSflrPercent, thresholdPercent);
   else if (!q.qualifies)
     std::snprintf(text,
                   sizeof text,
-                  "median %.1f %% reaches %.1f %% but grows %.1f %%/week (< %.1f, primary "
+                  "median %.1f %% reaches %.1f %% but grows %s %%/week (< %.1f, primary "
                   "criterion)",
                   medianSflrPercent,
                   thresholdPercent,
-                  kgr,
+                  kgr.c_str(),
                   cutOff);
   else
     std::snprintf(text,
                   sizeof text,
-                  "median %.1f %% >= %.1f %%, grows %.1f %%/week (>= %.1f)",
+                  "median %.1f %% >= %.1f %%, grows %s %%/week (>= %.1f)",
                   medianSflrPercent,
                   thresholdPercent,
-                  kgr,
+                  kgr.c_str(),
                   cutOff);
   q.why = text;
   return q;

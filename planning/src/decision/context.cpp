@@ -63,9 +63,11 @@ std::string notAssessable(const std::vector<std::string>& needs)
 
 std::string growthText(const PredictedGrowth& g, const AugmentationParameters& a)
 {
-  return "predicted KGR " + fmt1(g.kineticGrowthRatePercentPerWeek) + " %/week (" +
-         (g.kgrMet ? ">= " : "< ") + fmt1(a.shindohMinKgrPercentPerWeek) +
-         ", primary criterion), DH " + fmt1(g.degreeOfHypertrophyPoints) + " points (" +
+  return "predicted KGR " +
+         formatAgainst(g.kineticGrowthRatePercentPerWeek, a.shindohMinKgrPercentPerWeek) +
+         " %/week (" + (g.kgrMet ? ">= " : "< ") + fmt1(a.shindohMinKgrPercentPerWeek) +
+         ", primary criterion), DH " +
+         formatAgainst(g.degreeOfHypertrophyPoints, a.shindohMinDhPoints) + " points (" +
          (g.dhMet ? ">= " : "< ") + fmt1(a.shindohMinDhPoints) + ")";
 }
 

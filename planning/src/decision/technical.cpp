@@ -347,7 +347,8 @@ void borderlineExpansion(Decider& d)
     const std::string medianText =
       median < best->threshold
         ? "median " + fmt1(median) + " % falls short"
-        : "median " + fmt1(median) + " % reaches it but grows " + fmt1((median - start) / r.weeks) +
+        : "median " + fmt1(median) + " % reaches it but grows " +
+            formatAgainst((median - start) / r.weeks, a.shindohMinKgrPercentPerWeek) +
             " %/week (< " + fmt1(a.shindohMinKgrPercentPerWeek) + ", primary criterion)";
     const std::string numbers = std::string(r.name) + " for " + best->summary() +
                                 ": high scenario " + fmt1(bestHigh) + " % reaches " +

@@ -151,6 +151,11 @@ PredictedGrowth medianGrowth(AugmentationStrategy strategy,
                              double medianSflrPercent,
                              const AugmentationParameters& parameters);
 
+/// `value` printed beside the `cutOff` it is compared with: one decimal, or as many more (up to
+/// four) as it takes for the printed value not to equal the printed cut-off when the two differ
+/// (a KGR of 1.99 %/week is "1.99" beside "2.0", never "2.0 (< 2.0)").
+std::string formatAgainst(double value, double cutOff);
+
 /// Whether a strategy's median prediction qualifies it (DESIGN.md §3 FLR augmentation: a
 /// predicted scenario qualifies only if it also meets the growth criterion it is judged by): the
 /// median reaches the threshold AND the KGR it implies is >= shindohMinKgrPercentPerWeek (Shindoh,
