@@ -6,6 +6,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/json_input.h>
 #include <liver/planning/decision.h>
 #include <liver/planning/plan.h>
 #include <liver/segmentation/couinaud.h>
@@ -167,6 +168,36 @@ void dicomSeg(const std::uint8_t* data, std::size_t size)
   refusalsAllowed([&] { importLabels(options, grid()); });
 }
 
+/// A refusal of a JSON input must be one line starting with the file's name, at most 1000 bytes
+/// (nlohmann's messages echoed the token read: 2,500 characters from one unterminated string).
+void checkOneLine(const InputError& e, const std::string& file)
+{
+  const std::string message = e.what();
+  if (message.find_first_of("\r\n") != std::string::npos || message.size() > 1000 ||
+      message.rfind(file + ": ", 0) != 0)
+    throw std::logic_error("fuzz: a refusal that is not one line starting with " + file + ": " +
+                           message.substr(0, 2000));
+}
+
+/// refusalsAllowed, with checkOneLine on an InputError.
+template<typename F>
+void jsonRefusalsAllowed(const std::string& file, F&& body)
+{
+  refusalsAllowed(
+    [&]
+    {
+      try
+      {
+        body();
+      }
+      catch (const InputError& e)
+      {
+        checkOneLine(e, file);
+        throw;
+      }
+    });
+}
+
 void jsonInputs(const std::uint8_t* data, std::size_t size)
 {
   if (size < 1)
@@ -175,32 +206,27 @@ void jsonInputs(const std::uint8_t* data, std::size_t size)
   switch (data[0] % 5)
   {
     case 0:
-      refusalsAllowed([&] { model::parseClinicalJson(text, "clinical.json"); });
+      jsonRefusalsAllowed("clinical.json",
+                          [&] { model::parseClinicalJson(text, "clinical.json"); });
       break;
     case 1:
     {
       const fs::path path = writeFile("plan.json", data + 1, size - 1);
-      refusalsAllowed([&] { loadPlanFile(path.string()); });
+      jsonRefusalsAllowed(path.string(), [&] { loadPlanFile(path.string()); });
       break;
     }
     case 2:
-      refusalsAllowed([&] { parseLandmarks(text, "landmarks.json"); });
+      jsonRefusalsAllowed("landmarks.json", [&] { parseLandmarks(text, "landmarks.json"); });
       break;
     case 3:
-      refusalsAllowed(
-        [&]
-        {
-          nlohmann::json result;
-          try
-          {
-            result = nlohmann::json::parse(text);
-          }
-          catch (const nlohmann::json::exception&)
-          {
-            return; // `decide` refuses malformed JSON before reading it
-          }
-          decide(Clinical{}, model::decisionInputs(model::fromJson(result, "result.json")));
-        });
+      // As `decide --result` reads it (model::readResult, without the file).
+      jsonRefusalsAllowed("result.json",
+                          [&]
+                          {
+                            const model::AnalysisResult result = model::fromJson(
+                              parseJsonInput(text, "result.json", "result file"), "result.json");
+                            decide(Clinical{}, model::decisionInputs(result));
+                          });
       break;
     default:
     {

@@ -43,7 +43,8 @@ void labelImport(const std::uint8_t* data, std::size_t size);
 void dicomSeg(const std::uint8_t* data, std::size_t size);
 
 /// json_inputs: byte 0 picks clinical.json, plan.json, landmarks.json, result.json (the decision
-/// read from it) or the batch clinical CSV; the rest is the file.
+/// read from it) or the batch clinical CSV; the rest is the file. A JSON file's InputError must
+/// be one line of at most 1000 bytes starting with the file's name.
 void jsonInputs(const std::uint8_t* data, std::size_t size);
 
 /// pacs_dicomweb: byte 0 picks what a PACS answers (fuzz_pacs.cpp): a QIDO-RS page of studies

@@ -126,7 +126,7 @@ TEST(ClinicalFlags, ResolveReadsTheFileThenTheFlags)
   EXPECT_EQ(model::resolveClinical("", {}).ecog, std::nullopt);
   EXPECT_EQ(
     liver::test::errorOf<InputError>([&] { model::resolveClinical(dir + "/absent.json", {}); }),
-    dir + "/absent.json: cannot read the clinical file");
+    dir + "/absent.json: cannot read the clinical file (No such file or directory)");
   std::ofstream(dir + "/bad.json") << R"({"ecog": "two"})";
   EXPECT_EQ(
     liver::test::errorOf<InputError>([&] { model::resolveClinical(dir + "/bad.json", {}); }),

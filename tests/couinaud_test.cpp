@@ -215,7 +215,7 @@ TEST(CouinaudLandmarks, PlanesAreOrientedInLps)
 
 TEST(CouinaudLandmarks, BadLandmarksNameFileAndKey)
 {
-  expectInputErrorNaming("{", "not valid JSON");
+  expectInputErrorNaming("{", "not JSON (line 1, column 1");
   expectInputErrorNaming("[1, 2]", "JSON object");
   expectInputErrorNaming(landmarksWith("rightHepaticVein", nullptr), "\"rightHepaticVein\"");
   expectInputErrorNaming(landmarksWith("portalBifurcation", nullptr), "\"portalBifurcation\"");

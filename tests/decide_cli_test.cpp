@@ -189,7 +189,9 @@ TEST(DecideCli, BadClinicalDataIsAOneLineErrorNamingTheFieldAndNoOutput)
     { R"({"ecog": "one"})", "ecog: must be an integer" },
     { R"({"synchronous": "yes"})", "synchronous: must be true or false" },
     { R"({"primaryTumour": "lung"})", "primaryTumour: unknown primary tumour 'lung'" },
-    { R"({"ecog": 1,})", "malformed JSON" },
+    { R"({"ecog": 1,})",
+      "not JSON (line 1, column 12: syntax error while parsing object key - unexpected '}'; "
+      "expected string literal)" },
     { R"([1, 2])", "must be a JSON object" },
   };
   for (const auto& c : cases)
@@ -232,7 +234,7 @@ TEST(DecideCli, BadResultFilesAreOneLineErrors)
                      "plans[0].result.r0: must be true or false");
   const std::string truncated = writeFile(dir, "cut.json", R"({"volumetry": {"lesi)");
   expectOneLineError(
-    runLiverplan({ "decide", "--result", truncated }), ExitBadInput, "cut.json: malformed JSON");
+    runLiverplan({ "decide", "--result", truncated }), ExitBadInput, "cut.json: not JSON (line 1");
   EXPECT_EQ(runLiverplan({ "decide" }).exitCode, ExitUsage); // --result is required
 }
 

@@ -116,8 +116,10 @@ TEST(QidoAnswers, MalformedAnswersAreRefusedNamingTheUrlAndTheAttribute)
   const std::string a = Page + ": answer [0]: StudyInstanceUID (0020000D): ";
   const std::string v = ServerUrl + ": the CT studies of 20261201-20261206: answer [0]: ";
   const std::vector<std::pair<std::string, std::string>> cases = {
-    { "[{\"0020000D\": ", Page + ": the server's answer is not JSON (syntax error at byte 15)" },
-    { "[1e999]", Page + ": the server's answer is not JSON (a number out of range)" },
+    { "[{\"0020000D\": ",
+      Page + ": not JSON (line 1, column 15: syntax error while parsing value - unexpected end "
+             "of input; expected '[', '{', or a literal)" },
+    { "[1e999]", Page + ": not JSON (line 1, column 6: a number out of range)" },
     { study(R"({"vr": "UI", "Value": ["1.2.3"]})"),
       Page + ": QIDO-RS answer must be a JSON array of data sets, not object" },
     { R"(["1.2.3"])", Page + ": answer [0]: must be a JSON object (a DICOM data set), not string" },
@@ -351,17 +353,21 @@ TEST(StowAnswers, StoredAndFailedInstancesAreReadAndMalformedAnswersRefused)
           "be a string, not 1.5");
 }
 
-TEST(StowAnswers, ADeeplyNestedItemIsCountedWithoutBeingCopied)
+TEST(StowAnswers, ADeeplyNestedItemIsRefusedBeforeItIsBuilt)
 {
   // 200,000 nested arrays in a sequence item: copying the items (recursively) overflowed the
-  // stack.
+  // stack. No DICOM JSON answer nests 64 levels (a sequence takes 3).
   const std::string deep = std::string(200000, '[') + std::string(200000, ']');
-  EXPECT_EQ(pacs::parseStowAnswer(R"({"00081199": {"vr": "SQ", "Value": [{"x": )" + deep + "}]}}",
-                                  200,
-                                  3,
-                                  ServerUrl + "/studies/1.2.3")
-              .stored,
-            1u);
+  EXPECT_EQ(test::errorOf<ProcessingError>(
+              [&]
+              {
+                pacs::parseStowAnswer(R"({"00081199": {"vr": "SQ", "Value": [{"x": )" + deep +
+                                        "}]}}",
+                                      200,
+                                      3,
+                                      ServerUrl + "/studies/1.2.3");
+              }),
+            ServerUrl + "/studies/1.2.3: nested deeper than 64 levels (not a PACS answer)");
 }
 
 TEST(OrthancAnswers, ChangeLogAndStudyResourcesAreReadAndMalformedOnesRefused)
@@ -383,7 +389,7 @@ TEST(OrthancAnswers, ChangeLogAndStudyResourcesAreReadAndMalformedOnesRefused)
   const std::string change = R"("ChangeType": "StableStudy", "ID": "ab")";
   EXPECT_EQ(changesError("[]"),
             url + ": not Orthanc's change log: must be a JSON object, not array");
-  EXPECT_EQ(changesError(""), url + ": the server's answer is not JSON (syntax error at byte 1)");
+  EXPECT_EQ(changesError(""), url + ": empty (not a PACS answer)");
   EXPECT_EQ(changesError(R"({"Done": true, "Last": 5})"), url + ": Changes: missing");
   EXPECT_EQ(changesError(R"({"Changes": {}, "Done": true, "Last": 5})"),
             url + ": Changes: must be an array, not object");
@@ -499,7 +505,7 @@ TEST(PacsWatchStateFile, MalformedStatesAreRefusedNamingTheFileAndTheField)
     { R"({"since": 9223372036854775808, "studies": {}})",
       "since: must be a non-negative integer, not 9223372036854775808 (more than "
       "9223372036854775807)" },
-    { R"({"since": 1e400, "studies": {}})", "not JSON (a number out of range)" },
+    { R"({"since": 1e400, "studies": {}})", "not JSON (line 1, column 15: a number out of range)" },
     { R"({"since": 0, "studies": {}, "follow": 100000})",
       "follow: must be \"changes\" or \"date\", not 100000" },
     { "{\"since\": 0, \"studies\": {}, \"follow\": \"" + key + "\"}",
@@ -522,8 +528,8 @@ TEST(PacsWatchStateFile, MalformedStatesAreRefusedNamingTheFileAndTheField)
       "pending[\"1.2\"].since: must be a number of seconds since the epoch (>= 0), not -5" },
     // nlohmann's message ends with the token read, here 5,000 bytes: cut before it.
     { "{\"since\": \"" + std::string(5000, 'x'),
-      "not JSON ([json.exception.parse_error.101] parse error at line 1, column 5012: syntax "
-      "error while parsing value - invalid string: missing closing quote)" },
+      "not JSON (line 1, column 5012: syntax error while parsing value - invalid string: missing "
+      "closing quote)" },
     // A field this version does not know is kept and written back: copied and written
     // recursively, 200,000 levels overflowed the stack.
     { "{\"since\": 0, \"studies\": {}, \"later\": " + std::string(200000, '[') +

@@ -3,8 +3,10 @@
 #include <liver/editing/review.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/json_input.h>
 #include <liver/segmentation/slicer_export.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -71,6 +73,19 @@ double numberOf(const nlohmann::json& object,
   return v.get<double>();
 }
 
+/// A count: an integer >= 0 that a size_t holds exactly (a cast of 1e300 is undefined).
+std::size_t countOf(const nlohmann::json& object,
+                    const char* key,
+                    const std::string& where,
+                    const std::string& file)
+{
+  const double v = numberOf(object, key, where, file);
+  if (std::floor(v) != v || v > 9007199254740992.0) // 2^53
+    throw InputError(file,
+                     where + key + ": must be an integer >= 0, not " + jsonExcerpt(object.at(key)));
+  return static_cast<std::size_t>(v);
+}
+
 template<typename T, typename Parse>
 T named(const nlohmann::json& object,
         const char* key,
@@ -85,7 +100,7 @@ T named(const nlohmann::json& object,
   }
   catch (const std::exception&)
   {
-    throw InputError(file, where + key + ": unknown value '" + name + "'");
+    throw InputError(file, where + key + ": unknown value '" + messageText(name) + "'");
   }
 }
 
@@ -154,19 +169,9 @@ nlohmann::json saveReview(const std::string& folder,
 
 SavedReview readReview(const std::string& path)
 {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(path, "cannot read the edit log");
-  nlohmann::json log;
-  try
-  {
-    log = nlohmann::json::parse(in);
-  }
-  catch (const nlohmann::json::exception& e)
-  {
-    throw InputError(path, std::string("not JSON: ") + e.what());
-  }
-  if (!log.is_object() || log.value("kind", "") != LogKind)
+  const nlohmann::json log = loadJsonInput(path, "edit log", MaxJsonFileBytes);
+  const auto kind = log.is_object() ? log.find("kind") : log.end();
+  if (kind == log.end() || *kind != LogKind)
     throw InputError(path,
                      std::string("kind: must be \"") + LogKind + "\" (an edits.json of `view`)");
   SavedReview r;
@@ -189,13 +194,13 @@ SavedReview readReview(const std::string& path)
     const nlohmann::json& e = member(review, "edits", w, path);
     const std::string q = w + "edits.";
     model::EditTotals t;
-    t.operations = static_cast<std::size_t>(numberOf(e, "operations", q, path));
+    t.operations = countOf(e, "operations", q, path);
     t.liverAddedMl = numberOf(e, "liverAddedMl", q, path);
     t.liverRemovedMl = numberOf(e, "liverRemovedMl", q, path);
     t.tumourAddedMl = numberOf(e, "tumourAddedMl", q, path);
     t.tumourRemovedMl = numberOf(e, "tumourRemovedMl", q, path);
-    t.lesionsAdded = static_cast<std::size_t>(numberOf(e, "lesionsAdded", q, path));
-    t.lesionsRemoved = static_cast<std::size_t>(numberOf(e, "lesionsRemoved", q, path));
+    t.lesionsAdded = countOf(e, "lesionsAdded", q, path);
+    t.lesionsRemoved = countOf(e, "lesionsRemoved", q, path);
     t.logFile = path;
     p.edits = t;
   }

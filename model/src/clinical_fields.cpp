@@ -1,6 +1,7 @@
 #include "clinical_fields.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/json_input.h>
 
 #include <cmath>
 #include <stdexcept>
@@ -28,15 +29,14 @@ double jsonNumber(const Json& j, const std::string& file, const std::string& key
   return j.get<double>();
 }
 
+/// An integer (2.0 is 2) of at most 10^9 in size: 4294967296 was read as 0 (int wraps), an ECOG 0.
 int jsonInteger(const Json& j, const std::string& file, const std::string& key)
 {
-  if (j.is_number_integer())
-    return j.get<int>();
-  if (j.is_number_float() && std::floor(j.get<double>()) == j.get<double>() &&
+  if (j.is_number() && std::floor(j.get<double>()) == j.get<double>() &&
       std::abs(j.get<double>()) < 1e9)
     return static_cast<int>(j.get<double>());
-  throw InputError(file,
-                   key + ": must be an integer, not " + (j.is_number() ? j.dump() : typeName(j)));
+  throw InputError(
+    file, key + ": must be an integer, not " + (j.is_number() ? jsonExcerpt(j) : typeName(j)));
 }
 
 bool jsonBool(const Json& j, const std::string& file, const std::string& key)

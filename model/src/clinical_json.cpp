@@ -3,10 +3,9 @@
 #include "clinical_fields.h"
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/json_input.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 namespace liver::model
 {
@@ -15,21 +14,14 @@ using Json = nlohmann::json;
 using detail::ClinicalField;
 using detail::clinicalFields;
 
+namespace
+{
+constexpr const char* ClinicalKind = "clinical file";
+}
+
 Clinical parseClinicalJson(const std::string& text, const std::string& file)
 {
-  Json root;
-  try
-  {
-    root = Json::parse(text);
-  }
-  catch (const Json::exception& e) // syntax errors and numbers too large for a double
-  {
-    std::string what = e.what();
-    const auto colon = what.find("]: ");
-    throw InputError(
-      file, "malformed JSON: " + (colon == std::string::npos ? what : what.substr(colon + 3)));
-  }
-  return clinicalFromJson(root, file);
+  return clinicalFromJson(parseJsonInput(text, file, ClinicalKind), file);
 }
 
 Clinical clinicalFromJson(const Json& root, const std::string& file)
@@ -50,7 +42,8 @@ Clinical clinicalFromJson(const Json& root, const std::string& file)
     const auto field = std::find_if(
       fields.begin(), fields.end(), [&](const ClinicalField& f) { return item.key() == f.key; });
     if (field == fields.end())
-      throw InputError(file, item.key() + ": unknown field (see the README for clinical.json)");
+      throw InputError(
+        file, jsonKeyName(item.key()) + ": unknown field (see the README for clinical.json)");
     if (item.value().is_null())
       continue;
     field->readJson(item.value(), c, file);
@@ -68,12 +61,7 @@ Clinical clinicalFromJson(const Json& root, const std::string& file)
 
 Clinical loadClinicalFile(const std::string& path)
 {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(path, "cannot read the clinical file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseClinicalJson(text.str(), path);
+  return parseClinicalJson(readJsonInputFile(path, ClinicalKind, MaxSmallJsonFileBytes), path);
 }
 
 Json clinicalJson(const Clinical& clinical)

@@ -2,10 +2,13 @@
 /// Reading JSON fields with errors that name the file and the JSON path (model internals).
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/json_input.h>
 
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,22 +68,34 @@ public:
     return optionalNumber(j, key, path).value_or(d);
   }
 
-  std::uint64_t count(const Json& j, const std::string& key, const std::string& path) const
+  /// A non-negative integer of at most `max` (0 when absent).
+  std::uint64_t count(const Json& j,
+                      const std::string& key,
+                      const std::string& path,
+                      std::uint64_t max = std::numeric_limits<std::int64_t>::max()) const
   {
     if (!has(j, key))
       return 0;
     const Json& v = j.at(key);
     if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
       fail(path, key + ": must be a non-negative integer");
+    if (v.get<std::uint64_t>() > max)
+      fail(path,
+           key + ": must be an integer from 0 to " + std::to_string(max) + ", not " +
+             jsonExcerpt(v));
     return v.get<std::uint64_t>();
   }
 
+  /// An integer that an int holds: 2.0 is 2; 2.5, 1e300 and 2^32 are refused (a cast of them
+  /// is undefined or wraps: an id 4294967298 read as 2).
   int integer(const Json& j, const std::string& key, const std::string& path) const
   {
-    const double v = number(j, key, path);
-    if (v != static_cast<double>(static_cast<int>(v)))
-      fail(path, key + ": must be an integer");
-    return static_cast<int>(v);
+    return integerValue(at(j, key, path), key, path);
+  }
+
+  int integerOr(const Json& j, const std::string& key, const std::string& path, int d) const
+  {
+    return has(j, key) ? integer(j, key, path) : d;
   }
 
   bool boolean(const Json& j, const std::string& key, const std::string& path) const
@@ -134,7 +149,7 @@ public:
     {
       if (!v.is_number_integer())
         fail(path, key + ": must hold integers");
-      values.push_back(v.get<int>());
+      values.push_back(integerValue(v, key, path));
     }
     return values;
   }
@@ -206,6 +221,16 @@ public:
   }
 
 private:
+  int integerValue(const Json& v, const std::string& key, const std::string& path) const
+  {
+    if (!v.is_number())
+      fail(path, key + ": must be an integer, not " + std::string(v.type_name()));
+    const double d = v.get<double>();
+    if (std::floor(d) != d || std::abs(d) > std::numeric_limits<int>::max())
+      fail(path, key + ": must be an integer, not " + jsonExcerpt(v));
+    return static_cast<int>(d);
+  }
+
   std::string m_file;
 };
 

@@ -6,6 +6,7 @@
 #include <liver/model/result.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -93,8 +94,8 @@ E parseEnum(const std::string& text,
       return v;
     list += (list.empty() ? "" : ", ") + std::string(n);
   }
-  throw std::invalid_argument("unknown " + std::string(what) + " '" + text + "' (one of " + list +
-                              ")");
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + messageText(text) +
+                              "' (one of " + list + ")");
 }
 
 const std::vector<std::pair<LabelOrigin, const char*>>& originNames()
@@ -315,7 +316,7 @@ VolumetryRecord volumetryFrom(const Fields& f, const Json& j)
     const std::string lp = p + "lesions[" + std::to_string(k) + "].";
     const Json& l = lesions[k];
     LesionRecord r;
-    r.id = static_cast<int>(f.number(l, "id", lp));
+    r.id = f.integer(l, "id", lp);
     r.maxDiameterMm = f.optionalNumber(l, "maxDiameterMm", lp);
     r.segments = f.ints(l, "segments", lp);
     r.voxelCount = f.count(l, "voxelCount", lp);
@@ -418,7 +419,7 @@ PlanResult planResultFrom(const Fields& f, const Json& res, const std::string& r
     const std::string lp = rp + "lesions[" + std::to_string(m) + "].";
     const Json& o = outcomes[m];
     LesionOutcome l;
-    l.id = static_cast<int>(f.number(o, "id", lp));
+    l.id = f.integer(o, "id", lp);
     l.fate = f.named(o, "fate", lp, &parseFate);
     l.vesselDistanceMm = f.optionalNumber(o, "vesselDistanceMm", lp);
     l.transected = f.booleanOr(o, "transected", lp, false);
@@ -442,7 +443,7 @@ PlanResult planResultFrom(const Fields& f, const Json& res, const std::string& r
   s.passReasons = f.texts(res, "passReasons", rp);
   for (const Json& group : f.arrayOr(res, "segmentGroups", rp))
     s.segmentGroups.push_back(f.ints(Json{ { "g", group } }, "g", rp + "segmentGroups."));
-  s.remnantPieces = static_cast<int>(f.numberOr(res, "remnantPieces", rp, 0));
+  s.remnantPieces = f.integerOr(res, "remnantPieces", rp, 0);
   s.marginReason = f.textOr(res, "marginReason", rp);
   s.warnings = f.texts(res, "warnings", rp);
   const Json& fractions = f.object(res, "segmentRemnantFraction", rp);
@@ -493,7 +494,7 @@ ResectionPlan planFrom(const Fields& f, const Json& p, const std::string& path, 
   {
     const std::string ap = path + "ablations[" + std::to_string(i) + "].";
     plan.ablations.push_back(
-      { static_cast<int>(f.number(ablations[i], "lesion", ap)),
+      { f.integer(ablations[i], "lesion", ap),
         f.numberOr(ablations[i], "zoneMarginMm", ap, DefaultAblationMarginMm) });
   }
   return plan;
@@ -607,10 +608,10 @@ std::vector<ImageRecord> imagesFrom(const Fields& f, const Json& j)
     i.kind = f.textOr(j[k], "kind", p);
     i.view = f.textOr(j[k], "view", p);
     i.caption = f.textOr(j[k], "caption", p);
-    i.plan = static_cast<int>(f.numberOr(j[k], "plan", p, 0));
-    i.lesion = static_cast<int>(f.numberOr(j[k], "lesion", p, 0));
-    i.widthPx = static_cast<unsigned>(f.numberOr(j[k], "widthPx", p, 0));
-    i.heightPx = static_cast<unsigned>(f.numberOr(j[k], "heightPx", p, 0));
+    i.plan = f.integerOr(j[k], "plan", p, 0);
+    i.lesion = f.integerOr(j[k], "lesion", p, 0);
+    i.widthPx = static_cast<unsigned>(f.count(j[k], "widthPx", p, UINT_MAX));
+    i.heightPx = static_cast<unsigned>(f.count(j[k], "heightPx", p, UINT_MAX));
     i.skipped = f.textOr(j[k], "skipped", p);
     images.push_back(i);
   }
@@ -1142,13 +1143,14 @@ AnalysisResult fromJson(const Json& j, const std::string& file)
   {
     const Json& v = j["schemaVersion"];
     if (!v.is_number_integer())
-      f.fail("", "schemaVersion: must be an integer, not " + v.dump());
-    r.schemaVersion = v.get<int>();
+      f.fail("", "schemaVersion: must be an integer, not " + jsonExcerpt(v));
+    r.schemaVersion = f.integer(j, "schemaVersion", "");
     if (r.schemaVersion < 1 || r.schemaVersion > CurrentSchemaVersion)
       f.fail("",
              "schemaVersion " + std::to_string(r.schemaVersion) +
                " is not one this liverplan reads (1 to " + std::to_string(CurrentSchemaVersion) +
-               "); written by liverplan " + (j.contains("version") ? j["version"].dump() : "?"));
+               "); written by liverplan " +
+               (j.contains("version") ? jsonExcerpt(j["version"]) : "?"));
   }
   r.kind = f.textOr(j, "kind", "", "analysis");
   r.toolVersion = f.textOr(j, "version", "");
@@ -1178,13 +1180,13 @@ AnalysisResult fromJson(const Json& j, const std::string& file)
     {
       const std::string q = p + "edits.";
       EditTotals e;
-      e.operations = static_cast<std::size_t>(f.numberOr(edits, "operations", q, 0.0));
+      e.operations = f.count(edits, "operations", q);
       e.liverAddedMl = f.numberOr(edits, "liverAddedMl", q, 0.0);
       e.liverRemovedMl = f.numberOr(edits, "liverRemovedMl", q, 0.0);
       e.tumourAddedMl = f.numberOr(edits, "tumourAddedMl", q, 0.0);
       e.tumourRemovedMl = f.numberOr(edits, "tumourRemovedMl", q, 0.0);
-      e.lesionsAdded = static_cast<std::size_t>(f.numberOr(edits, "lesionsAdded", q, 0.0));
-      e.lesionsRemoved = static_cast<std::size_t>(f.numberOr(edits, "lesionsRemoved", q, 0.0));
+      e.lesionsAdded = f.count(edits, "lesionsAdded", q);
+      e.lesionsRemoved = f.count(edits, "lesionsRemoved", q);
       e.logFile = f.textOr(edits, "logFile", q);
       r.segmentation.edits = e;
     }
@@ -1217,7 +1219,7 @@ AnalysisResult fromJson(const Json& j, const std::string& file)
                                      f.optionalNumber(phase, "confidence", "contrastPhase."),
                                      phase };
   if (Fields::has(j, "segments"))
-    r.segments = j["segments"];
+    r.segments = f.object(j, "segments", "");
   r.body = bodyFrom(f, f.object(j, "body", ""));
   if (Fields::has(j, "liverCondition"))
     r.liverCondition = f.named(j, "liverCondition", "", &parseLiverCondition);
@@ -1265,21 +1267,7 @@ AnalysisResult readResult(const std::string& path)
   std::error_code ec;
   const std::string file =
     fs::is_directory(path, ec) ? (fs::path(path) / "result.json").string() : path;
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw InputError(file, "cannot read the result file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  Json j;
-  try
-  {
-    j = Json::parse(text.str());
-  }
-  catch (const Json::exception&) // syntax errors and numbers too large for a double
-  {
-    throw InputError(file, "malformed JSON (not a result.json of analyze/plan)");
-  }
-  return fromJson(j, file);
+  return fromJson(loadJsonInput(file, "result file", MaxJsonFileBytes), file);
 }
 
 void writeResult(const std::string& path, const AnalysisResult& result)

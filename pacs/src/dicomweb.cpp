@@ -4,6 +4,7 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/json_input.h>
 
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
@@ -117,21 +118,18 @@ std::string kindOf(const json& value)
   return value.is_number() ? value.dump() : std::string(value.type_name());
 }
 
-/// `body` as JSON. ProcessingError "URL: the server's answer is not JSON (...)".
+/// `body` as JSON: a ProcessingError (the server's fault, exit code 3) "URL: not JSON (line L,
+/// column C: REASON)", "URL: empty (not a PACS answer)", "URL: nested deeper than 64 levels (not
+/// a PACS answer)" or "URL: KEY: given twice" (parseJsonInput).
 json parseBody(const std::string& body, const std::string& url)
 {
   try
   {
-    return json::parse(body);
+    return parseJsonInput(body, url, "PACS answer");
   }
-  catch (const json::parse_error& e)
+  catch (const InputError& e)
   {
-    throw ProcessingError(url + ": the server's answer is not JSON (syntax error at byte " +
-                          std::to_string(e.byte) + ")");
-  }
-  catch (const json::exception&) // a number beyond a double's range
-  {
-    throw ProcessingError(url + ": the server's answer is not JSON (a number out of range)");
+    throw ProcessingError(e.what());
   }
 }
 
@@ -245,19 +243,13 @@ Credentials loadCredentials(const std::string& file)
   Credentials c;
   if (!file.empty())
   {
-    json j;
-    try
-    {
-      j = json::parse(readFile(file));
-    }
-    catch (const json::exception&)
-    {
-      throw InputError(file,
-                       "not JSON (expected {\"username\": ..., \"password\": ...} or "
-                       "{\"token\": ...})");
-    }
+    // Messages never quote the file's values (a password).
+    const json j = loadJsonInput(file, "credentials file", MaxSmallJsonFileBytes);
     if (!j.is_object())
-      throw InputError(file, "not a JSON object");
+      throw InputError(file,
+                       "must be a JSON object {\"username\": ..., \"password\": ...} or "
+                       "{\"token\": ...}, not " +
+                         std::string(j.type_name()));
     auto text = [&](const char* key)
     {
       if (!j.contains(key))

@@ -4,6 +4,7 @@
 
 #include <liver/editing/review.h>
 #include <liver/imaging/errors.h>
+#include <liver/imaging/json_input.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/planning/augmentation.h>
 #include <liver/planning/plan.h>
@@ -125,16 +126,7 @@ void useSavedLesionIds(ImportedLabels& imported,
 /// for anything else.
 void applyAugmentationOverrides(const std::string& planFile, AugmentationParameters& p)
 {
-  std::ifstream in(planFile);
-  nlohmann::json root;
-  try
-  {
-    root = nlohmann::json::parse(in);
-  }
-  catch (const nlohmann::json::exception&)
-  {
-    return; // loadPlanFile has already reported a malformed file
-  }
+  const nlohmann::json root = loadJsonInput(planFile, "plan file", MaxSmallJsonFileBytes);
   if (!root.is_object() || !root.contains("augmentation"))
     return;
   const nlohmann::json& overrides = root["augmentation"];
@@ -146,9 +138,11 @@ void applyAugmentationOverrides(const std::string& planFile, AugmentationParamet
     const auto field = std::find_if(
       fields.begin(), fields.end(), [&](const auto& f) { return item.key() == f.first; });
     if (field == fields.end())
-      throw InputError(planFile, "augmentation." + item.key() + ": unknown parameter");
+      throw InputError(planFile, "augmentation." + jsonKeyName(item.key()) + ": unknown parameter");
     if (!item.value().is_number())
-      throw InputError(planFile, "augmentation." + item.key() + ": must be a number");
+      throw InputError(planFile,
+                       "augmentation." + item.key() + ": must be a number, not " +
+                         std::string(item.value().type_name()));
     p.*(field->second) = item.value().get<double>();
   }
 }

@@ -5,12 +5,14 @@
 #include <liver/imaging/dicom.h>
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/json_input.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/model/result.h>
 #include <liver/report/encoding.h>
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -70,6 +72,7 @@ const std::vector<std::string> FixedColumns = {
   "tumourMl",         "functionalMl", "lesions",      "qc",
   "qcReasons",        "review",       "contrastPhase"
 };
+constexpr const char* StatusKind = "batch status file";
 const std::vector<std::string> PlanColumns = { "name", "remnantMl", "flrPercent",  "sflrPercent",
                                                "pass", "r0",        "augmentation" };
 
@@ -245,6 +248,57 @@ pid_t spawnWorker(const std::string& executable,
   return pid;
 }
 
+/// What is wrong with a status row read back ("" when nothing): the summaries read its text
+/// columns as strings, "seconds" as a number and "peakRssMiB" as an int.
+std::string statusRowProblem(const nlohmann::json& row)
+{
+  if (!row.is_object())
+    return std::string("must be a JSON object, not ") + row.type_name();
+  if (!row.contains("studyInstanceUid"))
+    return "studyInstanceUid: missing";
+  std::vector<std::string> texts = FixedColumns;
+  texts.push_back("decision");
+  for (const std::string& c : texts)
+    if (row.contains(c) && !row.at(c).is_string())
+      return c + ": must be a string, not " + row.at(c).type_name();
+  if (row.contains("plans"))
+  {
+    const nlohmann::json& plans = row.at("plans");
+    if (!plans.is_array())
+      return std::string("plans: must be an array, not ") + plans.type_name();
+    for (std::size_t k = 0; k < plans.size(); ++k)
+    {
+      const std::string at = "plans[" + std::to_string(k) + "]";
+      if (!plans[k].is_object())
+        return at + ": must be an object, not " + plans[k].type_name();
+      for (const std::string& c : PlanColumns)
+        if (plans[k].contains(c) && !plans[k].at(c).is_string())
+          return at + "." + c + ": must be a string, not " + plans[k].at(c).type_name();
+    }
+  }
+  if (row.contains("seconds") && !row.at("seconds").is_number())
+    return std::string("seconds: must be a number, not ") + row.at("seconds").type_name();
+  if (row.contains("peakRssMiB"))
+  {
+    const nlohmann::json& rss = row.at("peakRssMiB");
+    if (!rss.is_number_integer() || rss.get<std::int64_t>() < 0 ||
+        rss.get<std::int64_t>() > INT_MAX)
+      return "peakRssMiB: must be an integer from 0 to " + std::to_string(INT_MAX) + ", not " +
+             jsonExcerpt(rss);
+  }
+  return "";
+}
+
+/// status.json of a study folder, checked as a status row.
+nlohmann::json readStatusRow(const fs::path& status)
+{
+  nlohmann::json row = loadJsonInput(status.string(), StatusKind, MaxSmallJsonFileBytes);
+  const std::string problem = statusRowProblem(row);
+  if (!problem.empty())
+    throw InputError(status.string(), problem + " (not a " + StatusKind + ")");
+  return row;
+}
+
 } // namespace
 
 /// Read DIR/*/status.json: the completed studies of a batch output folder, by study UID.
@@ -257,16 +311,9 @@ std::map<std::string, nlohmann::json> completedStudies(const std::string& dir)
     const fs::path status = e.path() / "status.json";
     if (e.path().filename().string().front() == '.' || !fs::is_regular_file(status, ec))
       continue;
-    std::ifstream in(status);
-    try
-    {
-      nlohmann::json row = nlohmann::json::parse(in);
-      rows[row.at("studyInstanceUid").get<std::string>()] = row;
-    }
-    catch (const nlohmann::json::exception& e)
-    {
-      throw InputError(status.string(), std::string("not a batch status file: ") + e.what());
-    }
+    nlohmann::json row = readStatusRow(status);
+    const std::string uid = row.at("studyInstanceUid").get<std::string>();
+    rows[uid] = std::move(row);
   }
   return rows;
 }
@@ -276,13 +323,17 @@ std::optional<nlohmann::json> studyStatus(const std::string& dir,
 {
   const fs::path status =
     outputPathInside(dir, safePathComponent(studyInstanceUid)) / "status.json";
-  std::ifstream in(status);
-  if (!in)
+  std::error_code ec;
+  if (!fs::is_regular_file(status, ec))
     return std::nullopt;
-  nlohmann::json row = nlohmann::json::parse(in, nullptr, false);
-  if (row.is_discarded())
+  try
+  {
+    return readStatusRow(status);
+  }
+  catch (const InputError&)
+  {
     return std::nullopt;
-  return row;
+  }
 }
 
 std::string summaryCsv(const std::vector<nlohmann::json>& rows)

@@ -1,12 +1,11 @@
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/json_input.h>
 #include <liver/pipeline/pacs_watch.h>
 
 #include <climits>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace liver::pipeline
 {
@@ -74,39 +73,9 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf()))
-    throw InputError(path, "cannot be read (a pacs watch state, pacs-watch.json)");
-  // Kept fields are copied and written recursively: a file nested deeper is refused.
-  constexpr int MaxDepth = 64;
-  bool tooDeep = false;
-  nlohmann::json j;
-  try
-  {
-    j = nlohmann::json::parse(text.str(),
-                              [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&)
-                              {
-                                if ((event == nlohmann::json::parse_event_t::object_start ||
-                                     event == nlohmann::json::parse_event_t::array_start) &&
-                                    depth >= MaxDepth)
-                                  tooDeep = true;
-                                return !tooDeep;
-                              });
-  }
-  catch (const nlohmann::json::parse_error& e)
-  {
-    // Where and why, without the token read (as long as the file, control characters too).
-    const std::string what = e.what();
-    throw InputError(path, "not JSON (" + what.substr(0, what.find("; last read:")) + ")");
-  }
-  catch (const nlohmann::json::exception&) // a number too large for a double
-  {
-    throw InputError(path, "not JSON (a number out of range)");
-  }
-  if (tooDeep)
-    throw InputError(
-      path, "nested deeper than " + std::to_string(MaxDepth) + " levels (not a pacs watch state)");
+  // Kept fields are copied and written back recursively: parseJsonInput refuses more than 64
+  // levels.
+  const nlohmann::json j = loadJsonInput(path, "pacs watch state", MaxJsonFileBytes);
   if (!j.is_object())
     throw InputError(path,
                      "must be a JSON object {\"since\": ..., \"studies\": {...}}, not " +

@@ -1,5 +1,7 @@
 #include <liver/planning/clinical.h>
 
+#include <liver/imaging/json_input.h>
+
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -25,7 +27,8 @@ E parseName(const NameTable<E>& table, const std::string& what, const std::strin
   std::string accepted;
   for (const auto& entry : table)
     accepted += (accepted.empty() ? "" : ", ") + entry.second.front();
-  throw std::invalid_argument("unknown " + what + " '" + name + "'; accepted values: " + accepted);
+  throw std::invalid_argument("unknown " + what + " '" + messageText(name) +
+                              "'; accepted values: " + accepted);
 }
 
 template<typename E>

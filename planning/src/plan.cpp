@@ -1,4 +1,5 @@
 #include <liver/imaging/errors.h>
+#include <liver/imaging/json_input.h>
 #include <liver/planning/plan.h>
 
 #include <nlohmann/json.hpp>
@@ -6,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -65,7 +66,7 @@ std::vector<std::string> split(const std::string& s, char separator)
 
 [[noreturn]] void badPart(const std::string& part, const std::string& problem)
 {
-  throw std::invalid_argument("plan part \"" + part + "\": " + problem);
+  throw std::invalid_argument("plan part \"" + messageText(part) + "\": " + problem);
 }
 
 double parseNumber(const std::string& text, const std::string& part, const std::string& what)
@@ -73,7 +74,7 @@ double parseNumber(const std::string& text, const std::string& part, const std::
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
-    badPart(part, what + " \"" + text + "\" is not a number");
+    badPart(part, what + " \"" + messageText(text) + "\" is not a number");
   return value;
 }
 
@@ -82,7 +83,7 @@ int parseInteger(const std::string& text, const std::string& part, const std::st
   char* end = nullptr;
   const long value = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || end != text.c_str() + text.size() || value < -1000000 || value > 1000000)
-    badPart(part, what + " \"" + text + "\" is not an integer");
+    badPart(part, what + " \"" + messageText(text) + "\" is not an integer");
   return static_cast<int>(value);
 }
 
@@ -102,7 +103,7 @@ std::array<double, 3> parseVector(const std::string& text, const std::string& pa
 {
   const std::vector<std::string> items = split(text, ',');
   if (items.size() != 3)
-    badPart(part, "\"" + text + "\" is not x,y,z");
+    badPart(part, "\"" + messageText(text) + "\" is not x,y,z");
   return { parseNumber(items[0], part, "coordinate"),
            parseNumber(items[1], part, "coordinate"),
            parseNumber(items[2], part, "coordinate") };
@@ -172,7 +173,7 @@ void applyPart(ResectionPlan& plan, const std::string& part)
   }
   else
     badPart(part,
-            "unknown kind \"" + kind +
+            "unknown kind \"" + messageText(kind) +
               "\" (use a resection name, segments:, wedge:, ablate: or "
               "plane:)");
 }
@@ -204,7 +205,8 @@ std::vector<int> anatomicalSegments(const std::string& nameIn)
   {
     const std::string n = name.substr(segmentectomy.size());
     if (n.size() != 1 || n[0] < '1' || n[0] > '8')
-      throw std::invalid_argument("\"" + nameIn + "\": segmentectomy-N needs N in 1..8");
+      throw std::invalid_argument("\"" + messageText(nameIn) +
+                                  "\": segmentectomy-N needs N in 1..8");
     segments = { n[0] - '0' };
   }
   else
@@ -217,8 +219,8 @@ std::vector<int> anatomicalSegments(const std::string& nameIn)
       std::string list;
       for (const auto& [known, set] : brisbaneTable())
         list += known + ", ";
-      throw std::invalid_argument("unknown resection \"" + nameIn + "\" (known: " + list +
-                                  "segmentectomy-1..8, each optionally with -with-caudate)");
+      throw std::invalid_argument("unknown resection \"" + messageText(nameIn) + "\" (known: " +
+                                  list + "segmentectomy-1..8, each optionally with -with-caudate)");
     }
   }
   if (withCaudate && std::find(segments.begin(), segments.end(), 1) == segments.end())
@@ -236,7 +238,7 @@ ResectionPlan parsePlanSpec(const std::string& specIn)
     plan.name = trim(spec.substr(0, equals));
     spec = trim(spec.substr(equals + 1));
     if (plan.name.empty())
-      throw std::invalid_argument("plan \"" + specIn + "\": empty name before '='");
+      throw std::invalid_argument("plan \"" + messageText(specIn) + "\": empty name before '='");
   }
   if (spec.empty())
     throw std::invalid_argument("empty plan");
@@ -275,7 +277,7 @@ ResectionPlan parsePlanSpec(const std::string& specIn)
     }
     catch (const std::invalid_argument& e)
     {
-      throw std::invalid_argument("plan \"" + specIn + "\": " + e.what());
+      throw std::invalid_argument("plan \"" + messageText(specIn) + "\": " + e.what());
     }
   }
   if (plan.name.empty())
@@ -287,7 +289,7 @@ ResectionPlan parsePlanSpec(const std::string& specIn)
 void validatePlan(const ResectionPlan& plan)
 {
   auto fail = [&](const std::string& problem)
-  { throw std::invalid_argument("plan \"" + plan.name + "\": " + problem); };
+  { throw std::invalid_argument("plan \"" + messageText(plan.name) + "\": " + problem); };
   if (plan.segments.empty() && plan.planes.empty() && plan.wedges.empty() && plan.ablations.empty())
     fail("resects nothing (give segments, planes, wedges or ablations)");
   for (int s : plan.segments)
@@ -341,86 +343,188 @@ std::string planSpec(const ResectionPlan& plan)
   return spec;
 }
 
-std::vector<ResectionPlan> parsePlanJson(const std::string& text, const std::string& file)
+namespace
 {
-  using nlohmann::json;
-  json root;
+
+using nlohmann::json;
+
+constexpr const char* PlanKind = "plan file";
+
+/// Reads the members of plan.json; every error an InputError "FILE: plans[I].KEY: problem".
+class PlanFields
+{
+public:
+  explicit PlanFields(std::string file)
+    : m_file(std::move(file))
+  {
+  }
+
+  [[noreturn]] void fail(const std::string& where, const std::string& problem) const
+  {
+    throw InputError(m_file, where + ": " + problem);
+  }
+
+  const json& array(const json& v, const std::string& where) const
+  {
+    if (!v.is_array())
+      fail(where, "must be an array, not " + std::string(v.type_name()));
+    return v;
+  }
+
+  const json& object(const json& v, const std::string& where) const
+  {
+    if (!v.is_object())
+      fail(where, "must be an object, not " + std::string(v.type_name()));
+    return v;
+  }
+
+  const json& member(const json& object, const char* key, const std::string& where) const
+  {
+    if (!object.contains(key))
+      fail(where + "." + key, "missing");
+    return object.at(key);
+  }
+
+  std::string text(const json& v, const std::string& where) const
+  {
+    if (!v.is_string())
+      fail(where, "must be a string, not " + std::string(v.type_name()));
+    return v.get<std::string>();
+  }
+
+  bool boolean(const json& v, const std::string& where) const
+  {
+    if (!v.is_boolean())
+      fail(where, "must be true or false, not " + std::string(v.type_name()));
+    return v.get<bool>();
+  }
+
+  double number(const json& v, const std::string& where) const
+  {
+    if (!v.is_number())
+      fail(where, "must be a number, not " + std::string(v.type_name()));
+    return v.get<double>();
+  }
+
+  /// An integer an int holds (2.0 is 2): a cast of 2.5 truncates, of 1e300 is undefined.
+  int integer(const json& v, const std::string& where) const
+  {
+    const double d = number(v, where);
+    if (std::floor(d) != d || std::abs(d) > std::numeric_limits<int>::max())
+      fail(where, "must be an integer, not " + jsonExcerpt(v));
+    return static_cast<int>(d);
+  }
+
+  std::vector<int> integers(const json& v, const std::string& where) const
+  {
+    std::vector<int> values;
+    for (std::size_t k = 0; k < array(v, where).size(); ++k)
+      values.push_back(integer(v[k], where + "[" + std::to_string(k) + "]"));
+    return values;
+  }
+
+  std::array<double, 3> point(const json& v, const std::string& where) const
+  {
+    if (!v.is_array() || v.size() != 3)
+      fail(where, "must be 3 numbers [x, y, z], not " + jsonExcerpt(v));
+    return { number(v[0], where + "[0]"),
+             number(v[1], where + "[1]"),
+             number(v[2], where + "[2]") };
+  }
+
+  /// The objects of array member `key` of `plan` (absent: none), each with its path.
+  std::vector<std::pair<const json*, std::string>> objects(const json& plan,
+                                                           const char* key,
+                                                           const std::string& where) const
+  {
+    std::vector<std::pair<const json*, std::string>> items;
+    if (!plan.contains(key))
+      return items;
+    const std::string path = where + "." + key;
+    const json& list = array(plan.at(key), path);
+    for (std::size_t k = 0; k < list.size(); ++k)
+    {
+      const std::string at = path + "[" + std::to_string(k) + "]";
+      items.emplace_back(&object(list[k], at), at);
+    }
+    return items;
+  }
+
+private:
+  std::string m_file;
+};
+
+ResectionPlan planFrom(const PlanFields& f, const json& p, const std::string& where)
+{
+  f.object(p, where);
+  static const std::vector<std::string> known = { "name",     "spec",   "resection", "withCaudate",
+                                                  "segments", "planes", "wedges",    "ablations" };
+  for (const auto& item : p.items())
+    if (std::find(known.begin(), known.end(), item.key()) == known.end())
+      f.fail(where, "unknown field \"" + messageText(item.key()) + "\"");
+  ResectionPlan plan;
   try
   {
-    root = json::parse(text);
+    if (p.contains("spec"))
+      plan = parsePlanSpec(f.text(p.at("spec"), where + ".spec"));
+    if (p.contains("resection"))
+      addSegments(plan, anatomicalSegments(f.text(p.at("resection"), where + ".resection")));
   }
-  catch (const json::exception& e)
+  catch (const std::invalid_argument& e)
   {
-    throw InputError(file, std::string("not valid JSON: ") + e.what());
+    f.fail(where, e.what());
   }
+  if (p.contains("withCaudate") && f.boolean(p.at("withCaudate"), where + ".withCaudate"))
+    addSegments(plan, { 1 });
+  if (p.contains("segments"))
+    addSegments(plan, f.integers(p.at("segments"), where + ".segments"));
+  for (const auto& [q, at] : f.objects(p, "planes", where))
+    plan.planes.push_back({ f.point(f.member(*q, "pointLpsMm", at), at + ".pointLpsMm"),
+                            f.point(f.member(*q, "normal", at), at + ".normal") });
+  for (const auto& [w, at] : f.objects(p, "wedges", where))
+    plan.wedges.push_back({ f.integers(f.member(*w, "lesions", at), at + ".lesions"),
+                            w->contains("marginMm") ? f.number(w->at("marginMm"), at + ".marginMm")
+                                                    : DefaultWedgeMarginMm });
+  for (const auto& [a, at] : f.objects(p, "ablations", where))
+    plan.ablations.push_back({ f.integer(f.member(*a, "lesion", at), at + ".lesion"),
+                               a->contains("zoneMarginMm")
+                                 ? f.number(a->at("zoneMarginMm"), at + ".zoneMarginMm")
+                                 : DefaultAblationMarginMm });
+  if (p.contains("name"))
+    plan.name = f.text(p.at("name"), where + ".name");
+  if (plan.name.empty())
+    plan.name = planSpec(plan);
+  if (plan.name.empty())
+    plan.name = where;
+  try
+  {
+    validatePlan(plan);
+  }
+  catch (const std::invalid_argument& e)
+  {
+    f.fail(where, e.what());
+  }
+  return plan;
+}
+
+} // namespace
+
+std::vector<ResectionPlan> parsePlanJson(const std::string& text, const std::string& file)
+{
+  const json root = parseJsonInput(text, file, PlanKind);
   if (!root.is_object() || !root.contains("plans") || !root["plans"].is_array() ||
       root["plans"].empty())
     throw InputError(file, "field \"plans\": expected a non-empty array of plans");
+  const PlanFields f(file);
   std::vector<ResectionPlan> plans;
   for (std::size_t i = 0; i < root["plans"].size(); ++i)
-  {
-    const json& p = root["plans"][i];
-    const std::string where = "plans[" + std::to_string(i) + "]";
-    try
-    {
-      if (!p.is_object())
-        throw std::invalid_argument("expected an object");
-      static const std::vector<std::string> known = { "name",        "spec",     "resection",
-                                                      "withCaudate", "segments", "planes",
-                                                      "wedges",      "ablations" };
-      for (const auto& item : p.items())
-        if (std::find(known.begin(), known.end(), item.key()) == known.end())
-          throw std::invalid_argument("unknown field \"" + item.key() + "\"");
-      ResectionPlan plan;
-      if (p.contains("spec"))
-        plan = parsePlanSpec(p.at("spec").get<std::string>());
-      if (p.contains("resection"))
-        addSegments(plan, anatomicalSegments(p.at("resection").get<std::string>()));
-      if (p.value("withCaudate", false))
-        addSegments(plan, { 1 });
-      if (p.contains("segments"))
-        addSegments(plan, p.at("segments").get<std::vector<int>>());
-      if (p.contains("planes"))
-        for (const json& q : p.at("planes"))
-          plan.planes.push_back({ q.at("pointLpsMm").get<std::array<double, 3>>(),
-                                  q.at("normal").get<std::array<double, 3>>() });
-      if (p.contains("wedges"))
-        for (const json& w : p.at("wedges"))
-          plan.wedges.push_back(
-            { w.at("lesions").get<std::vector<int>>(), w.value("marginMm", DefaultWedgeMarginMm) });
-      if (p.contains("ablations"))
-        for (const json& a : p.at("ablations"))
-          plan.ablations.push_back(
-            { a.at("lesion").get<int>(), a.value("zoneMarginMm", DefaultAblationMarginMm) });
-      if (p.contains("name"))
-        plan.name = p.at("name").get<std::string>();
-      if (plan.name.empty())
-        plan.name = planSpec(plan);
-      if (plan.name.empty())
-        plan.name = where;
-      validatePlan(plan);
-      plans.push_back(plan);
-    }
-    catch (const json::exception& e)
-    {
-      throw InputError(file, where + ": " + e.what());
-    }
-    catch (const std::invalid_argument& e)
-    {
-      throw InputError(file, where + ": " + e.what());
-    }
-  }
+    plans.push_back(planFrom(f, root["plans"][i], "plans[" + std::to_string(i) + "]"));
   return plans;
 }
 
 std::vector<ResectionPlan> loadPlanFile(const std::string& path)
 {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(path, "cannot read the plan file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parsePlanJson(text.str(), path);
+  return parsePlanJson(readJsonInputFile(path, PlanKind, MaxSmallJsonFileBytes), path);
 }
 
 } // namespace liver

@@ -126,7 +126,13 @@ std::vector<SegmentToWrite> analysisSegments(const DicomAnalysis& a)
   if (const std::string path = fileOf(a, "segments"); !path.empty())
   {
     LabelImage::Pointer couinaud = onGrid(path);
-    const std::string method = result.segments.value("method", std::string("imported"));
+    // The segment report is the segmentation module's JSON, from result.json: "method" only when
+    // it is text (json::value threw type_error on another type).
+    const auto given =
+      result.segments.is_object() ? result.segments.find("method") : result.segments.end();
+    const std::string method = given != result.segments.end() && given->is_string()
+                                 ? given->get<std::string>()
+                                 : std::string("imported");
     for (int k = 1; k <= 8; ++k)
       segments.push_back({ "Couinaud segment " + std::to_string(k),
                            "method: " + method,

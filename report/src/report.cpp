@@ -6,15 +6,18 @@
 
 #include <liver/imaging/errors.h>
 #include <liver/imaging/io.h>
+#include <liver/imaging/json_input.h>
 #include <liver/imaging/safe_path.h>
 #include <liver/viewer/report_images.h>
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -162,32 +165,36 @@ std::vector<ReportImage> loadReportImages(const std::string& dir,
                                           const model::AnalysisResult& result)
 {
   json list = result.images.empty() ? json(nullptr) : model::toJson(result.images);
-  if (!list.is_array())
-  {
-    const fs::path index = fs::path(dir) / "images" / "index.json";
-    std::ifstream in(index);
-    if (in)
-      try
-      {
-        list = json::parse(in);
-      }
-      catch (const json::exception&)
-      {
-        throw InputError(index.string(), "not valid JSON");
-      }
-  }
+  const fs::path index = fs::path(dir) / "images" / "index.json";
+  std::error_code ec;
+  if (!list.is_array() && fs::exists(index, ec))
+    list = loadJsonInput(index.string(), "image index", MaxJsonFileBytes);
   std::vector<ReportImage> images;
   if (!list.is_array())
     return images;
-  for (const json& j : list)
+  for (std::size_t k = 0; k < list.size(); ++k)
   {
+    const json& j = list[k];
+    // A plan or lesion number: an integer an int holds, else none (a cast of 1e300 is undefined).
+    const auto number = [&](const char* key)
+    {
+      const json& v = field(j, key);
+      if (v.is_null())
+        return 0;
+      const double d = v.is_number() ? v.get<double>() : 0.5;
+      if (std::floor(d) != d || std::abs(d) > std::numeric_limits<int>::max())
+        throw InputError(index.string(),
+                         "[" + std::to_string(k) + "]." + key + ": must be an integer, not " +
+                           jsonExcerpt(v));
+      return static_cast<int>(d);
+    };
     ReportImage i;
     i.file = text(field(j, "file"));
     i.kind = text(field(j, "kind"));
     i.view = text(field(j, "view"));
     i.caption = text(field(j, "caption"));
-    i.plan = field(j, "plan").is_number() ? field(j, "plan").get<int>() : 0;
-    i.lesion = field(j, "lesion").is_number() ? field(j, "lesion").get<int>() : 0;
+    i.plan = number("plan");
+    i.lesion = number("lesion");
     if (field(j, "skipped").is_string())
       i.skipped = field(j, "skipped").get<std::string>();
     else if (!field(j, "file").is_string() || i.file.empty())

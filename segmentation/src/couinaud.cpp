@@ -4,6 +4,7 @@
 /// liver mask's geometry.
 
 #include <liver/imaging/errors.h>
+#include <liver/imaging/json_input.h>
 #include <liver/segmentation/couinaud.h>
 #include <liver/segmentation/label_import.h>
 
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -22,6 +22,8 @@ namespace
 {
 
 constexpr double Pi = 3.14159265358979323846;
+
+constexpr const char* LandmarksKind = "landmarks file";
 
 /// Minimum spread (RMS distance from the best line, mm) of a plane's points: below it the
 /// points are collinear and do not define a plane.
@@ -55,14 +57,15 @@ Eigen::Vector3d parsePoint(const nlohmann::json& value,
                            const std::string& key)
 {
   if (!value.is_array() || value.size() != 3)
-    throw InputError(
-      file, "landmarks: \"" + key + "\" must be a point [x, y, z] in LPS mm, got " + value.dump());
+    throw InputError(file,
+                     "landmarks: \"" + key + "\" must be a point [x, y, z] in LPS mm, got " +
+                       jsonExcerpt(value));
   Eigen::Vector3d p;
   for (int a = 0; a < 3; ++a)
   {
     if (!value[a].is_number())
       throw InputError(
-        file, "landmarks: \"" + key + "\" has a non-numeric coordinate " + value[a].dump());
+        file, "landmarks: \"" + key + "\" has a non-numeric coordinate " + jsonExcerpt(value[a]));
     p[a] = value[a].get<double>();
     if (!std::isfinite(p[a]))
       throw InputError(file, "landmarks: \"" + key + "\" has a non-finite coordinate");
@@ -99,8 +102,8 @@ double optionalPositive(const nlohmann::json& doc,
     return fallback;
   const nlohmann::json& v = doc.at(key);
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0.0)
-    throw InputError(file,
-                     "landmarks: \"" + key + "\" must be a positive number of mm, got " + v.dump());
+    throw InputError(
+      file, "landmarks: \"" + key + "\" must be a positive number of mm, got " + jsonExcerpt(v));
   return v.get<double>();
 }
 
@@ -234,21 +237,13 @@ std::string toString(SegmentMethod method)
 
 HepaticLandmarks parseLandmarks(const std::string& text, const std::string& file)
 {
-  nlohmann::json doc;
-  try
-  {
-    doc = nlohmann::json::parse(text);
-  }
-  catch (const nlohmann::json::exception& e) // syntax errors and number overflow
-  {
-    throw InputError(file, std::string("landmarks: not valid JSON: ") + e.what());
-  }
+  const nlohmann::json doc = parseJsonInput(text, file, LandmarksKind);
   if (!doc.is_object())
     throw InputError(file, "landmarks: the top level must be a JSON object");
   if (doc.contains("coordinates") &&
       (!doc["coordinates"].is_string() || doc["coordinates"].get<std::string>() != "LPS"))
     throw InputError(
-      file, "landmarks: \"coordinates\" must be \"LPS\", got " + doc["coordinates"].dump());
+      file, "landmarks: \"coordinates\" must be \"LPS\", got " + jsonExcerpt(doc["coordinates"]));
   HepaticLandmarks l;
   l.rightHepaticVein = parsePoints(doc, file, "rightHepaticVein", 2);
   l.middleHepaticVein = parsePoints(doc, file, "middleHepaticVein", 2);
@@ -265,12 +260,7 @@ HepaticLandmarks parseLandmarks(const std::string& text, const std::string& file
 
 HepaticLandmarks loadLandmarks(const std::string& path)
 {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(path, "landmarks: cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseLandmarks(text.str(), path);
+  return parseLandmarks(readJsonInputFile(path, LandmarksKind, MaxSmallJsonFileBytes), path);
 }
 
 CouinaudPlanes couinaudPlanesFromLandmarks(const HepaticLandmarks& l, const std::string& file)
