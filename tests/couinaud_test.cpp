@@ -215,7 +215,9 @@ TEST(CouinaudLandmarks, PlanesAreOrientedInLps)
 
 TEST(CouinaudLandmarks, BadLandmarksNameFileAndKey)
 {
-  expectInputErrorNaming("{", "not JSON (line 1, column 1");
+  expectInputErrorNaming("{",
+                         "landmarks.json: not JSON (line 1, column 2: syntax error while parsing "
+                         "object key - unexpected end of input; expected string literal)");
   expectInputErrorNaming("[1, 2]", "JSON object");
   expectInputErrorNaming(landmarksWith("rightHepaticVein", nullptr), "\"rightHepaticVein\"");
   expectInputErrorNaming(landmarksWith("portalBifurcation", nullptr), "\"portalBifurcation\"");
@@ -228,7 +230,7 @@ TEST(CouinaudLandmarks, BadLandmarksNameFileAndKey)
                          "\"middleHepaticVein[1]\" must be a point");
   std::string overflow = landmarksWith("portalBifurcation", { 0, 0, 0 });
   overflow.replace(overflow.find("[0,0,0]"), 7, "[1e400,0,0]"); // beyond double
-  expectInputErrorNaming(overflow, "number overflow");
+  expectInputErrorNaming(overflow, "a number out of range");
   expectInputErrorNaming(landmarksWith("caudateRadiusMm", -3), "\"caudateRadiusMm\"");
   expectInputErrorNaming(landmarksWith("coordinates", "RAS"), "\"coordinates\"");
   // Degenerate: MHV points on the IVC axis make the Cantlie points collinear.
