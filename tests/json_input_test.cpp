@@ -72,7 +72,7 @@ const std::vector<Reader>& readers()
       [](const std::string& p) { liver::model::loadClinicalFile(p); } },
     { "plan.json", "plan file", [](const std::string& p) { liver::loadPlanFile(p); } },
     { "landmarks.json", "landmarks file", [](const std::string& p) { liver::loadLandmarks(p); } },
-    { "edits.json", "edit log", [](const std::string& p) { liver::editing::readReview(p); } },
+    { "edits.json", "review log", [](const std::string& p) { liver::editing::readReview(p); } },
     { "pacs-watch.json",
       "pacs watch state",
       [](const std::string& p) { liver::pipeline::readPacsWatchState(p); } },

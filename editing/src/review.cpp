@@ -169,7 +169,7 @@ nlohmann::json saveReview(const std::string& folder,
 
 SavedReview readReview(const std::string& path)
 {
-  const nlohmann::json log = loadJsonInput(path, "edit log", MaxJsonFileBytes);
+  const nlohmann::json log = loadJsonInput(path, "review log", MaxJsonFileBytes);
   const auto kind = log.is_object() ? log.find("kind") : log.end();
   if (kind == log.end() || *kind != LogKind)
     throw InputError(path,
