@@ -140,6 +140,28 @@ int runStudy(const PacsOptions& o)
   return run.interrupted ? 130 : static_cast<int>(ExitProcessing);
 }
 
+/// What the watch did and what its state holds: the studies that failed and those still to be
+/// tried (each failed try was logged as it happened).
+void printWatchSummary(const std::string& out,
+                       const pipeline::PacsWatchState& state,
+                       const pacs::WatchOutcome& outcome,
+                       int maxAttempts)
+{
+  std::size_t failed = 0;
+  std::size_t again = 0;
+  for (const auto& [uid, status] : state.studies)
+    failed += status.rfind("error", 0) == 0;
+  for (const auto& [key, f] : state.failures)
+    f.attempts < maxAttempts ? ++again : ++failed;
+  std::printf("pacs watch: %zu stud%s analysed; %s/pacs-watch.json: %zu failed, %zu to be tried "
+              "again\n",
+              outcome.analysed,
+              outcome.analysed == 1 ? "y" : "ies",
+              out.c_str(),
+              failed,
+              again);
+}
+
 int runWatch(PacsOptions& o)
 {
   const std::string& server = o.connection.server;
@@ -165,6 +187,7 @@ int runWatch(PacsOptions& o)
   installStopHandlers();
   const pacs::WatchOutcome outcome =
     pacs::watch(w, state, fresh, *connection.server, changes.get(), hooks);
+  printWatchSummary(o.batch.request.out, state, outcome, w.maxAttempts);
   if (outcome.interrupted)
     return 130;
   return outcome.someFailed ? static_cast<int>(ExitProcessing) : static_cast<int>(ExitOk);
@@ -222,6 +245,14 @@ void registerPacs(CLI::App& app, int& exitCode)
   watchCmd->add_option("--interval", w.intervalSeconds, "seconds between polls")
     ->capture_default_str()
     ->check(CLI::Range(0.1, 86400.0));
+  watchCmd
+    ->add_option("--attempts",
+                 w.maxAttempts,
+                 "tries of a study the server fails (its retrieval or store, its lookup in the "
+                 "change log), one per poll, before it is recorded as failed (a failed analysis "
+                 "is not tried again)")
+    ->capture_default_str()
+    ->check(CLI::Range(1, 100));
   watchCmd->add_option("--exit-after", w.exitAfter, "stop after N studies analysed");
   watchCmd->add_flag("--once", w.once, "process the changes there are, then stop");
   watchCmd->add_option("--since",

@@ -526,6 +526,17 @@ TEST(PacsWatchStateFile, MalformedStatesAreRefusedNamingTheFileAndTheField)
       "pending[\"1.2\"].since: must be a number of seconds since the epoch (>= 0), not string" },
     { R"({"since": 0, "studies": {}, "pending": {"1.2": {"instances": 3, "since": -5}}})",
       "pending[\"1.2\"].since: must be a number of seconds since the epoch (>= 0), not -5" },
+    { R"({"since": 0, "studies": {}, "failures": []})",
+      "failures: must be an object of StudyInstanceUID: {error, attempts}, not array" },
+    { R"({"since": 0, "studies": {}, "failures": {"1.2": {"error": "HTTP 503"}}})",
+      "failures[\"1.2\"].attempts: missing" },
+    { R"({"since": 0, "studies": {}, "failures": {"1.2": {"error": 503, "attempts": 1}}})",
+      "failures[\"1.2\"].error: must be a string, not 503" },
+    { R"({"since": 0, "studies": {}, "failures": {"1.2": {"error": "", "attempts": 0}}})",
+      "failures[\"1.2\"].attempts: must be an integer from 1 to 2147483647, not 0" },
+    { R"({"since": 0, "studies": {}, "failures": {"1.2": {"error": "", "attempts": 1,
+      "orthancStudy": "yes"}}})",
+      "failures[\"1.2\"].orthancStudy: must be true or false, not string" },
     // nlohmann's message ends with the token read, here 5,000 bytes: cut before it.
     { "{\"since\": \"" + std::string(5000, 'x'),
       "not JSON (line 1, column 5012: syntax error while parsing value - invalid string: missing "

@@ -244,6 +244,7 @@ public:
   std::vector<pacs::FoundStudy> studies;                          ///< any date range finds them
   mutable std::map<std::string, std::vector<std::string>> stored; ///< file names by study
   mutable std::vector<std::string> levels;                        ///< the levels queried
+  std::set<std::string> unreachable; ///< series whose retrieval fails (the server's error)
 
   std::string name() const override { return "memory://pacs"; }
 
@@ -273,6 +274,8 @@ protected:
                        const std::string& seriesUid,
                        const std::string& folder) const override
   {
+    if (unreachable.count(seriesUid))
+      throw ProcessingError("memory://pacs: series " + seriesUid + ": HTTP 503");
     fs::create_directories(folder);
     int n = 0;
     for (const auto& [study, list] : series)
@@ -497,7 +500,12 @@ public:
     c.last = lastChange();
     return c;
   }
-  std::string studyUid(const std::string& id) const override { return uids.at(id); }
+  std::string studyUid(const std::string& id) const override
+  {
+    if (uids.count(id) == 0) // a study deleted since its change
+      throw ProcessingError("memory://studies/" + id + ": HTTP 404");
+    return uids.at(id);
+  }
   std::string name() const override { return "memory://changes"; }
 };
 
@@ -539,11 +547,15 @@ TEST(Watch, ByChangeLogRunsEachStableStudyOnceAndRecordsFailures)
   EXPECT_EQ(state.since, 9);
   EXPECT_EQ(state.studies.at("1.1"), "ok");
   EXPECT_EQ(state.studies.at("2.2"), "skipped: no CT series");
-  EXPECT_EQ(state.studies.at("3.3"), "error: memory://pacs: study 3.3 not found");
+  // The server's error: tried again at the next poll.
+  EXPECT_EQ(state.studies.count("3.3"), 0u);
+  EXPECT_EQ(state.failures.at("3.3").error, "memory://pacs: study 3.3 not found");
+  EXPECT_EQ(state.failures.at("3.3").attempts, 1);
   EXPECT_EQ(state.studies.count("9.9"), 0u);
   const nlohmann::json saved = test::readJson(o.run.batch.out + "/pacs-watch.json");
   EXPECT_EQ(saved["since"], 9);
-  EXPECT_EQ(saved["studies"].size(), 3u);
+  EXPECT_EQ(saved["studies"].size(), 2u);
+  EXPECT_EQ(saved["failures"].size(), 1u);
 
   // Interrupted inside an analysis: the study is not recorded, so a restart runs it again.
   log.changes.push_back({ 10, "StableStudy", "d" });
@@ -554,4 +566,88 @@ TEST(Watch, ByChangeLogRunsEachStableStudyOnceAndRecordsFailures)
   EXPECT_TRUE(pacs::watch(o, state, fresh, pacs, &log, hooks).interrupted);
   EXPECT_EQ(state.studies.count("4.4"), 0u);
   EXPECT_EQ(state.since, 9);
+}
+
+TEST(Watch, AStudyThatFailsEveryTimeIsTriedThreeTimesAndDoesNotHoldUpTheChangeLog)
+{
+  // Change 5: a study deleted since (its lookup fails for ever); 6: a CT study; 7: a CT study
+  // whose retrieval fails every time; 8: one whose retrieval fails once.
+  MemoryPacs pacs;
+  pacs.series["1.1"] = ctStudy("1.1", 4);
+  pacs.series["2.2"] = ctStudy("2.2", 3);
+  pacs.series["3.3"] = ctStudy("3.3", 2);
+  pacs.unreachable = { "2.2.1", "3.3.1" };
+  MemoryChangeLog log;
+  log.changes = { { 5, "StableStudy", "gone" },
+                  { 6, "StableStudy", "a" },
+                  { 7, "StableStudy", "b" },
+                  { 8, "StableStudy", "c" } };
+  log.uids = { { "a", "1.1" }, { "b", "2.2" }, { "c", "3.3" } };
+  FakeBatch batch;
+  pacs::WatchOptions o;
+  o.run = roundTripInto(test::makeTempDir("pacs_watch_failing"));
+  o.follow = "changes";
+  o.once = true; // as from cron: one poll per run
+  o.since = 4;
+  std::vector<std::string> warnings;
+  pacs::WatchHooks hooks;
+  hooks.runBatch = batch.runner();
+  hooks.progress = [&](const pipeline::ProgressEvent& e)
+  {
+    if (e.level == pipeline::ProgressLevel::Warning)
+      warnings.push_back(e.message);
+  };
+  bool fresh = false;
+  pipeline::PacsWatchState state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  pacs::WatchOutcome outcome;
+  EXPECT_NO_THROW(outcome = pacs::watch(o, state, fresh, pacs, &log, hooks));
+  // The watch went past every change: 1.1 analysed, the failures noted.
+  EXPECT_EQ(state.since, 8);
+  EXPECT_EQ(state.studies, (std::map<std::string, std::string>{ { "1.1", "ok" } }));
+  EXPECT_TRUE(outcome.someFailed);
+  EXPECT_EQ(batch.requests.size(), 1u);
+  ASSERT_EQ(state.failures.size(), 3u);
+  EXPECT_EQ(state.failures.at("gone").error, "Orthanc study gone: memory://studies/gone: HTTP 404");
+  EXPECT_TRUE(state.failures.at("gone").orthancStudy);
+  EXPECT_EQ(state.failures.at("2.2").error, "memory://pacs: series 2.2.1: HTTP 503");
+  EXPECT_FALSE(state.failures.at("2.2").orthancStudy);
+  for (const auto& [key, f] : state.failures)
+    EXPECT_EQ(f.attempts, 1) << key;
+  EXPECT_EQ(warnings.at(0),
+            "pacs watch: study gone: attempt 1 of 3: Orthanc study gone: memory://studies/gone: "
+            "HTTP 404 (tried again at the next poll)");
+  const nlohmann::json saved = test::readJson(o.run.batch.out + "/pacs-watch.json");
+  EXPECT_EQ(
+    saved["failures"]["2.2"],
+    (nlohmann::json{ { "error", "memory://pacs: series 2.2.1: HTTP 503" }, { "attempts", 1 } }));
+  EXPECT_EQ(saved["failures"]["gone"]["orthancStudy"], true);
+
+  // The next poll (a restarted watch: the tries come from pacs-watch.json): 3.3 retrieved now.
+  pacs.unreachable.erase("3.3.1");
+  o.since = -1;
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_TRUE(pacs::watch(o, state, fresh, pacs, &log, hooks).someFailed);
+  EXPECT_EQ(state.studies.at("3.3"), "ok");
+  EXPECT_EQ(state.failures.count("3.3"), 0u);
+  EXPECT_EQ(state.failures.at("2.2").attempts, 2);
+  EXPECT_EQ(state.failures.at("gone").attempts, 2);
+
+  // The third try is the last: 2.2 is recorded as failed, the deleted study stays in failures
+  // (it has no StudyInstanceUID to be recorded under) and neither is tried again.
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_TRUE(pacs::watch(o, state, fresh, pacs, &log, hooks).someFailed);
+  EXPECT_EQ(state.studies.at("2.2"), "error: memory://pacs: series 2.2.1: HTTP 503 (3 attempts)");
+  ASSERT_EQ(state.failures.size(), 1u);
+  EXPECT_EQ(state.failures.at("gone").attempts, 3);
+  EXPECT_TRUE(std::count(warnings.begin(),
+                         warnings.end(),
+                         "pacs watch: study 2.2: attempt 3 of 3: memory://pacs: series 2.2.1: "
+                         "HTTP 503 (given up)"));
+  const std::size_t runs = batch.requests.size();
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  outcome = pacs::watch(o, state, fresh, pacs, &log, hooks);
+  EXPECT_FALSE(outcome.someFailed);
+  EXPECT_EQ(outcome.analysed, 0u);
+  EXPECT_EQ(batch.requests.size(), runs);
+  EXPECT_EQ(state.failures.at("gone").attempts, 3);
 }

@@ -291,6 +291,24 @@ TEST(PacsWatchState, WrittenReadBackWithUnknownFieldsKeptAndTheSchemaAgrees)
   EXPECT_EQ(dated->pending.at("1.2.6").instances, 120);
   EXPECT_EQ(dated->pending.at("1.2.6").since, 1764000000.5);
   EXPECT_EQ(dated->extra, state.extra);
+  // Studies to try again: by StudyInstanceUID, or by Orthanc's id when that could not be read.
+  state.failures = { { "1.2.7", { "HTTP 503", 2, false } },
+                     { "6e2c0ec2-5d99c8ca", { "HTTP 404", 3, true } } };
+  pipeline::writePacsWatchState(path, state);
+  const nlohmann::json failing = test::readJson(path);
+  EXPECT_EQ(failing["failures"]["1.2.7"],
+            (nlohmann::json{ { "error", "HTTP 503" }, { "attempts", 2 } }));
+  EXPECT_EQ(failing["failures"]["6e2c0ec2-5d99c8ca"]["orthancStudy"], true);
+  EXPECT_TRUE(test::validateJson(schema, failing).empty()) << failing.dump();
+  const std::optional<pipeline::PacsWatchState> retried = pipeline::readPacsWatchState(path);
+  ASSERT_TRUE(retried.has_value());
+  ASSERT_EQ(retried->failures.size(), 2u);
+  EXPECT_EQ(retried->failures.at("1.2.7").error, "HTTP 503");
+  EXPECT_EQ(retried->failures.at("1.2.7").attempts, 2);
+  EXPECT_FALSE(retried->failures.at("1.2.7").orthancStudy);
+  EXPECT_TRUE(retried->failures.at("6e2c0ec2-5d99c8ca").orthancStudy);
+  EXPECT_EQ(retried->extra, state.extra);
+  EXPECT_EQ(pipeline::toJson(*retried), failing);
   // An older file (no follow) follows the change log.
   std::ofstream(path, std::ios::trunc) << R"({"since": 5, "studies": {}})";
   EXPECT_EQ(pipeline::readPacsWatchState(path)->follow, "changes");

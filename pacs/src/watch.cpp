@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <thread>
 
 namespace liver::pacs
@@ -59,36 +60,125 @@ public:
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
-  /// Run one new study and record its outcome (a failure is that study's: noted, the watch goes
-  /// on). False when interrupted inside the analysis (the study runs again on restart).
+  /// Try study `uid` (new, or tried before: `state.failures`) and record its outcome. A failed
+  /// analysis is final; an error of the server goes to `state.failures`, tried again at the next
+  /// poll until `maxAttempts`. False when interrupted inside the analysis (the study runs again
+  /// on restart).
   bool run(const std::string& uid)
   {
-    reportStep(hooks.progress, "pacs watch: new study " + uid);
+    const auto before = state.failures.find(uid);
+    const std::int64_t attempt = (before == state.failures.end() ? 0 : before->second.attempts) + 1;
+    reportStep(hooks.progress,
+               "pacs watch: " + std::string(attempt == 1 ? "new " : "") + "study " + uid +
+                 (attempt == 1 ? "" : ", attempt " + std::to_string(attempt)));
     StudyRun run;
+    std::optional<std::string> serverError; // an exception: the server's (or the network's)
     try
     {
       run = runRoundTrip(o.run, server, uid, hooks.runBatch, hooks.progress);
     }
     catch (const std::exception& e)
     {
-      run.status = std::string("error: ") + e.what();
+      serverError = e.what();
+      run.status = "error: " + *serverError;
     }
     if (run.interrupted && run.status != "ok")
     {
       outcome.interrupted = true;
       return false;
     }
-    state.studies[uid] = run.status;
-    if (run.status.rfind("error", 0) == 0)
-    {
-      pipeline::reportWarning(hooks.progress, "pacs watch: study " + uid + ": " + run.status);
-      outcome.someFailed = true;
-    }
     if (run.status.rfind("skipped", 0) != 0)
       ++outcome.analysed;
+    if (serverError)
+      failed(uid, *serverError, attempt, false);
+    else
+    {
+      state.failures.erase(uid);
+      state.studies[uid] = run.status;
+      if (run.status.rfind("error", 0) == 0)
+      {
+        pipeline::reportWarning(hooks.progress, "pacs watch: study " + uid + ": " + run.status);
+        outcome.someFailed = true;
+      }
+    }
     save();
     if (hooks.onStudy)
       hooks.onStudy(uid, run);
+    return true;
+  }
+
+  /// Try `key` (a StudyInstanceUID, or Orthanc's study id) again later, or, its tries used up,
+  /// record it as failed.
+  void failed(const std::string& key,
+              const std::string& error,
+              std::int64_t attempt,
+              bool orthancStudy)
+  {
+    outcome.someFailed = true;
+    const std::string tries = std::to_string(attempt) + " of " + std::to_string(o.maxAttempts);
+    if (attempt < o.maxAttempts || orthancStudy)
+      state.failures[key] = { error, attempt, orthancStudy };
+    if (attempt < o.maxAttempts)
+    {
+      pipeline::reportWarning(hooks.progress,
+                              "pacs watch: study " + key + ": attempt " + tries + ": " + error +
+                                " (tried again at the next poll)");
+      return;
+    }
+    pipeline::reportWarning(hooks.progress,
+                            "pacs watch: study " + key + ": attempt " + tries + ": " + error +
+                              " (given up)");
+    if (!orthancStudy)
+    {
+      state.failures.erase(key);
+      state.studies[key] = "error: " + error + " (" + std::to_string(attempt) + " attempt" +
+                           (attempt == 1 ? "" : "s") + ")";
+    }
+  }
+
+  /// The StudyInstanceUID of change log resource `id` (Orthanc's study id), or "" when it cannot
+  /// be read: then `id` is tried again at the next poll (`state.failures`).
+  std::string lookUp(const ChangeLog& log, const std::string& id)
+  {
+    const auto before = state.failures.find(id);
+    const std::int64_t attempt = (before == state.failures.end() ? 0 : before->second.attempts) + 1;
+    try
+    {
+      const std::string uid = log.studyUid(id);
+      if (before != state.failures.end()) // read at last: the study's own tries begin
+      {
+        state.failures.erase(before);
+        save();
+      }
+      return uid;
+    }
+    catch (const std::exception& e)
+    {
+      failed(id, std::string("Orthanc study ") + id + ": " + e.what(), attempt, true);
+      save();
+      return "";
+    }
+  }
+
+  /// The studies whose last try failed, tried again (once per poll, up to maxAttempts). False
+  /// when the watch is to end (interrupted, --exit-after reached).
+  bool retryFailures(const ChangeLog* log)
+  {
+    const std::map<std::string, pipeline::PacsWatchFailure> due = state.failures;
+    for (const auto& [key, f] : due)
+    {
+      if (stopped())
+        return true;
+      if (f.attempts >= o.maxAttempts)
+        continue;
+      const std::string uid = f.orthancStudy ? (log ? lookUp(*log, key) : "") : key;
+      if (uid.empty() || state.studies.count(uid))
+        continue;
+      if (!run(uid))
+        return false;
+      if (enough())
+        return false;
+    }
     return true;
   }
 
@@ -113,19 +203,27 @@ void followChanges(Watcher& w, const ChangeLog& log, bool fresh)
   w.save();
   reportStep(w.hooks.progress,
              "pacs watch: " + log.name() + " from " + std::to_string(state.since));
+  // Failed studies are tried again once per poll, when the log has answered (a server that is
+  // down uses up no tries), before its changes.
+  bool newPoll = true;
   while (!w.stopped())
   {
     const std::int64_t before = state.since;
     const OrthancChanges changes = log.changesSince(state.since);
+    if (newPoll && !w.retryFailures(&log))
+      return;
+    newPoll = false;
     for (const OrthancChange& change : changes.changes)
     {
       if (w.stopped())
         break;
       if (change.changeType == "StableStudy")
       {
-        const std::string uid = log.studyUid(change.id);
-        // Our own SEG/SR/PDF make the study stable again: a study is run once.
-        if (state.studies.count(uid) == 0 && !w.run(uid))
+        const std::string uid = w.lookUp(log, change.id);
+        // Our own SEG/SR/PDF make the study stable again: a study is run once (a failed one is
+        // tried again at the next poll).
+        if (!uid.empty() && state.studies.count(uid) == 0 && state.failures.count(uid) == 0 &&
+            !w.run(uid))
           return;
       }
       state.since = change.seq;
@@ -146,6 +244,7 @@ void followChanges(Watcher& w, const ChangeLog& log, bool fresh)
     if (w.o.once)
       break;
     w.pause();
+    newPoll = true;
   }
 }
 
@@ -171,11 +270,17 @@ void followDates(Watcher& w, bool fresh)
     pending[uid] = { static_cast<int>(p.instances), p.since };
   while (!w.stopped())
   {
+    const std::vector<FoundStudy> found = poll();
+    // Failed studies are tried again once per poll, when the server has answered.
+    if (!w.retryFailures(nullptr))
+      return;
+    const double now = w.now();
     const std::vector<std::string> settled = settledStudies(
-      poll(),
-      [&](const std::string& uid) { return state.studies.count(uid) > 0; },
+      found,
+      [&](const std::string& uid)
+      { return state.studies.count(uid) > 0 || state.failures.count(uid) > 0; },
       pending,
-      w.now(),
+      now,
       w.o.settleSeconds);
     state.pending.clear();
     for (const auto& [uid, p] : pending)

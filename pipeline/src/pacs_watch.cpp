@@ -66,6 +66,32 @@ PacsWatchPending pendingStudy(const std::string& path,
   return { instances.get<std::int64_t>(), since.get<double>() };
 }
 
+/// One study to try again: {"error": string, "attempts": integer >= 1, "orthancStudy": boolean}.
+PacsWatchFailure failure(const std::string& path, const std::string& field, const nlohmann::json& f)
+{
+  if (!f.is_object())
+    throw InputError(path,
+                     field + ": must be an object {\"error\": ..., \"attempts\": ...}, not " +
+                       f.type_name());
+  for (const char* key : { "error", "attempts" })
+    if (!f.contains(key))
+      throw InputError(path, field + "." + key + ": missing");
+  const nlohmann::json& error = f.at("error");
+  if (!error.is_string())
+    throw InputError(path, field + ".error: must be a string, not " + kindOf(error));
+  const nlohmann::json& attempts = f.at("attempts");
+  if (!attempts.is_number_integer() || attempts.get<double>() < 1 ||
+      attempts.get<double>() > INT_MAX)
+    throw InputError(path,
+                     field + ".attempts: must be an integer from 1 to " + std::to_string(INT_MAX) +
+                       ", not " + kindOf(attempts));
+  const nlohmann::json orthancStudy = f.value("orthancStudy", nlohmann::json(false));
+  if (!orthancStudy.is_boolean())
+    throw InputError(path,
+                     field + ".orthancStudy: must be true or false, not " + kindOf(orthancStudy));
+  return { error.get<std::string>(), attempts.get<std::int64_t>(), orthancStudy.get<bool>() };
+}
+
 } // namespace
 
 std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
@@ -119,8 +145,16 @@ std::optional<PacsWatchState> readPacsWatchState(const std::string& path)
     for (const auto& [uid, p] : pending.items())
       s.pending[uid] = pendingStudy(path, "pending[" + quoted(uid) + "]", p);
   }
+  if (j.contains("failures"))
+  {
+    const nlohmann::json& failures =
+      uidObject(path, "failures", j.at("failures"), "{error, attempts}");
+    for (const auto& [uid, f] : failures.items())
+      s.failures[uid] = failure(path, "failures[" + quoted(uid) + "]", f);
+  }
   for (const auto& [key, value] : j.items())
-    if (key != "since" && key != "studies" && key != "follow" && key != "pending")
+    if (key != "since" && key != "studies" && key != "follow" && key != "pending" &&
+        key != "failures")
       s.extra[key] = value;
   return s;
 }
@@ -137,6 +171,17 @@ nlohmann::json toJson(const PacsWatchState& state)
     for (const auto& [uid, p] : state.pending)
       pending[uid] = { { "instances", p.instances }, { "since", p.since } };
     j["pending"] = pending;
+  }
+  if (!state.failures.empty())
+  {
+    nlohmann::json failures = nlohmann::json::object();
+    for (const auto& [uid, f] : state.failures)
+    {
+      failures[uid] = { { "error", f.error }, { "attempts", f.attempts } };
+      if (f.orthancStudy)
+        failures[uid]["orthancStudy"] = true;
+    }
+    j["failures"] = failures;
   }
   return j;
 }

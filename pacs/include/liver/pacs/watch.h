@@ -2,7 +2,8 @@
 /// `liverplan pacs watch` as a library: every new CT study of a PACS through the round trip
 /// (round_trip.h), found in Orthanc's change log or by polls by StudyDate, resumable from
 /// OUT/pacs-watch.json (liver/pipeline/pacs_watch.h). A study that fails is recorded and the
-/// watch goes on.
+/// watch goes on: a failed analysis at once, an error of the server (retrieval, store, the
+/// study's lookup in the change log) after `maxAttempts` tries, one per poll.
 
 #include <liver/pacs/dicomweb.h>
 #include <liver/pacs/round_trip.h>
@@ -62,6 +63,7 @@ struct WatchOptions
   long long since = -1;      ///< changes: start here (-1: where the state says, or the newest)
   int days = 2;              ///< date: the StudyDates of the last `days` days (local)
   double settleSeconds = 60; ///< date: a study's instance count unchanged this long
+  int maxAttempts = 3;       ///< tries of a study the server failed (one per poll), >= 1
 };
 
 /// What the front end gives a watch.
@@ -82,7 +84,7 @@ struct WatchHooks
 struct WatchOutcome
 {
   std::size_t analysed = 0; ///< studies run (not skipped) by this watch
-  bool someFailed = false;  ///< a study ended in an error
+  bool someFailed = false;  ///< a study ended in an error, or a try of one failed
   bool interrupted = false; ///< interrupted inside an analysis (that study runs again)
 };
 
