@@ -651,3 +651,46 @@ TEST(Watch, AStudyThatFailsEveryTimeIsTriedThreeTimesAndDoesNotHoldUpTheChangeLo
   EXPECT_EQ(batch.requests.size(), runs);
   EXPECT_EQ(state.failures.at("gone").attempts, 3);
 }
+
+TEST(Watch, ByDateAStudySettlingSinceATimeInTheFutureSettlesFromNow)
+{
+  // pacs-watch.json from a machine whose clock was ahead (or this clock set back): 2.2 has been
+  // settling "since" 100,000 s from now.
+  MemoryPacs pacs;
+  pacs.series["2.2"] = ctStudy("2.2", 5);
+  pacs.studies = { { "2.2", "20260101", 6 } };
+  FakeBatch batch;
+  pacs::WatchOptions o;
+  o.run = roundTripInto(test::makeTempDir("pacs_watch_future"));
+  o.follow = "date";
+  o.settleSeconds = 10;
+  o.exitAfter = 1;
+  pipeline::PacsWatchState saved;
+  saved.follow = "date";
+  saved.pending["2.2"] = { 6, 101000 };
+  pipeline::writePacsWatchState(o.run.batch.out + "/pacs-watch.json", saved);
+  double clock = 1000;
+  int pauses = 0;
+  std::vector<std::string> warnings;
+  pacs::WatchHooks hooks;
+  hooks.runBatch = batch.runner();
+  hooks.now = [&] { return clock; };
+  hooks.pause = [&](double) { clock += 5, ++pauses; };
+  hooks.stopRequested = [&] { return pauses > 20; }; // never settled: stopped by "the user"
+  hooks.progress = [&](const pipeline::ProgressEvent& e)
+  {
+    if (e.level == pipeline::ProgressLevel::Warning)
+      warnings.push_back(e.message);
+  };
+  bool fresh = true;
+  pipeline::PacsWatchState state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  ASSERT_FALSE(fresh);
+  EXPECT_EQ(pacs::watch(o, state, fresh, pacs, nullptr, hooks).analysed, 1u);
+  // Counted from 1000: unchanged at 1005, settled at 1010.
+  EXPECT_EQ(pauses, 2);
+  EXPECT_EQ(state.studies.at("2.2"), "ok");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "pacs watch: study 2.2: settling since 100000 s from now (the clock set back, or "
+            "pacs-watch.json from another machine): counted from now");
+}

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -275,6 +276,17 @@ void followDates(Watcher& w, bool fresh)
     if (!w.retryFailures(nullptr))
       return;
     const double now = w.now();
+    // A wait that started in the future would never end.
+    for (auto& [uid, p] : pending)
+      if (p.since > now)
+      {
+        pipeline::reportWarning(w.hooks.progress,
+                                "pacs watch: study " + uid + ": settling since " +
+                                  std::to_string(std::llround(p.since - now)) +
+                                  " s from now (the clock set back, or pacs-watch.json from "
+                                  "another machine): counted from now");
+        p.since = now;
+      }
     const std::vector<std::string> settled = settledStudies(
       found,
       [&](const std::string& uid)
