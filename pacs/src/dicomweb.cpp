@@ -202,12 +202,36 @@ const json& sequenceItems(const json& dataset, Tag tag, const std::string& where
   return values;
 }
 
-/// Member `key` of `j` (an object) as an integer 0..INT64_MAX; ProcessingError "WHEREKEY: ...".
-std::int64_t nonNegative(const json& j, const std::string& key, const std::string& where)
+/// What a member of an Orthanc answer must be: the test and its name in messages.
+struct Kind
+{
+  bool (json::*is)() const noexcept;
+  const char* name; ///< "a string", ...
+};
+constexpr Kind AString{ &json::is_string, "a string" };
+constexpr Kind AnArray{ &json::is_array, "an array" };
+constexpr Kind AnObject{ &json::is_object, "an object" };
+constexpr Kind ABoolean{ &json::is_boolean, "true or false" };
+
+/// Member `key` of `j` (an object); ProcessingError "WHEREKEY: missing", or "WHEREKEY: must be
+/// KIND, not ..." when `kind` is given and it is of another kind.
+const json& member(const json& j,
+                   const std::string& key,
+                   const std::string& where,
+                   const Kind* kind = nullptr)
 {
   if (!j.contains(key))
     throw ProcessingError(where + key + ": missing");
   const json& value = j.at(key);
+  if (kind && !(value.*(kind->is))())
+    throw ProcessingError(where + key + ": must be " + kind->name + ", not " + kindOf(value));
+  return value;
+}
+
+/// Member `key` of `j` (an object) as an integer 0..INT64_MAX; ProcessingError "WHEREKEY: ...".
+std::int64_t nonNegative(const json& j, const std::string& key, const std::string& where)
+{
+  const json& value = member(j, key, where);
   const bool ok = value.is_number_unsigned()
                     ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)
                     : value.is_number_integer() && value.get<std::int64_t>() >= 0;
@@ -517,11 +541,7 @@ OrthancChanges parseOrthancChanges(const std::string& body,
 {
   const json j = orthancObject(body, url, "Orthanc's change log");
   const std::string where = url + ": ";
-  if (!j.contains("Changes"))
-    throw ProcessingError(where + "Changes: missing");
-  const json& list = j.at("Changes");
-  if (!list.is_array())
-    throw ProcessingError(where + "Changes: must be an array, not " + kindOf(list));
+  const json& list = member(j, "Changes", where, &AnArray);
   OrthancChanges c;
   std::int64_t previous = since;
   for (std::size_t k = 0; k < list.size(); ++k)
@@ -536,25 +556,12 @@ OrthancChanges parseOrthancChanges(const std::string& body,
                             " (changes after " + std::to_string(since) + ", in order), not " +
                             std::to_string(seq));
     previous = seq;
-    std::string text[2];
-    const char* keys[2] = { "ChangeType", "ID" };
-    for (int t = 0; t < 2; ++t)
-    {
-      if (!change.contains(keys[t]))
-        throw ProcessingError(at + "." + keys[t] + ": missing");
-      if (!change.at(keys[t]).is_string())
-        throw ProcessingError(at + "." + keys[t] + ": must be a string, not " +
-                              kindOf(change.at(keys[t])));
-      text[t] = change.at(keys[t]).get<std::string>();
-    }
-    c.changes.push_back({ seq, text[0], text[1] });
+    c.changes.push_back({ seq,
+                          member(change, "ChangeType", at + ".", &AString).get<std::string>(),
+                          member(change, "ID", at + ".", &AString).get<std::string>() });
   }
   c.last = nonNegative(j, "Last", where);
-  if (!j.contains("Done"))
-    throw ProcessingError(where + "Done: missing");
-  if (!j.at("Done").is_boolean())
-    throw ProcessingError(where + "Done: must be true or false, not " + kindOf(j.at("Done")));
-  c.done = j.at("Done").get<bool>();
+  c.done = member(j, "Done", where, &ABoolean).get<bool>();
   return c;
 }
 
@@ -567,16 +574,8 @@ std::string parseOrthancStudyUid(const std::string& body, const std::string& url
 {
   const json j = orthancObject(body, url, "an Orthanc study");
   const std::string where = url + ": MainDicomTags";
-  if (!j.contains("MainDicomTags"))
-    throw ProcessingError(where + ": missing");
-  const json& tags = j.at("MainDicomTags");
-  if (!tags.is_object())
-    throw ProcessingError(where + ": must be an object, not " + kindOf(tags));
-  if (!tags.contains("StudyInstanceUID"))
-    throw ProcessingError(where + ".StudyInstanceUID: missing");
-  const json& uid = tags.at("StudyInstanceUID");
-  if (!uid.is_string())
-    throw ProcessingError(where + ".StudyInstanceUID: must be a string, not " + kindOf(uid));
+  const json& tags = member(j, "MainDicomTags", url + ": ", &AnObject);
+  const json& uid = member(tags, "StudyInstanceUID", where + ".", &AString);
   try
   {
     checkUid(uid.get<std::string>(), "");
