@@ -528,6 +528,8 @@ TEST(PacsWatchStateFile, MalformedStatesAreRefusedNamingTheFileAndTheField)
       "pending[\"1.2\"].since: must be a number of seconds since the epoch (>= 0), not -5" },
     { R"({"since": 0, "studies": {}, "failures": []})",
       "failures: must be an object of StudyInstanceUID: {error, attempts}, not array" },
+    { R"({"since": 0, "studies": {}, "failures": {"1.2": "HTTP 503"}})",
+      "failures[\"1.2\"]: must be an object {\"error\": ..., \"attempts\": ...}, not string" },
     { R"({"since": 0, "studies": {}, "failures": {"1.2": {"error": "HTTP 503"}}})",
       "failures[\"1.2\"].attempts: missing" },
     { R"({"since": 0, "studies": {}, "failures": {"1.2": {"error": 503, "attempts": 1}}})",

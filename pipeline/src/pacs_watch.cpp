@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 
 namespace liver::pipeline
 {
@@ -40,56 +41,67 @@ const nlohmann::json& uidObject(const std::string& path,
   return value;
 }
 
-/// One study still settling: {"instances": 0..INT_MAX (the watch counts in int), "since": >= 0}.
+/// `value`, field `field` of the file at `path`, as an object that has `keys`.
+const nlohmann::json& objectWith(const std::string& path,
+                                 const std::string& field,
+                                 const nlohmann::json& value,
+                                 std::initializer_list<const char*> keys)
+{
+  if (!value.is_object())
+  {
+    std::string shape;
+    for (const char* key : keys)
+      shape += (shape.empty() ? "{\"" : ", \"") + std::string(key) + "\": ...";
+    throw InputError(path, field + ": must be an object " + shape + "}, not " + value.type_name());
+  }
+  for (const char* key : keys)
+    if (!value.contains(key))
+      throw InputError(path, field + "." + key + ": missing");
+  return value;
+}
+
+/// `value`, field `field` of the file at `path`, as an integer from `min` to INT_MAX (the watch
+/// counts in int).
+std::int64_t intFrom(const std::string& path,
+                     const std::string& field,
+                     const nlohmann::json& value,
+                     int min)
+{
+  if (!value.is_number_integer() || value.get<double>() < min || value.get<double>() > INT_MAX)
+    throw InputError(path,
+                     field + ": must be an integer from " + std::to_string(min) + " to " +
+                       std::to_string(INT_MAX) + ", not " + kindOf(value));
+  return value.get<std::int64_t>();
+}
+
+/// One study still settling: {"instances": 0..INT_MAX, "since": >= 0}.
 PacsWatchPending pendingStudy(const std::string& path,
                               const std::string& field,
                               const nlohmann::json& p)
 {
-  if (!p.is_object())
-    throw InputError(path,
-                     field + ": must be an object {\"instances\": ..., \"since\": ...}, not " +
-                       p.type_name());
-  for (const char* key : { "instances", "since" })
-    if (!p.contains(key))
-      throw InputError(path, field + "." + key + ": missing");
-  const nlohmann::json& instances = p.at("instances");
-  if (!instances.is_number_integer() || instances.get<double>() < 0 ||
-      instances.get<double>() > INT_MAX)
-    throw InputError(path,
-                     field + ".instances: must be an integer from 0 to " + std::to_string(INT_MAX) +
-                       ", not " + kindOf(instances));
+  objectWith(path, field, p, { "instances", "since" });
+  const std::int64_t instances = intFrom(path, field + ".instances", p.at("instances"), 0);
   const nlohmann::json& since = p.at("since");
   if (!since.is_number() || since.get<double>() < 0)
     throw InputError(path,
                      field + ".since: must be a number of seconds since the epoch (>= 0), not " +
                        kindOf(since));
-  return { instances.get<std::int64_t>(), since.get<double>() };
+  return { instances, since.get<double>() };
 }
 
 /// One study to try again: {"error": string, "attempts": integer >= 1, "orthancStudy": boolean}.
 PacsWatchFailure failure(const std::string& path, const std::string& field, const nlohmann::json& f)
 {
-  if (!f.is_object())
-    throw InputError(path,
-                     field + ": must be an object {\"error\": ..., \"attempts\": ...}, not " +
-                       f.type_name());
-  for (const char* key : { "error", "attempts" })
-    if (!f.contains(key))
-      throw InputError(path, field + "." + key + ": missing");
+  objectWith(path, field, f, { "error", "attempts" });
   const nlohmann::json& error = f.at("error");
   if (!error.is_string())
     throw InputError(path, field + ".error: must be a string, not " + kindOf(error));
-  const nlohmann::json& attempts = f.at("attempts");
-  if (!attempts.is_number_integer() || attempts.get<double>() < 1 ||
-      attempts.get<double>() > INT_MAX)
-    throw InputError(path,
-                     field + ".attempts: must be an integer from 1 to " + std::to_string(INT_MAX) +
-                       ", not " + kindOf(attempts));
+  const std::int64_t attempts = intFrom(path, field + ".attempts", f.at("attempts"), 1);
   const nlohmann::json orthancStudy = f.value("orthancStudy", nlohmann::json(false));
   if (!orthancStudy.is_boolean())
     throw InputError(path,
                      field + ".orthancStudy: must be true or false, not " + kindOf(orthancStudy));
-  return { error.get<std::string>(), attempts.get<std::int64_t>(), orthancStudy.get<bool>() };
+  return { error.get<std::string>(), attempts, orthancStudy.get<bool>() };
 }
 
 } // namespace
