@@ -502,7 +502,7 @@ public:
   }
   std::string studyUid(const std::string& id) const override
   {
-    if (uids.count(id) == 0) // a study deleted since its change
+    if (uids.count(id) == 0) // e.g. a study deleted since its change
       throw ProcessingError("memory://studies/" + id + ": HTTP 404");
     return uids.at(id);
   }
@@ -570,8 +570,9 @@ TEST(Watch, ByChangeLogRunsEachStableStudyOnceAndRecordsFailures)
 
 TEST(Watch, AStudyThatFailsEveryTimeIsTriedThreeTimesAndDoesNotHoldUpTheChangeLog)
 {
-  // Change 5: a study deleted since (its lookup fails for ever); 6: a CT study; 7: a CT study
-  // whose retrieval fails every time; 8: one whose retrieval fails once.
+  // Change 5: a study whose lookup fails every time (on Orthanc: a StudyInstanceUID that is not a
+  // DICOM UID; here HTTP 404); 6: a CT study; 7: a CT study whose retrieval fails every time; 8:
+  // one whose retrieval fails once.
   MemoryPacs pacs;
   pacs.series["1.1"] = ctStudy("1.1", 4);
   pacs.series["2.2"] = ctStudy("2.2", 3);
@@ -607,15 +608,15 @@ TEST(Watch, AStudyThatFailsEveryTimeIsTriedThreeTimesAndDoesNotHoldUpTheChangeLo
   EXPECT_TRUE(outcome.someFailed);
   EXPECT_EQ(batch.requests.size(), 1u);
   ASSERT_EQ(state.failures.size(), 3u);
-  EXPECT_EQ(state.failures.at("gone").error, "Orthanc study gone: memory://studies/gone: HTTP 404");
+  EXPECT_EQ(state.failures.at("gone").error, "memory://studies/gone: HTTP 404");
   EXPECT_TRUE(state.failures.at("gone").orthancStudy);
   EXPECT_EQ(state.failures.at("2.2").error, "memory://pacs: series 2.2.1: HTTP 503");
   EXPECT_FALSE(state.failures.at("2.2").orthancStudy);
   for (const auto& [key, f] : state.failures)
     EXPECT_EQ(f.attempts, 1) << key;
   EXPECT_EQ(warnings.at(0),
-            "pacs watch: study gone: attempt 1 of 3: Orthanc study gone: memory://studies/gone: "
-            "HTTP 404 (tried again at the next poll)");
+            "pacs watch: study gone: attempt 1 of 3: memory://studies/gone: HTTP 404 (tried "
+            "again at the next poll)");
   const nlohmann::json saved = test::readJson(o.run.batch.out + "/pacs-watch.json");
   EXPECT_EQ(
     saved["failures"]["2.2"],
@@ -632,8 +633,8 @@ TEST(Watch, AStudyThatFailsEveryTimeIsTriedThreeTimesAndDoesNotHoldUpTheChangeLo
   EXPECT_EQ(state.failures.at("2.2").attempts, 2);
   EXPECT_EQ(state.failures.at("gone").attempts, 2);
 
-  // The third try is the last: 2.2 is recorded as failed, the deleted study stays in failures
-  // (it has no StudyInstanceUID to be recorded under) and neither is tried again.
+  // The third try is the last: 2.2 is recorded as failed, "gone" stays in failures (it has no
+  // StudyInstanceUID to be recorded under) and neither is tried again.
   state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
   EXPECT_TRUE(pacs::watch(o, state, fresh, pacs, &log, hooks).someFailed);
   EXPECT_EQ(state.studies.at("2.2"), "error: memory://pacs: series 2.2.1: HTTP 503 (3 attempts)");

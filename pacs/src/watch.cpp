@@ -155,7 +155,7 @@ public:
     }
     catch (const std::exception& e)
     {
-      failed(id, std::string("Orthanc study ") + id + ": " + e.what(), attempt, true);
+      failed(id, e.what(), attempt, true); // the message names the study's URL
       save();
       return "";
     }
