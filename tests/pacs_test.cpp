@@ -695,3 +695,31 @@ TEST(Watch, ByDateAStudySettlingSinceATimeInTheFutureSettlesFromNow)
             "pacs watch: study 2.2: settling since 100000 s from now (the clock set back, or "
             "pacs-watch.json from another machine): counted from now");
 }
+
+TEST(Watch, AFailedAnalysisIsRecordedAtOnceAndNotTriedAgain)
+{
+  // The analysis ran and failed (the worker's error): the same series would fail the same way.
+  MemoryPacs pacs;
+  pacs.series["1.1"] = ctStudy("1.1", 4);
+  MemoryChangeLog log;
+  log.changes = { { 5, "StableStudy", "a" } };
+  log.uids = { { "a", "1.1" } };
+  FakeBatch batch;
+  batch.status = "error";
+  pacs::WatchOptions o;
+  o.run = roundTripInto(test::makeTempDir("pacs_watch_analysis_failed"));
+  o.follow = "changes";
+  o.once = true;
+  o.since = 4;
+  pacs::WatchHooks hooks;
+  hooks.runBatch = batch.runner();
+  bool fresh = false;
+  pipeline::PacsWatchState state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_TRUE(pacs::watch(o, state, fresh, pacs, &log, hooks).someFailed);
+  EXPECT_EQ(state.studies.at("1.1"), "error: segmentation failed");
+  EXPECT_TRUE(state.failures.empty());
+  o.since = -1;
+  state = pacs::openWatch(o.run.batch.out, o.follow, fresh);
+  EXPECT_FALSE(pacs::watch(o, state, fresh, pacs, &log, hooks).someFailed);
+  EXPECT_EQ(batch.requests.size(), 1u);
+}
