@@ -305,6 +305,7 @@ void borderlineExpansion(Decider& d)
   struct Route
   {
     const char* strategyId;
+    AugmentationStrategy strategy;
     const char* name;
     const std::vector<const PlanEval*>* candidates;
     std::optional<double> PlanEval::*median;
@@ -313,6 +314,7 @@ void borderlineExpansion(Decider& d)
   const AugmentationParameters& a = d.k.in.augmentation;
   std::vector<std::string> found;
   for (const Route& r : { Route{ "alpps-borderline",
+                                 AugmentationStrategy::Alpps,
                                  "ALPPS",
                                  &d.t.r0Any,
                                  &PlanEval::alpps,
@@ -320,6 +322,7 @@ void borderlineExpansion(Decider& d)
                                  a.alppsHighHypertrophyPercent,
                                  a.alppsWaitWeeks },
                           Route{ "two-stage-borderline",
+                                 AugmentationStrategy::TwoStage,
                                  "two-stage hepatectomy",
                                  &d.t.leavesLesions,
                                  &PlanEval::twoStage,
@@ -343,12 +346,12 @@ void borderlineExpansion(Decider& d)
       continue;
     // The median misses the threshold, or reaches it growing slower than the KGR criterion.
     const double median = *(best->*r.median);
-    const double start = median / (1.0 + r.medianPercent / 100.0);
     const std::string medianText =
       median < best->threshold
         ? "median " + fmt1(median) + " % falls short"
         : "median " + fmt1(median) + " % reaches it but grows " +
-            formatAgainst((median - start) / r.weeks, a.shindohMinKgrPercentPerWeek) +
+            formatAgainst(medianGrowth(r.strategy, median, a).kineticGrowthRatePercentPerWeek,
+                          a.shindohMinKgrPercentPerWeek) +
             " %/week (< " + fmt1(a.shindohMinKgrPercentPerWeek) + ", primary criterion)";
     const std::string numbers = std::string(r.name) + " for " + best->summary() +
                                 ": high scenario " + fmt1(bestHigh) + " % reaches " +
